@@ -1,0 +1,3 @@
+"""warroom: the incident commander's desk."""
+
+__version__ = "0.1.0"

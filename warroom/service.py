@@ -1,0 +1,371 @@
+"""What a user can do to an incident. Each operation is validated by core, committed in one
+transaction, written to the timeline with who and when, and then announced to listeners.
+The GUI and the CLI both go through here."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from warroom.core.clock import Clock
+from warroom.core.incident import EventKind, Incident, KeyTime, TimelineEvent
+from warroom.core.lifecycle import Role, Status, is_backwards
+from warroom.core.severity import Severity
+from warroom.core.validation import (
+    ValidationError,
+    aware_utc,
+    check_key_times,
+    clean_text,
+    clean_title,
+    not_in_future,
+)
+from warroom.store import repository as repo
+from warroom.store.database import Database
+from warroom.store.models import IncidentRow
+from warroom.store.repository import IncidentNotFound
+
+log = logging.getLogger("warroom.service")
+
+__all__ = ["Change", "IncidentNotFound", "IncidentService", "ValidationError"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """Announced after a commit: which incident changed, and how."""
+
+    incident_id: int
+    kind: EventKind
+
+
+Listener = Callable[[Change], None]
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers and services
+        return "unknown"
+
+
+def _utc_text(moment: datetime | None) -> str:
+    return "unset" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+class IncidentService:
+    def __init__(self, database: Database, clock: Clock, actor: str | None = None) -> None:
+        self._db = database
+        self._clock = clock
+        self.actor = actor or default_actor()
+        self._listeners: list[Listener] = []
+
+    # -- notifications -------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _announce(self, change: Change) -> None:
+        for listener in list(self._listeners):
+            listener(change)
+
+    # -- queries -------------------------------------------------------------------------
+    def list_incidents(self, include_closed: bool = False) -> list[Incident]:
+        with Session(self._db.engine) as session:
+            return [repo.to_incident(r) for r in repo.list_rows(session, include_closed)]
+
+    def get(self, incident_id: int) -> Incident:
+        with Session(self._db.engine) as session:
+            return repo.to_incident(repo.get_row(session, incident_id))
+
+    def timeline(self, incident_id: int) -> list[TimelineEvent]:
+        with Session(self._db.engine) as session:
+            repo.get_row(session, incident_id)
+            return [repo.to_event(r) for r in repo.event_rows(session, incident_id)]
+
+    # -- the write path ------------------------------------------------------------------
+    @contextmanager
+    def _editing(self, incident_id: int, *, allow_closed: bool = False) -> Iterator[_Edit]:
+        with Session(self._db.writer, expire_on_commit=False) as session:
+            row = repo.get_row(session, incident_id)
+            if row.status == Status.CLOSED.value and not allow_closed:
+                raise ValidationError(
+                    "status",
+                    f"Incident #{incident_id} is closed. Reopen it (move it back to an "
+                    "earlier stage) before editing it.",
+                )
+            edit = _Edit(session, row, self._clock.now(), self.actor)
+            yield edit
+            session.commit()
+        for kind in edit.kinds:
+            self._announce(Change(incident_id, kind))
+
+    def declare(
+        self,
+        title: str,
+        severity: Severity | str,
+        impact: str = "",
+        impact_started_at: datetime | None = None,
+        commander: str = "",
+        is_drill: bool = False,
+    ) -> Incident:
+        now = self._clock.now()
+        clean = clean_title(title)
+        try:
+            level = Severity.parse(str(severity))
+        except ValueError as exc:
+            raise ValidationError("severity", str(exc).capitalize() + ".") from None
+        impact = clean_text("impact", impact, "The impact summary")
+        commander = clean_text("commander", commander, "The commander's name")
+        started = now if impact_started_at is None else aware_utc("impact", impact_started_at)
+        not_in_future("impact_started_at", "Impact started", started, now)
+        with Session(self._db.writer, expire_on_commit=False) as session:
+            row = IncidentRow(
+                title=clean,
+                severity=level.value,
+                status=Status.TRIAGE.value,
+                impact=impact,
+                impact_started_at=started,
+                declared_at=now,
+                commander=commander,
+                is_drill=is_drill,
+            )
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            drill = " (drill)" if is_drill else ""
+            repo.add_event(
+                session,
+                row.id,
+                EventKind.DECLARED,
+                at=now,
+                recorded_at=now,
+                actor=self.actor,
+                text=f"Declared {level.value}{drill}: {clean}",
+                data={"severity": level.value, "impact_started_at": started, "is_drill": is_drill},
+            )
+            if commander:
+                repo.add_event(
+                    session,
+                    row.id,
+                    EventKind.ROLE_ASSIGNED,
+                    at=now,
+                    recorded_at=now,
+                    actor=self.actor,
+                    text=f"{Role.COMMANDER.label}: {commander}",
+                    data={"role": Role.COMMANDER.value, "old": "", "new": commander},
+                )
+            session.commit()
+            incident = repo.to_incident(row)
+        log.info("declared incident #%d (%s)", incident.id, level.value)
+        self._announce(Change(incident.id, EventKind.DECLARED))
+        return incident
+
+    def edit_title(self, incident_id: int, title: str) -> Incident:
+        clean = clean_title(title)
+        with self._editing(incident_id) as edit:
+            if clean != edit.row.title:
+                edit.event(
+                    EventKind.FIELD_EDITED,
+                    f"Title changed to “{clean}” (was “{edit.row.title}”)",
+                    field="title",
+                    old=edit.row.title,
+                    new=clean,
+                )
+                edit.row.title = clean
+        return self.get(incident_id)
+
+    def edit_impact(self, incident_id: int, impact: str) -> Incident:
+        clean = clean_text("impact", impact, "The impact summary")
+        with self._editing(incident_id) as edit:
+            if clean != edit.row.impact:
+                edit.event(
+                    EventKind.FIELD_EDITED,
+                    f"Impact summary updated: {clean}" if clean else "Impact summary cleared",
+                    field="impact",
+                    old=edit.row.impact,
+                    new=clean,
+                )
+                edit.row.impact = clean
+        return self.get(incident_id)
+
+    def set_drill(self, incident_id: int, is_drill: bool) -> Incident:
+        with self._editing(incident_id) as edit:
+            if bool(edit.row.is_drill) != is_drill:
+                text = "Marked as a drill" if is_drill else "Marked as a real incident"
+                edit.event(EventKind.FIELD_EDITED, text, field="is_drill", new=is_drill)
+                edit.row.is_drill = is_drill
+        return self.get(incident_id)
+
+    def change_severity(
+        self, incident_id: int, severity: Severity | str, reason: str = ""
+    ) -> Incident:
+        try:
+            level = Severity.parse(str(severity))
+        except ValueError as exc:
+            raise ValidationError("severity", str(exc).capitalize() + ".") from None
+        reason = clean_text("reason", reason, "The reason")
+        with self._editing(incident_id) as edit:
+            old = edit.row.severity
+            if level.value != old:
+                direction = "raised" if level.rank < Severity(old).rank else "lowered"
+                suffix = f": {reason}" if reason else ""
+                edit.event(
+                    EventKind.SEVERITY_CHANGED,
+                    f"Severity {direction} {old} → {level.value}{suffix}",
+                    old=old,
+                    new=level.value,
+                    reason=reason,
+                )
+                edit.row.severity = level.value
+                edit.row.severity_changed_at = edit.now
+        return self.get(incident_id)
+
+    def acknowledge(self, incident_id: int) -> Incident:
+        with self._editing(incident_id) as edit:
+            row = edit.row
+            if row.acknowledged_at is not None:
+                raise ValidationError(
+                    "acknowledged_at",
+                    f"Incident #{incident_id} was already acknowledged at "
+                    f"{_utc_text(row.acknowledged_at)}.",
+                )
+            row.acknowledged_at = edit.now
+            took_on = not row.commander
+            if took_on:
+                row.commander = self.actor
+            edit.event(
+                EventKind.ACKNOWLEDGED,
+                f"Acknowledged by {self.actor}"
+                + (f"; {self.actor} is now incident commander" if took_on else ""),
+                commander=row.commander,
+            )
+        return self.get(incident_id)
+
+    def assign_role(self, incident_id: int, role: Role | str, person: str) -> Incident:
+        try:
+            role = Role(role)
+        except ValueError:
+            raise ValidationError("role", f"Unknown role {role!r}.") from None
+        person = " ".join(clean_text("person", person, "The name").split())
+        column = repo.ROLE_COLUMNS[role]
+        with self._editing(incident_id) as edit:
+            old = getattr(edit.row, column)
+            if person != old:
+                if person:
+                    text = f"{role.label}: {person}" + (f" (was {old})" if old else "")
+                else:
+                    text = f"{role.label} unassigned (was {old})"
+                edit.event(EventKind.ROLE_ASSIGNED, text, role=role.value, old=old, new=person)
+                setattr(edit.row, column, person)
+        return self.get(incident_id)
+
+    def set_status(self, incident_id: int, status: Status | str, note: str = "") -> Incident:
+        try:
+            new = Status.parse(str(status))
+        except ValueError as exc:
+            raise ValidationError("status", str(exc).capitalize() + ".") from None
+        note = clean_text("note", note, "The note")
+        with self._editing(incident_id, allow_closed=True) as edit:
+            row = edit.row
+            old = Status(row.status)
+            if new is old:
+                return self.get(incident_id)
+            cleared: dict[str, Any] = {}
+            if new.order < Status.MITIGATED.order and row.mitigated_at is not None:
+                cleared["mitigated_at"], row.mitigated_at = row.mitigated_at, None
+            if new.order < Status.RESOLVED.order and row.resolved_at is not None:
+                cleared["resolved_at"], row.resolved_at = row.resolved_at, None
+            if new.order >= Status.MITIGATED.order and row.mitigated_at is None:
+                row.mitigated_at = edit.now
+            if new.order >= Status.RESOLVED.order and row.resolved_at is None:
+                row.resolved_at = edit.now
+            verb = "moved back" if is_backwards(old, new) else "changed"
+            if old is Status.CLOSED:
+                verb = "reopened"
+            text = f"Status {verb}: {old.label} → {new.label}" + (f": {note}" if note else "")
+            edit.event(
+                EventKind.STATUS_CHANGED, text, old=old.value, new=new.value, cleared=cleared
+            )
+            row.status = new.value
+        return self.get(incident_id)
+
+    def mark_update_sent(self, incident_id: int, summary: str = "") -> Incident:
+        summary = clean_text("summary", summary, "The update summary")
+        with self._editing(incident_id) as edit:
+            edit.row.last_update_at = edit.now
+            edit.event(
+                EventKind.UPDATE_SENT,
+                "Stakeholder update sent" + (f": {summary}" if summary else ""),
+                summary=summary,
+            )
+        return self.get(incident_id)
+
+    def add_note(self, incident_id: int, text: str, at: datetime | None = None) -> TimelineEvent:
+        clean = clean_text("note", text, "The note")
+        if not clean:
+            raise ValidationError("note", "The note is empty.")
+        with self._editing(incident_id) as edit:
+            when = edit.now if at is None else aware_utc("at", at)
+            not_in_future("at", "The note's time", when, edit.now)
+            row = edit.event(EventKind.NOTE, clean, at=when, backdated=at is not None)
+        return repo.to_event(row)
+
+    def set_key_time(
+        self, incident_id: int, key: KeyTime | str, value: datetime | None
+    ) -> Incident:
+        try:
+            key = KeyTime(key)
+        except ValueError:
+            raise ValidationError("key", f"Unknown timestamp {key!r}.") from None
+        if value is not None:
+            value = aware_utc(key.value, value)
+        if value is None and key in (KeyTime.IMPACT_STARTED, KeyTime.DECLARED):
+            raise ValidationError(key.value, f"{key.label} is required and cannot be cleared.")
+        with self._editing(incident_id) as edit:
+            row = edit.row
+            old = getattr(row, key.value)
+            if old == value:
+                return self.get(incident_id)
+            times = {k: getattr(row, k.value) for k in KeyTime}
+            times[key] = value
+            check_key_times(times, edit.now)
+            setattr(row, key.value, value)
+            edit.event(
+                EventKind.TIME_EDITED,
+                f"{key.label} set to {_utc_text(value)} (was {_utc_text(old)})",
+                key=key.value,
+                old=old,
+                new=value,
+            )
+        return self.get(incident_id)
+
+
+class _Edit:
+    """One open write transaction on one incident, collecting its timeline events."""
+
+    def __init__(self, session: Session, row: IncidentRow, now: datetime, actor: str) -> None:
+        self.session = session
+        self.row = row
+        self.now = now
+        self.actor = actor
+        self.kinds: list[EventKind] = []
+
+    def event(self, kind: EventKind, text: str, at: datetime | None = None, **data: Any):  # type: ignore[no-untyped-def]
+        assert self.row.id is not None
+        self.kinds.append(kind)
+        return repo.add_event(
+            self.session,
+            self.row.id,
+            kind,
+            at=at or self.now,
+            recorded_at=self.now,
+            actor=self.actor,
+            text=text,
+            data=data,
+        )

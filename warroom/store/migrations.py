@@ -1,0 +1,115 @@
+"""Versioned schema migrations, from the very first release on.
+
+Each step is a function that takes a connection inside the migration's transaction. The
+schema version lives in the `warroom_schema` table; a file newer than this app is refused.
+Step 1 keeps a frozen copy of the first schema, so later model changes never alter it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    text,
+)
+
+from warroom.store.types import UTCDateTime
+
+
+def _v1_create_schema(conn: Connection) -> None:
+    meta = MetaData()
+    Table(
+        "incident",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("title", String, nullable=False),
+        Column("severity", String, nullable=False),
+        Column("status", String, nullable=False),
+        Column("impact", Text, nullable=False),
+        Column("impact_started_at", UTCDateTime(), nullable=False),
+        Column("detected_at", UTCDateTime()),
+        Column("declared_at", UTCDateTime(), nullable=False),
+        Column("acknowledged_at", UTCDateTime()),
+        Column("mitigated_at", UTCDateTime()),
+        Column("resolved_at", UTCDateTime()),
+        Column("severity_changed_at", UTCDateTime()),
+        Column("last_update_at", UTCDateTime()),
+        Column("commander", String, nullable=False),
+        Column("tech_lead", String, nullable=False),
+        Column("comms_lead", String, nullable=False),
+        Column("scribe", String, nullable=False),
+        Index("ix_incident_status", "status"),
+    )
+    Table(
+        "timeline_event",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "incident_id",
+            Integer,
+            ForeignKey("incident.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        Column("kind", String, nullable=False),
+        Column("at", UTCDateTime(), nullable=False),
+        Column("recorded_at", UTCDateTime(), nullable=False),
+        Column("actor", String, nullable=False),
+        Column("text", Text, nullable=False),
+        Column("data", Text, nullable=False),
+        Index("ix_timeline_event_incident_at", "incident_id", "at"),
+    )
+    meta.create_all(conn)
+
+
+def _v2_drill_flag(conn: Connection) -> None:
+    # Drills and exercises are real rehearsals but must stay out of the metrics.
+    conn.execute(text("ALTER TABLE incident ADD COLUMN is_drill BOOLEAN NOT NULL DEFAULT FALSE"))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_create_schema, _v2_drill_flag)
+LATEST_VERSION = len(MIGRATIONS)
+
+
+class NewerSchemaError(RuntimeError):
+    pass
+
+
+def _version_table(conn: Connection) -> Table:
+    meta = MetaData()
+    table = Table("warroom_schema", meta, Column("version", Integer, nullable=False))
+    meta.create_all(conn)
+    return table
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("warroom_schema"):
+        return 0
+    value = conn.execute(text("SELECT MAX(version) FROM warroom_schema")).scalar()
+    return int(value or 0)
+
+
+def migrate(conn: Connection, target: int = LATEST_VERSION) -> tuple[int, int]:
+    """Brings the schema up to `target` within the caller's transaction; returns (from, to)."""
+    found = current_version(conn)
+    if found > LATEST_VERSION:
+        raise NewerSchemaError(
+            f"schema version {found} was written by a newer warroom "
+            f"(this one understands up to {LATEST_VERSION})"
+        )
+    table = _version_table(conn)
+    for step in range(found, target):
+        MIGRATIONS[step](conn)
+    if target > found:
+        conn.execute(table.delete())
+        conn.execute(table.insert().values(version=target))
+    return found, target

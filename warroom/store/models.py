@@ -1,0 +1,56 @@
+"""The current schema as SQLModel tables. Migrations (store/migrations.py) bring older files
+up to it; tests check that a migrated file and these models agree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text
+from sqlmodel import Field, SQLModel
+
+from warroom.store.types import UTCDateTime
+
+
+def _when(nullable: bool = True) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class IncidentRow(SQLModel, table=True):
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_status", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    severity: str
+    status: str
+    impact: str = Field(default="", sa_type=Text)
+    impact_started_at: datetime = Field(sa_column=_when(nullable=False))
+    detected_at: datetime | None = Field(default=None, sa_column=_when())
+    declared_at: datetime = Field(sa_column=_when(nullable=False))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_when())
+    mitigated_at: datetime | None = Field(default=None, sa_column=_when())
+    resolved_at: datetime | None = Field(default=None, sa_column=_when())
+    # Denormalised from the timeline so the board needs no join to compute its clocks.
+    severity_changed_at: datetime | None = Field(default=None, sa_column=_when())
+    last_update_at: datetime | None = Field(default=None, sa_column=_when())
+    commander: str = ""
+    tech_lead: str = ""
+    comms_lead: str = ""
+    scribe: str = ""
+    is_drill: bool = False
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "timeline_event"
+    __table_args__ = (Index("ix_timeline_event_incident_at", "incident_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str
+    at: datetime = Field(sa_column=_when(nullable=False))
+    recorded_at: datetime = Field(sa_column=_when(nullable=False))
+    actor: str = ""
+    text: str = Field(default="", sa_type=Text)
+    data: str = Field(default="{}", sa_type=Text)  # JSON: old and new values, for the record
