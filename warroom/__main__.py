@@ -1,0 +1,77 @@
+"""Command line: the GUI by default; headless verbs for scripts. Qt loads only for the GUI."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from warroom.cli import parse_when
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        default=argparse.SUPPRESS,
+        help="folder holding warroom.db (default: the user data dir, or $WARROOM_DATA_DIR)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="warroom",
+        description="The incident commander's board. With no command, opens the window.",
+        parents=[common],
+    )
+    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
+
+    verbs.add_parser("demo", parents=[common], help="open the app on a fresh demo data dir")
+    verbs.add_parser("paths", parents=[common], help="print where data, config and logs live")
+
+    declare = verbs.add_parser("declare", parents=[common], help="declare an incident; prints id")
+    declare.add_argument("--title", required=True)
+    declare.add_argument("--severity", required=True, help="P0, P1, P2 or P3")
+    declare.add_argument("--impact", default="", help="who is affected, and how")
+    declare.add_argument("--started", type=parse_when, help="impact start, ISO 8601 with offset")
+    declare.add_argument("--commander", default="", help="incident commander's name")
+    declare.add_argument("--drill", action="store_true", help="a drill or exercise")
+
+    note = verbs.add_parser("note", parents=[common], help="add a timeline note")
+    note.add_argument("id", type=int)
+    note.add_argument("text")
+    note.add_argument("--at", type=parse_when, help="when it happened, ISO 8601 with offset")
+
+    listing = verbs.add_parser("list", parents=[common], help="open incidents and their clocks")
+    listing.add_argument("--all", action="store_true", help="include resolved and closed")
+    listing.add_argument("--json", action="store_true")
+
+    show = verbs.add_parser("show", parents=[common], help="one incident with its timeline")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.data_dir = getattr(args, "data_dir", None)
+    if args.verb is None:
+        from warroom.app import run_gui
+
+        return run_gui(data_dir=args.data_dir)
+    if args.verb == "demo":
+        from warroom.app import run_gui
+        from warroom.demo import prepare_demo_dir
+
+        return run_gui(data_dir=args.data_dir or prepare_demo_dir(), title_suffix="demo")
+    if args.verb == "paths":
+        from warroom.paths import resolve_paths
+
+        paths = resolve_paths(args.data_dir)
+        print(f"data:   {paths.data_dir}\nconfig: {paths.config_dir}\nlogs:   {paths.log_dir}")
+        print(f"policy override: {paths.user_policy}")
+        return 0
+    from warroom.cli import run
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

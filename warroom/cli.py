@@ -1,0 +1,147 @@
+"""Headless verbs for scripts and alert hooks. Nothing here imports Qt."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+from warroom.core import clocks
+from warroom.core.clock import SystemClock
+from warroom.core.clock_text import response_text, update_text
+from warroom.core.durations import hms
+from warroom.core.snapshot import event_snapshot, incident_snapshot
+from warroom.core.validation import ValidationError
+from warroom.paths import resolve_paths
+from warroom.service import IncidentNotFound, IncidentService
+from warroom.settings import load_policy
+from warroom.store.database import StoreError, open_database
+
+EXIT_OK, EXIT_INVALID, EXIT_STORE = 0, 1, 3
+
+
+def parse_when(text: str) -> datetime:
+    """ISO 8601 with an offset; 'Z' is accepted. A time without an offset is refused, because
+    a script's idea of local time is a guess."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time such as 2026-11-22T14:02:00+00:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no UTC offset; add one, e.g. {text}+00:00 or {text}Z"
+        )
+    return moment
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = resolve_paths(args.data_dir)
+    policy, warnings = load_policy(paths)
+    for warning in warnings:
+        print(f"warroom: warning: {warning}", file=sys.stderr)
+    try:
+        database = open_database(paths.database)
+    except StoreError as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    clock = SystemClock()
+    service = IncidentService(database, clock)
+    try:
+        return _dispatch(args, service, policy, clock)
+    except (ValidationError, IncidentNotFound) as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:  # `warroom list | head`: the reader left; not an error
+        sys.stdout = None  # type: ignore[assignment]
+        return EXIT_OK
+    finally:
+        database.dispose()
+
+
+def _dispatch(args: argparse.Namespace, service: IncidentService, policy, clock) -> int:  # type: ignore[no-untyped-def]
+    if args.verb == "declare":
+        incident = service.declare(
+            args.title,
+            args.severity,
+            impact=args.impact,
+            impact_started_at=args.started,
+            commander=args.commander,
+            is_drill=args.drill,
+        )
+        print(incident.id)
+    elif args.verb == "note":
+        event = service.add_note(args.id, args.text, at=args.at)
+        print(event.id)
+    elif args.verb == "list":
+        incidents = service.list_incidents(include_closed=args.all)
+        now = clock.now()
+        incidents.sort(key=lambda i: (i.severity.rank, clocks.next_deadline(i, policy) or now))
+        if args.json:
+            _print_json([incident_snapshot(i, policy, now) for i in incidents])
+        else:
+            _print_table(incidents, policy, now)
+    elif args.verb == "show":
+        incident = service.get(args.id)
+        now = clock.now()
+        timeline = service.timeline(args.id)
+        if args.json:
+            snapshot = incident_snapshot(incident, policy, now)
+            snapshot["timeline"] = [event_snapshot(e) for e in timeline]
+            _print_json(snapshot)
+        else:
+            _print_incident(incident, timeline, policy, now)
+    return EXIT_OK
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _clock_cells(incident, policy, now) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+    return (
+        hms(clocks.elapsed(incident, now)),
+        response_text(clocks.response_clock(incident, policy, now)),
+        update_text(clocks.update_clock(incident, policy, now)),
+    )
+
+
+def _print_table(incidents, policy, now) -> None:  # type: ignore[no-untyped-def]
+    if not incidents:
+        print("No open incidents.")
+        return
+    header = ("ID", "SEV", "STATUS", "IC", "SINCE DECLARED", "RESPONSE", "NEXT UPDATE", "TITLE")
+    rows = [header]
+    for incident in incidents:
+        elapsed, response, update = _clock_cells(incident, policy, now)
+        rows.append(
+            (
+                str(incident.id),
+                incident.severity.value,
+                incident.status.label,
+                incident.commander or "NO IC",
+                elapsed,
+                response,
+                update,
+                incident.title + (" [drill]" if incident.is_drill else ""),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1])
+
+
+def _print_incident(incident, timeline, policy, now) -> None:  # type: ignore[no-untyped-def]
+    elapsed, response, update = _clock_cells(incident, policy, now)
+    print(f"#{incident.id} {incident.severity.value} {incident.title}")
+    print(f"  status: {incident.status.label}    IC: {incident.commander or 'NONE ASSIGNED'}")
+    print(f"  since declared: {elapsed}   response: {response}   next update: {update}")
+    if incident.impact:
+        print(f"  impact: {incident.impact}")
+    print("  timeline:")
+    for event in timeline:
+        print(f"    {event.at:%Y-%m-%d %H:%M:%S}Z  {event.actor}: {event.text}")
