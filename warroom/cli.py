@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import datetime
 from typing import Any
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warroom: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except BrokenPipeError:  # `warroom list | head`: the reader left; not an error
-        sys.stdout = None  # type: ignore[assignment]
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     finally:
         database.dispose()
