@@ -1,0 +1,1 @@
+"""PySide6 views. Only warroom.app imports this package."""

@@ -1,0 +1,251 @@
+"""The incident board as a Qt model over the service.
+
+The 1 Hz tick emits dataChanged for the clock columns only; the model is never reset to
+refresh, so selection and scroll position survive. Clocks are computed lazily, per row, for
+the cells the view actually asks for, and cached for the rest of the tick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from warroom.core import clocks
+from warroom.core.clock_text import response_text, update_text
+from warroom.core.clocks import ClockState, Countdown
+from warroom.core.durations import hms
+from warroom.core.incident import Incident
+from warroom.core.policy import Policy
+from warroom.ui.palette import CLOCK_COLOURS, MUTED, NO_IC_COLOUR
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    SEVERITY = 0
+    TITLE = 1
+    STATUS = 2
+    COMMANDER = 3
+    ELAPSED = 4
+    RESPONSE = 5
+    NEXT_UPDATE = 6
+
+
+HEADERS = {
+    Column.SEVERITY: "Sev",
+    Column.TITLE: "Incident",
+    Column.STATUS: "Status",
+    Column.COMMANDER: "Commander",
+    Column.ELAPSED: "Since declared",
+    Column.RESPONSE: "Response",
+    Column.NEXT_UPDATE: "Next update",
+}
+CLOCK_COLUMNS = (Column.ELAPSED, Column.RESPONSE, Column.NEXT_UPDATE)
+
+INCIDENT_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+CLOCK_STATE_ROLE = Qt.ItemDataRole.UserRole + 3
+NO_IC_TEXT = "⚠ No IC"
+
+
+@dataclass(frozen=True)
+class RowClocks:
+    elapsed: str
+    response: Countdown
+    update: Countdown
+
+
+class BoardModel(QAbstractTableModel):
+    def __init__(self, policy: Policy, now: datetime, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._policy = policy
+        self._now = now
+        self._rows: list[Incident] = []
+        self._clock_cache: dict[int, RowClocks] = {}
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- contents ------------------------------------------------------------------------
+    def set_incidents(self, incidents: list[Incident]) -> None:
+        """Replaces every row: for loading and for the show-closed toggle only."""
+        self.beginResetModel()
+        self._rows = list(incidents)
+        self._clock_cache.clear()
+        self.endResetModel()
+
+    def incidents(self) -> list[Incident]:
+        return list(self._rows)
+
+    def row_of(self, incident_id: int) -> int | None:
+        for row, incident in enumerate(self._rows):
+            if incident.id == incident_id:
+                return row
+        return None
+
+    def upsert(self, incident: Incident) -> None:
+        row = self.row_of(incident.id)
+        if row is None:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
+            self._rows.append(incident)
+            self.endInsertRows()
+            return
+        self._rows[row] = incident
+        self._clock_cache.pop(row, None)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
+
+    def remove(self, incident_id: int) -> None:
+        row = self.row_of(incident_id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        self._clock_cache.clear()
+        self.endRemoveRows()
+
+    def set_policy(self, policy: Policy) -> None:
+        self._policy = policy
+        self.tick(self._now)
+
+    def tick(self, now: datetime) -> None:
+        """Moves the clocks to `now`: only the clock cells change."""
+        self._now = now
+        self._clock_cache.clear()
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, CLOCK_COLUMNS[0]),
+                self.index(len(self._rows) - 1, CLOCK_COLUMNS[-1]),
+                [
+                    Qt.ItemDataRole.DisplayRole,
+                    Qt.ItemDataRole.BackgroundRole,
+                    Qt.ItemDataRole.ForegroundRole,
+                ],
+            )
+
+    def clocks_for(self, row: int) -> RowClocks:
+        cached = self._clock_cache.get(row)
+        if cached is None:
+            incident = self._rows[row]
+            cached = RowClocks(
+                elapsed=hms(clocks.elapsed(incident, self._now)),
+                response=clocks.response_clock(incident, self._policy, self._now),
+                update=clocks.update_clock(incident, self._policy, self._now),
+            )
+            self._clock_cache[row] = cached
+        return cached
+
+    # -- Qt model API ----------------------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[Column(section)]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        incident = self._rows[index.row()]
+        column = Column(index.column())
+        if role == INCIDENT_ROLE:
+            return incident
+        if role == SORT_ROLE:
+            deadline = clocks.next_deadline(incident, self._policy)
+            pending = deadline.timestamp() if deadline else float("inf")
+            return (incident.severity.rank, pending, incident.id)
+        if column in CLOCK_COLUMNS:
+            return self._clock_data(index.row(), column, role)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(incident, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(incident, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == Column.COMMANDER and not incident.commander:
+                return QBrush(QColor(NO_IC_COLOUR))
+            if column == Column.STATUS and not incident.status.is_open:
+                return QBrush(QColor(MUTED))
+        if role == Qt.ItemDataRole.FontRole and (
+            column == Column.COMMANDER and not incident.commander
+        ):
+            return self._bold
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{HEADERS[column]}: {self._text(incident, column)}"
+        return None
+
+    def _text(self, incident: Incident, column: Column) -> str:
+        if column == Column.SEVERITY:
+            return incident.severity.value
+        if column == Column.TITLE:
+            return ("[DRILL] " if incident.is_drill else "") + incident.title
+        if column == Column.STATUS:
+            return incident.status.label
+        if column == Column.COMMANDER:
+            return incident.commander or NO_IC_TEXT
+        return ""
+
+    def _tooltip(self, incident: Incident, column: Column) -> str | None:
+        if column == Column.SEVERITY:
+            return f"{incident.severity.value}: {incident.severity.meaning}"
+        if column == Column.TITLE:
+            return incident.impact or incident.title
+        if column == Column.COMMANDER and not incident.commander:
+            return "No incident commander is assigned. Open the incident to assign one."
+        return None
+
+    def _clock_data(self, row: int, column: Column, role: int) -> Any:
+        row_clocks = self.clocks_for(row)
+        if column == Column.ELAPSED:
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+                return row_clocks.elapsed
+            return None
+        countdown = row_clocks.response if column == Column.RESPONSE else row_clocks.update
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == Column.RESPONSE:
+                return response_text(countdown)
+            return update_text(countdown)
+        if role == CLOCK_STATE_ROLE:
+            return countdown.state
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            text = response_text(countdown) if column == Column.RESPONSE else update_text(countdown)
+            return f"{HEADERS[column]}: {text}"
+        if role == Qt.ItemDataRole.ToolTipRole and countdown.deadline is not None:
+            return f"Due {countdown.deadline.astimezone():%a %d %b %H:%M:%S %Z}"
+        colours = CLOCK_COLOURS.get(countdown.state)
+        if colours is None:
+            return None
+        background, foreground = colours
+        if role == Qt.ItemDataRole.BackgroundRole and background:
+            return QBrush(QColor(background))
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor(foreground))
+        if role == Qt.ItemDataRole.FontRole and countdown.state is ClockState.OVERDUE:
+            return self._bold
+        return None
+
+
+class BoardProxy(QSortFilterProxyModel):
+    """Sorts by severity, then by the earliest pending deadline (most overdue first).
+
+    The sort key does not depend on "now", so ticks never reorder rows."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+
+    def lessThan(self, left: AnyIndex, right: AnyIndex) -> bool:
+        return left.data(SORT_ROLE) < right.data(SORT_ROLE)

@@ -1,0 +1,144 @@
+"""The board's table view and its severity badge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from warroom.core.severity import Severity
+from warroom.ui.board_model import INCIDENT_ROLE, Column
+from warroom.ui.palette import severity_colours
+
+
+class SeverityBadgeDelegate(QStyledItemDelegate):
+    """A filled badge with the level's label: colour for a glance, text for certainty."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        self.initStyleOption(option, index)
+        style = option.widget.style() if option.widget else None
+        if style is not None:
+            # Selection and focus background first, then the badge on top.
+            option.text = ""
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        try:
+            severity = Severity(text)
+        except ValueError:
+            return
+        background, foreground = severity_colours(severity)
+        metrics = option.fontMetrics
+        width = metrics.horizontalAdvance("P0") + 18
+        height = min(option.rect.height() - 8, metrics.height() + 8)
+        badge = QRect(0, 0, width, height)
+        badge.moveCenter(option.rect.center())
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(background)
+        painter.drawRoundedRect(badge, 5, 5)
+        painter.setPen(foreground)
+        font = painter.font()
+        font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, severity.value)
+        painter.restore()
+
+
+class BoardView(QTableView):
+    """Double-click or Enter opens the incident under the cursor."""
+
+    open_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("board")
+        self.setAccessibleName("Incident board")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setSortingEnabled(False)
+        self.verticalHeader().setVisible(False)
+        # Larger than the desktop default: the board is read from across a room. Set in code,
+        # not the stylesheet, so column widths can be measured from it.
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        self.setFont(font)
+        self.setItemDelegateForColumn(Column.SEVERITY, SeverityBadgeDelegate(self))
+        self.doubleClicked.connect(self._open_index)
+
+    def setModel(self, model: Any) -> None:  # noqa: N802 - Qt's name
+        super().setModel(model)
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+        self._size_columns()
+
+    def _size_columns(self) -> None:
+        metrics = self.fontMetrics()
+        bold = self.font()
+        bold.setBold(True)
+        bold_metrics = QFontMetrics(bold)
+        samples = {
+            Column.SEVERITY: "Sev ",
+            Column.STATUS: "post-mortem  ",
+            Column.COMMANDER: "Priya Raman-Okafor",
+            Column.ELAPSED: "Since declared",
+            Column.RESPONSE: "acked late, 1:22:10",
+            Column.NEXT_UPDATE: "OVERDUE +1:22:33",
+        }
+        for column, sample in samples.items():
+            self.setColumnWidth(column, bold_metrics.horizontalAdvance(sample) + 28)
+        self.verticalHeader().setDefaultSectionSize(metrics.height() + 18)
+
+    def selected_incident_id(self) -> int | None:
+        indexes = self.selectionModel().selectedRows() if self.selectionModel() else []
+        if not indexes:
+            return None
+        incident = indexes[0].data(INCIDENT_ROLE)
+        return incident.id if incident else None
+
+    def select_incident(self, incident_id: int) -> bool:
+        model = self.model()
+        if model is None:
+            return False
+        for row in range(model.rowCount()):
+            index = model.index(row, 0)
+            incident = index.data(INCIDENT_ROLE)
+            if incident is not None and incident.id == incident_id:
+                self.selectRow(row)
+                self.scrollTo(index)
+                return True
+        return False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._open_index(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        incident = index.data(INCIDENT_ROLE) if index.isValid() else None
+        if incident is not None:
+            self.open_requested.emit(incident.id)

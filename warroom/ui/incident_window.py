@@ -1,0 +1,531 @@
+"""One incident in detail: every field editable, each change committed and on the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from warroom.core import clocks
+from warroom.core.clock import Clock
+from warroom.core.clock_text import response_text, update_text
+from warroom.core.clocks import ClockState, Countdown
+from warroom.core.durations import hms
+from warroom.core.incident import Incident, KeyTime, TimelineEvent
+from warroom.core.lifecycle import LIFECYCLE, Role, Status
+from warroom.core.policy import Policy
+from warroom.core.severity import Severity
+from warroom.core.validation import ValidationError
+from warroom.service import IncidentService
+from warroom.ui.palette import CLOCK_COLOURS, severity_colours
+from warroom.ui.qtime import EDIT_FORMAT, from_qdatetime, local_text, same_second, to_qdatetime
+from warroom.ui.widgets import ErrorBanner
+
+NOT_SET = QDateTime.fromString("2000-01-01T00:00:00", Qt.DateFormat.ISODate)
+NULLABLE_TIMES = (KeyTime.DETECTED, KeyTime.ACKNOWLEDGED, KeyTime.MITIGATED, KeyTime.RESOLVED)
+
+
+class ClockTile(QFrame):
+    """A caption over a large clock value; its colour and text follow the clock's state."""
+
+    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("clockTile")
+        self.caption = QLabel(caption, self)
+        self.caption.setObjectName("clockCaption")
+        self.value = QLabel("—", self)
+        self.value.setObjectName("clockValue")
+        self.value.setAccessibleName(caption)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.value)
+
+    def show_value(self, text: str, state: ClockState | None = None) -> None:
+        self.value.setText(text)
+        colours = CLOCK_COLOURS.get(state) if state else None
+        if colours:
+            background, foreground = colours
+            fill = f"background: {background};" if background else ""
+            self.setStyleSheet(f"#clockTile {{ {fill} }} QLabel {{ color: {foreground}; }}")
+        else:
+            self.setStyleSheet("")
+
+
+class IncidentWindow(QDialog):
+    def __init__(
+        self,
+        incident_id: int,
+        service: IncidentService,
+        policy: Policy,
+        clock: Clock,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.incident_id = incident_id
+        self._service = service
+        self._policy = policy
+        self._clock = clock
+        self.incident: Incident = service.get(incident_id)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
+        self.resize(1180, 760)
+
+        self.error = ErrorBanner(self)
+        self.closed_banner = QLabel(
+            "This incident is closed. Move it back to an earlier stage to edit it.", self
+        )
+        self.closed_banner.setObjectName("infoBanner")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_header())
+        layout.addLayout(self._build_clocks())
+        layout.addLayout(self._build_actions())
+        layout.addWidget(self.error)
+        layout.addWidget(self.closed_banner)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self._build_form())
+        splitter.addWidget(self._build_timeline())
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([460, 700])
+        layout.addWidget(splitter, 1)
+
+        QShortcut(QKeySequence("Ctrl+K"), self, activated=self.acknowledge)
+        QShortcut(QKeySequence("Ctrl+U"), self, activated=self.mark_update_sent)
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=self._focus_note)
+        self._refresh_all()
+        self.on_tick(clock.now())
+
+    # -- construction ----------------------------------------------------------------------
+    def _build_header(self) -> QHBoxLayout:
+        self.badge = QLabel(self)
+        self.badge.setObjectName("severityBadge")
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.heading = QLabel(self)
+        self.heading.setObjectName("incidentHeading")
+        self.heading.setWordWrap(True)
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("statusLabel")
+        row = QHBoxLayout()
+        row.addWidget(self.badge)
+        row.addWidget(self.heading, 1)
+        row.addWidget(self.status_label)
+        return row
+
+    def _build_clocks(self) -> QHBoxLayout:
+        self.elapsed_tile = ClockTile("Since declared", self)
+        self.response_tile = ClockTile("Response", self)
+        self.update_tile = ClockTile("Next stakeholder update", self)
+        row = QHBoxLayout()
+        for tile in (self.elapsed_tile, self.response_tile, self.update_tile):
+            row.addWidget(tile, 1)
+        return row
+
+    def _build_actions(self) -> QHBoxLayout:
+        self.ack_button = QPushButton("&Acknowledge  Ctrl+K", self)
+        self.ack_button.setAccessibleName("Acknowledge")
+        self.ack_button.clicked.connect(self.acknowledge)
+        self.update_button = QPushButton("Stakeholder &update sent  Ctrl+U", self)
+        self.update_button.setAccessibleName("Stakeholder update sent")
+        self.update_button.clicked.connect(self.mark_update_sent)
+        self.status_combo = QComboBox(self)
+        self.status_combo.setAccessibleName("Lifecycle stage")
+        for status in LIFECYCLE:
+            self.status_combo.addItem(status.label, status.value)
+        self.move_button = QPushButton("&Move", self)
+        self.move_button.setAccessibleName("Move to the chosen stage")
+        self.move_button.clicked.connect(self.move_status)
+        row = QHBoxLayout()
+        row.addWidget(self.ack_button)
+        row.addWidget(self.update_button)
+        row.addStretch(1)
+        row.addWidget(QLabel("Stage", self))
+        row.addWidget(self.status_combo)
+        row.addWidget(self.move_button)
+        return row
+
+    def _build_form(self) -> QScrollArea:
+        details = QGroupBox("Details", self)
+        self.title_edit = QLineEdit(details)
+        self.title_edit.setAccessibleName("Title")
+        self.title_edit.editingFinished.connect(self._save_title)
+        self.severity_combo = QComboBox(details)
+        self.severity_combo.setAccessibleName("Severity")
+        self.severity_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.severity_combo.setMinimumContentsLength(16)
+        for severity in Severity:
+            self.severity_combo.addItem(f"{severity.value} — {severity.meaning}", severity.value)
+        self.severity_reason = QLineEdit(details)
+        self.severity_reason.setPlaceholderText("Why (optional)")
+        self.severity_reason.setAccessibleName("Reason for the severity change")
+        self.severity_button = QPushButton("Change", details)
+        self.severity_button.setAccessibleName("Change severity")
+        self.severity_button.clicked.connect(self.change_severity)
+        severity_row = QGridLayout()
+        severity_row.addWidget(self.severity_combo, 0, 0, 1, 2)
+        severity_row.addWidget(self.severity_reason, 1, 0)
+        severity_row.addWidget(self.severity_button, 1, 1)
+        self.impact_edit = QPlainTextEdit(details)
+        self.impact_edit.setAccessibleName("Impact summary")
+        self.impact_edit.setTabChangesFocus(True)
+        self.impact_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.impact_edit.installEventFilter(self)
+        self.drill_check = QCheckBox("Drill or exercise (left out of metrics)", details)
+        self.drill_check.clicked.connect(self._save_drill)
+        form = QFormLayout(details)
+        form.addRow("Title", self.title_edit)
+        form.addRow("Severity", severity_row)
+        form.addRow("Impact", self.impact_edit)
+        form.addRow("", self.drill_check)
+
+        roles = QGroupBox("Roles", self)
+        roles_form = QFormLayout(roles)
+        self.role_edits: dict[Role, QLineEdit] = {}
+        for role in Role:
+            edit = QLineEdit(roles)
+            edit.setAccessibleName(role.label)
+            edit.setPlaceholderText("unassigned")
+            edit.editingFinished.connect(self._role_saver(role))
+            self.role_edits[role] = edit
+            roles_form.addRow(role.label, edit)
+
+        times = QGroupBox("Key times (local)", self)
+        times_form = QFormLayout(times)
+        self.time_edits: dict[KeyTime, QDateTimeEdit] = {}
+        for key in KeyTime:
+            edit = QDateTimeEdit(times)
+            edit.setDisplayFormat(EDIT_FORMAT)
+            edit.setCalendarPopup(True)
+            edit.setAccessibleName(key.label)
+            edit.setMinimumDateTime(NOT_SET)
+            edit.setSpecialValueText("not set")
+            edit.editingFinished.connect(self._time_saver(key))
+            self.time_edits[key] = edit
+            row = QHBoxLayout()
+            row.addWidget(edit, 1)
+            if key in NULLABLE_TIMES:
+                clear = QToolButton(times)
+                clear.setText("Clear")
+                clear.setAccessibleName(f"Clear {key.label}")
+                clear.clicked.connect(self._time_clearer(key))
+                row.addWidget(clear)
+            times_form.addRow(key.label, row)
+
+        body = QWidget(self)
+        column = QVBoxLayout(body)
+        for group in (details, roles, times):
+            column.addWidget(group)
+        column.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        return scroll
+
+    def _build_timeline(self) -> QWidget:
+        box = QGroupBox("Timeline", self)
+        self.timeline_table = QTableWidget(0, 3, box)
+        self.timeline_table.setAccessibleName("Timeline")
+        self.timeline_table.setHorizontalHeaderLabels(["When (local)", "Who", "What"])
+        self.timeline_table.verticalHeader().setVisible(False)
+        self.timeline_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.timeline_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.timeline_table.setWordWrap(True)
+        header = self.timeline_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # Wrapped rows need their height recomputed whenever the text column changes width.
+        header.sectionResized.connect(lambda *_: self.timeline_table.resizeRowsToContents())
+
+        self.note_edit = QLineEdit(box)
+        self.note_edit.setPlaceholderText("Add a note to the timeline (Ctrl+L), Enter to save")
+        self.note_edit.setAccessibleName("New timeline note")
+        self.note_edit.returnPressed.connect(self.add_note)
+        self.note_time = QDateTimeEdit(box)
+        self.note_time.setDisplayFormat(EDIT_FORMAT)
+        self.note_time.setCalendarPopup(True)
+        self.note_time.setAccessibleName("When the noted event happened")
+        self.note_time.setToolTip("Follows the clock; change it for events entered after the fact")
+        self.note_time.dateTimeChanged.connect(self._note_time_edited)
+        self._note_time_live = True
+        self.note_now = QToolButton(box)
+        self.note_now.setText("Now")
+        self.note_now.setAccessibleName("Note time: now")
+        self.note_now.clicked.connect(self._note_time_to_now)
+        self.note_button = QPushButton("Add note", box)
+        self.note_button.clicked.connect(self.add_note)
+        entry = QHBoxLayout()
+        entry.addWidget(self.note_edit, 1)
+        entry.addWidget(QLabel("at", box))
+        entry.addWidget(self.note_time)
+        entry.addWidget(self.note_now)
+        entry.addWidget(self.note_button)
+
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.timeline_table, 1)
+        layout.addLayout(entry)
+        return box
+
+    # -- refresh ---------------------------------------------------------------------------
+    def on_incident_changed(self, incident_id: int, _kind: str) -> None:
+        if incident_id == self.incident_id:
+            self.incident = self._service.get(incident_id)
+            self._refresh_all()
+
+    def _refresh_all(self) -> None:
+        incident = self.incident
+        self.setWindowTitle(f"#{incident.id} {incident.severity.value} {incident.title}")
+        background, foreground = severity_colours(incident.severity)
+        self.badge.setText(incident.severity.value)
+        self.badge.setToolTip(incident.severity.meaning)
+        self.badge.setStyleSheet(
+            f"background: {background.name()}; color: {foreground.name()};"
+            "border-radius: 6px; padding: 4px 12px; font-weight: bold;"
+        )
+        drill = "[DRILL] " if incident.is_drill else ""
+        self.heading.setText(drill + incident.title)
+        commander = incident.commander or "⚠ no incident commander"
+        self.status_label.setText(f"{incident.status.label}  ·  IC: {commander}")
+        self.status_combo.setCurrentIndex(self.status_combo.findData(incident.status.value))
+        self._set_unless_editing(self.title_edit, incident.title)
+        self.severity_combo.setCurrentIndex(self.severity_combo.findData(incident.severity.value))
+        if not self.impact_edit.hasFocus():
+            self.impact_edit.setPlainText(incident.impact)
+        self.drill_check.setChecked(incident.is_drill)
+        for role, edit in self.role_edits.items():
+            self._set_unless_editing(edit, incident.roles.get(role, ""))
+        for key, edit in self.time_edits.items():
+            if not edit.hasFocus():
+                value = incident.key_time(key)
+                edit.setDateTime(NOT_SET if value is None else to_qdatetime(value))
+        closed = incident.status is Status.CLOSED
+        self.closed_banner.setVisible(closed)
+        for widget in self._editors():
+            widget.setEnabled(not closed)
+        self.ack_button.setEnabled(not closed and incident.acknowledged_at is None)
+        self._fill_timeline(self._service.timeline(self.incident_id))
+
+    def _editors(self) -> list[QWidget]:
+        return [
+            self.ack_button,
+            self.update_button,
+            self.title_edit,
+            self.severity_combo,
+            self.severity_reason,
+            self.severity_button,
+            self.impact_edit,
+            self.drill_check,
+            self.note_edit,
+            self.note_time,
+            self.note_now,
+            self.note_button,
+            *self.role_edits.values(),
+            *self.time_edits.values(),
+        ]
+
+    @staticmethod
+    def _set_unless_editing(edit: QLineEdit, text: str) -> None:
+        if not edit.hasFocus() or not edit.isModified():
+            edit.setText(text)
+            edit.setModified(False)
+
+    def _fill_timeline(self, events: list[TimelineEvent]) -> None:
+        table = self.timeline_table
+        table.setRowCount(len(events))
+        for row, event in enumerate(events):
+            when = local_text(event.at)
+            if not same_second(event.at, event.recorded_at):
+                when += " *"
+            cells = (when, event.actor, event.text)
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column == 0 and text.endswith("*"):
+                    item.setToolTip(f"Entered after the fact, at {local_text(event.recorded_at)}")
+                table.setItem(row, column, item)
+        table.resizeRowsToContents()
+        table.scrollToBottom()
+
+    def on_tick(self, now: datetime) -> None:
+        incident = self.incident
+        self.elapsed_tile.show_value(hms(clocks.elapsed(incident, now)))
+        response = clocks.response_clock(incident, self._policy, now)
+        self.response_tile.show_value(response_text(response), response.state)
+        update = clocks.update_clock(incident, self._policy, now)
+        self.update_tile.show_value(update_text(update), update.state)
+        self._tooltip_deadline(self.response_tile, response)
+        self._tooltip_deadline(self.update_tile, update)
+        if self._note_time_live and not self.note_time.hasFocus():
+            self._set_note_time(now)
+
+    @staticmethod
+    def _tooltip_deadline(tile: ClockTile, countdown: Countdown) -> None:
+        due = countdown.deadline
+        tile.setToolTip("" if due is None else f"Due {local_text(due)}")
+
+    # -- actions ---------------------------------------------------------------------------
+    def _run(self, action: Callable[[], Any], revert: Callable[[], None] | None = None) -> bool:
+        """Runs one service call; a refusal is shown inline and the widget reverted."""
+        try:
+            action()
+        except ValidationError as exc:
+            self.error.show_message(exc.message)
+            if revert is not None:
+                revert()
+            return False
+        self.error.clear_message()
+        return True
+
+    def acknowledge(self) -> None:
+        if self.incident.acknowledged_at is None:
+            self._run(lambda: self._service.acknowledge(self.incident_id))
+
+    def mark_update_sent(self) -> None:
+        self._run(lambda: self._service.mark_update_sent(self.incident_id))
+
+    def move_status(self) -> None:
+        target = Status(self.status_combo.currentData())
+        self._run(
+            lambda: self._service.set_status(self.incident_id, target),
+            revert=self._refresh_all,
+        )
+
+    def change_severity(self) -> None:
+        target = self.severity_combo.currentData()
+        reason = self.severity_reason.text()
+        if self._run(lambda: self._service.change_severity(self.incident_id, target, reason)):
+            self.severity_reason.clear()
+
+    def _save_title(self) -> None:
+        if self.title_edit.text() != self.incident.title:
+            self._run(
+                lambda: self._service.edit_title(self.incident_id, self.title_edit.text()),
+                revert=lambda: self.title_edit.setText(self.incident.title),
+            )
+
+    def save_impact(self) -> None:
+        text = self.impact_edit.toPlainText()
+        if text.strip() != self.incident.impact:
+            self._run(lambda: self._service.edit_impact(self.incident_id, text))
+
+    def _save_drill(self, checked: bool) -> None:
+        self._run(
+            lambda: self._service.set_drill(self.incident_id, checked),
+            revert=lambda: self.drill_check.setChecked(self.incident.is_drill),
+        )
+
+    def _role_saver(self, role: Role) -> Callable[[], None]:
+        def save() -> None:
+            edit = self.role_edits[role]
+            if edit.text().strip() != self.incident.roles.get(role, ""):
+                self._run(
+                    lambda: self._service.assign_role(self.incident_id, role, edit.text()),
+                    revert=lambda: edit.setText(self.incident.roles.get(role, "")),
+                )
+
+        return save
+
+    def _time_saver(self, key: KeyTime) -> Callable[[], None]:
+        def save() -> None:
+            edit = self.time_edits[key]
+            value = None if edit.dateTime() == NOT_SET else from_qdatetime(edit.dateTime())
+            if not same_second(value, self.incident.key_time(key)):
+                self._set_time(key, value)
+
+        return save
+
+    def _time_clearer(self, key: KeyTime) -> Callable[[], None]:
+        return lambda: self._set_time(key, None)
+
+    def _set_time(self, key: KeyTime, value: datetime | None) -> None:
+        def revert() -> None:
+            stored = self.incident.key_time(key)
+            self.time_edits[key].setDateTime(NOT_SET if stored is None else to_qdatetime(stored))
+
+        self._run(lambda: self._service.set_key_time(self.incident_id, key, value), revert)
+
+    def add_note(self) -> None:
+        text = self.note_edit.text()
+        if not text.strip():
+            self.note_edit.setFocus()
+            return
+        at = None if self._note_time_live else from_qdatetime(self.note_time.dateTime())
+        if self._run(lambda: self._service.add_note(self.incident_id, text, at=at)):
+            self.note_edit.clear()
+            self._note_time_to_now()
+
+    def _focus_note(self) -> None:
+        self.note_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _set_note_time(self, now: datetime) -> None:
+        self.note_time.blockSignals(True)
+        self.note_time.setDateTime(to_qdatetime(now))
+        self.note_time.blockSignals(False)
+
+    def _note_time_edited(self, _value: QDateTime) -> None:
+        self._note_time_live = False
+
+    def _note_time_to_now(self) -> None:
+        self._note_time_live = True
+        self._set_note_time(self._clock.now())
+
+    # -- saving on the way out -------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.impact_edit and event.type() == QEvent.Type.FocusOut:
+            self.save_impact()
+        return super().eventFilter(watched, event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Row heights depend on the final column widths, known only once laid out.
+        QTimer.singleShot(0, self.timeline_table.resizeRowsToContents)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.flush()
+        super().closeEvent(event)
+
+    def done(self, result: int) -> None:
+        self.flush()
+        super().done(result)
+
+    def flush(self) -> None:
+        """Saves text still being typed, so closing never loses it."""
+        if self.incident.status is Status.CLOSED:
+            return
+        if self.title_edit.isModified():
+            self._save_title()
+        self.save_impact()
+        for role in Role:
+            if self.role_edits[role].isModified():
+                self._role_saver(role)()

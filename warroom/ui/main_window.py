@@ -1,0 +1,203 @@
+"""The main window: the incident board, or a call to action when there is nothing on it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from warroom.core.clock import Clock
+from warroom.core.policy import Policy
+from warroom.service import IncidentNotFound, IncidentService
+from warroom.ui.board_model import BoardModel, BoardProxy
+from warroom.ui.board_view import BoardView
+from warroom.ui.bridge import ServiceBridge
+from warroom.ui.declare_dialog import DeclareDialog
+from warroom.ui.incident_window import IncidentWindow
+from warroom.ui.ticker import Ticker
+
+
+class EmptyState(QWidget):
+    def __init__(self, declare: QAction, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("emptyState")
+        heading = QLabel("No open incidents", self)
+        heading.setObjectName("emptyHeading")
+        body = QLabel(
+            "When something breaks, declare it first: the clocks start, the timeline\n"
+            "records every decision, and everyone sees the same board.",
+            self,
+        )
+        body.setObjectName("emptyBody")
+        body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.button = QPushButton("Declare incident   Ctrl+N", self)
+        self.button.setObjectName("primaryButton")
+        self.button.setAccessibleName("Declare incident")
+        self.button.clicked.connect(declare.trigger)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        for widget in (heading, body):
+            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(16)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(3)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        service: IncidentService,
+        policy: Policy,
+        clock: Clock,
+        ticker: Ticker,
+        database_path: Path,
+        title_suffix: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.policy = policy
+        self.clock = clock
+        self.ticker = ticker
+        self.bridge = ServiceBridge(service, self)
+        self.incident_windows: dict[int, IncidentWindow] = {}
+        self.setWindowTitle("warroom" + (f" — {title_suffix}" if title_suffix else ""))
+        self.resize(1280, 720)
+
+        self.declare_action = QAction("&Declare incident…", self)
+        self.declare_action.setShortcut(QKeySequence.StandardKey.New)
+        self.declare_action.setToolTip("Declare a new incident (Ctrl+N)")
+        self.declare_action.triggered.connect(self.declare_incident)
+        self.open_action = QAction("&Open incident", self)
+        self.open_action.setToolTip("Open the selected incident (Enter)")
+        self.open_action.triggered.connect(self._open_selected)
+        self.show_closed_action = QAction("Show &resolved and closed", self)
+        self.show_closed_action.setCheckable(True)
+        self.show_closed_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.show_closed_action.toggled.connect(self._reload)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+
+        incident_menu = self.menuBar().addMenu("&Incident")
+        incident_menu.addActions([self.declare_action, self.open_action])
+        incident_menu.addSeparator()
+        incident_menu.addAction(quit_action)
+        self.menuBar().addMenu("&View").addAction(self.show_closed_action)
+
+        toolbar = QToolBar("Board", self)
+        toolbar.setObjectName("boardToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.declare_action)
+        toolbar.addAction(self.open_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.show_closed_action)
+        self.addToolBar(toolbar)
+
+        self.model = BoardModel(policy, clock.now(), self)
+        self.proxy = BoardProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.board = BoardView(self)
+        self.board.setModel(self.proxy)
+        self.board.open_requested.connect(self.open_incident)
+        self.empty = EmptyState(self.declare_action, self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.board)
+        self.setCentralWidget(self.stack)
+
+        self.summary = QLabel(self)
+        self.statusBar().addWidget(self.summary, 1)
+        location = QLabel(f"Data: {database_path}", self)
+        location.setObjectName("dataPath")
+        self.statusBar().addPermanentWidget(location)
+
+        ticker.ticked.connect(self._on_tick)
+        self.bridge.incident_changed.connect(self._on_incident_changed)
+        self.model.rowsInserted.connect(self._update_summary)
+        self.model.rowsRemoved.connect(self._update_summary)
+        self.model.modelReset.connect(self._update_summary)
+        self._reload()
+
+    # -- board contents --------------------------------------------------------------------
+    def showing_closed(self) -> bool:
+        return self.show_closed_action.isChecked()
+
+    def _reload(self) -> None:
+        selected = self.board.selected_incident_id()
+        self.model.set_incidents(self.service.list_incidents(include_closed=self.showing_closed()))
+        self.proxy.sort(0)
+        if selected is not None:
+            self.board.select_incident(selected)
+
+    def _on_incident_changed(self, incident_id: int, _kind: str) -> None:
+        try:
+            incident = self.service.get(incident_id)
+        except IncidentNotFound:
+            self.model.remove(incident_id)
+            return
+        if incident.status.is_open or self.showing_closed():
+            self.model.upsert(incident)
+        else:
+            self.model.remove(incident_id)
+        self._update_summary()
+
+    def _on_tick(self, now: datetime) -> None:
+        self.model.tick(now)
+
+    def _update_summary(self) -> None:
+        incidents = self.model.incidents()
+        open_count = sum(1 for i in incidents if i.status.is_open)
+        no_ic = sum(1 for i in incidents if i.status.is_open and not i.commander)
+        parts = [f"{open_count} open incident" + ("" if open_count == 1 else "s")]
+        if no_ic:
+            parts.append(f"{no_ic} without a commander")
+        self.summary.setText(" · ".join(parts))
+        self.stack.setCurrentWidget(self.board if incidents else self.empty)
+
+    # -- actions -------------------------------------------------------------------------
+    def declare_incident(self) -> DeclareDialog:
+        dialog = DeclareDialog(self.service, self.clock, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._after_declare(dialog))
+        dialog.open()
+        return dialog
+
+    def _after_declare(self, dialog: DeclareDialog) -> None:
+        if dialog.declared is not None:
+            self.board.select_incident(dialog.declared.id)
+
+    def _open_selected(self) -> None:
+        incident_id = self.board.selected_incident_id()
+        if incident_id is not None:
+            self.open_incident(incident_id)
+
+    def open_incident(self, incident_id: int) -> IncidentWindow:
+        window = self.incident_windows.get(incident_id)
+        if window is None:
+            window = IncidentWindow(incident_id, self.service, self.policy, self.clock, self)
+            self.ticker.ticked.connect(window.on_tick)
+            self.bridge.incident_changed.connect(window.on_incident_changed)
+            window.finished.connect(lambda *_: self.incident_windows.pop(incident_id, None))
+            self.incident_windows[incident_id] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for window in list(self.incident_windows.values()):
+            window.close()  # flushes any text still being typed
+        self.ticker.stop()
+        super().closeEvent(event)
