@@ -118,6 +118,10 @@ class IncidentWindow(QDialog):
         splitter.setSizes([460, 700])
         layout.addWidget(splitter, 1)
 
+        # Enter in a field saves that field; it must never press a button by default.
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
         QShortcut(QKeySequence("Ctrl+K"), self, activated=self.acknowledge)
         QShortcut(QKeySequence("Ctrl+U"), self, activated=self.mark_update_sent)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=self._focus_note)
@@ -303,6 +307,7 @@ class IncidentWindow(QDialog):
         if incident_id == self.incident_id:
             self.incident = self._service.get(incident_id)
             self._refresh_all()
+            self.on_tick(self._clock.now())
 
     def _refresh_all(self) -> None:
         incident = self.incident

@@ -1,0 +1,54 @@
+"""GUI fixtures: a main window on a fresh data dir with a fake clock and a manual ticker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from warroom.core.clock import FakeClock
+from warroom.core.policy import Policy
+from warroom.service import IncidentService
+from warroom.store.database import Database, open_database
+
+
+@dataclass
+class Board:
+    window: object
+    service: IncidentService
+    database: Database
+    ticker: object
+
+    def tick(self) -> None:
+        self.ticker.tick()
+
+
+@pytest.fixture
+def open_board(qtbot, clock: FakeClock, policy: Policy, data_dir: Path):
+    """Opens a main window on `data_dir`; call again to simulate a restart."""
+    from warroom.ui.main_window import MainWindow
+    from warroom.ui.ticker import Ticker
+
+    opened: list[Board] = []
+
+    def open_() -> Board:
+        database = open_database(data_dir / "warroom.db", now=clock.now())
+        service = IncidentService(database, clock, actor="alice")
+        ticker = Ticker(clock, running=False)
+        window = MainWindow(service, policy, clock, ticker, database.path)
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        board = Board(window, service, database, ticker)
+        opened.append(board)
+        return board
+
+    yield open_
+    for board in opened:
+        board.database.dispose()
+
+
+@pytest.fixture
+def board(open_board) -> Board:
+    return open_board()

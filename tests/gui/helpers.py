@@ -1,0 +1,32 @@
+"""Reading the board the way a user does: the texts and colours shown in each row."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from warroom.ui.board_model import Column
+
+
+def cell(window, row: int, column: Column, role=Qt.ItemDataRole.DisplayRole):
+    proxy = window.proxy
+    return proxy.index(row, column).data(role)
+
+
+def rows(window) -> list[dict[str, str]]:
+    """Every visible row, top to bottom, as {column name: shown text}."""
+    return [
+        {column.name.lower(): cell(window, row, column) for column in Column}
+        for row in range(window.proxy.rowCount())
+    ]
+
+
+def row_titled(window, title: str) -> int:
+    for index, shown in enumerate(rows(window)):
+        if shown["title"].endswith(title):
+            return index
+    raise AssertionError(f"no row titled {title!r} in {rows(window)}")
+
+
+def background(window, row: int, column: Column) -> str | None:
+    brush = cell(window, row, column, Qt.ItemDataRole.BackgroundRole)
+    return None if brush is None else brush.color().name().upper()

@@ -1,0 +1,228 @@
+"""The incident board as an incident commander sees it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt
+
+from tests.gui.helpers import background, cell, row_titled, rows
+from warroom.core.clocks import ClockState
+from warroom.ui.board_model import Column
+from warroom.ui.palette import CLOCK_COLOURS
+
+OVERDUE_RED = CLOCK_COLOURS[ClockState.OVERDUE][0].upper()
+AMBER = CLOCK_COLOURS[ClockState.WARNING][0].upper()
+
+
+def declare_via_dialog(qtbot, window, title, severity="P0", impact="", commander=""):
+    dialog = window.declare_incident()
+    qtbot.keyClicks(dialog.title_edit, title)
+    dialog.severity_buttons[severity].click()
+    if impact:
+        qtbot.keyClicks(dialog.impact_edit, impact)
+    if commander:
+        qtbot.keyClicks(dialog.commander_edit, commander)
+    qtbot.mouseClick(dialog.declare_button, Qt.MouseButton.LeftButton)
+    return dialog
+
+
+def test_a_new_user_sees_an_empty_board_with_a_call_to_declare(board):
+    window = board.window
+    assert window.stack.currentWidget() is window.empty
+    assert "Declare incident" in window.empty.button.text()
+    assert window.declare_action.shortcut().toString() == "Ctrl+N"
+
+
+def test_declaring_through_the_dialog_puts_the_incident_on_the_board(qtbot, board):
+    window = board.window
+    dialog = declare_via_dialog(qtbot, window, "Checkout API returning 500s", "P0", "All EU users")
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert window.stack.currentWidget() is window.board
+    assert rows(window) == [
+        {
+            "severity": "P0",
+            "title": "Checkout API returning 500s",
+            "status": "triage",
+            "commander": "⚠ No IC",
+            "elapsed": "0:00:00",
+            "response": "15:00 left",
+            "next_update": "15:00 left",
+        }
+    ]
+    assert window.board.selected_incident_id() == dialog.declared.id
+
+
+def test_an_empty_title_is_refused_inline_and_nothing_is_saved(qtbot, board):
+    dialog = board.window.declare_incident()
+    dialog.severity_buttons["P1"].click()
+    qtbot.mouseClick(dialog.declare_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()
+    assert dialog.error.isVisible()
+    assert "title is required" in dialog.error.text()
+    assert board.service.list_incidents(include_closed=True) == []
+
+
+def test_a_missing_severity_is_refused_with_the_hint(qtbot, board):
+    dialog = board.window.declare_incident()
+    qtbot.keyClicks(dialog.title_edit, "Search is slow")
+    qtbot.mouseClick(dialog.declare_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()
+    assert "pick the higher" in dialog.error.text()
+    assert board.service.list_incidents() == []
+
+
+def test_clocks_tick_and_a_p0_without_an_update_goes_overdue_after_15_minutes(qtbot, board, clock):
+    window = board.window
+    declare_via_dialog(qtbot, window, "Database primary down", "P0")
+    clock.advance(minutes=12, seconds=1)
+    board.tick()
+    assert cell(window, 0, Column.ELAPSED) == "0:12:01"
+    assert cell(window, 0, Column.NEXT_UPDATE) == "2:59 left"
+    assert background(window, 0, Column.NEXT_UPDATE) == AMBER  # the last 20 %
+
+    clock.advance(minutes=3, seconds=59)  # 16:00 after declaration
+    board.tick()
+    assert cell(window, 0, Column.NEXT_UPDATE) == "OVERDUE +1:00"
+    assert cell(window, 0, Column.RESPONSE) == "OVERDUE +1:00"
+    assert background(window, 0, Column.NEXT_UPDATE) == OVERDUE_RED
+
+
+def test_marking_an_update_sent_restarts_the_update_clock(qtbot, board, clock):
+    window = board.window
+    dialog = declare_via_dialog(qtbot, window, "Payments failing", "P0")
+    clock.advance(minutes=16)
+    board.tick()
+    assert cell(window, 0, Column.NEXT_UPDATE) == "OVERDUE +1:00"
+
+    detail = window.open_incident(dialog.declared.id)
+    qtbot.mouseClick(detail.update_button, Qt.MouseButton.LeftButton)
+    assert cell(window, 0, Column.NEXT_UPDATE) == "15:00 left"
+    clock.advance(minutes=5)
+    board.tick()
+    assert cell(window, 0, Column.NEXT_UPDATE) == "10:00 left"
+    assert background(window, 0, Column.NEXT_UPDATE) is None
+
+
+def test_a_restart_on_the_same_data_dir_brings_back_the_same_board(qtbot, open_board, clock):
+    first = open_board()
+    declare_via_dialog(qtbot, first.window, "Login broken", "P1", commander="Ada")
+    declare_via_dialog(qtbot, first.window, "Reports late", "P3")
+    clock.advance(minutes=40)
+    first.tick()
+    before = rows(first.window)
+    first.window.close()
+    first.database.dispose()
+
+    second = open_board()
+    second.tick()
+    assert rows(second.window) == before
+    assert rows(second.window)[0]["next_update"] == "OVERDUE +10:00"
+
+
+def test_rows_sort_by_severity_then_most_overdue(qtbot, board, clock):
+    service = board.service
+    service.declare("Minor glitch", "P3")
+    quiet = service.declare("Quiet P1", "P1")
+    clock.advance(minutes=10)
+    service.declare("Fresh P1", "P1")
+    service.declare("Total outage", "P0")
+    clock.advance(minutes=2)
+    service.acknowledge(quiet.id)
+    service.mark_update_sent(quiet.id)  # Quiet P1 is now due 2 min after Fresh P1
+    clock.advance(minutes=30)  # both P1s are overdue; Fresh P1 by more
+    board.tick()
+    shown = rows(board.window)
+    assert [r["title"] for r in shown] == ["Total outage", "Fresh P1", "Quiet P1", "Minor glitch"]
+    assert shown[1]["next_update"] == "OVERDUE +2:00"
+    assert shown[2]["next_update"] == "0:00 left"
+
+
+def test_resolved_incidents_are_hidden_until_the_toggle_shows_them(qtbot, board):
+    service = board.service
+    kept = service.declare("Still burning", "P1")
+    done = service.declare("Put out", "P2")
+    service.set_status(done.id, "resolved")
+    window = board.window
+    assert [r["title"] for r in rows(window)] == ["Still burning"]
+    window.show_closed_action.trigger()
+    assert {r["title"] for r in rows(window)} == {"Still burning", "Put out"}
+    assert cell(window, row_titled(window, "Put out"), Column.NEXT_UPDATE) == "—"
+    window.show_closed_action.trigger()
+    assert [r["title"] for r in rows(window)] == ["Still burning"]
+    assert kept.id != done.id
+
+
+def test_ticks_change_only_clock_cells_and_keep_the_selection(qtbot, board, clock):
+    service = board.service
+    for n in range(30):
+        service.declare(f"Incident {n}", "P2")
+    window = board.window
+    window.board.select_incident(service.list_incidents()[17].id)
+    chosen = window.board.selected_incident_id()
+    window.board.verticalScrollBar().setValue(5)
+    resets, changed = [], []
+    window.model.modelReset.connect(lambda: resets.append(True))
+    window.model.layoutChanged.connect(lambda *_: resets.append("layout"))
+    window.model.dataChanged.connect(lambda a, b, *_: changed.append((a.column(), b.column())))
+    for _ in range(3):
+        clock.advance(seconds=1)
+        board.tick()
+    assert resets == []
+    assert set(changed) == {(Column.ELAPSED, Column.NEXT_UPDATE)}
+    assert window.board.selected_incident_id() == chosen
+    assert window.board.verticalScrollBar().value() == 5
+
+
+def test_a_change_to_one_incident_keeps_the_selection_on_another(qtbot, board):
+    service = board.service
+    first = service.declare("First", "P2")
+    second = service.declare("Second", "P2")
+    board.window.board.select_incident(second.id)
+    service.change_severity(first.id, "P0")
+    assert rows(board.window)[0]["title"] == "First"
+    assert board.window.board.selected_incident_id() == second.id
+
+
+def test_enter_on_a_row_opens_the_incident(qtbot, board):
+    incident = board.service.declare("Queue stuck", "P2")
+    window = board.window
+    window.board.select_incident(incident.id)
+    window.board.setFocus()
+    qtbot.keyClick(window.board, Qt.Key.Key_Return)
+    detail = window.incident_windows[incident.id]
+    assert detail.isVisible()
+    assert detail.heading.text() == "Queue stuck"
+
+
+def test_the_status_bar_counts_incidents_without_a_commander(qtbot, board):
+    board.service.declare("One", "P2")
+    board.service.declare("Two", "P2", commander="Grace")
+    assert board.window.summary.text() == "2 open incidents · 1 without a commander"
+
+
+def test_the_board_model_passes_qt_model_checks(qtmodeltester, board, clock):
+    board.service.declare("Checked", "P1")
+    board.service.declare("Also checked", "P3")
+    clock.advance(hours=1)
+    board.tick()
+    qtmodeltester.check(board.window.model)
+    qtmodeltester.check(board.window.proxy)
+
+
+def test_board_widgets_carry_accessible_names(board):
+    window = board.window
+    assert window.board.accessibleName() == "Incident board"
+    assert window.empty.button.accessibleName() == "Declare incident"
+
+
+def test_clocks_follow_a_severity_change_from_that_moment(qtbot, board, clock):
+    incident = board.service.declare("Slow search", "P2")
+    clock.advance(hours=1)
+    board.service.change_severity(incident.id, "P0", "checkout now failing too")
+    clock.advance(minutes=5)
+    board.tick()
+    assert cell(board.window, 0, Column.SEVERITY) == "P0"
+    assert cell(board.window, 0, Column.NEXT_UPDATE) == "10:00 left"
+    assert cell(board.window, 0, Column.RESPONSE) == "10:00 left"
+    assert timedelta(hours=1) < clock.now() - incident.declared_at

@@ -1,0 +1,158 @@
+"""The incident detail view: every change is committed and lands on the timeline."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+
+from warroom.core.incident import EventKind, KeyTime
+from warroom.core.lifecycle import Role
+from warroom.ui.qtime import to_qdatetime
+
+
+@pytest.fixture
+def detail(qtbot, board):
+    incident = board.service.declare("Cart errors", "P1", impact="EU shoppers")
+    # A child of the main window, which qtbot already tears down.
+    return board.window.open_incident(incident.id)
+
+
+def kinds(board, incident_id):
+    return [e.kind for e in board.service.timeline(incident_id)]
+
+
+def timeline_texts(window):
+    table = window.timeline_table
+    return [table.item(row, 2).text() for row in range(table.rowCount())]
+
+
+def test_acknowledging_shows_how_long_it_took_and_names_the_ic(qtbot, board, clock, detail):
+    clock.advance(minutes=4, seconds=30)
+    qtbot.mouseClick(detail.ack_button, Qt.MouseButton.LeftButton)
+    assert detail.response_tile.value.text() == "acked in 4:30"
+    assert not detail.ack_button.isEnabled()
+    assert "IC: alice" in detail.status_label.text()
+    assert "Acknowledged by alice; alice is now incident commander" in timeline_texts(detail)
+
+
+def test_the_acknowledge_shortcut_works_from_the_keyboard(qtbot, board, detail):
+    qtbot.keyClick(detail, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert board.service.get(detail.incident_id).acknowledged_at is not None
+
+
+def test_changing_severity_is_a_timeline_event_and_moves_the_clocks(qtbot, board, clock, detail):
+    clock.advance(minutes=20)
+    detail.severity_combo.setCurrentIndex(detail.severity_combo.findData("P0"))
+    qtbot.keyClicks(detail.severity_reason, "all regions now")
+    qtbot.mouseClick(detail.severity_button, Qt.MouseButton.LeftButton)
+    assert detail.badge.text() == "P0"
+    assert timeline_texts(detail)[-1] == "Severity raised P1 → P0: all regions now"
+    assert detail.update_tile.value.text() == "15:00 left"
+    assert detail.severity_reason.text() == ""
+
+
+def test_assigning_roles_is_saved_when_the_field_is_left(qtbot, board, detail):
+    edit = detail.role_edits[Role.TECH_LEAD]
+    edit.setFocus()
+    qtbot.keyClicks(edit, "Grace Hopper")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert board.service.get(detail.incident_id).roles[Role.TECH_LEAD] == "Grace Hopper"
+    assert timeline_texts(detail)[-1] == "Technical lead: Grace Hopper"
+
+
+def test_moving_through_the_lifecycle_and_back(qtbot, board, detail):
+    for stage in ("active", "mitigated", "active"):
+        detail.status_combo.setCurrentIndex(detail.status_combo.findData(stage))
+        qtbot.mouseClick(detail.move_button, Qt.MouseButton.LeftButton)
+    texts = timeline_texts(detail)
+    assert texts[-3:] == [
+        "Status changed: triage → active",
+        "Status changed: active → mitigated",
+        "Status moved back: mitigated → active",
+    ]
+    assert board.service.get(detail.incident_id).mitigated_at is None
+
+
+def test_a_closed_incident_is_read_only_until_reopened(qtbot, board, detail):
+    detail.status_combo.setCurrentIndex(detail.status_combo.findData("closed"))
+    qtbot.mouseClick(detail.move_button, Qt.MouseButton.LeftButton)
+    assert not detail.closed_banner.isHidden()
+    assert not detail.title_edit.isEnabled()
+    assert not detail.note_edit.isEnabled()
+    assert detail.move_button.isEnabled()
+
+    detail.status_combo.setCurrentIndex(detail.status_combo.findData("active"))
+    qtbot.mouseClick(detail.move_button, Qt.MouseButton.LeftButton)
+    assert detail.closed_banner.isHidden()
+    assert detail.title_edit.isEnabled()
+    assert timeline_texts(detail)[-1] == "Status reopened: closed → active"
+
+
+def test_a_note_can_be_backdated_for_events_entered_after_the_fact(qtbot, board, clock, detail):
+    earlier = clock.now() - timedelta(minutes=30)
+    detail.note_time.setDateTime(to_qdatetime(earlier))
+    qtbot.keyClicks(detail.note_edit, "Deploy 4812 went out")
+    qtbot.keyClick(detail.note_edit, Qt.Key.Key_Return)
+    events = board.service.timeline(detail.incident_id)
+    assert events[0].kind is EventKind.NOTE  # sorted by when it happened
+    assert events[0].text == "Deploy 4812 went out"
+    assert events[0].at == earlier
+    assert events[0].recorded_at == clock.now()
+    assert detail.note_edit.text() == ""
+    assert detail.timeline_table.item(0, 0).text().endswith("*")
+
+
+def test_a_key_time_edit_is_recorded(qtbot, board, clock, detail):
+    edit = detail.time_edits[KeyTime.DETECTED]
+    detected = clock.now() - timedelta(minutes=1)
+    board.service.set_key_time(
+        detail.incident_id, KeyTime.IMPACT_STARTED, detected - timedelta(minutes=9)
+    )
+    edit.setDateTime(to_qdatetime(detected))
+    edit.editingFinished.emit()
+    assert board.service.get(detail.incident_id).detected_at == detected
+    assert timeline_texts(detail)[-1].startswith("Detected set to ")
+
+
+def test_resolved_before_impact_started_is_refused_and_reverted(qtbot, board, clock, detail):
+    edit = detail.time_edits[KeyTime.RESOLVED]
+    before_start = clock.now() - timedelta(hours=2)
+    events_before = kinds(board, detail.incident_id)
+    edit.setDateTime(to_qdatetime(before_start))
+    edit.editingFinished.emit()
+    assert detail.error.isVisible()
+    assert "Resolved cannot be before impact started" in detail.error.text()
+    assert edit.specialValueText() == edit.text()  # back to "not set"
+    assert board.service.get(detail.incident_id).resolved_at is None
+    assert kinds(board, detail.incident_id) == events_before
+
+
+def test_impact_typed_and_window_closed_is_not_lost(qtbot, board, detail):
+    detail.impact_edit.setFocus()
+    detail.impact_edit.selectAll()
+    qtbot.keyClicks(detail.impact_edit, "EU and US shoppers, 30% of carts")
+    detail.close()
+    assert board.service.get(detail.incident_id).impact == "EU and US shoppers, 30% of carts"
+
+
+def test_an_empty_title_is_refused_and_the_old_one_restored(qtbot, board, detail):
+    detail.title_edit.setFocus()
+    detail.title_edit.selectAll()
+    qtbot.keyClick(detail.title_edit, Qt.Key.Key_Delete)
+    qtbot.keyClick(detail.title_edit, Qt.Key.Key_Return)
+    assert "title is required" in detail.error.text()
+    assert detail.title_edit.text() == "Cart errors"
+    assert board.service.get(detail.incident_id).title == "Cart errors"
+
+
+def test_changes_made_elsewhere_show_up_in_an_open_detail_view(qtbot, board, detail):
+    board.service.assign_role(detail.incident_id, Role.SCRIBE, "Lin")
+    assert detail.role_edits[Role.SCRIBE].text() == "Lin"
+    assert timeline_texts(detail)[-1] == "Scribe: Lin"
+
+
+def test_detail_controls_carry_accessible_names(detail):
+    names = {w.accessibleName() for w in detail._editors()}
+    assert {"Title", "Severity", "Impact summary", "Acknowledge", "Incident commander"} <= names
