@@ -58,9 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(data_dir=args.data_dir)
     if args.verb == "demo":
         from warroom.app import run_gui
-        from warroom.demo import prepare_demo_dir
+        from warroom.demo import NotADemoDir, prepare_demo_dir
 
-        return run_gui(data_dir=args.data_dir or prepare_demo_dir(), title_suffix="demo")
+        try:
+            demo_dir = prepare_demo_dir(args.data_dir)
+        except NotADemoDir as exc:
+            print(f"warroom: {exc}", file=sys.stderr)
+            return 2
+        return run_gui(data_dir=demo_dir, title_suffix="demo")
     if args.verb == "paths":
         from warroom.paths import resolve_paths
 

@@ -34,6 +34,7 @@ def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None)
     from warroom.ui.ticker import Ticker
 
     app = QApplication.instance() or QApplication(sys.argv)
+    app.setOrganizationName("warroom")
     app.setApplicationName("warroom")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("warroom")

@@ -83,6 +83,7 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
     svc.mark_update_sent(k8s.id, "Rolling back scheduler config; running pods unaffected")
 
     # P1, active, update overdue: serverless throttling under a traffic spike.
+    svc.actor = "Marta Silva"
     clock.set(_ago(now, minutes=38))
     lam = svc.declare(
         "Serverless throttling on checkout under traffic spike",
@@ -91,7 +92,6 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
         impact_started_at=_ago(now, minutes=44),
     )
     clock.set(_ago(now, minutes=33))
-    svc.actor = "Marta Silva"
     svc.acknowledge(lam.id)
     svc.set_status(lam.id, "active")
     svc.assign_role(lam.id, Role.TECH_LEAD, "Jon Park")
@@ -102,6 +102,7 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
     svc.mark_update_sent(lam.id, "Checkout degraded; raising concurrency quota")
 
     # P2, triage, nobody has picked it up: a data-pipeline backlog.
+    svc.actor = "alerts-bot"
     clock.set(_ago(now, minutes=70))
     svc.declare(
         "Data-pipeline backlog: events ETL 3 h behind",
@@ -112,6 +113,7 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
     )
 
     # P3, mitigated: an autoscaler cost spike.
+    svc.actor = "Noor Haddad"
     clock.set(_ago(now, hours=5))
     cost = svc.declare(
         "Autoscaler cost spike: GPU node group scaled to 40 nodes",
@@ -128,6 +130,7 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
     svc.set_status(cost.id, "mitigated")
 
     # P1, mitigated after a failed first attempt: a multi-service cache race.
+    svc.actor = "Ravi Iyer"
     clock.set(_ago(now, hours=2, minutes=20))
     cache = svc.declare(
         "Multi-service cache race serving stale prices",
@@ -151,6 +154,7 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
     svc.set_status(cache.id, "mitigated")
 
     # A drill, clearly marked.
+    svc.actor = "Lee Chen"
     clock.set(_ago(now, minutes=20))
     drill = svc.declare(
         "Game day: primary database failover drill",
@@ -161,9 +165,9 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
     )
     svc.acknowledge(drill.id)
     svc.set_status(drill.id, "active")
-    svc.actor = "Dana Whitfield"
 
     # Yesterday's incident, resolved, with its post-mortem under way (hidden by default).
+    svc.actor = "Priya Raman"
     clock.set(_ago(now, days=1, hours=3))
     tls = svc.declare(
         "Expired TLS certificate on the internal API gateway",

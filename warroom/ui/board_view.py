@@ -100,16 +100,17 @@ class BoardView(QTableView):
         bold = self.font()
         bold.setBold(True)
         bold_metrics = QFontMetrics(bold)
+        # Wide enough for typical values; the title column takes whatever is left.
         samples = {
-            Column.SEVERITY: "Sev ",
-            Column.STATUS: "post-mortem  ",
-            Column.COMMANDER: "Priya Raman-Okafor",
-            Column.ELAPSED: "Since declared",
-            Column.RESPONSE: "acked late, 1:22:10",
-            Column.NEXT_UPDATE: "OVERDUE +1:22:33",
+            Column.SEVERITY: (bold_metrics, "Sev  "),
+            Column.STATUS: (metrics, "post-mortem"),
+            Column.COMMANDER: (metrics, "Dana Whitfield"),
+            Column.ELAPSED: (bold_metrics, "Since declared"),
+            Column.RESPONSE: (metrics, "acked in 1:22:10"),
+            Column.NEXT_UPDATE: (bold_metrics, "OVERDUE +1:22:33"),
         }
-        for column, sample in samples.items():
-            self.setColumnWidth(column, bold_metrics.horizontalAdvance(sample) + 28)
+        for column, (font_metrics, sample) in samples.items():
+            self.setColumnWidth(column, font_metrics.horizontalAdvance(sample) + 24)
         self.verticalHeader().setDefaultSectionSize(metrics.height() + 18)
 
     def selected_incident_id(self) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self.bridge = ServiceBridge(service, self)
         self.incident_windows: dict[int, IncidentWindow] = {}
         self.setWindowTitle("warroom" + (f" — {title_suffix}" if title_suffix else ""))
-        self.resize(1280, 720)
+        self._restore_geometry()
 
         self.declare_action = QAction("&Declare incident…", self)
         self.declare_action.setShortcut(QKeySequence.StandardKey.New)
@@ -196,7 +196,15 @@ class MainWindow(QMainWindow):
         window.activateWindow()
         return window
 
+    def _restore_geometry(self) -> None:
+        saved = QSettings().value("main_window/geometry")
+        if isinstance(saved, QByteArray) and self.restoreGeometry(saved):
+            return
+        screen = self.screen().availableGeometry()
+        self.resize(min(1440, int(screen.width() * 0.92)), min(900, int(screen.height() * 0.9)))
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        QSettings().setValue("main_window/geometry", self.saveGeometry())
         for window in list(self.incident_windows.values()):
             window.close()  # flushes any text still being typed
         self.ticker.stop()
