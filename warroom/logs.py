@@ -11,6 +11,9 @@ def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path | None:
     """Returns the log file, or None when the log dir cannot be written (then stderr only)."""
     root = logging.getLogger("warroom")
     root.setLevel(level)
+    for old in [h for h in root.handlers if getattr(h, "warroom_owned", False)]:
+        root.removeHandler(old)
+        old.close()
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -21,5 +24,6 @@ def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path | None:
     except OSError:
         path, handler = None, logging.StreamHandler()
     handler.setFormatter(formatter)
+    handler.warroom_owned = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     return path
