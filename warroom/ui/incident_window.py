@@ -188,7 +188,11 @@ class IncidentWindow(QDialog):
         )
         self.severity_combo.setMinimumContentsLength(16)
         for severity in Severity:
-            self.severity_combo.addItem(f"{severity.value} — {severity.meaning}", severity.value)
+            short = severity.meaning.split(":")[0]
+            self.severity_combo.addItem(f"{severity.value} — {short}", severity.value)
+            self.severity_combo.setItemData(
+                severity.rank, severity.meaning, Qt.ItemDataRole.ToolTipRole
+            )
         self.severity_reason = QLineEdit(details)
         self.severity_reason.setPlaceholderText("Why (optional)")
         self.severity_reason.setAccessibleName("Reason for the severity change")
