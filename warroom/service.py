@@ -54,6 +54,12 @@ def default_actor() -> str:
         return "unknown"
 
 
+def _sentence(exc: Exception) -> str:
+    # Not str.capitalize(), which lowercases the rest: "use one of P0, P1" must stay as is.
+    text = str(exc)
+    return text[:1].upper() + text[1:] + "."
+
+
 def _utc_text(moment: datetime | None) -> str:
     return "unset" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -119,10 +125,12 @@ class IncidentService:
         try:
             level = Severity.parse(str(severity))
         except ValueError as exc:
-            raise ValidationError("severity", str(exc).capitalize() + ".") from None
+            raise ValidationError("severity", _sentence(exc)) from None
         impact = clean_text("impact", impact, "The impact summary")
         commander = clean_text("commander", commander, "The commander's name")
-        started = now if impact_started_at is None else aware_utc("impact", impact_started_at)
+        started = (
+            now if impact_started_at is None else aware_utc("impact_started_at", impact_started_at)
+        )
         not_in_future("impact_started_at", "Impact started", started, now)
         with Session(self._db.writer, expire_on_commit=False) as session:
             row = IncidentRow(
@@ -208,7 +216,7 @@ class IncidentService:
         try:
             level = Severity.parse(str(severity))
         except ValueError as exc:
-            raise ValidationError("severity", str(exc).capitalize() + ".") from None
+            raise ValidationError("severity", _sentence(exc)) from None
         reason = clean_text("reason", reason, "The reason")
         with self._editing(incident_id) as edit:
             old = edit.row.severity
@@ -269,7 +277,7 @@ class IncidentService:
         try:
             new = Status.parse(str(status))
         except ValueError as exc:
-            raise ValidationError("status", str(exc).capitalize() + ".") from None
+            raise ValidationError("status", _sentence(exc)) from None
         note = clean_text("note", note, "The note")
         with self._editing(incident_id, allow_closed=True) as edit:
             row = edit.row
