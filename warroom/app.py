@@ -64,7 +64,7 @@ def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None)
 
     policy, warnings = load_policy(paths)
     clock = SystemClock()
-    service = IncidentService(database, clock)
+    service = IncidentService(database, clock, policy=policy)
     ticker = Ticker(clock)
     window = MainWindow(service, policy, clock, ticker, database_path, title_suffix)
     window.show()

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warroom: {exc}", file=sys.stderr)
         return EXIT_STORE
     clock = SystemClock()
-    service = IncidentService(database, clock)
+    service = IncidentService(database, clock, policy=policy)
     try:
         return _dispatch(args, service, policy, clock)
     except (ValidationError, IncidentNotFound) as exc:

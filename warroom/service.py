@@ -8,15 +8,17 @@ import getpass
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
+from warroom.core import clocks
 from warroom.core.clock import Clock
 from warroom.core.incident import EventKind, Incident, KeyTime, TimelineEvent
 from warroom.core.lifecycle import Role, Status, is_backwards
+from warroom.core.policy import Policy, load_policy_file
 from warroom.core.severity import Severity
 from warroom.core.validation import (
     ValidationError,
@@ -26,6 +28,7 @@ from warroom.core.validation import (
     clean_title,
     not_in_future,
 )
+from warroom.paths import builtin_policy_file
 from warroom.store import repository as repo
 from warroom.store.database import Database
 from warroom.store.models import IncidentRow
@@ -65,11 +68,30 @@ def _utc_text(moment: datetime | None) -> str:
 
 
 class IncidentService:
-    def __init__(self, database: Database, clock: Clock, actor: str | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        actor: str | None = None,
+        policy: Policy | None = None,
+    ) -> None:
         self._db = database
         self._clock = clock
         self.actor = actor or default_actor()
+        self._policy = policy
         self._listeners: list[Listener] = []
+
+    @property
+    def policy(self) -> Policy:
+        """The policy that froze response deadlines are judged by; the built-in by default."""
+        if self._policy is None:
+            self._policy = load_policy_file(builtin_policy_file())
+        return self._policy
+
+    def _freeze_response_due(self, row: IncidentRow) -> None:
+        row.response_due_at = clocks.response_deadline(
+            replace(repo.to_incident(row), acknowledged_at=None), self.policy
+        )
 
     # -- notifications -------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -127,7 +149,7 @@ class IncidentService:
         except ValueError as exc:
             raise ValidationError("severity", _sentence(exc)) from None
         impact = clean_text("impact", impact, "The impact summary")
-        commander = clean_text("commander", commander, "The commander's name")
+        commander = " ".join(clean_text("commander", commander, "The commander's name").split())
         started = (
             now if impact_started_at is None else aware_utc("impact_started_at", impact_started_at)
         )
@@ -243,6 +265,7 @@ class IncidentService:
                     f"Incident #{incident_id} was already acknowledged at "
                     f"{_utc_text(row.acknowledged_at)}.",
                 )
+            self._freeze_response_due(row)
             row.acknowledged_at = edit.now
             took_on = not row.commander
             if took_on:
@@ -293,6 +316,7 @@ class IncidentService:
                 row.mitigated_at = edit.now
             if new.order >= Status.RESOLVED.order and row.resolved_at is None:
                 row.resolved_at = edit.now
+            check_key_times({k: getattr(row, k.value) for k in KeyTime}, edit.now)
             verb = "moved back" if is_backwards(old, new) else "changed"
             if old is Status.CLOSED:
                 verb = "reopened"
@@ -343,6 +367,10 @@ class IncidentService:
             times = {k: getattr(row, k.value) for k in KeyTime}
             times[key] = value
             check_key_times(times, edit.now)
+            if key is KeyTime.ACKNOWLEDGED and (value is None or row.response_due_at is None):
+                self._freeze_response_due(row)
+                if value is None:
+                    row.response_due_at = None
             setattr(row, key.value, value)
             edit.event(
                 EventKind.TIME_EDITED,

@@ -34,7 +34,7 @@ def open_board(qtbot, clock: FakeClock, policy: Policy, data_dir: Path):
 
     def open_() -> Board:
         database = open_database(data_dir / "warroom.db", now=clock.now())
-        service = IncidentService(database, clock, actor="alice")
+        service = IncidentService(database, clock, actor="alice", policy=policy)
         ticker = Ticker(clock, running=False)
         window = MainWindow(service, policy, clock, ticker, database.path)
         qtbot.addWidget(window)

@@ -389,3 +389,38 @@ def test_unsubscribed_listener_hears_nothing_more(service):
     unsubscribe()
     service.declare("Two", "P3")
     assert heard == [Change(first.id, EventKind.DECLARED)]
+
+
+def test_a_late_acknowledgement_stays_late_after_the_severity_is_lowered(service, fake_clock):
+    """Lowering severity afterwards must not flatter the response record."""
+    from warroom.core.clocks import ClockState, response_clock
+
+    incident = service.declare("Everything down", "P0")
+    fake_clock.advance(minutes=20)  # P0's target is 15 min
+    service.acknowledge(incident.id)
+    fake_clock.advance(minutes=5)
+    lowered = service.change_severity(incident.id, "P2", "contained to one region")
+    clock = response_clock(lowered, service.policy, fake_clock.now())
+    assert clock.state is ClockState.LATE
+    assert clock.took == timedelta(minutes=20)
+    assert clock.deadline == incident.declared_at + timedelta(minutes=15)
+
+
+def test_resolving_before_impact_started_is_refused_by_a_stage_move(
+    service, fake_clock, stored_counts
+):
+    """Impact start may sit a few seconds ahead (clock skew); resolving must not precede it."""
+    incident = service.declare(
+        "Skewed clock", "P3", impact_started_at=fake_clock.now() + timedelta(seconds=30)
+    )
+    before = stored_counts()
+    with pytest.raises(ValidationError) as refused:
+        service.set_status(incident.id, "resolved")
+    assert "before impact started" in refused.value.message
+    assert stored_counts() == before
+    assert service.get(incident.id).status is Status.TRIAGE
+
+
+def test_the_commander_named_at_declaration_is_cleaned_like_any_role(service):
+    incident = service.declare("Spacing", "P2", commander="  Dana    Whitfield ")
+    assert incident.commander == "Dana Whitfield"

@@ -107,6 +107,7 @@ def build_full_incident(service, fake_clock):
             Role.SCRIBE: "Lee Chen",
         },
         is_drill=True,
+        response_due_at=T0 + 120 * MIN,  # P2's target, frozen when acknowledged
     )
 
 

@@ -58,6 +58,8 @@ def _countdown(started: datetime, deadline: datetime, now: datetime) -> Countdow
 
 
 def response_deadline(incident: Incident, policy: Policy) -> datetime:
+    if incident.acknowledged_at is not None and incident.response_due_at is not None:
+        return incident.response_due_at
     anchor = incident.severity_since
     level = policy.for_severity(incident.severity)
     return level.respond_within.deadline(anchor, policy.working_hours)

@@ -53,6 +53,8 @@ class Incident:
     last_update_at: datetime | None = None
     roles: dict[Role, str] = field(default_factory=dict)
     is_drill: bool = False
+    # The response deadline in force at acknowledgement, frozen then.
+    response_due_at: datetime | None = None
 
     @property
     def commander(self) -> str:

@@ -71,12 +71,18 @@ def _v1_create_schema(conn: Connection) -> None:
     meta.create_all(conn)
 
 
-def _v2_drill_flag(conn: Connection) -> None:
+def _v2_drill_flag_and_response_due(conn: Connection) -> None:
     # Drills and exercises are real rehearsals but must stay out of the metrics.
     conn.execute(text("ALTER TABLE incident ADD COLUMN is_drill BOOLEAN NOT NULL DEFAULT FALSE"))
+    # The response deadline in force when acknowledged, so a later severity change cannot
+    # turn a late acknowledgement into an on-time one.
+    conn.execute(text("ALTER TABLE incident ADD COLUMN response_due_at VARCHAR(32)"))
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_create_schema, _v2_drill_flag)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
+    _v1_create_schema,
+    _v2_drill_flag_and_response_due,
+)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -38,6 +38,7 @@ class IncidentRow(SQLModel, table=True):
     comms_lead: str = ""
     scribe: str = ""
     is_drill: bool = False
+    response_due_at: datetime | None = Field(default=None, sa_column=_when())
 
 
 class EventRow(SQLModel, table=True):

@@ -48,6 +48,7 @@ def to_incident(row: IncidentRow) -> Incident:
         last_update_at=row.last_update_at,
         roles={role: name for role, name in roles.items() if name},
         is_drill=bool(row.is_drill),
+        response_due_at=row.response_due_at,
     )
 
 
