@@ -1,0 +1,168 @@
+"""Time to commit one user action (IncidentService.add_note) against raw sqlite3.
+
+    python tests/perf/bench_commit.py [--n 500] [--dir PATH ...]
+
+For each location (by default the temp dir and the folder holding this checkout, i.e. the
+work dir's filesystem), a database of 1,000 incidents / 20,000 events is built, then N
+commits of each kind are timed, interleaved so that both see the same disk and WAL state:
+
+  service   IncidentService.add_note(open incident, text): BEGIN IMMEDIATE, read the incident,
+            INSERT the event, COMMIT (SQLAlchemy/SQLModel session)
+  raw       sqlite3: BEGIN IMMEDIATE; INSERT a comparable timeline_event row; COMMIT
+  raw+read  the same, plus the SELECT of the incident row the service does (for attribution)
+
+All connections use the app's pragmas: journal_mode=WAL, synchronous=FULL, foreign_keys=ON,
+busy_timeout=5000. Goal: service / raw <= 2 (medians).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fixtures import REPO_ROOT, Summary, build_database, fmt_ms, header, iso, machine_line
+
+GOAL_RATIO = 2.0
+WARM_UP = 20
+NOTE = "Rolled back the 14:02 deploy of checkout; error rate back under 1 %."
+
+
+def filesystem_of(path: Path) -> str:
+    """'ext4 on /dev/vda mounted at /' for the mount holding `path` (Linux), else ''."""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return ""
+    best: tuple[str, str, str] = ("", "", "")
+    resolved = str(path.resolve())
+    for line in mounts:
+        device, point, kind = line.split()[:3]
+        inside = resolved == point or resolved.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best[1]):
+            best = (device, point, kind)
+    device, point, kind = best
+    return f"{kind} on {device} mounted at {point}" if point else ""
+
+
+def fsync_latency(parent: Path, n: int = 200) -> Summary:
+    """Median cost of appending 4 KiB and fsyncing it: the floor under any durable commit."""
+    fd, name = tempfile.mkstemp(prefix="warroom-perf-fsync-", dir=parent)
+    times: list[float] = []
+    try:
+        for _ in range(n):
+            os.write(fd, b"x" * 4096)
+            t0 = time.perf_counter()
+            os.fsync(fd)
+            times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        os.close(fd)
+        os.unlink(name)
+    return Summary.of(times)
+
+
+def raw_connection(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)  # we issue BEGIN ourselves
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def bench_location(parent: Path, n: int) -> dict[str, list[float]]:
+    from warroom.core.clock import SystemClock
+    from warroom.service import IncidentService
+    from warroom.store.database import open_database
+
+    work = Path(tempfile.mkdtemp(prefix="warroom-perf-", dir=parent))
+    try:
+        built = build_database(work / "data")
+        database = open_database(built.path)
+        service = IncidentService(database, SystemClock(), actor="bench")
+        incident_id = service.list_incidents()[0].id
+        conn = raw_connection(built.path)
+        row_data = json.dumps({"backdated": False})
+
+        def service_commit() -> None:
+            service.add_note(incident_id, NOTE)
+
+        def raw_commit(read: bool) -> None:
+            now = iso(datetime.now(UTC))
+            conn.execute("BEGIN IMMEDIATE")
+            if read:
+                conn.execute("SELECT * FROM incident WHERE id = ?", (incident_id,)).fetchone()
+            conn.execute(
+                "INSERT INTO timeline_event (incident_id, kind, at, recorded_at, actor, text, data)"
+                " VALUES (?, 'note', ?, ?, 'bench', ?, ?)",
+                (incident_id, now, now, NOTE, row_data),
+            )
+            conn.execute("COMMIT")
+
+        kinds = {
+            "service": service_commit,
+            "raw": lambda: raw_commit(read=False),
+            "raw+read": lambda: raw_commit(read=True),
+        }
+        times: dict[str, list[float]] = {kind: [] for kind in kinds}
+        for i in range(WARM_UP + n):
+            for kind, commit in kinds.items():
+                t0 = time.perf_counter()
+                commit()
+                elapsed = (time.perf_counter() - t0) * 1000
+                if i >= WARM_UP:
+                    times[kind].append(elapsed)
+        conn.close()
+        database.dispose()
+        return times
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=500)
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        action="append",
+        help="folder to create the temp database in (repeatable); "
+        "default: the temp dir and the folder holding this checkout",
+    )
+    args = parser.parse_args()
+    locations: list[Path] = args.dir or [Path(tempfile.gettempdir()), REPO_ROOT.parent]
+
+    print("warroom commit —", machine_line())
+    devices = {os.stat(p).st_dev for p in locations}
+    if len(locations) > 1 and len(devices) == 1:
+        print("note: all locations are on the same filesystem on this machine")
+    for location in locations:
+        times = bench_location(location, args.n)
+        header(f"{location}  ({filesystem_of(location) or 'filesystem unknown'})")
+        sync = fsync_latency(location)
+        print(f"  fsync of a 4 KiB append: median {fmt_ms(sync.median)}  p95 {fmt_ms(sync.p95)}")
+        stats = {kind: Summary.of(values) for kind, values in times.items()}
+        for kind, s in stats.items():
+            print(
+                f"  {kind:<10} median {fmt_ms(s.median, 7)}  p95 {fmt_ms(s.p95, 7)}"
+                f"  min {fmt_ms(s.minimum, 7)}  max {fmt_ms(s.maximum, 7)}   (n={s.n})"
+            )
+        ratio = stats["service"].median / stats["raw"].median
+        p95_ratio = stats["service"].p95 / stats["raw"].p95
+        verdict = "meets" if ratio <= GOAL_RATIO else "MISSES"
+        print(
+            f"  ratio service / raw: median {ratio:.2f} x, p95 {p95_ratio:.2f} x"
+            f"   goal <= {GOAL_RATIO:g} x: {verdict}"
+        )
+        overhead = stats["service"].median - stats["raw+read"].median
+        print(f"  service overhead over raw+read (ORM, validation, Python): {fmt_ms(overhead)}")
+
+
+if __name__ == "__main__":
+    main()
