@@ -8,15 +8,14 @@ from warroom.ui.board_model import Column
 
 
 def cell(window, row: int, column: Column, role=Qt.ItemDataRole.DisplayRole):
-    proxy = window.proxy
-    return proxy.index(row, column).data(role)
+    return window.model.index(row, column).data(role)
 
 
 def rows(window) -> list[dict[str, str]]:
     """Every visible row, top to bottom, as {column name: shown text}."""
     return [
         {column.name.lower(): cell(window, row, column) for column in Column}
-        for row in range(window.proxy.rowCount())
+        for row in range(window.model.rowCount())
     ]
 
 

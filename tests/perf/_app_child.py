@@ -163,7 +163,7 @@ def warroom(data_dir: str, running_ticker: bool) -> None:
     phases.mark("window construction")
     how = paint(app, window, window.board.viewport(), phases)
     show_policy_warnings(window, warnings)
-    rows = window.proxy.rowCount()
+    rows = window.model.rowCount()
     on_board = window.stack.currentWidget() is window.board
     report(
         phases,

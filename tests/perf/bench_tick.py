@@ -137,7 +137,7 @@ def bench_board(data_dir: Path, ticks: int, profile: bool) -> None:
     board = window.board
     print(
         f"platform: {app.platformName()}; "
-        f"board: {window.proxy.rowCount()} rows, {visible_rows(board)} visible, "
+        f"board: {window.model.rowCount()} rows, {visible_rows(board)} visible, "
         f"viewport {board.viewport().width()}x{board.viewport().height()}"
     )
 

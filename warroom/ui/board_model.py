@@ -7,6 +7,7 @@ the cells the view actually asks for, and cached for the rest of the tick.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
@@ -16,7 +17,6 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -54,9 +54,9 @@ HEADERS = {
 CLOCK_COLUMNS = (Column.ELAPSED, Column.RESPONSE, Column.NEXT_UPDATE)
 
 INCIDENT_ROLE = Qt.ItemDataRole.UserRole + 1
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 CLOCK_STATE_ROLE = Qt.ItemDataRole.UserRole + 3
 NO_IC_TEXT = "⚠ No IC"
+SortKey = tuple[int, float, int]
 
 
 @dataclass(frozen=True)
@@ -67,20 +67,32 @@ class RowClocks:
 
 
 class BoardModel(QAbstractTableModel):
+    """Rows stay sorted by severity, then by the earliest pending deadline (the most overdue
+    first). That key does not depend on "now", so ticks never reorder rows; it is computed
+    once per incident change, not per comparison."""
+
     def __init__(self, policy: Policy, now: datetime, parent: Any = None) -> None:
         super().__init__(parent)
         self._policy = policy
         self._now = now
         self._rows: list[Incident] = []
+        self._keys: list[SortKey] = []
         self._clock_cache: dict[int, RowClocks] = {}
         self._bold = QFont()
         self._bold.setBold(True)
 
+    def sort_key(self, incident: Incident) -> SortKey:
+        deadline = clocks.next_deadline(incident, self._policy)
+        pending = deadline.timestamp() if deadline else float("inf")
+        return (incident.severity.rank, pending, incident.id)
+
     # -- contents ------------------------------------------------------------------------
     def set_incidents(self, incidents: list[Incident]) -> None:
         """Replaces every row: for loading and for the show-closed toggle only."""
+        keyed = sorted(((self.sort_key(i), i) for i in incidents), key=lambda pair: pair[0])
         self.beginResetModel()
-        self._rows = list(incidents)
+        self._keys = [key for key, _ in keyed]
+        self._rows = [incident for _, incident in keyed]
         self._clock_cache.clear()
         self.endResetModel()
 
@@ -94,15 +106,33 @@ class BoardModel(QAbstractTableModel):
         return None
 
     def upsert(self, incident: Incident) -> None:
-        row = self.row_of(incident.id)
-        if row is None:
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
-            self._rows.append(incident)
+        """Adds or updates one incident, moving its row if its place in the order changed;
+        selection and scroll position follow the row."""
+        key = self.sort_key(incident)
+        old = self.row_of(incident.id)
+        if old is None:
+            row = bisect.bisect(self._keys, key)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._keys.insert(row, key)
+            self._rows.insert(row, incident)
+            self._clock_cache.clear()
             self.endInsertRows()
             return
-        self._rows[row] = incident
-        self._clock_cache.pop(row, None)
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
+        others = self._keys[:old] + self._keys[old + 1 :]
+        new = bisect.bisect(others, key)
+        if new != old:
+            # Qt's destination is counted before the move takes place.
+            self.beginMoveRows(QModelIndex(), old, old, QModelIndex(), new + (new > old))
+            self._keys.pop(old)
+            self._rows.pop(old)
+            self._keys.insert(new, key)
+            self._rows.insert(new, incident)
+            self.endMoveRows()
+        else:
+            self._keys[old] = key
+            self._rows[old] = incident
+        self._clock_cache.clear()
+        self.dataChanged.emit(self.index(new, 0), self.index(new, len(Column) - 1))
 
     def remove(self, incident_id: int) -> None:
         row = self.row_of(incident_id)
@@ -110,12 +140,9 @@ class BoardModel(QAbstractTableModel):
             return
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._rows[row]
+        del self._keys[row]
         self._clock_cache.clear()
         self.endRemoveRows()
-
-    def set_policy(self, policy: Policy) -> None:
-        self._policy = policy
-        self.tick(self._now)
 
     def tick(self, now: datetime) -> None:
         """Moves the clocks to `now`: only the clock cells change."""
@@ -163,10 +190,6 @@ class BoardModel(QAbstractTableModel):
         column = Column(index.column())
         if role == INCIDENT_ROLE:
             return incident
-        if role == SORT_ROLE:
-            deadline = clocks.next_deadline(incident, self._policy)
-            pending = deadline.timestamp() if deadline else float("inf")
-            return (incident.severity.rank, pending, incident.id)
         if column in CLOCK_COLUMNS:
             return self._clock_data(index.row(), column, role)
         if role == Qt.ItemDataRole.DisplayRole:
@@ -235,17 +258,3 @@ class BoardModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.FontRole and countdown.state is ClockState.OVERDUE:
             return self._bold
         return None
-
-
-class BoardProxy(QSortFilterProxyModel):
-    """Sorts by severity, then by the earliest pending deadline (most overdue first).
-
-    The sort key does not depend on "now", so ticks never reorder rows."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
-
-    def lessThan(self, left: AnyIndex, right: AnyIndex) -> bool:
-        return left.data(SORT_ROLE) < right.data(SORT_ROLE)

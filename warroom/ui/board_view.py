@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from warroom.core.severity import Severity
-from warroom.ui.board_model import INCIDENT_ROLE, Column
+from warroom.ui.board_model import CLOCK_COLUMNS, INCIDENT_ROLE, Column
 from warroom.ui.palette import severity_colours
 
 
@@ -132,6 +133,26 @@ class BoardView(QTableView):
                 self.scrollTo(index)
                 return True
         return False
+
+    def dataChanged(  # noqa: N802 - Qt's name
+        self,
+        top_left: QModelIndex | QPersistentModelIndex,
+        bottom_right: QModelIndex | QPersistentModelIndex,
+        roles: Sequence[int] = (),
+    ) -> None:
+        # For a multi-cell change QTableView repaints the whole viewport. A tick changes
+        # only the clock columns, so repaint just their visible strip: most of the cost
+        # of a tick is Python painting cells that did not change.
+        first, last = top_left.column(), bottom_right.column()
+        if top_left.row() != bottom_right.row() and (first, last) == (
+            CLOCK_COLUMNS[0],
+            CLOCK_COLUMNS[-1],
+        ):
+            left = self.columnViewportPosition(first)
+            right = self.columnViewportPosition(last) + self.columnWidth(last)
+            self.viewport().update(QRect(left, 0, right - left, self.viewport().height()))
+            return
+        super().dataChanged(top_left, bottom_right, roles)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -20,12 +21,14 @@ from PySide6.QtWidgets import (
 from warroom.core.clock import Clock
 from warroom.core.policy import Policy
 from warroom.service import IncidentNotFound, IncidentService
-from warroom.ui.board_model import BoardModel, BoardProxy
+from warroom.ui.board_model import BoardModel
 from warroom.ui.board_view import BoardView
 from warroom.ui.bridge import ServiceBridge
-from warroom.ui.declare_dialog import DeclareDialog
-from warroom.ui.incident_window import IncidentWindow
 from warroom.ui.ticker import Ticker
+
+if TYPE_CHECKING:  # imported when first used, to keep them out of the cold start
+    from warroom.ui.declare_dialog import DeclareDialog
+    from warroom.ui.incident_window import IncidentWindow
 
 
 class EmptyState(QWidget):
@@ -106,10 +109,8 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
 
         self.model = BoardModel(policy, clock.now(), self)
-        self.proxy = BoardProxy(self)
-        self.proxy.setSourceModel(self.model)
         self.board = BoardView(self)
-        self.board.setModel(self.proxy)
+        self.board.setModel(self.model)
         self.board.open_requested.connect(self.open_incident)
         self.empty = EmptyState(self.declare_action, self)
         self.stack = QStackedWidget(self)
@@ -137,7 +138,6 @@ class MainWindow(QMainWindow):
     def _reload(self) -> None:
         selected = self.board.selected_incident_id()
         self.model.set_incidents(self.service.list_incidents(include_closed=self.showing_closed()))
-        self.proxy.sort(0)
         if selected is not None:
             self.board.select_incident(selected)
 
@@ -168,6 +168,8 @@ class MainWindow(QMainWindow):
 
     # -- actions -------------------------------------------------------------------------
     def declare_incident(self) -> DeclareDialog:
+        from warroom.ui.declare_dialog import DeclareDialog
+
         dialog = DeclareDialog(self.service, self.clock, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._after_declare(dialog))
@@ -184,6 +186,8 @@ class MainWindow(QMainWindow):
             self.open_incident(incident_id)
 
     def open_incident(self, incident_id: int) -> IncidentWindow:
+        from warroom.ui.incident_window import IncidentWindow
+
         window = self.incident_windows.get(incident_id)
         if window is None:
             window = IncidentWindow(incident_id, self.service, self.policy, self.clock, self)
