@@ -1,17 +1,27 @@
-"""Composition root: builds clock, policy, store, service, ticker and the main window."""
+"""Composition root: builds clock, policy, store, service, ticker and the main window.
+
+Start-up paints the board first: when the database is already at this build's schema, a
+standard-library read fills the board, and the heavier stack (SQLAlchemy, SQLModel, the
+service) is imported and attached right after the first paint.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warroom import __version__
-from warroom.core.clock import SystemClock
+from warroom.core.clock import Clock, SystemClock
 from warroom.logs import setup_logging
 from warroom.paths import resolve_paths, resources_dir
 from warroom.settings import load_policy
-from warroom.store.database import Database, StoreError, open_database
+
+if TYPE_CHECKING:
+    from warroom.core.policy import Policy
+    from warroom.store.database import Database
+    from warroom.ui.main_window import MainWindow
 
 log = logging.getLogger("warroom.app")
 
@@ -25,10 +35,40 @@ def load_stylesheet() -> str:
         return ""
 
 
-def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None) -> int:
-    from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+def open_database_or_ask(path: Path) -> Database | None:
+    """Opens the database; on a problem, names it and offers another folder. None: give up."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+    from warroom.store.database import StoreError, open_database
+
+    while True:
+        try:
+            return open_database(path)
+        except StoreError as exc:
+            log.error("cannot open %s: %s", path, exc)
+            box = QMessageBox(QMessageBox.Icon.Critical, "warroom: cannot open the data", str(exc))
+            other = box.addButton("Open another data folder…", QMessageBox.ButtonRole.ActionRole)
+            box.addButton(QMessageBox.StandardButton.Close)
+            box.exec()
+            if box.clickedButton() is not other:
+                return None
+            chosen = QFileDialog.getExistingDirectory(None, "Choose a data folder")
+            if not chosen:
+                return None
+            path = Path(chosen) / path.name
+
+
+def _make_service(database: Database, clock: Clock, policy: Policy):  # type: ignore[no-untyped-def]
     from warroom.service import IncidentService
+
+    return IncidentService(database, clock, policy=policy)
+
+
+def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from warroom.store.quick_read import read_board
     from warroom.ui.errors import install_exception_hook, route_qt_messages, show_policy_warnings
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
@@ -43,34 +83,39 @@ def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None)
     route_qt_messages()
     install_exception_hook(log_file)
     app.setStyleSheet(load_stylesheet())
-
-    database: Database | None = None
-    database_path = paths.database
-    while database is None:
-        try:
-            database = open_database(database_path)
-        except StoreError as exc:
-            log.error("cannot open %s: %s", database_path, exc)
-            box = QMessageBox(QMessageBox.Icon.Critical, "warroom: cannot open the data", str(exc))
-            other = box.addButton("Open another data folder…", QMessageBox.ButtonRole.ActionRole)
-            box.addButton(QMessageBox.StandardButton.Close)
-            box.exec()
-            if box.clickedButton() is not other:
-                return 2
-            chosen = QFileDialog.getExistingDirectory(None, "Choose a data folder")
-            if not chosen:
-                return 2
-            database_path = Path(chosen) / paths.database.name
-
     policy, warnings = load_policy(paths)
     clock = SystemClock()
-    service = IncidentService(database, clock, policy=policy)
     ticker = Ticker(clock)
-    window = MainWindow(service, policy, clock, ticker, database_path, title_suffix)
-    window.show()
-    show_policy_warnings(window, warnings)
-    log.info("warroom %s started on %s", __version__, database_path)
+    opened: list[Database] = []
+
+    def build_window(database_path: Path, service, incidents) -> MainWindow:  # type: ignore[no-untyped-def]
+        window = MainWindow(service, policy, clock, ticker, database_path, title_suffix, incidents)
+        window.show()
+        show_policy_warnings(window, warnings)
+        return window
+
+    early = read_board(paths.database)
+    if early is not None:
+        window = build_window(paths.database, None, early)
+
+        def go_live() -> None:
+            database = open_database_or_ask(paths.database)
+            if database is None:
+                app.exit(2)
+                return
+            opened.append(database)
+            window.attach_service(_make_service(database, clock, policy))
+
+        QTimer.singleShot(0, go_live)
+    else:
+        database = open_database_or_ask(paths.database)
+        if database is None:
+            return 2
+        opened.append(database)
+        window = build_window(database.path, _make_service(database, clock, policy), None)
+    log.info("warroom %s started on %s", __version__, paths.database)
     try:
         return app.exec()
     finally:
-        database.dispose()
+        for database in opened:
+            database.dispose()

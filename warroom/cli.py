@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime
 from typing import Any
 
 from warroom.core import clocks
@@ -21,22 +20,6 @@ from warroom.settings import load_policy
 from warroom.store.database import StoreError, open_database
 
 EXIT_OK, EXIT_INVALID, EXIT_STORE = 0, 1, 3
-
-
-def parse_when(text: str) -> datetime:
-    """ISO 8601 with an offset; 'Z' is accepted. A time without an offset is refused, because
-    a script's idea of local time is a guess."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time such as 2026-11-22T14:02:00+00:00"
-        ) from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} has no UTC offset; add one, e.g. {text}+00:00 or {text}Z"
-        )
-    return moment
 
 
 def run(args: argparse.Namespace) -> int:

@@ -71,6 +71,14 @@ def print_phases(name: str, records: list[dict]) -> None:  # type: ignore[type-a
         print(f"  {phase:<42}{fmt_ms(s.median)}   (min {s.minimum:7.2f})")
     total = Summary.of(r["painted_since_spawn_ms"] for r in records)
     print(f"  {'= spawn -> painted':<42}{fmt_ms(total.median)}   (min {total.minimum:7.2f})")
+    if "after_paint" in records[0]:
+        for phase in records[0]["after_paint"]:
+            s = Summary.of(r["after_paint"][phase] for r in records)
+            print(f"  {phase:<42}{fmt_ms(s.median)}   (min {s.minimum:7.2f})")
+        live = Summary.of(r["live_since_spawn_ms"] for r in records)
+        print(
+            f"  {'= spawn -> live (editable)':<42}{fmt_ms(live.median)}   (min {live.minimum:7.2f})"
+        )
 
 
 def main() -> None:
@@ -119,6 +127,11 @@ def main() -> None:
     )
     extra = app.median - floor.median
     print(f"  warroom's own cost over the floor        {fmt_ms(extra)}")
+    live = Summary.of(r["live_since_spawn_ms"] for r in results["warroom"])
+    print(
+        f"  warroom spawn -> live (service attached) median {fmt_ms(live.median)}   "
+        f"= {live.median / floor.median:.2f} x the floor"
+    )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from sqlalchemy import (
     text,
 )
 
+from warroom.store.schema_version import SCHEMA_VERSION
 from warroom.store.types import UTCDateTime
 
 
@@ -83,7 +84,8 @@ MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v1_create_schema,
     _v2_drill_flag_and_response_due,
 )
-LATEST_VERSION = len(MIGRATIONS)
+LATEST_VERSION = SCHEMA_VERSION
+assert len(MIGRATIONS) == LATEST_VERSION, "a migration step is missing for SCHEMA_VERSION"
 
 
 class NewerSchemaError(RuntimeError):

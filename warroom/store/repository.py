@@ -10,17 +10,13 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from warroom.core.incident import EventKind, Incident, TimelineEvent
-from warroom.core.lifecycle import Role, Status
-from warroom.core.severity import Severity
+from warroom.core.lifecycle import Status
+from warroom.store.mapping import ROLE_COLUMNS, incident_from_columns
 from warroom.store.models import EventRow, IncidentRow
 
+__all__ = ["ROLE_COLUMNS", "IncidentNotFound", "add_event", "get_row", "list_rows", "to_event"]
+
 OPEN_STATUSES = tuple(s.value for s in Status if s.is_open)
-ROLE_COLUMNS: dict[Role, str] = {
-    Role.COMMANDER: "commander",
-    Role.TECH_LEAD: "tech_lead",
-    Role.COMMS_LEAD: "comms_lead",
-    Role.SCRIBE: "scribe",
-}
 
 
 class IncidentNotFound(LookupError):
@@ -31,25 +27,7 @@ class IncidentNotFound(LookupError):
 
 def to_incident(row: IncidentRow) -> Incident:
     assert row.id is not None
-    roles = {role: getattr(row, column) for role, column in ROLE_COLUMNS.items()}
-    return Incident(
-        id=row.id,
-        title=row.title,
-        severity=Severity(row.severity),
-        status=Status(row.status),
-        impact=row.impact,
-        declared_at=row.declared_at,
-        impact_started_at=row.impact_started_at,
-        severity_changed_at=row.severity_changed_at,
-        detected_at=row.detected_at,
-        acknowledged_at=row.acknowledged_at,
-        mitigated_at=row.mitigated_at,
-        resolved_at=row.resolved_at,
-        last_update_at=row.last_update_at,
-        roles={role: name for role, name in roles.items() if name},
-        is_drill=bool(row.is_drill),
-        response_due_at=row.response_due_at,
-    )
+    return incident_from_columns(lambda name: getattr(row, name))
 
 
 def to_event(row: EventRow) -> TimelineEvent:

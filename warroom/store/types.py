@@ -10,6 +10,8 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from warroom.store.mapping import format_stored_time, parse_stored_time
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     impl = String
@@ -27,15 +29,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise TypeError(f"expected a datetime, got {type(value).__name__}")
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("naive datetimes are refused: attach a time zone first")
-        value = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            return value.isoformat(timespec="microseconds")
-        return value
+            return format_stored_time(value)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
+        return None if value is None else parse_stored_time(value)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
-from warroom.service import Change, IncidentService
+if TYPE_CHECKING:
+    from warroom.service import Change, IncidentService
 
 
 class ServiceBridge(QObject):

@@ -20,13 +20,14 @@ from PySide6.QtWidgets import (
 
 from warroom.core.clock import Clock
 from warroom.core.policy import Policy
-from warroom.service import IncidentNotFound, IncidentService
 from warroom.ui.board_model import BoardModel
 from warroom.ui.board_view import BoardView
 from warroom.ui.bridge import ServiceBridge
 from warroom.ui.ticker import Ticker
 
 if TYPE_CHECKING:  # imported when first used, to keep them out of the cold start
+    from warroom.core.incident import Incident
+    from warroom.service import IncidentService
     from warroom.ui.declare_dialog import DeclareDialog
     from warroom.ui.incident_window import IncidentWindow
 
@@ -58,21 +59,25 @@ class EmptyState(QWidget):
 
 
 class MainWindow(QMainWindow):
+    """The board. It can open before the service exists, showing `initial_incidents` (read
+    quickly at start-up) until `attach_service` makes it live and editable."""
+
     def __init__(
         self,
-        service: IncidentService,
+        service: IncidentService | None,
         policy: Policy,
         clock: Clock,
         ticker: Ticker,
         database_path: Path,
         title_suffix: str | None = None,
+        initial_incidents: list[Incident] | None = None,
     ) -> None:
         super().__init__()
-        self.service = service
+        self.service: IncidentService | None = None
         self.policy = policy
         self.clock = clock
         self.ticker = ticker
-        self.bridge = ServiceBridge(service, self)
+        self.bridge: ServiceBridge | None = None
         self.incident_windows: dict[int, IncidentWindow] = {}
         self.setWindowTitle("warroom" + (f" — {title_suffix}" if title_suffix else ""))
         self._restore_geometry()
@@ -111,7 +116,7 @@ class MainWindow(QMainWindow):
         self.model = BoardModel(policy, clock.now(), self)
         self.board = BoardView(self)
         self.board.setModel(self.model)
-        self.board.open_requested.connect(self.open_incident)
+        self.board.open_requested.connect(self._open_if_live)
         self.empty = EmptyState(self.declare_action, self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
@@ -125,23 +130,45 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(location)
 
         ticker.ticked.connect(self._on_tick)
-        self.bridge.incident_changed.connect(self._on_incident_changed)
         self.model.rowsInserted.connect(self._update_summary)
         self.model.rowsRemoved.connect(self._update_summary)
         self.model.modelReset.connect(self._update_summary)
+        if service is not None:
+            self.attach_service(service)
+        else:
+            self.model.set_incidents(initial_incidents or [])
+            self._set_live(False)
+
+    def attach_service(self, service: IncidentService) -> None:
+        self.service = service
+        self.bridge = ServiceBridge(service, self)
+        self.bridge.incident_changed.connect(self._on_incident_changed)
+        self._set_live(True)
         self._reload()
+
+    def _set_live(self, live: bool) -> None:
+        for action in (self.declare_action, self.open_action, self.show_closed_action):
+            action.setEnabled(live)
+        self.empty.button.setEnabled(live)
+        self.board.setEnabled(True)
+        if not live:
+            self.summary.setText("Opening the database…")
 
     # -- board contents --------------------------------------------------------------------
     def showing_closed(self) -> bool:
         return self.show_closed_action.isChecked()
 
     def _reload(self) -> None:
+        assert self.service is not None
         selected = self.board.selected_incident_id()
         self.model.set_incidents(self.service.list_incidents(include_closed=self.showing_closed()))
         if selected is not None:
             self.board.select_incident(selected)
 
     def _on_incident_changed(self, incident_id: int, _kind: str) -> None:
+        from warroom.service import IncidentNotFound
+
+        assert self.service is not None
         try:
             incident = self.service.get(incident_id)
         except IncidentNotFound:
@@ -170,6 +197,7 @@ class MainWindow(QMainWindow):
     def declare_incident(self) -> DeclareDialog:
         from warroom.ui.declare_dialog import DeclareDialog
 
+        assert self.service is not None
         dialog = DeclareDialog(self.service, self.clock, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._after_declare(dialog))
@@ -180,7 +208,13 @@ class MainWindow(QMainWindow):
         if dialog.declared is not None:
             self.board.select_incident(dialog.declared.id)
 
+    def _open_if_live(self, incident_id: int) -> None:
+        if self.service is not None:
+            self.open_incident(incident_id)
+
     def _open_selected(self) -> None:
+        if self.service is None:
+            return
         incident_id = self.board.selected_incident_id()
         if incident_id is not None:
             self.open_incident(incident_id)
@@ -188,6 +222,7 @@ class MainWindow(QMainWindow):
     def open_incident(self, incident_id: int) -> IncidentWindow:
         from warroom.ui.incident_window import IncidentWindow
 
+        assert self.service is not None
         window = self.incident_windows.get(incident_id)
         if window is None:
             window = IncidentWindow(incident_id, self.service, self.policy, self.clock, self)

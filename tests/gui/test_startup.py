@@ -1,0 +1,59 @@
+"""Start-up: the board paints from a quick read, then becomes live."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from tests.gui.helpers import rows
+from warroom import app as app_module
+from warroom.store.database import open_database
+
+
+def test_the_board_opens_read_only_then_goes_live(qtbot, clock, policy, data_dir):
+    from warroom.service import IncidentService
+    from warroom.ui.main_window import MainWindow
+    from warroom.ui.ticker import Ticker
+
+    database = open_database(data_dir / "warroom.db", now=clock.now())
+    service = IncidentService(database, clock, actor="alice", policy=policy)
+    service.declare("Known before start", "P1")
+    early = service.list_incidents()
+    window = MainWindow(
+        None, policy, clock, Ticker(clock, running=False), database.path, None, early
+    )
+    qtbot.addWidget(window)
+    assert [r["title"] for r in rows(window)] == ["Known before start"]
+    assert not window.declare_action.isEnabled()
+    assert window.summary.text() == "Opening the database…"
+
+    service.declare("Declared meanwhile", "P0")
+    window.attach_service(service)
+    assert window.declare_action.isEnabled()
+    assert [r["title"] for r in rows(window)] == ["Declared meanwhile", "Known before start"]
+    database.dispose()
+
+
+def test_run_gui_takes_the_quick_path_on_an_existing_database(qtbot, monkeypatch, data_dir, clock):
+    from warroom.service import IncidentService
+
+    database = open_database(data_dir / "warroom.db", now=clock.now())
+    IncidentService(database, clock).declare("Survives a restart", "P2")
+    database.dispose()
+    windows = []
+
+    def run_event_loop_once(_app) -> int:
+        QApplication.processEvents()  # the deferred go-live runs here
+        windows.extend(w for w in QApplication.topLevelWidgets() if hasattr(w, "attach_service"))
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", run_event_loop_once)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui installs its own
+    assert app_module.run_gui(data_dir=data_dir) == 0
+    window = windows[-1]
+    qtbot.addWidget(window)
+    assert window.service is not None
+    assert window.declare_action.isEnabled()
+    assert [r["title"] for r in rows(window)] == ["Survives a restart"]
+    window.ticker.stop()
