@@ -41,17 +41,24 @@ def test_run_gui_takes_the_quick_path_on_an_existing_database(qtbot, monkeypatch
     database = open_database(data_dir / "warroom.db", now=clock.now())
     IncidentService(database, clock).declare("Survives a restart", "P2")
     database.dispose()
+    from warroom.ui.main_window import MainWindow
+
     windows = []
+    real_show = MainWindow.show
+
+    def remember_and_show(window) -> None:
+        windows.append(window)
+        real_show(window)
 
     def run_event_loop_once(_app) -> int:
         QApplication.processEvents()  # the deferred go-live runs here
-        windows.extend(w for w in QApplication.topLevelWidgets() if hasattr(w, "attach_service"))
         return 0
 
+    monkeypatch.setattr(MainWindow, "show", remember_and_show)
     monkeypatch.setattr(QApplication, "exec", run_event_loop_once)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui installs its own
     assert app_module.run_gui(data_dir=data_dir) == 0
-    window = windows[-1]
+    (window,) = windows
     qtbot.addWidget(window)
     assert window.service is not None
     assert window.declare_action.isEnabled()
