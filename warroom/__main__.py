@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     show = verbs.add_parser("show", parents=[common], help="one incident with its timeline")
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true")
+    backup = verbs.add_parser("backup", parents=[common], help="take a backup now")
+    backup.add_argument("-o", "--output", help="where to write it (default: the backups folder)")
+    restore = verbs.add_parser(
+        "restore", parents=[common], help="replace the database with a backup (kept first)"
+    )
+    restore.add_argument("file", help="a backup file, e.g. from the backups folder")
     return parser
 
 

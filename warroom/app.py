@@ -17,6 +17,7 @@ from warroom.core.clock import Clock, SystemClock
 from warroom.logs import setup_logging
 from warroom.paths import resolve_paths, resources_dir
 from warroom.settings import load_policy
+from warroom.store.backup import daily_backup
 
 if TYPE_CHECKING:
     from warroom.core.policy import Policy
@@ -36,26 +37,49 @@ def load_stylesheet() -> str:
 
 
 def open_database_or_ask(path: Path) -> Database | None:
-    """Opens the database; on a problem, names it and offers another folder. None: give up."""
+    """Opens the database. On a problem the dialog names the file and offers a way out:
+    restore the latest backup (the damaged file is kept), or open another data folder.
+    None: the user gave up."""
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+    from warroom.store.backup import BackupError, list_backups, restore_backup
     from warroom.store.database import StoreError, open_database
 
     while True:
         try:
-            return open_database(path)
+            database = open_database(path)
         except StoreError as exc:
             log.error("cannot open %s: %s", path, exc)
             box = QMessageBox(QMessageBox.Icon.Critical, "warroom: cannot open the data", str(exc))
+            backups = list_backups(path.parent / "backups")
+            restore = None
+            if backups and exc.kind in (StoreError.DAMAGED, StoreError.NOT_A_DATABASE):
+                restore = box.addButton(
+                    f"Restore the latest backup ({backups[0].name})",
+                    QMessageBox.ButtonRole.ActionRole,
+                )
             other = box.addButton("Open another data folder…", QMessageBox.ButtonRole.ActionRole)
             box.addButton(QMessageBox.StandardButton.Close)
             box.exec()
-            if box.clickedButton() is not other:
+            clicked = box.clickedButton()
+            if restore is not None and clicked is restore:
+                try:
+                    kept = restore_backup(path, backups[0], SystemClock().now())
+                    log.warning(
+                        "restored %s from %s; previous file kept as %s", path, backups[0], kept
+                    )
+                except (BackupError, OSError) as restore_error:
+                    QMessageBox.critical(None, "warroom: restore failed", str(restore_error))
+                continue
+            if clicked is not other:
                 return None
             chosen = QFileDialog.getExistingDirectory(None, "Choose a data folder")
             if not chosen:
                 return None
             path = Path(chosen) / path.name
+            continue
+        daily_backup(database.path, SystemClock().now())
+        return database
 
 
 def _make_service(database: Database, clock: Clock, policy: Policy):  # type: ignore[no-untyped-def]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
+from pathlib import Path
 from typing import Any
 
 from warroom.core import clocks
@@ -14,9 +16,10 @@ from warroom.core.clock_text import response_text, update_text
 from warroom.core.durations import hms
 from warroom.core.snapshot import event_snapshot, incident_snapshot
 from warroom.core.validation import ValidationError
-from warroom.paths import resolve_paths
+from warroom.paths import AppPaths, resolve_paths
 from warroom.service import IncidentNotFound, IncidentService
 from warroom.settings import load_policy
+from warroom.store.backup import BackupError, backup_database, restore_backup, take_backup
 from warroom.store.database import StoreError, open_database
 
 EXIT_OK, EXIT_INVALID, EXIT_STORE = 0, 1, 3
@@ -24,6 +27,8 @@ EXIT_OK, EXIT_INVALID, EXIT_STORE = 0, 1, 3
 
 def run(args: argparse.Namespace) -> int:
     paths = resolve_paths(args.data_dir)
+    if args.verb in ("backup", "restore"):
+        return _backups(args, paths)
     policy, warnings = load_policy(paths)
     for warning in warnings:
         print(f"warroom: warning: {warning}", file=sys.stderr)
@@ -78,6 +83,30 @@ def _dispatch(args: argparse.Namespace, service: IncidentService, policy, clock)
             _print_json(snapshot)
         else:
             _print_incident(incident, timeline, policy, now)
+    return EXIT_OK
+
+
+def _backups(args: argparse.Namespace, paths: AppPaths) -> int:
+    """Backup and restore work on the file, so a damaged database can still be replaced."""
+    now = SystemClock().now()
+    try:
+        if args.verb == "backup":
+            if not paths.database.exists():
+                print(f"warroom: there is no database at {paths.database} yet", file=sys.stderr)
+                return EXIT_STORE
+            if args.output:
+                made = backup_database(paths.database, Path(args.output).absolute())
+            else:
+                made = take_backup(paths.database, paths.backups, "manual", now)
+            print(made)
+        else:
+            kept = restore_backup(paths.database, Path(args.file).absolute(), now)
+            if kept is not None:
+                print(f"the previous database was kept as {kept}", file=sys.stderr)
+            print(paths.database)
+    except (BackupError, sqlite3.Error, OSError) as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return EXIT_STORE
     return EXIT_OK
 
 
