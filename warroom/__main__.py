@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     show = verbs.add_parser("show", parents=[common], help="one incident with its timeline")
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true")
+    delete = verbs.add_parser(
+        "delete", parents=[common], help="delete an incident and its timeline for good"
+    )
+    delete.add_argument("id", type=int)
+    delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+
     backup = verbs.add_parser("backup", parents=[common], help="take a backup now")
     backup.add_argument("-o", "--output", help="where to write it (default: the backups folder)")
     restore = verbs.add_parser(

@@ -17,7 +17,7 @@ from warroom.core.durations import hms
 from warroom.core.snapshot import event_snapshot, incident_snapshot
 from warroom.core.validation import ValidationError
 from warroom.paths import AppPaths, resolve_paths
-from warroom.service import IncidentNotFound, IncidentService
+from warroom.service import IncidentNotFound, IncidentService, WriteFailed
 from warroom.settings import load_policy
 from warroom.store.backup import BackupError, backup_database, restore_backup, take_backup
 from warroom.store.database import StoreError, open_database
@@ -41,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
     service = IncidentService(database, clock, policy=policy)
     try:
         return _dispatch(args, service, policy, clock)
+    except WriteFailed as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return EXIT_STORE
     except (ValidationError, IncidentNotFound) as exc:
         print(f"warroom: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -65,6 +68,17 @@ def _dispatch(args: argparse.Namespace, service: IncidentService, policy, clock)
     elif args.verb == "note":
         event = service.add_note(args.id, args.text, at=args.at)
         print(event.id)
+    elif args.verb == "delete":
+        incident = service.get(args.id)
+        if not args.yes:
+            print(
+                f"warroom: deleting #{incident.id} “{incident.title}” cannot be undone; "
+                "add --yes to confirm",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+        service.delete_incident(args.id)
+        print(f"deleted #{incident.id}", file=sys.stderr)
     elif args.verb == "list":
         incidents = service.list_incidents(include_closed=args.all)
         now = clock.now()

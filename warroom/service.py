@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
 from warroom.core import clocks
@@ -36,7 +38,26 @@ from warroom.store.repository import IncidentNotFound
 
 log = logging.getLogger("warroom.service")
 
-__all__ = ["Change", "IncidentNotFound", "IncidentService", "ValidationError"]
+__all__ = ["Change", "IncidentNotFound", "IncidentService", "ValidationError", "WriteFailed"]
+
+
+class WriteFailed(ValidationError):
+    """Nothing was saved because the storage refused the write; the message says why."""
+
+    @classmethod
+    def explain(cls, path: Path, error: Exception) -> WriteFailed:
+        detail = str(getattr(error, "orig", error))
+        lowered = detail.lower()
+        if "full" in lowered:
+            why = f"the disk holding {path} is full. Free some space and try again"
+        elif "readonly" in lowered or "read-only" in lowered:
+            why = f"{path} has become read-only"
+        elif "locked" in lowered or "busy" in lowered:
+            why = f"{path} is busy (another warroom is writing). Try again"
+        else:
+            why = f"{path} refused the write ({detail})"
+        log.error("write to %s failed: %s", path, detail)
+        return cls("storage", f"Nothing was saved: {why}.")
 
 
 @dataclass(frozen=True)
@@ -118,8 +139,18 @@ class IncidentService:
 
     # -- the write path ------------------------------------------------------------------
     @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """One write transaction. A storage failure (full disk, read-only file, a lock held
+        too long) rolls it back whole and becomes a WriteFailed a user can read."""
+        try:
+            with Session(self._db.writer, expire_on_commit=False) as session:
+                yield session
+        except DatabaseError as exc:
+            raise WriteFailed.explain(self._db.path, exc) from exc
+
+    @contextmanager
     def _editing(self, incident_id: int, *, allow_closed: bool = False) -> Iterator[_Edit]:
-        with Session(self._db.writer, expire_on_commit=False) as session:
+        with self._writing() as session:
             row = repo.get_row(session, incident_id)
             if row.status == Status.CLOSED.value and not allow_closed:
                 raise ValidationError(
@@ -154,7 +185,7 @@ class IncidentService:
             now if impact_started_at is None else aware_utc("impact_started_at", impact_started_at)
         )
         not_in_future("impact_started_at", "Impact started", started, now)
-        with Session(self._db.writer, expire_on_commit=False) as session:
+        with self._writing() as session:
             row = IncidentRow(
                 title=clean,
                 severity=level.value,
@@ -380,6 +411,18 @@ class IncidentService:
                 new=value,
             )
         return self.get(incident_id)
+
+    def delete_incident(self, incident_id: int) -> None:
+        """Removes the incident and its timeline for good. With secure_delete on, and the
+        write-ahead log checkpointed and truncated, nothing of it stays readable in the file.
+        Backups taken earlier still hold it."""
+        with self._writing() as session:
+            row = repo.get_row(session, incident_id)
+            session.delete(row)
+            session.commit()
+        self._db.checkpoint()
+        log.info("deleted incident #%d", incident_id)
+        self._announce(Change(incident_id, EventKind.DELETED))
 
 
 class _Edit:

@@ -81,6 +81,7 @@ class EventKind(StrEnum):
     NOTE = "note"
     FIELD_EDITED = "field_edited"
     TIME_EDITED = "time_edited"
+    DELETED = "deleted"  # announced only: a deleted incident has no timeline left
 
 
 @dataclass(frozen=True)

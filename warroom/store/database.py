@@ -52,6 +52,15 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def checkpoint(self) -> None:
+        """Copies the write-ahead log into the database and truncates it to zero bytes.
+        Runs outside any transaction, on a pooled connection with our pragmas."""
+        connection = self.engine.raw_connection()
+        try:
+            connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.close()
+
 
 @contextlib.contextmanager
 def _private_files() -> Iterator[None]:

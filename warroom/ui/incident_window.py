@@ -38,7 +38,7 @@ from warroom.core.clock import Clock
 from warroom.core.clock_text import response_text, update_text
 from warroom.core.clocks import ClockState, Countdown
 from warroom.core.durations import hms
-from warroom.core.incident import Incident, KeyTime, TimelineEvent
+from warroom.core.incident import EventKind, Incident, KeyTime, TimelineEvent
 from warroom.core.lifecycle import LIFECYCLE, Role, Status
 from warroom.core.policy import Policy
 from warroom.core.severity import Severity
@@ -307,7 +307,11 @@ class IncidentWindow(QDialog):
         return box
 
     # -- refresh ---------------------------------------------------------------------------
-    def on_incident_changed(self, incident_id: int, _kind: str) -> None:
+    def on_incident_changed(self, incident_id: int, kind: str) -> None:
+        if incident_id == self.incident_id and kind == EventKind.DELETED.value:
+            self._deleted = True
+            self.close()
+            return
         if incident_id == self.incident_id:
             self.incident = self._service.get(incident_id)
             self._refresh_all()
@@ -528,9 +532,11 @@ class IncidentWindow(QDialog):
         self.flush()
         super().done(result)
 
+    _deleted = False
+
     def flush(self) -> None:
         """Saves text still being typed, so closing never loses it."""
-        if self.incident.status is Status.CLOSED:
+        if self._deleted or self.incident.status is Status.CLOSED:
             return
         if self.title_edit.isModified():
             self._save_title()

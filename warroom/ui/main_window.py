@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QToolBar,
@@ -93,12 +94,18 @@ class MainWindow(QMainWindow):
         self.show_closed_action.setCheckable(True)
         self.show_closed_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
         self.show_closed_action.toggled.connect(self._reload)
+        self.delete_action = QAction("De&lete incident…", self)
+        self.delete_action.setShortcut(QKeySequence("Ctrl+Shift+Delete"))
+        self.delete_action.setToolTip("Delete the selected incident and its timeline for good")
+        self.delete_action.triggered.connect(self.delete_selected)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
 
         incident_menu = self.menuBar().addMenu("&Incident")
         incident_menu.addActions([self.declare_action, self.open_action])
+        incident_menu.addSeparator()
+        incident_menu.addAction(self.delete_action)
         incident_menu.addSeparator()
         incident_menu.addAction(quit_action)
         self.menuBar().addMenu("&View").addAction(self.show_closed_action)
@@ -147,7 +154,13 @@ class MainWindow(QMainWindow):
         self._reload()
 
     def _set_live(self, live: bool) -> None:
-        for action in (self.declare_action, self.open_action, self.show_closed_action):
+        actions = (
+            self.declare_action,
+            self.open_action,
+            self.show_closed_action,
+            self.delete_action,
+        )
+        for action in actions:
             action.setEnabled(live)
         self.empty.button.setEnabled(live)
         self.board.setEnabled(True)
@@ -207,6 +220,22 @@ class MainWindow(QMainWindow):
     def _after_declare(self, dialog: DeclareDialog) -> None:
         if dialog.declared is not None:
             self.board.select_incident(dialog.declared.id)
+
+    def delete_selected(self) -> None:
+        incident_id = self.board.selected_incident_id()
+        if self.service is None or incident_id is None:
+            return
+        incident = self.service.get(incident_id)
+        answer = QMessageBox.warning(
+            self,
+            "Delete incident?",
+            f"Delete #{incident.id} “{incident.title}” and its whole timeline?\n\n"
+            "This cannot be undone; only backups taken before now will still hold it.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.service.delete_incident(incident_id)
 
     def _open_if_live(self, incident_id: int) -> None:
         if self.service is not None:
