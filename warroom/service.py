@@ -123,6 +123,10 @@ class IncidentService:
         for listener in list(self._listeners):
             listener(change)
 
+    def changed_elsewhere(self) -> bool:
+        """Whether the file changed since the last call (other instances included)."""
+        return self._db.changed_since_last_check()
+
     # -- queries -------------------------------------------------------------------------
     def list_incidents(self, include_closed: bool = False) -> list[Incident]:
         with Session(self._db.engine) as session:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,9 +49,25 @@ class Database:
     path: Path
     engine: Engine  # reads: deferred transactions
     writer: Engine  # writes: BEGIN IMMEDIATE, so two writers queue instead of deadlocking
+    _watch: sqlite3.Connection | None = field(default=None, repr=False)
+    _seen_version: int | None = field(default=None, repr=False)
 
     def dispose(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
         self.engine.dispose()
+
+    def changed_since_last_check(self) -> bool:
+        """True when any other connection (another warroom on this file, or another part
+        of this one) has committed since the last call. PRAGMA data_version is a cheap
+        counter read, so this can run on every tick."""
+        if self._watch is None:
+            self._watch = sqlite3.connect(self.path, check_same_thread=False)
+        version = self._watch.execute("PRAGMA data_version").fetchone()[0]
+        changed = self._seen_version is not None and version != self._seen_version
+        self._seen_version = version
+        return changed
 
     def checkpoint(self) -> None:
         """Copies the write-ahead log into the database and truncates it to zero bytes.
@@ -188,7 +205,9 @@ def open_database(path: Path, *, now: datetime | None = None) -> Database:
     for suffix in ("", "-wal", "-shm"):
         if Path(f"{path}{suffix}").exists():
             _tighten(Path(f"{path}{suffix}"), 0o600)
-    return Database(path=path, engine=engine, writer=writer)
+    database = Database(path=path, engine=engine, writer=writer)
+    database.changed_since_last_check()  # the baseline: later commits elsewhere show up
+    return database
 
 
 def _check_intact(path: Path, writer: Engine, is_new: bool) -> None:

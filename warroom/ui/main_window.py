@@ -194,7 +194,35 @@ class MainWindow(QMainWindow):
         self._update_summary()
 
     def _on_tick(self, now: datetime) -> None:
+        if self.service is not None and self.service.changed_elsewhere():
+            self._sync()
         self.model.tick(now)
+
+    def _sync(self) -> None:
+        """Brings the board and open incidents up to date with changes made by another
+        warroom on the same file: only what differs is touched, nothing is reset."""
+        assert self.service is not None
+        fresh = {i.id: i for i in self.service.list_incidents(self.showing_closed())}
+        shown = {i.id: i for i in self.model.incidents()}
+        for incident_id in shown.keys() - fresh.keys():
+            self.model.remove(incident_id)
+        for incident_id, incident in fresh.items():
+            if shown.get(incident_id) != incident:
+                self.model.upsert(incident)
+        for incident_id, window in list(self.incident_windows.items()):
+            kind = "deleted" if incident_id not in fresh and not self._exists(incident_id) else ""
+            window.on_incident_changed(incident_id, kind or "refreshed")
+        self._update_summary()
+
+    def _exists(self, incident_id: int) -> bool:
+        from warroom.service import IncidentNotFound
+
+        assert self.service is not None
+        try:
+            self.service.get(incident_id)
+        except IncidentNotFound:
+            return False
+        return True
 
     def _update_summary(self) -> None:
         incidents = self.model.incidents()
