@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
@@ -33,7 +34,7 @@ from warroom.core.validation import (
 from warroom.paths import builtin_policy_file
 from warroom.store import repository as repo
 from warroom.store.database import Database
-from warroom.store.models import IncidentRow
+from warroom.store.models import DraftRow, IncidentRow
 from warroom.store.repository import IncidentNotFound
 
 log = logging.getLogger("warroom.service")
@@ -257,6 +258,7 @@ class IncidentService:
                     new=clean,
                 )
                 edit.row.impact = clean
+            _store_draft(edit.session, incident_id, "impact", "", edit.now)
         return self.get(incident_id)
 
     def set_drill(self, incident_id: int, is_drill: bool) -> Incident:
@@ -381,6 +383,7 @@ class IncidentService:
             when = edit.now if at is None else aware_utc("at", at)
             not_in_future("at", "The note's time", when, edit.now)
             row = edit.event(EventKind.NOTE, clean, at=when, backdated=at is not None)
+            _store_draft(edit.session, incident_id, "note", "", edit.now)
         return repo.to_event(row)
 
     def set_key_time(
@@ -416,6 +419,22 @@ class IncidentService:
             )
         return self.get(incident_id)
 
+    # -- drafts: text still being typed --------------------------------------------------
+    def save_draft(self, incident_id: int, field: str, text: str) -> None:
+        """Keeps what is being typed; empty text removes the draft. Not a timeline event."""
+        if field not in DRAFT_FIELDS:
+            raise ValidationError("field", f"Unknown draft field {field!r}.")
+        text = clean_text(field, text, "The text")
+        with self._writing() as session:
+            row = repo.get_row(session, incident_id)
+            _store_draft(session, row.id, field, text, self._clock.now())
+            session.commit()
+
+    def drafts(self, incident_id: int) -> dict[str, str]:
+        with Session(self._db.engine) as session:
+            query = select(DraftRow).where(DraftRow.incident_id == incident_id)
+            return {row.field: row.text for row in session.scalars(query)}
+
     def delete_incident(self, incident_id: int) -> None:
         """Removes the incident and its timeline for good. With secure_delete on, and the
         write-ahead log checkpointed and truncated, nothing of it stays readable in the file.
@@ -427,6 +446,21 @@ class IncidentService:
         self._db.checkpoint()
         log.info("deleted incident #%d", incident_id)
         self._announce(Change(incident_id, EventKind.DELETED))
+
+
+DRAFT_FIELDS = ("note", "impact")
+
+
+def _store_draft(session: Session, incident_id: int, field: str, text: str, now: datetime) -> None:
+    row = session.get(DraftRow, (incident_id, field))
+    if not text:
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        session.add(DraftRow(incident_id=incident_id, field=field, text=text, saved_at=now))
+    else:
+        row.text, row.saved_at = text, now
 
 
 class _Edit:

@@ -80,9 +80,31 @@ def _v2_drill_flag_and_response_due(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE incident ADD COLUMN response_due_at VARCHAR(32)"))
 
 
+def _v3_drafts(conn: Connection) -> None:
+    # Text being typed (a note not yet added, an impact summary being rewritten), saved
+    # as it is typed so a crash loses at most the debounce window.
+    meta = MetaData()
+    Table("incident", meta, Column("id", Integer, primary_key=True))  # exists: the FK target
+    draft = Table(
+        "draft",
+        meta,
+        Column(
+            "incident_id",
+            Integer,
+            ForeignKey("incident.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        Column("field", String, primary_key=True),
+        Column("text", Text, nullable=False),
+        Column("saved_at", UTCDateTime(), nullable=False),
+    )
+    meta.create_all(conn, tables=[draft])
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v1_create_schema,
     _v2_drill_flag_and_response_due,
+    _v3_drafts,
 )
 LATEST_VERSION = SCHEMA_VERSION
 assert len(MIGRATIONS) == LATEST_VERSION, "a migration step is missing for SCHEMA_VERSION"

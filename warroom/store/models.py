@@ -55,3 +55,14 @@ class EventRow(SQLModel, table=True):
     actor: str = ""
     text: str = Field(default="", sa_type=Text)
     data: str = Field(default="{}", sa_type=Text)  # JSON: old and new values, for the record
+
+
+class DraftRow(SQLModel, table=True):
+    __tablename__ = "draft"
+
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True)
+    )
+    field: str = Field(primary_key=True)
+    text: str = Field(default="", sa_type=Text)
+    saved_at: datetime = Field(sa_column=_when(nullable=False))

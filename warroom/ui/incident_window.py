@@ -48,6 +48,8 @@ from warroom.ui.palette import CLOCK_COLOURS, severity_colours
 from warroom.ui.qtime import EDIT_FORMAT, from_qdatetime, local_text, same_second, to_qdatetime
 from warroom.ui.widgets import ErrorBanner
 
+# Text being typed is saved as a draft at most this long after the last keystroke.
+DRAFT_DEBOUNCE_MS = 1000
 NOT_SET = QDateTime.fromString("2000-01-01T00:00:00", Qt.DateFormat.ISODate)
 NULLABLE_TIMES = (KeyTime.DETECTED, KeyTime.ACKNOWLEDGED, KeyTime.MITIGATED, KeyTime.RESOLVED)
 
@@ -103,6 +105,9 @@ class IncidentWindow(QDialog):
             "This incident is closed. Move it back to an earlier stage to edit it.", self
         )
         self.closed_banner.setObjectName("infoBanner")
+        self.restored_banner = QLabel(self)
+        self.restored_banner.setObjectName("infoBanner")
+        self.restored_banner.hide()
 
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_header())
@@ -110,6 +115,7 @@ class IncidentWindow(QDialog):
         layout.addLayout(self._build_actions())
         layout.addWidget(self.error)
         layout.addWidget(self.closed_banner)
+        layout.addWidget(self.restored_banner)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self._build_form())
         splitter.addWidget(self._build_timeline())
@@ -122,10 +128,17 @@ class IncidentWindow(QDialog):
         for button in self.findChildren(QPushButton):
             button.setAutoDefault(False)
             button.setDefault(False)
+        self.draft_timer = QTimer(self)
+        self.draft_timer.setSingleShot(True)
+        self.draft_timer.setInterval(DRAFT_DEBOUNCE_MS)
+        self.draft_timer.timeout.connect(self.save_drafts)
+        self.note_edit.textEdited.connect(lambda _text: self.draft_timer.start())
+        self.impact_edit.textChanged.connect(self._impact_typed)
         QShortcut(QKeySequence("Ctrl+K"), self, activated=self.acknowledge)
         QShortcut(QKeySequence("Ctrl+U"), self, activated=self.mark_update_sent)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=self._focus_note)
         self._refresh_all()
+        self._restore_drafts()
         self.on_tick(clock.now())
 
     # -- construction ----------------------------------------------------------------------
@@ -334,8 +347,10 @@ class IncidentWindow(QDialog):
         self.status_combo.setCurrentIndex(self.status_combo.findData(incident.status.value))
         self._set_unless_editing(self.title_edit, incident.title)
         self.severity_combo.setCurrentIndex(self.severity_combo.findData(incident.severity.value))
-        if not self.impact_edit.hasFocus():
+        if not self.impact_edit.hasFocus() and not self._impact_dirty:
+            self._loading = True
             self.impact_edit.setPlainText(incident.impact)
+            self._loading = False
         self.drill_check.setChecked(incident.is_drill)
         for role, edit in self.role_edits.items():
             self._set_unless_editing(edit, incident.roles.get(role, ""))
@@ -449,8 +464,10 @@ class IncidentWindow(QDialog):
 
     def save_impact(self) -> None:
         text = self.impact_edit.toPlainText()
-        if text.strip() != self.incident.impact:
-            self._run(lambda: self._service.edit_impact(self.incident_id, text))
+        if text.strip() != self.incident.impact and self._run(
+            lambda: self._service.edit_impact(self.incident_id, text)
+        ):
+            self._impact_dirty = False
 
     def _save_drill(self, checked: bool) -> None:
         self._run(
@@ -513,6 +530,43 @@ class IncidentWindow(QDialog):
         self._note_time_live = True
         self._set_note_time(self._clock.now())
 
+    # -- drafts: nothing typed is lost to a crash ------------------------------------------
+    _loading = False
+    _impact_dirty = False
+
+    def _impact_typed(self) -> None:
+        if not self._loading:
+            self._impact_dirty = self.impact_edit.toPlainText().strip() != self.incident.impact
+            self.draft_timer.start()
+
+    def _restore_drafts(self) -> None:
+        drafts = self._service.drafts(self.incident_id)
+        restored = []
+        if drafts.get("note"):
+            self.note_edit.setText(drafts["note"])
+            restored.append("a note not yet added")
+        if drafts.get("impact") and drafts["impact"] != self.incident.impact:
+            self._loading = True
+            self.impact_edit.setPlainText(drafts["impact"])
+            self._loading = False
+            self._impact_dirty = True
+            restored.append("an impact summary not yet saved")
+        if restored:
+            self.restored_banner.setText("Restored " + " and ".join(restored) + ".")
+            self.restored_banner.show()
+
+    def save_drafts(self) -> None:
+        """Called at most DRAFT_DEBOUNCE_MS after typing stops, and on close."""
+        self.draft_timer.stop()
+        if self._deleted or self.incident.status is Status.CLOSED:
+            return
+        impact = self.impact_edit.toPlainText() if self._impact_dirty else ""
+        try:
+            self._service.save_draft(self.incident_id, "note", self.note_edit.text())
+            self._service.save_draft(self.incident_id, "impact", impact)
+        except ValidationError as exc:  # shown, but never clears another message
+            self.error.show_message(exc.message)
+
     # -- saving on the way out -------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.impact_edit and event.type() == QEvent.Type.FocusOut:
@@ -541,6 +595,7 @@ class IncidentWindow(QDialog):
         if self.title_edit.isModified():
             self._save_title()
         self.save_impact()
+        self.save_drafts()
         for role in Role:
             if self.role_edits[role].isModified():
                 self._role_saver(role)()
