@@ -155,3 +155,10 @@ def test_logs_never_carry_incident_text(service, caplog):
     service.delete_incident(incident.id)
     assert caplog.records, "the service logs what happens"
     assert secret not in caplog.text
+
+
+def test_incident_numbers_are_never_reused_after_a_delete(service):
+    service.declare("First", "P3")
+    second = service.declare("Second", "P3")
+    service.delete_incident(second.id)
+    assert service.declare("Third", "P3").id == second.id + 1

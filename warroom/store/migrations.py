@@ -50,6 +50,9 @@ def _v1_create_schema(conn: Connection) -> None:
         Column("comms_lead", String, nullable=False),
         Column("scribe", String, nullable=False),
         Index("ix_incident_status", "status"),
+        # Numbers are never reused after a delete: "#12" in a chat log or a post-mortem
+        # must keep meaning the same incident.
+        sqlite_autoincrement=True,
     )
     Table(
         "timeline_event",

@@ -17,7 +17,7 @@ def _when(nullable: bool = True) -> Column:  # type: ignore[type-arg]
 
 class IncidentRow(SQLModel, table=True):
     __tablename__ = "incident"
-    __table_args__ = (Index("ix_incident_status", "status"),)
+    __table_args__ = (Index("ix_incident_status", "status"), {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     title: str
