@@ -234,3 +234,14 @@ def test_clocks_follow_a_severity_change_from_that_moment(qtbot, board, clock):
     assert cell(board.window, 0, Column.NEXT_UPDATE) == "10:00 left"
     assert cell(board.window, 0, Column.RESPONSE) == "10:00 left"
     assert timedelta(hours=1) < clock.now() - incident.declared_at
+
+
+def test_each_severity_choice_says_its_clocks(board):
+    dialog = board.window.declare_incident()
+    assert dialog.severity_buttons["P0"].toolTip() == (
+        "Respond within 15 min; update stakeholders every 15 min"
+    )
+    assert dialog.severity_buttons["P3"].toolTip() == (
+        "Respond by the close of the next business day; "
+        "update stakeholders by the end of each business day"
+    )

@@ -53,6 +53,22 @@ class Target:
             return describe_duration(self.span)
         return self.kind.value
 
+    def within(self) -> str:
+        """'within 15 min' / 'by the close of the next business day'."""
+        if self.kind is TargetKind.DURATION:
+            return f"within {self.describe()}"
+        if self.kind is TargetKind.NEXT_BUSINESS_DAY:
+            return "by the close of the next business day"
+        return "by the end of the business day"
+
+    def every(self) -> str:
+        """'every 15 min' / 'by the end of each business day'."""
+        if self.kind is TargetKind.DURATION:
+            return f"every {self.describe()}"
+        if self.kind is TargetKind.NEXT_BUSINESS_DAY:
+            return "by the close of each next business day"
+        return "by the end of each business day"
+
     @classmethod
     def parse(cls, text: Any) -> Target:
         if not isinstance(text, str):

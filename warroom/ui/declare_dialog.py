@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from warroom.core.clock import Clock
 from warroom.core.incident import Incident
+from warroom.core.policy import Policy
 from warroom.core.severity import WHEN_UNSURE_HINT, Severity
 from warroom.core.validation import ValidationError
 from warroom.service import IncidentService
@@ -29,7 +30,13 @@ from warroom.ui.widgets import ErrorBanner
 
 
 class DeclareDialog(QDialog):
-    def __init__(self, service: IncidentService, clock: Clock, parent: QWidget | None = None):
+    def __init__(
+        self,
+        service: IncidentService,
+        clock: Clock,
+        policy: Policy,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self.declared: Incident | None = None
@@ -46,7 +53,12 @@ class DeclareDialog(QDialog):
         severity_box.setSpacing(4)
         self.severity_buttons: dict[Severity, QRadioButton] = {}
         for severity in Severity:
+            level = policy.for_severity(severity)
             button = QRadioButton(f"{severity.value}  —  {severity.meaning}", self)
+            button.setToolTip(
+                f"Respond {level.respond_within.within()}; "
+                f"update stakeholders {level.update_every.every()}"
+            )
             button.setAccessibleName(f"Severity {severity.value}")
             self.severity_group.addButton(button, severity.rank)
             self.severity_buttons[severity] = button

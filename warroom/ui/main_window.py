@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
         from warroom.ui.declare_dialog import DeclareDialog
 
         assert self.service is not None
-        dialog = DeclareDialog(self.service, self.clock, self)
+        dialog = DeclareDialog(self.service, self.clock, self.policy, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._after_declare(dialog))
         dialog.open()

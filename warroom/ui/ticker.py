@@ -7,8 +7,6 @@ after each whole second, so all clocks turn over together. Tests create it with
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from warroom.core.clock import Clock
@@ -27,9 +25,6 @@ class Ticker(QObject):
         self._running = running
         if running:
             self._arm()
-
-    def now(self) -> datetime:
-        return self._clock.now()
 
     def tick(self) -> None:
         self.ticked.emit(self._clock.now())
