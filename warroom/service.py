@@ -304,6 +304,7 @@ class IncidentService:
                 )
             self._freeze_response_due(row)
             row.acknowledged_at = edit.now
+            check_key_times({k: getattr(row, k.value) for k in KeyTime}, edit.now)
             took_on = not row.commander
             if took_on:
                 row.commander = self.actor

@@ -10,6 +10,9 @@ MAX_TITLE = 200
 MAX_TEXT = 1_000_000
 # Clocks on laptops drift; "the future" starts a little after now.
 CLOCK_SKEW = timedelta(seconds=60)
+# Earlier times are typing mistakes, and too close to the calendar's edge for the clock
+# arithmetic (working hours in a far-off zone can step outside year 1).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class ValidationError(ValueError):
@@ -41,12 +44,27 @@ def _no_nul(field: str, text: str) -> None:
     # SQLite and PostgreSQL text cannot round-trip NUL reliably; refuse it openly.
     if "\x00" in text:
         raise ValidationError(field, "The text contains a NUL character, which cannot be stored.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates (e.g. from a bad paste or a broken script) are not valid text.
+        raise ValidationError(
+            field, "The text contains invalid characters (unpaired surrogates)."
+        ) from None
 
 
 def aware_utc(field: str, moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValidationError(field, f"{field}: a time zone is required (got a naive time).")
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            field, f"{field}: {moment.isoformat()} is outside the dates that can be stored."
+        ) from None
+    if moment < EARLIEST:
+        raise ValidationError(field, f"{field}: times before the year 2000 are not accepted.")
+    return moment
 
 
 def not_in_future(field: str, label: str, moment: datetime, now: datetime) -> None:
