@@ -326,7 +326,10 @@ class IncidentWindow(QDialog):
             self.close()
             return
         if incident_id == self.incident_id:
-            self.incident = self._service.get(incident_id)
+            incident = self._service.get(incident_id)
+            if kind == "refreshed" and incident == self.incident and not self._timeline_moved():
+                return  # a change elsewhere in the file: leave the reader's scroll alone
+            self.incident = incident
             self._refresh_all()
             self.on_tick(self._clock.now())
 
@@ -363,7 +366,8 @@ class IncidentWindow(QDialog):
         for widget in self._editors():
             widget.setEnabled(not closed)
         self.ack_button.setEnabled(not closed and incident.acknowledged_at is None)
-        self._fill_timeline(self._service.timeline(self.incident_id))
+        self._events = self._service.timeline(self.incident_id)
+        self._fill_timeline(self._events)
 
     def _editors(self) -> list[QWidget]:
         return [
@@ -388,6 +392,11 @@ class IncidentWindow(QDialog):
         if not edit.hasFocus() or not edit.isModified():
             edit.setText(text)
             edit.setModified(False)
+
+    _events: list[TimelineEvent] = []
+
+    def _timeline_moved(self) -> bool:
+        return self._service.timeline(self.incident_id) != self._events
 
     def _fill_timeline(self, events: list[TimelineEvent]) -> None:
         table = self.timeline_table

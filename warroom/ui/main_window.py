@@ -163,7 +163,6 @@ class MainWindow(QMainWindow):
         for action in actions:
             action.setEnabled(live)
         self.empty.button.setEnabled(live)
-        self.board.setEnabled(True)
         if not live:
             self.summary.setText("Opening the database…")
 
