@@ -303,7 +303,8 @@ class IncidentService:
                     f"{_utc_text(row.acknowledged_at)}.",
                 )
             self._freeze_response_due(row)
-            row.acknowledged_at = edit.now
+            # A declaration time set slightly ahead (clock skew) must not block acknowledging.
+            row.acknowledged_at = max(edit.now, row.declared_at)
             check_key_times({k: getattr(row, k.value) for k in KeyTime}, edit.now)
             took_on = not row.commander
             if took_on:
@@ -350,10 +351,12 @@ class IncidentService:
                 cleared["mitigated_at"], row.mitigated_at = row.mitigated_at, None
             if new.order < Status.RESOLVED.order and row.resolved_at is not None:
                 cleared["resolved_at"], row.resolved_at = row.resolved_at, None
+            # An impact start set slightly ahead (clock skew) must not block the stage move.
+            stamp = max(edit.now, row.impact_started_at)
             if new.order >= Status.MITIGATED.order and row.mitigated_at is None:
-                row.mitigated_at = edit.now
+                row.mitigated_at = stamp
             if new.order >= Status.RESOLVED.order and row.resolved_at is None:
-                row.resolved_at = edit.now
+                row.resolved_at = max(stamp, row.mitigated_at or stamp)
             check_key_times({k: getattr(row, k.value) for k in KeyTime}, edit.now)
             verb = "moved back" if is_backwards(old, new) else "changed"
             if old is Status.CLOSED:
