@@ -244,7 +244,7 @@ class IncidentService:
                     new=clean,
                 )
                 edit.row.title = clean
-        return self.get(incident_id)
+        return repo.to_incident(edit.row)
 
     def edit_impact(self, incident_id: int, impact: str) -> Incident:
         clean = clean_text("impact", impact, "The impact summary")
@@ -259,7 +259,7 @@ class IncidentService:
                 )
                 edit.row.impact = clean
             _store_draft(edit.session, incident_id, "impact", "", edit.now)
-        return self.get(incident_id)
+        return repo.to_incident(edit.row)
 
     def set_drill(self, incident_id: int, is_drill: bool) -> Incident:
         with self._editing(incident_id) as edit:
@@ -267,7 +267,7 @@ class IncidentService:
                 text = "Marked as a drill" if is_drill else "Marked as a real incident"
                 edit.event(EventKind.FIELD_EDITED, text, field="is_drill", new=is_drill)
                 edit.row.is_drill = is_drill
-        return self.get(incident_id)
+        return repo.to_incident(edit.row)
 
     def change_severity(
         self, incident_id: int, severity: Severity | str, reason: str = ""
@@ -291,7 +291,7 @@ class IncidentService:
                 )
                 edit.row.severity = level.value
                 edit.row.severity_changed_at = edit.now
-        return self.get(incident_id)
+        return repo.to_incident(edit.row)
 
     def acknowledge(self, incident_id: int) -> Incident:
         with self._editing(incident_id) as edit:
@@ -315,7 +315,7 @@ class IncidentService:
                 + (f"; {self.actor} is now incident commander" if took_on else ""),
                 commander=row.commander,
             )
-        return self.get(incident_id)
+        return repo.to_incident(edit.row)
 
     def assign_role(self, incident_id: int, role: Role | str, person: str) -> Incident:
         try:
@@ -333,7 +333,7 @@ class IncidentService:
                     text = f"{role.label} unassigned (was {old})"
                 edit.event(EventKind.ROLE_ASSIGNED, text, role=role.value, old=old, new=person)
                 setattr(edit.row, column, person)
-        return self.get(incident_id)
+        return repo.to_incident(edit.row)
 
     def set_status(self, incident_id: int, status: Status | str, note: str = "") -> Incident:
         try:
@@ -345,7 +345,7 @@ class IncidentService:
             row = edit.row
             old = Status(row.status)
             if new is old:
-                return self.get(incident_id)
+                return repo.to_incident(edit.row)
             cleared: dict[str, Any] = {}
             if new.order < Status.MITIGATED.order and row.mitigated_at is not None:
                 cleared["mitigated_at"], row.mitigated_at = row.mitigated_at, None
@@ -366,7 +366,7 @@ class IncidentService:
                 EventKind.STATUS_CHANGED, text, old=old.value, new=new.value, cleared=cleared
             )
             row.status = new.value
-        return self.get(incident_id)
+        return repo.to_incident(edit.row)
 
     def mark_update_sent(self, incident_id: int, summary: str = "") -> Incident:
         summary = clean_text("summary", summary, "The update summary")
@@ -377,7 +377,7 @@ class IncidentService:
                 "Stakeholder update sent" + (f": {summary}" if summary else ""),
                 summary=summary,
             )
-        return self.get(incident_id)
+        return repo.to_incident(edit.row)
 
     def add_note(self, incident_id: int, text: str, at: datetime | None = None) -> TimelineEvent:
         clean = clean_text("note", text, "The note")
@@ -405,7 +405,7 @@ class IncidentService:
             row = edit.row
             old = getattr(row, key.value)
             if old == value:
-                return self.get(incident_id)
+                return repo.to_incident(edit.row)
             times = {k: getattr(row, k.value) for k in KeyTime}
             times[key] = value
             check_key_times(times, edit.now)
@@ -421,7 +421,7 @@ class IncidentService:
                 old=old,
                 new=value,
             )
-        return self.get(incident_id)
+        return repo.to_incident(edit.row)
 
     # -- drafts: text still being typed --------------------------------------------------
     def save_draft(self, incident_id: int, field: str, text: str) -> None:

@@ -70,9 +70,14 @@ class ClockTile(QFrame):
         layout.addWidget(self.caption)
         layout.addWidget(self.value)
 
+    _colours: tuple[str | None, str] | None = None
+
     def show_value(self, text: str, state: ClockState | None = None) -> None:
         self.value.setText(text)
         colours = CLOCK_COLOURS.get(state) if state else None
+        if colours == self._colours:
+            return  # restyling repolishes the tile: only when the state changes, not every tick
+        self._colours = colours
         if colours:
             background, foreground = colours
             fill = f"background: {background};" if background else ""
