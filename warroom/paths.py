@@ -35,6 +35,10 @@ class AppPaths:
     def user_policy(self) -> Path:
         return self.config_dir / "policy.toml"
 
+    @property
+    def user_playbooks(self) -> Path:
+        return self.config_dir / "playbooks"
+
 
 def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
     import platformdirs  # deferred: only the app and CLI need it, not every importer
@@ -74,3 +78,7 @@ def templates_dir() -> Path:
 
 def builtin_policy_file() -> Path:
     return resources_dir() / "policy.toml"
+
+
+def builtin_playbook_file() -> Path:
+    return resources_dir() / "playbooks" / "standard.toml"

@@ -129,6 +129,13 @@ class IncidentService:
         return self._db.changed_since_last_check()
 
     # -- queries -------------------------------------------------------------------------
+    def reading(self) -> Session:
+        """A read-only session, for queries of sibling services."""
+        return Session(self._db.engine)
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
     def list_incidents(self, include_closed: bool = False) -> list[Incident]:
         with Session(self._db.engine) as session:
             return [repo.to_incident(r) for r in repo.list_rows(session, include_closed)]
@@ -144,7 +151,7 @@ class IncidentService:
 
     # -- the write path ------------------------------------------------------------------
     @contextmanager
-    def _writing(self) -> Iterator[Session]:
+    def writing(self) -> Iterator[Session]:
         """One write transaction. A storage failure (full disk, read-only file, a lock held
         too long) rolls it back whole and becomes a WriteFailed a user can read."""
         try:
@@ -154,8 +161,11 @@ class IncidentService:
             raise WriteFailed.explain(self._db.path, exc) from exc
 
     @contextmanager
-    def _editing(self, incident_id: int, *, allow_closed: bool = False) -> Iterator[_Edit]:
-        with self._writing() as session:
+    def editing(self, incident_id: int, *, allow_closed: bool = False) -> Iterator[Edit]:
+        """One write transaction on one incident: refused if it is closed, committed at the
+        end of the block, and its events announced after the commit. Sibling services
+        (mitigations) build their operations on it."""
+        with self.writing() as session:
             row = repo.get_row(session, incident_id)
             if row.status == Status.CLOSED.value and not allow_closed:
                 raise ValidationError(
@@ -163,7 +173,7 @@ class IncidentService:
                     f"Incident #{incident_id} is closed. Reopen it (move it back to an "
                     "earlier stage) before editing it.",
                 )
-            edit = _Edit(session, row, self._clock.now(), self.actor)
+            edit = Edit(session, row, self._clock.now(), self.actor)
             yield edit
             session.commit()
         for kind in edit.kinds:
@@ -190,7 +200,7 @@ class IncidentService:
             now if impact_started_at is None else aware_utc("impact_started_at", impact_started_at)
         )
         not_in_future("impact_started_at", "Impact started", started, now)
-        with self._writing() as session:
+        with self.writing() as session:
             row = IncidentRow(
                 title=clean,
                 severity=level.value,
@@ -234,7 +244,7 @@ class IncidentService:
 
     def edit_title(self, incident_id: int, title: str) -> Incident:
         clean = clean_title(title)
-        with self._editing(incident_id) as edit:
+        with self.editing(incident_id) as edit:
             if clean != edit.row.title:
                 edit.event(
                     EventKind.FIELD_EDITED,
@@ -248,7 +258,7 @@ class IncidentService:
 
     def edit_impact(self, incident_id: int, impact: str) -> Incident:
         clean = clean_text("impact", impact, "The impact summary")
-        with self._editing(incident_id) as edit:
+        with self.editing(incident_id) as edit:
             if clean != edit.row.impact:
                 edit.event(
                     EventKind.FIELD_EDITED,
@@ -262,7 +272,7 @@ class IncidentService:
         return repo.to_incident(edit.row)
 
     def set_drill(self, incident_id: int, is_drill: bool) -> Incident:
-        with self._editing(incident_id) as edit:
+        with self.editing(incident_id) as edit:
             if bool(edit.row.is_drill) != is_drill:
                 text = "Marked as a drill" if is_drill else "Marked as a real incident"
                 edit.event(EventKind.FIELD_EDITED, text, field="is_drill", new=is_drill)
@@ -277,7 +287,7 @@ class IncidentService:
         except ValueError as exc:
             raise ValidationError("severity", _sentence(exc)) from None
         reason = clean_text("reason", reason, "The reason")
-        with self._editing(incident_id) as edit:
+        with self.editing(incident_id) as edit:
             old = edit.row.severity
             if level.value != old:
                 direction = "raised" if level.rank < Severity(old).rank else "lowered"
@@ -294,7 +304,7 @@ class IncidentService:
         return repo.to_incident(edit.row)
 
     def acknowledge(self, incident_id: int) -> Incident:
-        with self._editing(incident_id) as edit:
+        with self.editing(incident_id) as edit:
             row = edit.row
             if row.acknowledged_at is not None:
                 raise ValidationError(
@@ -324,7 +334,7 @@ class IncidentService:
             raise ValidationError("role", f"Unknown role {role!r}.") from None
         person = " ".join(clean_text("person", person, "The name").split())
         column = repo.ROLE_COLUMNS[role]
-        with self._editing(incident_id) as edit:
+        with self.editing(incident_id) as edit:
             old = getattr(edit.row, column)
             if person != old:
                 if person:
@@ -341,36 +351,13 @@ class IncidentService:
         except ValueError as exc:
             raise ValidationError("status", _sentence(exc)) from None
         note = clean_text("note", note, "The note")
-        with self._editing(incident_id, allow_closed=True) as edit:
-            row = edit.row
-            old = Status(row.status)
-            if new is old:
-                return repo.to_incident(edit.row)
-            cleared: dict[str, Any] = {}
-            if new.order < Status.MITIGATED.order and row.mitigated_at is not None:
-                cleared["mitigated_at"], row.mitigated_at = row.mitigated_at, None
-            if new.order < Status.RESOLVED.order and row.resolved_at is not None:
-                cleared["resolved_at"], row.resolved_at = row.resolved_at, None
-            # An impact start set slightly ahead (clock skew) must not block the stage move.
-            stamp = max(edit.now, row.impact_started_at)
-            if new.order >= Status.MITIGATED.order and row.mitigated_at is None:
-                row.mitigated_at = stamp
-            if new.order >= Status.RESOLVED.order and row.resolved_at is None:
-                row.resolved_at = max(stamp, row.mitigated_at or stamp)
-            check_key_times({k: getattr(row, k.value) for k in KeyTime}, edit.now)
-            verb = "moved back" if is_backwards(old, new) else "changed"
-            if old is Status.CLOSED:
-                verb = "reopened"
-            text = f"Status {verb}: {old.label} → {new.label}" + (f": {note}" if note else "")
-            edit.event(
-                EventKind.STATUS_CHANGED, text, old=old.value, new=new.value, cleared=cleared
-            )
-            row.status = new.value
+        with self.editing(incident_id, allow_closed=True) as edit:
+            move_status(edit, new, note)
         return repo.to_incident(edit.row)
 
     def mark_update_sent(self, incident_id: int, summary: str = "") -> Incident:
         summary = clean_text("summary", summary, "The update summary")
-        with self._editing(incident_id) as edit:
+        with self.editing(incident_id) as edit:
             edit.row.last_update_at = edit.now
             edit.event(
                 EventKind.UPDATE_SENT,
@@ -383,7 +370,7 @@ class IncidentService:
         clean = clean_text("note", text, "The note")
         if not clean:
             raise ValidationError("note", "The note is empty.")
-        with self._editing(incident_id) as edit:
+        with self.editing(incident_id) as edit:
             when = edit.now if at is None else aware_utc("at", at)
             not_in_future("at", "The note's time", when, edit.now)
             row = edit.event(EventKind.NOTE, clean, at=when, backdated=at is not None)
@@ -401,7 +388,7 @@ class IncidentService:
             value = aware_utc(key.value, value)
         if value is None and key in (KeyTime.IMPACT_STARTED, KeyTime.DECLARED):
             raise ValidationError(key.value, f"{key.label} is required and cannot be cleared.")
-        with self._editing(incident_id) as edit:
+        with self.editing(incident_id) as edit:
             row = edit.row
             old = getattr(row, key.value)
             if old == value:
@@ -429,7 +416,7 @@ class IncidentService:
         if field not in DRAFT_FIELDS:
             raise ValidationError("field", f"Unknown draft field {field!r}.")
         text = clean_text(field, text, "The text")
-        with self._writing() as session:
+        with self.writing() as session:
             row = repo.get_row(session, incident_id)
             _store_draft(session, row.id, field, text, self._clock.now())
             session.commit()
@@ -443,7 +430,7 @@ class IncidentService:
         """Removes the incident and its timeline for good. With secure_delete on, and the
         write-ahead log checkpointed and truncated, nothing of it stays readable in the file.
         Backups taken earlier still hold it."""
-        with self._writing() as session:
+        with self.writing() as session:
             row = repo.get_row(session, incident_id)
             session.delete(row)
             session.commit()
@@ -467,7 +454,34 @@ def _store_draft(session: Session, incident_id: int, field: str, text: str, now:
         row.text, row.saved_at = text, now
 
 
-class _Edit:
+def move_status(edit: Edit, new: Status, note: str = "") -> None:
+    """Moves the incident to `new` inside `edit`'s transaction, setting or clearing the key
+    times the stage implies, and records the move."""
+    row = edit.row
+    old = Status(row.status)
+    if new is old:
+        return
+    cleared: dict[str, Any] = {}
+    if new.order < Status.MITIGATED.order and row.mitigated_at is not None:
+        cleared["mitigated_at"], row.mitigated_at = row.mitigated_at, None
+    if new.order < Status.RESOLVED.order and row.resolved_at is not None:
+        cleared["resolved_at"], row.resolved_at = row.resolved_at, None
+    # An impact start set slightly ahead (clock skew) must not block the stage move.
+    stamp = max(edit.now, row.impact_started_at)
+    if new.order >= Status.MITIGATED.order and row.mitigated_at is None:
+        row.mitigated_at = stamp
+    if new.order >= Status.RESOLVED.order and row.resolved_at is None:
+        row.resolved_at = max(stamp, row.mitigated_at or stamp)
+    check_key_times({k: getattr(row, k.value) for k in KeyTime}, edit.now)
+    verb = "moved back" if is_backwards(old, new) else "changed"
+    if old is Status.CLOSED:
+        verb = "reopened"
+    text = f"Status {verb}: {old.label} → {new.label}" + (f": {note}" if note else "")
+    edit.event(EventKind.STATUS_CHANGED, text, old=old.value, new=new.value, cleared=cleared)
+    row.status = new.value
+
+
+class Edit:
     """One open write transaction on one incident, collecting its timeline events."""
 
     def __init__(self, session: Session, row: IncidentRow, now: datetime, actor: str) -> None:

@@ -81,6 +81,11 @@ class EventKind(StrEnum):
     NOTE = "note"
     FIELD_EDITED = "field_edited"
     TIME_EDITED = "time_edited"
+    TRIAGE = "triage"  # an answer to one of the IC's triage questions
+    MITIGATION = "mitigation"  # an option applied, rejected or not applicable
+    OVERRIDE = "override"  # a rule knowingly overridden, with the reason
+    CHECK_BACK = "check_back"  # whether an applied mitigation worked
+    VERIFIED = "verified"  # the measurement that showed recovery
     DELETED = "deleted"  # announced only: a deleted incident has no timeline left
 
 

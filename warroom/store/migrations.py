@@ -104,10 +104,55 @@ def _v3_drafts(conn: Connection) -> None:
     meta.create_all(conn, tables=[draft])
 
 
+def _v4_mitigations(conn: Connection) -> None:
+    # Every mitigation decision (applied, skipped, not applicable) with its check-back, and
+    # where the IC left the mitigation wizard.
+    meta = MetaData()
+    Table("incident", meta, Column("id", Integer, primary_key=True))  # exists: the FK target
+
+    def incident_fk(**kwargs: bool) -> Column:  # type: ignore[type-arg]
+        return Column(
+            "incident_id",
+            Integer,
+            ForeignKey("incident.id", ondelete="CASCADE"),
+            nullable=False,
+            **kwargs,
+        )
+
+    mitigation = Table(
+        "mitigation",
+        meta,
+        Column("id", Integer, primary_key=True),
+        incident_fk(),
+        Column("option_key", String, nullable=False),
+        Column("option_verb", String, nullable=False),
+        Column("decision", String, nullable=False),
+        Column("decided_at", UTCDateTime(), nullable=False),
+        Column("decided_by", String, nullable=False),
+        Column("action", Text, nullable=False),
+        Column("applied_by", String, nullable=False),
+        Column("expected_effect", Text, nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("check_back_at", UTCDateTime()),
+        Column("outcome", String),
+        Column("outcome_at", UTCDateTime()),
+        Index("ix_mitigation_incident", "incident_id"),
+    )
+    progress = Table(
+        "wizard_progress",
+        meta,
+        incident_fk(primary_key=True),
+        Column("state", Text, nullable=False),
+        Column("saved_at", UTCDateTime(), nullable=False),
+    )
+    meta.create_all(conn, tables=[mitigation, progress])
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v1_create_schema,
     _v2_drill_flag_and_response_due,
     _v3_drafts,
+    _v4_mitigations,
 )
 LATEST_VERSION = SCHEMA_VERSION
 assert len(MIGRATIONS) == LATEST_VERSION, "a migration step is missing for SCHEMA_VERSION"

@@ -66,3 +66,37 @@ class DraftRow(SQLModel, table=True):
     field: str = Field(primary_key=True)
     text: str = Field(default="", sa_type=Text)
     saved_at: datetime = Field(sa_column=_when(nullable=False))
+
+
+class MitigationRow(SQLModel, table=True):
+    __tablename__ = "mitigation"
+    __table_args__ = (Index("ix_mitigation_incident", "incident_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), nullable=False)
+    )
+    option_key: str
+    option_verb: str
+    decision: str
+    decided_at: datetime = Field(sa_column=_when(nullable=False))
+    decided_by: str = ""
+    action: str = Field(default="", sa_type=Text)
+    applied_by: str = ""
+    expected_effect: str = Field(default="", sa_type=Text)
+    reason: str = Field(default="", sa_type=Text)
+    check_back_at: datetime | None = Field(default=None, sa_column=_when())
+    outcome: str | None = None
+    outcome_at: datetime | None = Field(default=None, sa_column=_when())
+
+
+class WizardProgressRow(SQLModel, table=True):
+    """Where the IC left the mitigation wizard, so it can be resumed."""
+
+    __tablename__ = "wizard_progress"
+
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True)
+    )
+    state: str = Field(default="{}", sa_type=Text)  # JSON, see core/wizard_state.py
+    saved_at: datetime = Field(sa_column=_when(nullable=False))
