@@ -43,7 +43,9 @@ from warroom.core.lifecycle import LIFECYCLE, Role, Status
 from warroom.core.policy import Policy
 from warroom.core.severity import Severity
 from warroom.core.validation import ValidationError
+from warroom.mitigation_service import MitigationService, PendingCheckBack
 from warroom.service import IncidentService
+from warroom.ui.check_back_bar import CheckBackBar
 from warroom.ui.palette import CLOCK_COLOURS, severity_colours
 from warroom.ui.qtime import EDIT_FORMAT, from_qdatetime, local_text, same_second, to_qdatetime
 from warroom.ui.widgets import ErrorBanner
@@ -94,10 +96,14 @@ class IncidentWindow(QDialog):
         policy: Policy,
         clock: Clock,
         parent: QWidget | None = None,
+        mitigations: MitigationService | None = None,
+        open_wizard: Callable[[int], Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self.incident_id = incident_id
         self._service = service
+        self._mitigations = mitigations
+        self._open_wizard = open_wizard
         self._policy = policy
         self._clock = clock
         self.incident: Incident = service.get(incident_id)
@@ -118,6 +124,9 @@ class IncidentWindow(QDialog):
         layout.addLayout(self._build_header())
         layout.addLayout(self._build_clocks())
         layout.addLayout(self._build_actions())
+        self.check_backs = CheckBackBar(with_incident=False, parent=self)
+        self.check_backs.answered.connect(self._answer_check_back)
+        layout.addWidget(self.check_backs)
         layout.addWidget(self.error)
         layout.addWidget(self.closed_banner)
         layout.addWidget(self.restored_banner)
@@ -142,6 +151,7 @@ class IncidentWindow(QDialog):
         QShortcut(QKeySequence("Ctrl+K"), self, activated=self.acknowledge)
         QShortcut(QKeySequence("Ctrl+U"), self, activated=self.mark_update_sent)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=self._focus_note)
+        QShortcut(QKeySequence("Ctrl+M"), self, activated=self.open_wizard)
         self._refresh_all()
         self._restore_drafts()
         self.on_tick(clock.now())
@@ -178,6 +188,14 @@ class IncidentWindow(QDialog):
         self.update_button = QPushButton("Stakeholder &update sent  Ctrl+U", self)
         self.update_button.setAccessibleName("Stakeholder update sent")
         self.update_button.clicked.connect(self.mark_update_sent)
+        self.wizard_button = QPushButton("Mi&tigate…  Ctrl+M", self)
+        self.wizard_button.setAccessibleName("Open the mitigation wizard")
+        self.wizard_button.setToolTip(
+            "Mitigate before you investigate: triage, then roll back, scale, fail over, "
+            "disable, redirect, rate-limit, one change at a time"
+        )
+        self.wizard_button.clicked.connect(self.open_wizard)
+        self.wizard_button.setVisible(self._open_wizard is not None)
         self.status_combo = QComboBox(self)
         self.status_combo.setAccessibleName("Lifecycle stage")
         for status in LIFECYCLE:
@@ -188,6 +206,7 @@ class IncidentWindow(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.ack_button)
         row.addWidget(self.update_button)
+        row.addWidget(self.wizard_button)
         row.addStretch(1)
         row.addWidget(QLabel("Stage", self))
         row.addWidget(self.status_combo)
@@ -373,6 +392,20 @@ class IncidentWindow(QDialog):
         self.ack_button.setEnabled(not closed and incident.acknowledged_at is None)
         self._events = self._service.timeline(self.incident_id)
         self._fill_timeline(self._events)
+        self.wizard_button.setEnabled(incident.status.is_open)
+        self._refresh_check_backs()
+
+    def _refresh_check_backs(self) -> None:
+        if self._mitigations is None:
+            return
+        pending: list[PendingCheckBack] = []
+        if self.incident.status.is_open:
+            pending = [
+                PendingCheckBack(self.incident, m)
+                for m in self._mitigations.mitigations(self.incident_id)
+                if m.unverified
+            ]
+        self.check_backs.set_pending(pending, self._clock.now())
 
     def _editors(self) -> list[QWidget]:
         return [
@@ -430,6 +463,7 @@ class IncidentWindow(QDialog):
         self._tooltip_deadline(self.update_tile, update)
         if self._note_time_live and not self.note_time.hasFocus():
             self._set_note_time(now)
+        self.check_backs.on_tick(now)
 
     @staticmethod
     def _tooltip_deadline(tile: ClockTile, countdown: Countdown) -> None:
@@ -448,6 +482,16 @@ class IncidentWindow(QDialog):
             return False
         self.error.clear_message()
         return True
+
+    def open_wizard(self) -> None:
+        if self._open_wizard is not None and self.incident.status.is_open:
+            self._open_wizard(self.incident_id)
+
+    def _answer_check_back(self, mitigation_id: int, worked: bool) -> None:
+        assert self._mitigations is not None
+        mitigations = self._mitigations
+        if self._run(lambda: mitigations.record_outcome(mitigation_id, worked)) and not worked:
+            self.open_wizard()  # the next step is the next option in the playbook
 
     def acknowledge(self) -> None:
         if self.incident.acknowledged_at is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,13 +25,26 @@ from warroom.core.policy import Policy
 from warroom.ui.board_model import BoardModel
 from warroom.ui.board_view import BoardView
 from warroom.ui.bridge import ServiceBridge
+from warroom.ui.check_back_bar import CheckBackBar
 from warroom.ui.ticker import Ticker
 
 if TYPE_CHECKING:  # imported when first used, to keep them out of the cold start
     from warroom.core.incident import Incident
+    from warroom.core.playbook import Playbook
+    from warroom.mitigation_service import MitigationService
     from warroom.service import IncidentService
     from warroom.ui.declare_dialog import DeclareDialog
     from warroom.ui.incident_window import IncidentWindow
+    from warroom.ui.mitigation_wizard import MitigationWizard
+
+PlaybookLoader = Callable[[], "tuple[list[Playbook], list[str]]"]
+
+
+def load_user_playbooks() -> tuple[list[Playbook], list[str]]:
+    from warroom.paths import resolve_paths
+    from warroom.settings import load_playbooks
+
+    return load_playbooks(resolve_paths())
 
 
 class EmptyState(QWidget):
@@ -72,9 +86,13 @@ class MainWindow(QMainWindow):
         database_path: Path,
         title_suffix: str | None = None,
         initial_incidents: list[Incident] | None = None,
+        playbook_loader: PlaybookLoader = load_user_playbooks,
     ) -> None:
         super().__init__()
         self.service: IncidentService | None = None
+        self.mitigations: MitigationService | None = None
+        self._playbook_loader = playbook_loader
+        self.wizards: dict[int, MitigationWizard] = {}
         self.policy = policy
         self.clock = clock
         self.ticker = ticker
@@ -94,6 +112,12 @@ class MainWindow(QMainWindow):
         self.show_closed_action.setCheckable(True)
         self.show_closed_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
         self.show_closed_action.toggled.connect(self._reload)
+        self.wizard_action = QAction("&Mitigation wizard…", self)
+        self.wizard_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.wizard_action.setToolTip(
+            "Mitigate before you investigate: triage, then each option in order (Ctrl+M)"
+        )
+        self.wizard_action.triggered.connect(self._wizard_for_selected)
         self.delete_action = QAction("De&lete incident…", self)
         self.delete_action.setShortcut(QKeySequence("Ctrl+Shift+Delete"))
         self.delete_action.setToolTip("Delete the selected incident and its timeline for good")
@@ -103,7 +127,7 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
 
         incident_menu = self.menuBar().addMenu("&Incident")
-        incident_menu.addActions([self.declare_action, self.open_action])
+        incident_menu.addActions([self.declare_action, self.open_action, self.wizard_action])
         incident_menu.addSeparator()
         incident_menu.addAction(self.delete_action)
         incident_menu.addSeparator()
@@ -116,6 +140,7 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         toolbar.addAction(self.declare_action)
         toolbar.addAction(self.open_action)
+        toolbar.addAction(self.wizard_action)
         toolbar.addSeparator()
         toolbar.addAction(self.show_closed_action)
         self.addToolBar(toolbar)
@@ -128,7 +153,14 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.board)
-        self.setCentralWidget(self.stack)
+        self.check_backs = CheckBackBar(with_incident=True, parent=self)
+        self.check_backs.answered.connect(self._answer_check_back)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.check_backs)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
 
         self.summary = QLabel(self)
         self.statusBar().addWidget(self.summary, 1)
@@ -147,7 +179,10 @@ class MainWindow(QMainWindow):
             self._set_live(False)
 
     def attach_service(self, service: IncidentService) -> None:
+        from warroom.mitigation_service import MitigationService
+
         self.service = service
+        self.mitigations = MitigationService(service)
         self.bridge = ServiceBridge(service, self)
         self.bridge.incident_changed.connect(self._on_incident_changed)
         self._set_live(True)
@@ -159,6 +194,7 @@ class MainWindow(QMainWindow):
             self.open_action,
             self.show_closed_action,
             self.delete_action,
+            self.wizard_action,
         )
         for action in actions:
             action.setEnabled(live)
@@ -176,6 +212,7 @@ class MainWindow(QMainWindow):
         self.model.set_incidents(self.service.list_incidents(include_closed=self.showing_closed()))
         if selected is not None:
             self.board.select_incident(selected)
+        self._refresh_check_backs()
 
     def _on_incident_changed(self, incident_id: int, _kind: str) -> None:
         from warroom.service import IncidentNotFound
@@ -191,11 +228,13 @@ class MainWindow(QMainWindow):
         else:
             self.model.remove(incident_id)
         self._update_summary()
+        self._refresh_check_backs()
 
     def _on_tick(self, now: datetime) -> None:
         if self.service is not None and self.service.changed_elsewhere():
             self._sync()
         self.model.tick(now)
+        self.check_backs.on_tick(now)
 
     def _sync(self) -> None:
         """Brings the board and open incidents up to date with changes made by another
@@ -211,7 +250,10 @@ class MainWindow(QMainWindow):
         for incident_id, window in list(self.incident_windows.items()):
             kind = "deleted" if incident_id not in fresh and not self._exists(incident_id) else ""
             window.on_incident_changed(incident_id, kind or "refreshed")
+        for incident_id, wizard in list(self.wizards.items()):
+            wizard.on_incident_changed(incident_id, "refreshed")
         self._update_summary()
+        self._refresh_check_backs()
 
     def _exists(self, incident_id: int) -> bool:
         from warroom.service import IncidentNotFound
@@ -264,6 +306,46 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.StandardButton.Yes:
             self.service.delete_incident(incident_id)
 
+    def _refresh_check_backs(self) -> None:
+        if self.mitigations is not None:
+            self.check_backs.set_pending(self.mitigations.pending_check_backs(), self.clock.now())
+
+    def _answer_check_back(self, mitigation_id: int, worked: bool) -> None:
+        from warroom.core.validation import ValidationError
+
+        assert self.mitigations is not None
+        try:
+            mitigation = self.mitigations.record_outcome(mitigation_id, worked)
+        except ValidationError as exc:
+            QMessageBox.warning(self, "Check-back not recorded", exc.message)
+            return
+        if not worked:  # the next step is the next option in the playbook
+            self.open_wizard(mitigation.incident_id)
+
+    def _wizard_for_selected(self) -> None:
+        incident_id = self.board.selected_incident_id()
+        if self.service is not None and incident_id is not None:
+            self.open_wizard(incident_id)
+
+    def open_wizard(self, incident_id: int) -> MitigationWizard:
+        from warroom.ui.mitigation_wizard import MitigationWizard
+
+        assert self.mitigations is not None and self.bridge is not None
+        wizard = self.wizards.get(incident_id)
+        if wizard is None:
+            playbooks, warnings = self._playbook_loader()
+            wizard = MitigationWizard(
+                incident_id, self.mitigations, self.clock, playbooks, warnings, self
+            )
+            self.ticker.ticked.connect(wizard.on_tick)
+            self.bridge.incident_changed.connect(wizard.on_incident_changed)
+            wizard.finished.connect(lambda *_: self.wizards.pop(incident_id, None))
+            self.wizards[incident_id] = wizard
+        wizard.show()
+        wizard.raise_()
+        wizard.activateWindow()
+        return wizard
+
     def _open_if_live(self, incident_id: int) -> None:
         if self.service is not None:
             self.open_incident(incident_id)
@@ -281,7 +363,15 @@ class MainWindow(QMainWindow):
         assert self.service is not None
         window = self.incident_windows.get(incident_id)
         if window is None:
-            window = IncidentWindow(incident_id, self.service, self.policy, self.clock, self)
+            window = IncidentWindow(
+                incident_id,
+                self.service,
+                self.policy,
+                self.clock,
+                self,
+                mitigations=self.mitigations,
+                open_wizard=self.open_wizard,
+            )
             self.ticker.ticked.connect(window.on_tick)
             self.bridge.incident_changed.connect(window.on_incident_changed)
             window.finished.connect(lambda *_: self.incident_windows.pop(incident_id, None))
@@ -302,5 +392,7 @@ class MainWindow(QMainWindow):
         QSettings().setValue("main_window/geometry", self.saveGeometry())
         for window in list(self.incident_windows.values()):
             window.close()  # flushes any text still being typed
+        for wizard in list(self.wizards.values()):
+            wizard.reject()  # keeps its place and what is typed
         self.ticker.stop()
         super().closeEvent(event)

@@ -1,0 +1,98 @@
+"""The check-back strip: each applied mitigation still unverified, with its countdown, and
+once the time-box is up the question "Did it work?" with worked / did not work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from warroom.core.durations import compact
+
+if TYPE_CHECKING:  # the board paints before the service stack is imported
+    from warroom.mitigation_service import PendingCheckBack
+
+
+class _Row(QFrame):
+    def __init__(self, pending: PendingCheckBack, with_incident: bool, bar: CheckBackBar) -> None:
+        super().__init__(bar)
+        self.pending = pending
+        self.due: bool | None = None
+        mitigation = pending.mitigation
+        self.prefix = f"#{pending.incident.id} {pending.incident.title} — " if with_incident else ""
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.worked = QPushButton("Worked", self)
+        self.failed = QPushButton("Did not work", self)
+        subject = mitigation.action or mitigation.option_verb
+        self.worked.setAccessibleName(f"{subject} worked")
+        self.failed.setAccessibleName(f"{subject} did not work")
+        self.worked.clicked.connect(lambda: bar.answered.emit(mitigation.id, True))
+        self.failed.clicked.connect(lambda: bar.answered.emit(mitigation.id, False))
+        for button in (self.worked, self.failed):
+            button.setAutoDefault(False)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.worked)
+        layout.addWidget(self.failed)
+
+    def show_at(self, now: datetime) -> None:
+        mitigation = self.pending.mitigation
+        due = mitigation.check_back_due(now)
+        assert mitigation.check_back_at is not None
+        if due:
+            late = compact(now - mitigation.check_back_at)
+            text = f"⚠ Check back now: {self.prefix}{mitigation.question}  (due {late} ago)"
+        else:
+            left = compact(mitigation.check_back_at - now)
+            subject = mitigation.action or mitigation.option_verb
+            text = f"◷ {self.prefix}Checking “{subject}”: check back in {left}"
+        self.label.setText(text)
+        if due != self.due:  # restyle only when the state changes, not every tick
+            self.due = due
+            self.setObjectName("checkBackDue" if due else "checkBackPending")
+            self.style().unpolish(self)  # re-applies the theme's rules for the new name
+            self.style().polish(self)
+            self.worked.setDefault(due)
+
+
+class CheckBackBar(QFrame):
+    """Rows are rebuilt only when the set of pending mitigations changes; a tick updates
+    their text."""
+
+    answered = Signal(int, bool)  # mitigation id, worked
+
+    def __init__(self, with_incident: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("checkBackBar")
+        self.setAccessibleName("Mitigation check-backs")
+        self._with_incident = with_incident
+        self._rows: list[_Row] = []
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        self.hide()
+
+    def set_pending(self, pending: list[PendingCheckBack], now: datetime) -> None:
+        if pending != [row.pending for row in self._rows]:
+            for row in self._rows:
+                row.deleteLater()
+            self._rows = [_Row(p, self._with_incident, self) for p in pending]
+            for row in self._rows:
+                self._layout.addWidget(row)
+        self.setVisible(bool(self._rows))
+        self.on_tick(now)
+
+    def on_tick(self, now: datetime) -> None:
+        for row in self._rows:
+            row.show_at(now)
+
+    def texts(self) -> list[str]:
+        """What each row says, as shown."""
+        return [row.label.text() for row in self._rows]
+
+    def due_rows(self) -> list[_Row]:
+        return [row for row in self._rows if row.due]

@@ -1,0 +1,697 @@
+"""The pages of the mitigation wizard: triage, the security path, one page per option, and
+check back and verify. Each records through the wizard's flow the moment the IC decides."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from warroom.core.mitigation import (
+    DEFAULT_CHECK_BACK,
+    MAX_CHECK_BACK,
+    Decision,
+    Mitigation,
+    Outcome,
+    RecoveryCheck,
+    change_gap_text,
+)
+from warroom.core.playbook import NO, YES, AnswerKind, MitigationOption, Playbook, TriageFlag
+from warroom.core.validation import ValidationError
+from warroom.mitigation_service import ChangeFacts, ChangePending, answer_note_key
+from warroom.ui.check_back_bar import CheckBackBar
+from warroom.ui.qtime import EDIT_FORMAT, from_qdatetime, local_text, to_qdatetime
+from warroom.ui.widgets import ErrorBanner
+
+if TYPE_CHECKING:
+    from warroom.ui.mitigation_wizard import MitigationWizard
+
+
+def _banner(name: str, text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def _form(parent: QWidget) -> QFormLayout:
+    """Text fields take the width; pickers, spin boxes and buttons keep their natural size."""
+    form = QFormLayout(parent)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+    return form
+
+
+def _scrolling(content: QWidget) -> QScrollArea:
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(content)
+    return scroll
+
+
+class FlowPage(QWizardPage):
+    """A page that knows the wizard's flow and reports typing, so nothing typed is lost."""
+
+    edited = Signal()
+
+    def __init__(self, flow: MitigationWizard) -> None:
+        super().__init__()
+        self.flow = flow
+        self.error = ErrorBanner(self)
+
+    def fields(self) -> dict[str, str]:
+        return {}
+
+    def restore(self, fields: dict[str, str]) -> None:
+        pass
+
+    def refresh(self, now: datetime) -> None:
+        pass
+
+    def _watch(self, *edits: QLineEdit) -> None:
+        for edit in edits:
+            edit.textEdited.connect(lambda _text: self.edited.emit())
+
+
+# -- triage --------------------------------------------------------------------------------
+class TriagePage(FlowPage):
+    def __init__(self, flow: MitigationWizard, playbooks: list[Playbook], warnings: list[str]):
+        super().__init__(flow)
+        self.setTitle("Triage: the IC's questions")
+        self.setSubTitle(
+            "Answer what you know now; each answer goes on the timeline. "
+            "Then mitigate before you investigate."
+        )
+        self.playbook_combo = QComboBox(self)
+        self.playbook_combo.setAccessibleName("Playbook")
+        for playbook in playbooks:
+            self.playbook_combo.addItem(playbook.name, playbook.name)
+            self.playbook_combo.setItemData(
+                self.playbook_combo.count() - 1, playbook.description, Qt.ItemDataRole.ToolTipRole
+            )
+        self.playbook_combo.currentIndexChanged.connect(
+            lambda _i: flow.use_playbook(self.playbook_combo.currentData())
+        )
+        picker = QHBoxLayout()
+        picker_label = QLabel("&Playbook", self)
+        picker_label.setBuddy(self.playbook_combo)
+        picker.addWidget(picker_label)
+        picker.addWidget(self.playbook_combo, 1)
+        self.warnings = _banner("warningBanner", "\n".join(warnings))
+        self.warnings.setVisible(bool(warnings))
+        self.warnings.setAccessibleName("Playbook problems")
+
+        self.questions = QWidget(self)
+        self.grid = QGridLayout(self.questions)
+        self.grid.setColumnStretch(1, 1)
+        self.grid.setVerticalSpacing(6)
+        self.answer_edits: dict[str, QLineEdit] = {}
+        self.yes_no: dict[str, QComboBox] = {}
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.warnings)
+        if len(playbooks) > 1:
+            layout.addLayout(picker)
+        else:
+            picker_label.hide()
+            self.playbook_combo.hide()
+        layout.addWidget(_scrolling(self.questions), 1)
+        layout.addWidget(self.error)
+
+    def show_playbook(self, playbook: Playbook) -> None:
+        """Lays out the playbook's questions, keeping any answer already typed."""
+        kept = self.answers()
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.answer_edits.clear()
+        self.yes_no.clear()
+        self.playbook_combo.blockSignals(True)
+        self.playbook_combo.setCurrentIndex(self.playbook_combo.findData(playbook.name))
+        self.playbook_combo.blockSignals(False)
+        for row, question in enumerate(playbook.triage):
+            label = QLabel(f"{row + 1}. {question.question}", self.questions)
+            label.setWordWrap(True)
+            note = QLineEdit(self.questions)
+            note.setPlaceholderText(question.hint)
+            note.setAccessibleName(question.question)
+            self._watch(note)
+            label.setBuddy(note)
+            self.grid.addWidget(label, row, 0)
+            if question.kind is AnswerKind.YES_NO:
+                combo = QComboBox(self.questions)
+                combo.addItem("—", "")
+                combo.addItem("Yes", YES)
+                combo.addItem("No", NO)
+                combo.setAccessibleName(question.question)
+                combo.currentIndexChanged.connect(lambda _i: self.edited.emit())
+                label.setBuddy(combo)
+                note.setAccessibleName(f"{question.question} (details)")
+                note.setPlaceholderText(question.hint or "Details (optional)")
+                self.yes_no[question.key] = combo
+                self.answer_edits[answer_note_key(question.key)] = note
+                cell = QHBoxLayout()
+                cell.addWidget(combo)
+                cell.addWidget(note, 1)
+                holder = QWidget(self.questions)
+                holder.setLayout(cell)
+                cell.setContentsMargins(0, 0, 0, 0)
+                self.grid.addWidget(holder, row, 1)
+            else:
+                self.answer_edits[question.key] = note
+                self.grid.addWidget(note, row, 1)
+        self.grid.setColumnMinimumWidth(0, 300)
+        for row in range(self.grid.rowCount()):
+            self.grid.setRowStretch(row, 0)
+        self.grid.setRowStretch(len(playbook.triage), 1)  # spare height goes below, not between
+        self.set_answers(kept)
+
+    def answers(self) -> dict[str, str]:
+        found = {key: edit.text() for key, edit in self.answer_edits.items() if edit.text()}
+        found.update({key: c.currentData() for key, c in self.yes_no.items() if c.currentData()})
+        return found
+
+    def set_answers(self, answers: dict[str, str]) -> None:
+        for key, edit in self.answer_edits.items():
+            edit.setText(answers.get(key, ""))
+        for key, combo in self.yes_no.items():
+            combo.setCurrentIndex(max(0, combo.findData(answers.get(key, ""))))
+
+    def fields(self) -> dict[str, str]:
+        return self.answers()
+
+    def restore(self, fields: dict[str, str]) -> None:
+        self.set_answers(fields)
+
+    def validatePage(self) -> bool:
+        if self.flow.replaying:
+            return True
+        try:
+            self.flow.record_triage(self.answers())
+        except ValidationError as exc:
+            self.error.show_message(exc.message)
+            return False
+        self.error.clear_message()
+        return True
+
+
+# -- the security path -----------------------------------------------------------------------
+class SecurityPage(FlowPage):
+    def __init__(self, flow: MitigationWizard) -> None:
+        super().__init__(flow)
+        self.setTitle("Security breach: preserve and isolate first")
+        self.setSubTitle(
+            "Changing systems now can destroy the evidence of what happened. "
+            "Preserve it and isolate before any mitigation."
+        )
+        warning = _banner(
+            "dangerBanner",
+            "⚠ Security path: do not roll back, restart or wipe anything until the evidence "
+            "is saved and the affected systems are isolated.",
+        )
+        warning.show()
+        self.checks_box = QGroupBox("Before changing anything", self)
+        self.checks_layout = QVBoxLayout(self.checks_box)
+        self.checks: list[QCheckBox] = []
+        self.reason = QLineEdit(self)
+        self.reason.setAccessibleName("Reason to go ahead without every step")
+        self.reason.setPlaceholderText("Only if a step is not done: why go ahead anyway")
+        self._watch(self.reason)
+        reason_label = QLabel("&Why go ahead anyway", self)
+        reason_label.setBuddy(self.reason)
+        form = QFormLayout()
+        form.addRow(reason_label, self.reason)
+        layout = QVBoxLayout(self)
+        layout.addWidget(warning)
+        layout.addWidget(self.checks_box)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+
+    def show_playbook(self, playbook: Playbook) -> None:
+        for check in self.checks:
+            check.deleteLater()
+        self.checks = []
+        for step in playbook.security_steps:
+            check = QCheckBox(step, self.checks_box)
+            check.toggled.connect(lambda _on: self.edited.emit())
+            self.checks_layout.addWidget(check)
+            self.checks.append(check)
+        self._steps = playbook.security_steps
+
+    def done_steps(self) -> list[str]:
+        return [c.text() for c in self.checks if c.isChecked()]
+
+    def fields(self) -> dict[str, str]:
+        return {"done": "\n".join(self.done_steps()), "reason": self.reason.text()}
+
+    def restore(self, fields: dict[str, str]) -> None:
+        done = set(fields.get("done", "").split("\n"))
+        for check in self.checks:
+            check.setChecked(check.text() in done)
+        self.reason.setText(fields.get("reason", ""))
+
+    def validatePage(self) -> bool:
+        if self.flow.replaying:
+            return True
+        try:
+            self.flow.mitigations.record_security_steps(
+                self.flow.incident_id, self._steps, self.done_steps(), self.reason.text()
+            )
+        except ValidationError as exc:
+            self.error.show_message(exc.message)
+            self.reason.setFocus()
+            return False
+        self.error.clear_message()
+        return True
+
+
+# -- one page per option ------------------------------------------------------------------
+class OptionPage(FlowPage):
+    def __init__(self, flow: MitigationWizard, option: MitigationOption, number: int, count: int):
+        super().__init__(flow)
+        self.option = option
+        self.setTitle(f"Option {number} of {count}: {option.title}")
+        self.setSubTitle(option.question)
+        self.corruption = _banner(
+            "dangerBanner",
+            "⚠ Data is being corrupted: stop the bleeding first. Prefer whatever stops the "
+            "bad writes fastest, even if it is not this option.",
+        )
+        self.decided = _banner("decisionSummary")
+        self.decided.setAccessibleName("Decision recorded")
+        facts = QLabel(self._facts_text(option), self)
+        facts.setObjectName("pageFacts")
+        facts.setWordWrap(True)
+        facts.setTextFormat(Qt.TextFormat.PlainText)
+
+        self.apply_radio = QRadioButton("&Apply", self)
+        self.skip_radio = QRadioButton("&Skip (say why)", self)
+        self.na_radio = QRadioButton("N&ot applicable", self)
+        self.choice = QButtonGroup(self)
+        for radio in (self.apply_radio, self.skip_radio, self.na_radio):
+            self.choice.addButton(radio)
+            radio.toggled.connect(self._show_choice)
+        choices = QHBoxLayout()
+        for radio in (self.apply_radio, self.skip_radio, self.na_radio):
+            choices.addWidget(radio)
+        choices.addStretch(1)
+
+        self.change_box = QGroupBox("The change that lines up with the start", self)
+        self.change_edit = QLineEdit(self.change_box)
+        self.change_edit.setAccessibleName("Which change")
+        self.change_edit.setPlaceholderText("e.g. deploy 4812 of checkout-api")
+        self.change_time = QDateTimeEdit(self.change_box)
+        self.change_time.setDisplayFormat(EDIT_FORMAT)
+        self.change_time.setCalendarPopup(True)
+        self.change_time.setAccessibleName("When the change was made")
+        self.change_time.dateTimeChanged.connect(self._change_time_edited)
+        self.change_edit.textEdited.connect(lambda _t: self._show_gap())
+        self.gap = QLabel(self.change_box)
+        self.gap.setAccessibleName("Gap between the change and the impact")
+        self.gap.setObjectName("gapFact")
+        self.gap.setWordWrap(True)
+        change_form = _form(self.change_box)
+        change_form.addRow("Which change", self.change_edit)
+        change_form.addRow("Made at (local)", self.change_time)
+        change_form.addRow("", self.gap)
+        self.change_box.setVisible(option.asks_for_change)
+        self._change_time_set = False
+
+        self.apply_box = QGroupBox("Apply", self)
+        self.action = QLineEdit(self.apply_box)
+        self.action.setAccessibleName("Action")
+        self.action.setPlaceholderText(f"What exactly: e.g. {option.verb} …")
+        self.applied_by = QLineEdit(self.apply_box)
+        self.applied_by.setAccessibleName("Who applies it")
+        self.expected = QLineEdit(self.apply_box)
+        self.expected.setAccessibleName("Expected effect")
+        self.expected.setPlaceholderText("What you will see if it works, e.g. 5xx under 0.1 %")
+        self.check_back = QSpinBox(self.apply_box)
+        self.check_back.setAccessibleName("Check back in (minutes)")
+        self.check_back.setRange(1, int(MAX_CHECK_BACK.total_seconds() // 60))
+        self.check_back.setValue(int(DEFAULT_CHECK_BACK.total_seconds() // 60))
+        self.check_back.setSuffix(" min")
+        self.override = _banner("warningBanner")
+        self.override_reason = QLineEdit(self.apply_box)
+        self.override_reason.setAccessibleName("Reason to apply a second change now")
+        self.override_reason.setPlaceholderText("Why this cannot wait for the check-back")
+        self.override_reason.hide()
+        apply_form = _form(self.apply_box)
+        apply_form.addRow("Action", self.action)
+        apply_form.addRow("Applied by", self.applied_by)
+        apply_form.addRow("Expected effect", self.expected)
+        apply_form.addRow("Check back in", self.check_back)
+        apply_form.addRow(self.override)
+        apply_form.addRow("Go ahead because", self.override_reason)
+        self._override_label = apply_form.labelForField(self.override_reason)
+        self._override_label.hide()
+
+        self.reason_box = QGroupBox("Why not", self)
+        self.reason = QLineEdit(self.reason_box)
+        self.reason.setAccessibleName("Reason")
+        self.reason.setPlaceholderText("e.g. single-region service; no deploy in 24 h")
+        reason_form = _form(self.reason_box)
+        reason_form.addRow("Reason", self.reason)
+        self._watch(
+            self.change_edit, self.action, self.applied_by, self.expected, self.override_reason
+        )
+        self._watch(self.reason)
+
+        content = QWidget(self)
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.corruption, self.decided, facts, self.change_box):
+            column.addWidget(widget)
+        column.addLayout(choices)
+        for widget in (self.apply_box, self.reason_box):
+            column.addWidget(widget)
+        column.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(_scrolling(content), 1)
+        layout.addWidget(self.error)
+        self._show_choice()
+
+    @staticmethod
+    def _facts_text(option: MitigationOption) -> str:
+        parts = []
+        if option.hint:
+            parts.append(option.hint)
+        if option.facts:
+            parts.append("Check first:\n" + "\n".join(f"  •  {fact}" for fact in option.facts))
+        if option.steps:
+            steps = "\n".join(f"  {n}.  {step}" for n, step in enumerate(option.steps, start=1))
+            parts.append("Runbook:\n" + steps)
+        return "\n\n".join(parts)
+
+    def decision(self) -> Decision | None:
+        if self.apply_radio.isChecked():
+            return Decision.APPLIED
+        if self.skip_radio.isChecked():
+            return Decision.SKIPPED
+        if self.na_radio.isChecked():
+            return Decision.NOT_APPLICABLE
+        return None
+
+    def _show_choice(self) -> None:
+        decision = self.decision()
+        self.apply_box.setVisible(decision is Decision.APPLIED)
+        self.reason_box.setVisible(decision in (Decision.SKIPPED, Decision.NOT_APPLICABLE))
+        self.reason_box.setTitle(
+            "Why skip it (required)" if decision is Decision.SKIPPED else "Why not (optional)"
+        )
+        if decision is not None:
+            self.edited.emit()
+
+    def initializePage(self) -> None:
+        flow = self.flow
+        self.corruption.setVisible(TriageFlag.DATA_CORRUPTION in flow.flags())
+        if not self.applied_by.text():
+            self.applied_by.setText(flow.actor)
+        if not self._change_time_set:  # the impact start is the likeliest neighbourhood
+            self.change_time.blockSignals(True)
+            self.change_time.setDateTime(to_qdatetime(flow.incident().impact_started_at))
+            self.change_time.blockSignals(False)
+        self._show_decided(flow.decisions().get(self.option.key))
+        self._show_pending(flow.pending())
+        self._show_gap()
+
+    def refresh(self, now: datetime) -> None:
+        self._show_decided(self.flow.decisions().get(self.option.key))
+        self._show_pending(self.flow.pending())
+
+    def _show_decided(self, mitigation: Mitigation | None) -> None:
+        self.decided.setVisible(mitigation is not None)
+        if mitigation is None:
+            return
+        when = local_text(mitigation.decided_at, seconds=False)
+        if mitigation.decision is Decision.APPLIED:
+            state = {
+                Outcome.PENDING: "waiting for its check-back",
+                Outcome.WORKED: "it worked",
+                Outcome.DID_NOT_WORK: "it did not work",
+            }[mitigation.outcome or Outcome.PENDING]
+            text = f"✔ Applied at {when}: {mitigation.action} ({state})."
+        elif mitigation.decision is Decision.SKIPPED:
+            text = f"✔ Skipped at {when}: {mitigation.reason}."
+        else:
+            text = f"✔ Marked not applicable at {when}."
+        self.decided.setText(text + " Choose again to record a new decision.")
+
+    def _show_pending(self, pending: list[Mitigation]) -> None:
+        names = ", ".join(f"“{m.action or m.option_verb}”" for m in pending)
+        self.override.setText(
+            f"⚠ {names} is still unverified. If you apply this now, you won't be able to "
+            "tell which change fixed it. Check back first, or say why it cannot wait."
+        )
+        for widget in (self.override, self.override_reason, self._override_label):
+            widget.setVisible(bool(pending))
+
+    def _change_time_edited(self) -> None:
+        self._change_time_set = True
+        self._show_gap()
+        self.edited.emit()
+
+    def _show_gap(self) -> None:
+        if not self.option.asks_for_change:
+            return
+        changed_at = from_qdatetime(self.change_time.dateTime())
+        started = self.flow.incident().impact_started_at
+        gap = change_gap_text(self.change_edit.text().strip(), changed_at, started)
+        self.gap.setText(f"{gap} (impact started {local_text(started, seconds=False)}).")
+
+    def _change(self) -> ChangeFacts | None:
+        if not self.option.asks_for_change or not self.change_edit.text().strip():
+            return None
+        return ChangeFacts(self.change_edit.text(), from_qdatetime(self.change_time.dateTime()))
+
+    def validatePage(self) -> bool:
+        if self.flow.replaying:
+            return True
+        decision = self.decision()
+        if decision is None:
+            if self.option.key in self.flow.decisions():
+                return True
+            self.error.show_message(
+                f"Choose what to do about “{self.option.title}”: Apply (Alt+A), "
+                "Skip (Alt+S) or Not applicable (Alt+O)."
+            )
+            return False
+        try:
+            self.flow.decide(self, decision)
+        except ChangePending as exc:
+            self._show_pending(exc.pending)
+            self.error.show_message(exc.message)
+            self.override_reason.setFocus()
+            return False
+        except ValidationError as exc:
+            self.error.show_message(exc.message)
+            return False
+        self.error.clear_message()
+        self._clear()
+        return True
+
+    def record(self, decision: Decision) -> None:
+        """Records what the page holds; raises ValidationError when it cannot."""
+        service, incident_id = self.flow.mitigations, self.flow.incident_id
+        if decision is Decision.APPLIED:
+            service.apply(
+                incident_id,
+                self.option,
+                action=self.action.text(),
+                expected_effect=self.expected.text(),
+                applied_by=self.applied_by.text(),
+                check_back_minutes=self.check_back.value(),
+                change=self._change(),
+                override_reason=self.override_reason.text(),
+            )
+        else:
+            service.reject(
+                incident_id,
+                self.option,
+                self.reason.text(),
+                not_applicable=decision is Decision.NOT_APPLICABLE,
+            )
+
+    def _clear(self) -> None:
+        self.choice.setExclusive(False)
+        for radio in (self.apply_radio, self.skip_radio, self.na_radio):
+            radio.setChecked(False)
+        self.choice.setExclusive(True)
+        for edit in (self.action, self.expected, self.override_reason, self.reason):
+            edit.clear()
+        self._show_choice()
+
+    def fields(self) -> dict[str, str]:
+        decision = self.decision()
+        typed = {
+            "decision": decision.value if decision else "",
+            "change": self.change_edit.text(),
+            "changed_at": self.change_time.dateTime().toString(Qt.DateFormat.ISODate),
+            "action": self.action.text(),
+            "applied_by": self.applied_by.text(),
+            "expected": self.expected.text(),
+            "check_back": str(self.check_back.value()),
+            "override_reason": self.override_reason.text(),
+            "reason": self.reason.text(),
+        }
+        if not self._change_time_set:
+            del typed["changed_at"]
+        return typed
+
+    def restore(self, fields: dict[str, str]) -> None:
+        for key, edit in (
+            ("change", self.change_edit),
+            ("action", self.action),
+            ("applied_by", self.applied_by),
+            ("expected", self.expected),
+            ("override_reason", self.override_reason),
+            ("reason", self.reason),
+        ):
+            edit.setText(fields.get(key, ""))
+        if fields.get("check_back", "").isdigit():
+            self.check_back.setValue(int(fields["check_back"]))
+        radios = {
+            Decision.APPLIED.value: self.apply_radio,
+            Decision.SKIPPED.value: self.skip_radio,
+            Decision.NOT_APPLICABLE.value: self.na_radio,
+        }
+        if fields.get("decision") in radios:
+            radios[fields["decision"]].setChecked(True)
+        if fields.get("changed_at"):
+            value = QDateTime.fromString(fields["changed_at"], Qt.DateFormat.ISODate)
+            if value.isValid():
+                self.change_time.setDateTime(value)
+
+
+# -- check back and verify ----------------------------------------------------------------------
+class VerifyPage(FlowPage):
+    def __init__(self, flow: MitigationWizard) -> None:
+        super().__init__(flow)
+        self.setTitle("Check back, then verify recovery")
+        self.setSubTitle(
+            "Each change is time-boxed: say whether it worked. Mark the incident mitigated "
+            "only when a measurement shows users are no longer hurting."
+        )
+        self.check_backs = CheckBackBar(with_incident=False, parent=self)
+        self.check_backs.answered.connect(self._answer)
+        self.state = QLabel(self)
+        self.state.setObjectName("stateLine")
+        self.state.setWordWrap(True)
+        self.state.setAccessibleName("Where the mitigation stands")
+
+        self.verify_box = QGroupBox("Verify recovery", self)
+        self.check_kind = QComboBox(self.verify_box)
+        self.check_kind.setAccessibleName("What showed recovery")
+        for check in RecoveryCheck:
+            self.check_kind.addItem(check.label.capitalize(), check.value)
+        self.detail = QLineEdit(self.verify_box)
+        self.detail.setAccessibleName("The measurement")
+        self.detail.setPlaceholderText("e.g. 5xx at 0.04 % for 10 min (baseline 0.05 %)")
+        self.link = QLineEdit(self.verify_box)
+        self.link.setAccessibleName("Link (optional)")
+        self.link.setPlaceholderText("Dashboard or query URL (optional)")
+        self._watch(self.detail, self.link)
+        self.check_kind.currentIndexChanged.connect(lambda _i: self.edited.emit())
+        self.mitigated_button = QPushButton("&Mark mitigated", self.verify_box)
+        self.mitigated_button.setAutoDefault(False)
+        self.mitigated_button.clicked.connect(self.mark_mitigated)
+        self.detail.returnPressed.connect(self.mark_mitigated)
+        form = _form(self.verify_box)
+        form.addRow("Check", self.check_kind)
+        form.addRow("Measurement", self.detail)
+        form.addRow("Link", self.link)
+        form.addRow("", self.mitigated_button)
+        self.done_label = _banner("decisionSummary")
+        self.done_label.setAccessibleName("Mitigated")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.check_backs)
+        layout.addWidget(self.state)
+        layout.addWidget(self.verify_box)
+        layout.addWidget(self.done_label)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:
+        self.refresh(self.flow.clock.now())
+
+    def refresh(self, now: datetime) -> None:
+        flow = self.flow
+        self.check_backs.set_pending(flow.pending_check_backs(), now)
+        incident = flow.incident()
+        mitigated = incident.status.order >= incident.status.MITIGATED.order
+        self.verify_box.setEnabled(not mitigated)
+        self.done_label.setVisible(mitigated)
+        if mitigated and incident.mitigated_at is not None:
+            self.done_label.setText(
+                f"✔ Mitigated at {local_text(incident.mitigated_at, seconds=False)}. "
+                "Press Done; investigate next."
+            )
+        self.state.setText(flow.where_things_stand())
+        # Not final by itself: this makes the wizard re-ask nextId(), so Next or Done follows
+        # what is left to do.
+        self.setFinalPage(False)
+
+    def _answer(self, mitigation_id: int, worked: bool) -> None:
+        try:
+            self.flow.mitigations.record_outcome(mitigation_id, worked)
+        except ValidationError as exc:
+            self.error.show_message(exc.message)
+            return
+        self.error.clear_message()
+        self.refresh(self.flow.clock.now())
+        (self.detail if worked else self.state).setFocus()
+
+    def mark_mitigated(self) -> None:
+        try:
+            self.flow.mitigations.mark_mitigated(
+                self.flow.incident_id,
+                self.check_kind.currentData(),
+                self.detail.text(),
+                self.link.text(),
+            )
+        except ValidationError as exc:
+            self.error.show_message(exc.message)
+            self.detail.setFocus()
+            return
+        self.error.clear_message()
+        self.detail.clear()
+        self.link.clear()
+        self.refresh(self.flow.clock.now())
+
+    def fields(self) -> dict[str, str]:
+        return {
+            "check": self.check_kind.currentData(),
+            "detail": self.detail.text(),
+            "link": self.link.text(),
+        }
+
+    def restore(self, fields: dict[str, str]) -> None:
+        self.check_kind.setCurrentIndex(max(0, self.check_kind.findData(fields.get("check"))))
+        self.detail.setText(fields.get("detail", ""))
+        self.link.setText(fields.get("link", ""))

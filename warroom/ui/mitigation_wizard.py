@@ -1,0 +1,293 @@
+"""The mitigation wizard: triage, then each option in the playbook's order, one change at a
+time, each time-boxed and checked back, and "mitigated" only once a measurement says so.
+
+Every decision is committed as it is made. Where the IC is, and what is typed but not yet
+decided, is saved as they go, so the wizard can be closed and resumed later.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QWidget, QWizard
+
+from warroom.core.clock import Clock
+from warroom.core.incident import EventKind, Incident
+from warroom.core.mitigation import Decision, Mitigation, Outcome, latest_decisions, unverified
+from warroom.core.playbook import YES, Playbook, TriageFlag
+from warroom.core.validation import ValidationError
+from warroom.core.wizard_state import WizardProgress
+from warroom.mitigation_service import MitigationService, PendingCheckBack
+from warroom.ui.mitigation_pages import FlowPage, OptionPage, SecurityPage, TriagePage, VerifyPage
+
+TRIAGE, SECURITY, VERIFY = 0, 1, 100
+FIRST_OPTION = 10
+SAVE_DEBOUNCE_MS = 1000
+
+
+class MitigationWizard(QWizard):
+    def __init__(
+        self,
+        incident_id: int,
+        mitigations: MitigationService,
+        clock: Clock,
+        playbooks: list[Playbook],
+        warnings: list[str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.incident_id = incident_id
+        self.mitigations = mitigations
+        self.clock = clock
+        self.actor = mitigations.incidents.actor
+        self.playbooks = {p.name: p for p in playbooks}
+        self.replaying = False
+        self._incident: Incident | None = None
+        self._mitigations: list[Mitigation] | None = None
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Done")
+        self.setButtonText(QWizard.WizardButton.CancelButton, "Close (resume later)")
+        self.resize(980, 680)
+
+        stored = mitigations.progress(incident_id)
+        self.progress = stored or WizardProgress()
+        self.playbook = self.playbooks.get(self.progress.playbook, playbooks[0])
+        self.triage = TriagePage(self, playbooks, warnings)
+        self.security = SecurityPage(self)
+        self.verify = VerifyPage(self)
+        self.setPage(TRIAGE, self.triage)
+        self.setPage(SECURITY, self.security)
+        self.setPage(VERIFY, self.verify)
+        self.option_pages: list[OptionPage] = []
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_DEBOUNCE_MS)
+        self._save_timer.timeout.connect(self.save_progress)
+        for page in (self.triage, self.security, self.verify):
+            page.edited.connect(self._save_timer.start)
+        self._show_playbook(self.playbook)
+        self.triage.restore({**self.progress.answers, **self.progress.fields.get("triage", {})})
+        self._restore_fields()
+        self._refresh_title()
+        self.currentIdChanged.connect(self._on_page_changed)
+        self.restart()
+        if stored is not None and stored.page:
+            self._replay_to(stored.page)
+
+    # -- what the pages ask of the flow ---------------------------------------------------
+    def incident(self) -> Incident:
+        if self._incident is None:
+            self._incident = self.mitigations.incidents.get(self.incident_id)
+        return self._incident
+
+    def _all_mitigations(self) -> list[Mitigation]:
+        if self._mitigations is None:
+            self._mitigations = self.mitigations.mitigations(self.incident_id)
+        return self._mitigations
+
+    def decisions(self) -> dict[str, Mitigation]:
+        return latest_decisions(self._all_mitigations())
+
+    def pending(self) -> list[Mitigation]:
+        return unverified(self._all_mitigations())
+
+    def pending_check_backs(self) -> list[PendingCheckBack]:
+        incident = self.incident()
+        if not incident.status.is_open:
+            return []
+        return [PendingCheckBack(incident, m) for m in self.pending()]
+
+    def flags(self) -> set[TriageFlag]:
+        """Flags from recorded answers, not from what is typed and not yet recorded."""
+        answers = self.progress.answers
+        return {q.flag for q in self.playbook.triage if q.flag and answers.get(q.key) == YES}
+
+    def record_triage(self, answers: dict[str, str]) -> None:
+        self.mitigations.record_triage(self.incident_id, self.playbook, answers)
+        self.progress.answers = dict(answers)
+
+    def decide(self, page: OptionPage, decision: Decision) -> None:
+        page.record(decision)
+        self._forget_cache()
+
+    def where_things_stand(self) -> str:
+        incident = self.incident()
+        if not incident.status.is_open or incident.mitigated_at is not None:
+            return "Impact is mitigated. Next: investigate, then fix for good."
+        pending = self.pending()
+        if pending:
+            names = ", ".join(f"“{m.action or m.option_verb}”" for m in pending)
+            return (
+                f"Waiting to check back on {names}. Close the wizard if you like: the board "
+                "asks when the time comes. One change at a time: another change now makes it "
+                "impossible to tell which one fixed it."
+            )
+        following = self._option_after_last_decided()
+        last = self._last_applied()
+        if last is not None and last.outcome is Outcome.DID_NOT_WORK:
+            subject = last.action or last.option_verb
+            if following is not None:
+                return f"“{subject}” did not work. Press Next for the next option: {following}."
+            return f"“{subject}” did not work, and every option has been decided."
+        if last is not None and last.outcome is Outcome.WORKED:
+            return "The change worked. Verify recovery below to mark the incident mitigated."
+        return "No change is waiting for a check-back. Verify recovery below once it shows."
+
+    # -- flow ---------------------------------------------------------------------------------
+    def nextId(self) -> int:
+        current = self.currentId()
+        if current == TRIAGE:
+            if TriageFlag.SECURITY in self.flags():
+                return SECURITY
+            return FIRST_OPTION if self.option_pages else VERIFY
+        if current == SECURITY:
+            return FIRST_OPTION if self.option_pages else VERIFY
+        if current == VERIFY:
+            # On to the next option when the last change failed, or (with a warning on
+            # that page) while it is still unverified; else this is the end.
+            last = self._last_applied()
+            if self.incident().mitigated_at is not None or last is None:
+                return -1
+            if last.outcome is Outcome.WORKED:
+                return -1
+            following = self._index_after_last_decided()
+            return -1 if following is None else FIRST_OPTION + following
+        index = current - FIRST_OPTION
+        decided = self.decisions().get(self.option_pages[index].option.key)
+        applied = decided is not None and decided.decision is Decision.APPLIED
+        if applied and decided.outcome is not Outcome.DID_NOT_WORK:
+            return VERIFY
+        if index + 1 < len(self.option_pages):
+            return current + 1
+        return VERIFY
+
+    def _last_applied(self) -> Mitigation | None:
+        applied = [m for m in self._all_mitigations() if m.decision is Decision.APPLIED]
+        return applied[-1] if applied else None
+
+    def _index_after_last_decided(self) -> int | None:
+        decided = self.decisions()
+        indexes = [i for i, p in enumerate(self.option_pages) if p.option.key in decided]
+        following = (max(indexes) + 1) if indexes else 0
+        return following if following < len(self.option_pages) else None
+
+    def _option_after_last_decided(self) -> str | None:
+        index = self._index_after_last_decided()
+        return None if index is None else self.option_pages[index].option.title
+
+    def use_playbook(self, name: str) -> None:
+        if name in self.playbooks and name != self.playbook.name:
+            self._show_playbook(self.playbooks[name])
+            self.progress.playbook = name
+            self.save_progress()
+
+    def _show_playbook(self, playbook: Playbook) -> None:
+        self.playbook = playbook
+        self.triage.show_playbook(playbook)
+        self.security.show_playbook(playbook)
+        for page_id in [FIRST_OPTION + i for i in range(len(self.option_pages))]:
+            self.removePage(page_id)
+        count = len(playbook.options)
+        self.option_pages = [
+            OptionPage(self, option, n, count) for n, option in enumerate(playbook.options, 1)
+        ]
+        for index, page in enumerate(self.option_pages):
+            self.setPage(FIRST_OPTION + index, page)
+            page.edited.connect(self._save_timer.start)
+
+    def _replay_to(self, page_name: str) -> None:
+        """Walks forward to where the IC left off, so Back still leads through the pages
+        already done. Nothing is recorded again on the way."""
+        self.replaying = True
+        try:
+            for _ in range(len(self.pageIds()) + 1):
+                if self._page_name(self.currentId()) == page_name or self.nextId() == -1:
+                    break
+                self.next()
+        finally:
+            self.replaying = False
+
+    # -- keeping progress -------------------------------------------------------------------
+    def _page_name(self, page_id: int) -> str:
+        if page_id == TRIAGE:
+            return "triage"
+        if page_id == SECURITY:
+            return "security"
+        if page_id == VERIFY:
+            return "verify"
+        index = page_id - FIRST_OPTION
+        if 0 <= index < len(self.option_pages):
+            return f"option:{self.option_pages[index].option.key}"
+        return ""
+
+    def _pages(self) -> dict[str, FlowPage]:
+        named: dict[str, FlowPage] = {
+            "triage": self.triage,
+            "security": self.security,
+            "verify": self.verify,
+        }
+        for page in self.option_pages:
+            named[f"option:{page.option.key}"] = page
+        return named
+
+    def _restore_fields(self) -> None:
+        for name, page in self._pages().items():
+            if name != "triage" and name in self.progress.fields:
+                page.restore(self.progress.fields[name])
+
+    _deleted = False
+
+    def save_progress(self) -> None:
+        self._save_timer.stop()
+        if self.replaying or self._deleted:
+            return
+        self.progress.playbook = self.playbook.name
+        if self.currentId() != -1:
+            self.progress.page = self._page_name(self.currentId())
+        self.progress.fields = {
+            name: fields for name, page in self._pages().items() if (fields := page.fields())
+        }
+        try:
+            self.mitigations.save_progress(self.incident_id, self.progress)
+        except ValidationError as exc:
+            page = self.currentPage()
+            if isinstance(page, FlowPage):
+                page.error.show_message(exc.message)
+
+    def _on_page_changed(self, _page_id: int) -> None:
+        self.save_progress()
+
+    def done(self, result: int) -> None:
+        self.save_progress()  # closing at any point keeps the place and what is typed
+        super().done(result)
+
+    # -- keeping up with the world -------------------------------------------------------------
+    def _forget_cache(self) -> None:
+        self._incident = None
+        self._mitigations = None
+
+    def _refresh_title(self) -> None:
+        incident = self.incident()
+        self.setWindowTitle(
+            f"Mitigate #{incident.id} {incident.severity.value} {incident.title} — warroom"
+        )
+
+    def on_incident_changed(self, incident_id: int, kind: str) -> None:
+        if incident_id != self.incident_id:
+            return
+        if kind == EventKind.DELETED.value:
+            self._deleted = True
+            self.reject()
+            return
+        self._forget_cache()
+        self._refresh_title()
+        page = self.currentPage()
+        if isinstance(page, FlowPage):
+            page.refresh(self.clock.now())
+
+    def on_tick(self, now: datetime) -> None:
+        if self.currentPage() is self.verify:
+            self.verify.check_backs.on_tick(now)
