@@ -316,6 +316,7 @@ class OptionPage(FlowPage):
         for radio in (self.apply_radio, self.skip_radio, self.na_radio):
             self.choice.addButton(radio)
             radio.toggled.connect(self._show_choice)
+        self.choice.buttonClicked.connect(lambda _b: self._focus_first_field())
         choices = QHBoxLayout()
         for radio in (self.apply_radio, self.skip_radio, self.na_radio):
             choices.addWidget(radio)
@@ -366,7 +367,6 @@ class OptionPage(FlowPage):
         apply_form.addRow("Applied by", self.applied_by)
         apply_form.addRow("Expected effect", self.expected)
         apply_form.addRow("Check back in", self.check_back)
-        apply_form.addRow(self.override)
         apply_form.addRow("Go ahead because", self.override_reason)
         self._override_label = apply_form.labelForField(self.override_reason)
         self._override_label.hide()
@@ -385,7 +385,7 @@ class OptionPage(FlowPage):
         content = QWidget(self)
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.corruption, self.decided, facts, self.change_box):
+        for widget in (self.corruption, self.override, self.decided, facts, self.change_box):
             column.addWidget(widget)
         column.addLayout(choices)
         for widget in (self.apply_box, self.reason_box):
@@ -426,6 +426,11 @@ class OptionPage(FlowPage):
         )
         if decision is not None:
             self.edited.emit()
+
+    def _focus_first_field(self) -> None:
+        """After a choice by click or Alt+key, typing goes where it is needed next."""
+        target = self.action if self.decision() is Decision.APPLIED else self.reason
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def initializePage(self) -> None:
         flow = self.flow
@@ -561,6 +566,10 @@ class OptionPage(FlowPage):
         }
         if not self._change_time_set:
             del typed["changed_at"]
+        if self.check_back.value() == int(DEFAULT_CHECK_BACK.total_seconds() // 60):
+            del typed["check_back"]
+        if self.applied_by.text() == self.flow.actor:
+            del typed["applied_by"]
         return typed
 
     def restore(self, fields: dict[str, str]) -> None:
@@ -590,9 +599,14 @@ class OptionPage(FlowPage):
 
 # -- check back and verify ----------------------------------------------------------------------
 class VerifyPage(FlowPage):
-    def __init__(self, flow: MitigationWizard) -> None:
+    """After an option is applied (`option`), or at the end of the playbook (None)."""
+
+    def __init__(self, flow: MitigationWizard, option: MitigationOption | None) -> None:
         super().__init__(flow)
-        self.setTitle("Check back, then verify recovery")
+        self.option = option
+        self.setTitle(
+            f"Check back on “{option.title}”, then verify recovery" if option else "Verify recovery"
+        )
         self.setSubTitle(
             "Each change is time-boxed: say whether it worked. Mark the incident mitigated "
             "only when a measurement shows users are no longer hurting."
@@ -686,7 +700,7 @@ class VerifyPage(FlowPage):
 
     def fields(self) -> dict[str, str]:
         return {
-            "check": self.check_kind.currentData(),
+            "check": self.check_kind.currentData() if self.check_kind.currentIndex() else "",
             "detail": self.detail.text(),
             "link": self.link.text(),
         }

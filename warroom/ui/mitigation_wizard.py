@@ -21,8 +21,11 @@ from warroom.core.wizard_state import WizardProgress
 from warroom.mitigation_service import MitigationService, PendingCheckBack
 from warroom.ui.mitigation_pages import FlowPage, OptionPage, SecurityPage, TriagePage, VerifyPage
 
-TRIAGE, SECURITY, VERIFY = 0, 1, 100
-FIRST_OPTION = 10
+# QWizard never shows a page twice in one path, so each option has its own check-back page
+# (FIRST_CHECK + its index), and the path ends on VERIFY when no option was applied.
+TRIAGE, SECURITY, VERIFY = 0, 1, 1000
+FIRST_OPTION = 100
+FIRST_CHECK = 500
 SAVE_DEBOUNCE_MS = 1000
 
 
@@ -57,11 +60,12 @@ class MitigationWizard(QWizard):
         self.playbook = self.playbooks.get(self.progress.playbook, playbooks[0])
         self.triage = TriagePage(self, playbooks, warnings)
         self.security = SecurityPage(self)
-        self.verify = VerifyPage(self)
+        self.verify = VerifyPage(self, None)
         self.setPage(TRIAGE, self.triage)
         self.setPage(SECURITY, self.security)
         self.setPage(VERIFY, self.verify)
         self.option_pages: list[OptionPage] = []
+        self.check_pages: list[VerifyPage] = []
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_DEBOUNCE_MS)
@@ -72,10 +76,11 @@ class MitigationWizard(QWizard):
         self.triage.restore({**self.progress.answers, **self.progress.fields.get("triage", {})})
         self._restore_fields()
         self._refresh_title()
+        resume_at = self.progress.page
         self.currentIdChanged.connect(self._on_page_changed)
         self.restart()
-        if stored is not None and stored.page:
-            self._replay_to(stored.page)
+        if resume_at:
+            self._replay_to(resume_at)
 
     # -- what the pages ask of the flow ---------------------------------------------------
     def incident(self) -> Incident:
@@ -145,7 +150,7 @@ class MitigationWizard(QWizard):
             return FIRST_OPTION if self.option_pages else VERIFY
         if current == SECURITY:
             return FIRST_OPTION if self.option_pages else VERIFY
-        if current == VERIFY:
+        if current == VERIFY or current >= FIRST_CHECK:
             # On to the next option when the last change failed, or (with a warning on
             # that page) while it is still unverified; else this is the end.
             last = self._last_applied()
@@ -159,7 +164,7 @@ class MitigationWizard(QWizard):
         decided = self.decisions().get(self.option_pages[index].option.key)
         applied = decided is not None and decided.decision is Decision.APPLIED
         if applied and decided.outcome is not Outcome.DID_NOT_WORK:
-            return VERIFY
+            return FIRST_CHECK + index
         if index + 1 < len(self.option_pages):
             return current + 1
         return VERIFY
@@ -188,15 +193,21 @@ class MitigationWizard(QWizard):
         self.playbook = playbook
         self.triage.show_playbook(playbook)
         self.security.show_playbook(playbook)
-        for page_id in [FIRST_OPTION + i for i in range(len(self.option_pages))]:
-            self.removePage(page_id)
+        for index in range(len(self.option_pages)):
+            self.removePage(FIRST_OPTION + index)
+            self.removePage(FIRST_CHECK + index)
         count = len(playbook.options)
         self.option_pages = [
             OptionPage(self, option, n, count) for n, option in enumerate(playbook.options, 1)
         ]
-        for index, page in enumerate(self.option_pages):
-            self.setPage(FIRST_OPTION + index, page)
-            page.edited.connect(self._save_timer.start)
+        self.check_pages = [VerifyPage(self, option) for option in playbook.options]
+        for index, (option_page, check_page) in enumerate(
+            zip(self.option_pages, self.check_pages, strict=True)
+        ):
+            self.setPage(FIRST_OPTION + index, option_page)
+            self.setPage(FIRST_CHECK + index, check_page)
+            option_page.edited.connect(self._save_timer.start)
+            check_page.edited.connect(self._save_timer.start)
 
     def _replay_to(self, page_name: str) -> None:
         """Walks forward to where the IC left off, so Back still leads through the pages
@@ -218,9 +229,10 @@ class MitigationWizard(QWizard):
             return "security"
         if page_id == VERIFY:
             return "verify"
-        index = page_id - FIRST_OPTION
-        if 0 <= index < len(self.option_pages):
-            return f"option:{self.option_pages[index].option.key}"
+        if 0 <= page_id - FIRST_OPTION < len(self.option_pages):
+            return f"option:{self.option_pages[page_id - FIRST_OPTION].option.key}"
+        if 0 <= page_id - FIRST_CHECK < len(self.check_pages):
+            return f"verify:{self.option_pages[page_id - FIRST_CHECK].option.key}"
         return ""
 
     def _pages(self) -> dict[str, FlowPage]:
@@ -231,6 +243,9 @@ class MitigationWizard(QWizard):
         }
         for page in self.option_pages:
             named[f"option:{page.option.key}"] = page
+        for page in self.check_pages:
+            assert page.option is not None
+            named[f"verify:{page.option.key}"] = page
         return named
 
     def _restore_fields(self) -> None:
@@ -247,8 +262,9 @@ class MitigationWizard(QWizard):
         self.progress.playbook = self.playbook.name
         if self.currentId() != -1:
             self.progress.page = self._page_name(self.currentId())
+        typed = {name: page.fields() for name, page in self._pages().items()}
         self.progress.fields = {
-            name: fields for name, page in self._pages().items() if (fields := page.fields())
+            name: kept for name, fields in typed.items() if (kept := _non_empty(fields))
         }
         try:
             self.mitigations.save_progress(self.incident_id, self.progress)
@@ -289,5 +305,10 @@ class MitigationWizard(QWizard):
             page.refresh(self.clock.now())
 
     def on_tick(self, now: datetime) -> None:
-        if self.currentPage() is self.verify:
-            self.verify.check_backs.on_tick(now)
+        page = self.currentPage()
+        if isinstance(page, VerifyPage):
+            page.check_backs.on_tick(now)
+
+
+def _non_empty(fields: dict[str, str]) -> dict[str, str]:
+    return {name: text for name, text in fields.items() if text}

@@ -1,0 +1,395 @@
+"""The mitigation wizard, driven through its real pages and buttons with a fake clock. Each
+path is checked by what lands on the incident's timeline, in order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
+
+from warroom.core.incident import EventKind
+from warroom.core.lifecycle import Status
+from warroom.ui.mitigation_pages import OptionPage, SecurityPage, TriagePage, VerifyPage
+from warroom.ui.qtime import to_qdatetime
+
+MITIGATION_KINDS = (
+    EventKind.TRIAGE,
+    EventKind.MITIGATION,
+    EventKind.OVERRIDE,
+    EventKind.CHECK_BACK,
+    EventKind.VERIFIED,
+    EventKind.STATUS_CHANGED,
+)
+
+
+@pytest.fixture
+def incident(board, clock):
+    return board.service.declare(
+        "Checkout returns 500",
+        "P1",
+        impact_started_at=clock.now() - timedelta(minutes=14),
+        commander="Priya Raman",
+    )
+
+
+@pytest.fixture
+def open_wizard(board, incident, qtbot):
+    def open_():
+        # A child of the main window, which the board fixture closes; it deletes itself.
+        return board.window.open_wizard(incident.id)
+
+    return open_
+
+
+def record(board, incident_id):
+    """The wizard's part of the timeline, as (kind, text), in order."""
+    return [
+        (e.kind, e.text) for e in board.service.timeline(incident_id) if e.kind in MITIGATION_KINDS
+    ]
+
+
+def press(qtbot, wizard, which):
+    button = wizard.button(which)
+    assert button.isVisible() and button.isEnabled(), f"{button.text()} is not available"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def next_page(qtbot, wizard):
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    return wizard.currentPage()
+
+
+def answer_triage(wizard, **answers):
+    page = wizard.currentPage()
+    assert isinstance(page, TriagePage)
+    for key, value in answers.items():
+        if key in page.yes_no:
+            combo = page.yes_no[key]
+            combo.setCurrentIndex(combo.findData(value))
+        else:
+            page.answer_edits[key].setText(value)
+
+
+def apply_option(page, action, expected, minutes=10, override=""):
+    assert isinstance(page, OptionPage)
+    page.apply_radio.setChecked(True)
+    page.action.setText(action)
+    page.expected.setText(expected)
+    page.check_back.setValue(minutes)
+    page.override_reason.setText(override)
+
+
+def skip_option(page, reason):
+    assert isinstance(page, OptionPage)
+    page.skip_radio.setChecked(True)
+    page.reason.setText(reason)
+
+
+def answer_check_back(qtbot, page, worked):
+    [row] = page.check_backs.due_rows()
+    qtbot.mouseClick(row.worked if worked else row.failed, Qt.MouseButton.LeftButton)
+
+
+def verify(qtbot, page, detail, link=""):
+    assert isinstance(page, VerifyPage)
+    page.detail.setText(detail)
+    page.link.setText(link)
+    qtbot.mouseClick(page.mitigated_button, Qt.MouseButton.LeftButton)
+
+
+def test_rollback_applied_and_verified_then_mitigated(board, incident, open_wizard, qtbot, clock):
+    wizard = open_wizard()
+    answer_triage(wizard, impact="EU checkout fails", changed="deploy 4812", rollback="yes")
+    rollback = next_page(qtbot, wizard)
+    assert rollback.option.key == "rollback"
+    rollback.change_edit.setText("deploy 4812")
+    rollback.change_time.setDateTime(to_qdatetime(clock.now() - timedelta(minutes=20)))
+    # The deciding fact: how the change lines up with the start of impact.
+    assert rollback.gap.text().startswith("deploy 4812 came 6 min before impact started")
+    clock.advance(minutes=1)
+    apply_option(rollback, "revert checkout-api to 4811", "5xx back under 0.1 %")
+    verify_page = next_page(qtbot, wizard)
+    assert isinstance(verify_page, VerifyPage)
+    assert verify_page.check_backs.due_rows() == []  # the time-box is not up yet
+
+    clock.advance(minutes=10)
+    board.tick()
+    answer_check_back(qtbot, verify_page, worked=True)
+    clock.advance(minutes=2)
+    verify(qtbot, verify_page, "5xx at 0.04 % for 10 min", "https://grafana/d/checkout")
+
+    assert board.service.get(incident.id).status is Status.MITIGATED
+    assert verify_page.done_label.isVisible()
+    assert wizard.button(QWizard.WizardButton.FinishButton).isVisible()
+    assert record(board, incident.id) == [
+        (EventKind.TRIAGE, "Triage: What is the user impact right now? EU checkout fails"),
+        (EventKind.TRIAGE, "Triage: What changed recently? deploy 4812"),
+        (EventKind.TRIAGE, "Triage: Can we roll back? Yes"),
+        (
+            EventKind.MITIGATION,
+            "Applied roll back: revert checkout-api to 4811 (by alice); expected: 5xx back "
+            "under 0.1 %; check back in 10 min; deploy 4812 came 6 min before impact started",
+        ),
+        (EventKind.STATUS_CHANGED, "Status changed: triage → active: mitigation under way"),
+        (EventKind.CHECK_BACK, "Check-back: revert checkout-api to 4811 worked"),
+        (
+            EventKind.VERIFIED,
+            "Recovery verified (health check passing): 5xx at 0.04 % for 10 min "
+            "<https://grafana/d/checkout>",
+        ),
+        (EventKind.STATUS_CHANGED, "Status changed: active → mitigated"),
+    ]
+
+
+def test_skip_rollback_scale_fails_failover_works(board, incident, open_wizard, qtbot, clock):
+    wizard = open_wizard()
+    rollback = next_page(qtbot, wizard)
+    rollback.skip_radio.setChecked(True)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    assert wizard.currentPage() is rollback  # a skip needs its reason
+    assert "Say why you are not going to roll back" in rollback.error.text()
+    skip_option(rollback, "no deploy in 24 h")
+    scale = next_page(qtbot, wizard)
+    assert scale.option.key == "scale"
+    apply_option(scale, "add 4 web nodes", "p99 under 300 ms", minutes=5)
+    verify_page = next_page(qtbot, wizard)
+    clock.advance(minutes=5)
+    board.tick()
+    answer_check_back(qtbot, verify_page, worked=False)
+    assert "Press Next for the next option: Fail over" in verify_page.state.text()
+    failover = next_page(qtbot, wizard)
+    assert failover.option.key == "failover"
+    apply_option(failover, "promote db-2", "errors stop")
+    verify_page = next_page(qtbot, wizard)
+    clock.advance(minutes=10)
+    board.tick()
+    answer_check_back(qtbot, verify_page, worked=True)
+    verify(qtbot, verify_page, "checkout error rate back to 0.05 %")
+
+    assert [text for _kind, text in record(board, incident.id)] == [
+        "Rejected roll back: no deploy in 24 h",
+        "Applied scale: add 4 web nodes (by alice); expected: p99 under 300 ms; "
+        "check back in 5 min",
+        "Status changed: triage → active: mitigation under way",
+        "Check-back: add 4 web nodes did not work",
+        "Applied fail over: promote db-2 (by alice); expected: errors stop; check back in 10 min",
+        "Check-back: promote db-2 worked",
+        "Recovery verified (health check passing): checkout error rate back to 0.05 %",
+        "Status changed: active → mitigated",
+    ]
+
+
+def test_security_breach_preserves_and_isolates_before_any_change(
+    board, incident, open_wizard, qtbot
+):
+    wizard = open_wizard()
+    answer_triage(wizard, security="yes")
+    wizard.currentPage().answer_edits["security.note"].setText("unknown admin logins")
+    security = next_page(qtbot, wizard)
+    assert isinstance(security, SecurityPage)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    assert wizard.currentPage() is security  # nothing ticked and no reason: refused
+    assert "destroy" in security.error.text()
+    for check in security.checks:
+        check.setChecked(True)
+    rollback = next_page(qtbot, wizard)
+    assert rollback.option.key == "rollback"
+    texts = [text for _kind, text in record(board, incident.id)]
+    assert texts == [
+        "Triage: Is this a security breach? Yes — unknown admin logins",
+        "Security path: preserve evidence and isolate before changing anything",
+        "Security path done: " + "; ".join(c.text() for c in security.checks),
+    ]
+
+
+def test_a_second_change_while_one_is_unverified_warns_and_records_the_override(
+    board, incident, open_wizard, qtbot
+):
+    wizard = open_wizard()
+    rollback = next_page(qtbot, wizard)
+    apply_option(rollback, "revert 4812", "errors stop")
+    verify_page = next_page(qtbot, wizard)
+    assert "One change at a time" in verify_page.state.text()
+    scale = next_page(qtbot, wizard)
+    assert scale.override.isVisible()
+    assert "you won't be able to tell which change fixed it" in scale.override.text()
+    apply_option(scale, "add 4 nodes", "latency down")
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    assert wizard.currentPage() is scale  # refused without a reason
+    assert "you won't be able to tell which change fixed it" in scale.error.text()
+    assert [k for k, _t in record(board, incident.id)].count(EventKind.MITIGATION) == 1
+
+    scale.override_reason.setText("CPU pegged at 100 %, cannot wait")
+    next_page(qtbot, wizard)
+    assert [text for _kind, text in record(board, incident.id)][-2:] == [
+        "Second change while revert 4812 is unverified, on purpose: CPU pegged at 100 %, "
+        "cannot wait",
+        "Applied scale: add 4 nodes (by alice); expected: latency down; check back in 10 min",
+    ]
+
+
+def test_marking_mitigated_without_a_verification_is_refused(
+    board, incident, open_wizard, qtbot, clock
+):
+    wizard = open_wizard()
+    rollback = next_page(qtbot, wizard)
+    apply_option(rollback, "revert 4812", "errors stop")
+    verify_page = next_page(qtbot, wizard)
+    clock.advance(minutes=10)
+    board.tick()
+    answer_check_back(qtbot, verify_page, worked=True)
+    before = record(board, incident.id)
+    verify(qtbot, verify_page, "   ")
+    assert "which check showed recovery" in verify_page.error.text()
+    assert verify_page.error.isVisible()
+    assert board.service.get(incident.id).status is Status.ACTIVE
+    assert record(board, incident.id) == before
+
+
+def test_the_check_back_question_appears_on_board_and_incident_when_the_clock_reaches_it(
+    board, incident, open_wizard, qtbot, clock
+):
+    wizard = open_wizard()
+    rollback = next_page(qtbot, wizard)
+    apply_option(rollback, "revert 4812", "errors stop", minutes=10)
+    next_page(qtbot, wizard)
+    wizard.reject()
+    detail = board.window.open_incident(incident.id)
+    bars = (board.window.check_backs, detail.check_backs)
+
+    clock.advance(minutes=9, seconds=59)
+    board.tick()
+    for bar in bars:
+        assert bar.isVisible() and bar.due_rows() == []
+    assert board.window.check_backs.texts() == [
+        "◷ #1 Checkout returns 500 — Checking “revert 4812”: check back in 0:01"
+    ]
+    clock.advance(seconds=1)
+    board.tick()
+    assert board.window.check_backs.texts() == [
+        "⚠ Check back now: #1 Checkout returns 500 — Did “revert 4812” work?  (due 0:00 ago)"
+    ]
+    assert detail.check_backs.texts() == [
+        "⚠ Check back now: Did “revert 4812” work?  (due 0:00 ago)"
+    ]
+    [row] = board.window.check_backs.due_rows()
+    qtbot.mouseClick(row.worked, Qt.MouseButton.LeftButton)
+    assert record(board, incident.id)[-1] == (
+        EventKind.CHECK_BACK,
+        "Check-back: revert 4812 worked",
+    )
+    for bar in bars:
+        assert bar.isHidden()
+
+
+def test_a_malformed_team_playbook_is_named_and_the_built_in_still_works(
+    board, incident, isolated_dirs, qtbot
+):
+    from warroom.paths import resolve_paths
+
+    folder = resolve_paths().user_playbooks
+    folder.mkdir(parents=True)
+    bad = folder / "broken.toml"
+    bad.write_text('name = "Broken"\n[[option]]\nkey = "x"\ntitle = "X"\n', encoding="utf-8")
+    (folder / "database.toml").write_text(
+        'name = "Database failover"\n'
+        "[[option]]\n"
+        'key = "promote"\ntitle = "Promote the replica"\n'
+        'question = "Is the primary down?"\nsteps = ["Check replication lag", "Promote"]\n',
+        encoding="utf-8",
+    )
+    wizard = board.window.open_wizard(incident.id)
+    triage = wizard.currentPage()
+    assert triage.warnings.isVisible()
+    assert str(bad) in triage.warnings.text()
+    assert "option[1].question" in triage.warnings.text()
+    names = [triage.playbook_combo.itemText(i) for i in range(triage.playbook_combo.count())]
+    assert names == ["Standard mitigation", "Database failover"]
+
+    rollback = next_page(qtbot, wizard)
+    apply_option(rollback, "revert 4812", "errors stop")
+    next_page(qtbot, wizard)
+    assert record(board, incident.id)[0][1].startswith("Applied roll back: revert 4812")
+
+    # The team's playbook is offered and walks its own options, with the built-in triage.
+    wizard.restart()
+    triage.playbook_combo.setCurrentIndex(1)
+    assert len(triage.answer_edits) >= 10
+    promote = next_page(qtbot, wizard)
+    assert promote.title() == "Option 1 of 1: Promote the replica"
+
+
+def test_closing_mid_way_and_reopening_resumes_where_it_was_left(
+    board, incident, open_wizard, open_board, qtbot
+):
+    wizard = open_wizard()
+    answer_triage(wizard, impact="EU checkout fails")
+    rollback = next_page(qtbot, wizard)
+    skip_option(rollback, "no deploy in 24 h")
+    scale = next_page(qtbot, wizard)
+    scale.apply_radio.setChecked(True)
+    qtbot.keyClicks(scale.action, "add 4 nodes")
+    qtbot.wait(0)
+    press(qtbot, wizard, QWizard.WizardButton.CancelButton)  # "Close (resume later)"
+    assert not board.window.wizards
+
+    restarted = open_board()  # as after quitting the app
+    wizard = restarted.window.open_wizard(incident.id)
+    page = wizard.currentPage()
+    assert isinstance(page, OptionPage) and page.option.key == "scale"
+    assert page.apply_radio.isChecked()
+    assert page.action.text() == "add 4 nodes"
+    # Back still leads through what was done, with the answers given.
+    press(qtbot, wizard, QWizard.WizardButton.BackButton)
+    assert wizard.currentPage().option.key == "rollback"
+    assert "Skipped" in wizard.currentPage().decided.text()
+    press(qtbot, wizard, QWizard.WizardButton.BackButton)
+    assert wizard.currentPage().answer_edits["impact"].text() == "EU checkout fails"
+    # Nothing was recorded twice on the way.
+    assert [t for _k, t in record(restarted, incident.id)].count(
+        "Rejected roll back: no deploy in 24 h"
+    ) == 1
+
+
+def test_typing_is_kept_within_a_second_without_closing(board, incident, open_wizard, qtbot):
+    wizard = open_wizard()
+    rollback = next_page(qtbot, wizard)
+    rollback.skip_radio.setChecked(True)
+    qtbot.keyClicks(rollback.reason, "no deploy")
+    qtbot.waitUntil(
+        lambda: (
+            (board.window.mitigations.progress(incident.id).fields.get("option:rollback", {})).get(
+                "reason"
+            )
+            == "no deploy"
+        ),
+        timeout=2000,
+    )
+
+
+def test_the_wizard_works_from_the_keyboard(board, incident, qtbot):
+    detail = board.window.open_incident(incident.id)
+    detail.activateWindow()
+    qtbot.waitUntil(detail.isActiveWindow, timeout=2000)
+    qtbot.keyClick(detail, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    wizard = board.window.wizards[incident.id]
+    wizard.activateWindow()
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=2000)
+    triage = wizard.currentPage()
+    triage.answer_edits["impact"].setFocus()
+    qtbot.keyClicks(triage.answer_edits["impact"], "EU checkout fails")
+    qtbot.keyClick(triage.answer_edits["impact"], Qt.Key.Key_Return)  # Enter is Next
+    rollback = wizard.currentPage()
+    assert rollback.option.key == "rollback"
+    qtbot.keyClick(rollback, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(rollback.skip_radio.isChecked, timeout=1000)  # a mnemonic animates
+    assert rollback.reason.hasFocus()  # typing goes straight to the reason
+    qtbot.keyClicks(rollback.reason, "no deploy in 24 h")
+    qtbot.keyClick(rollback.reason, Qt.Key.Key_Return)
+    assert wizard.currentPage().option.key == "scale"
+    assert record(board, incident.id)[-1] == (
+        EventKind.MITIGATION,
+        "Rejected roll back: no deploy in 24 h",
+    )
