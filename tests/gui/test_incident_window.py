@@ -62,13 +62,26 @@ def test_assigning_roles_is_saved_when_the_field_is_left(qtbot, board, detail):
     assert timeline_texts(detail)[-1] == "Technical lead: Grace Hopper"
 
 
+def move_to(qtbot, detail, stage):
+    detail.status_combo.setCurrentIndex(detail.status_combo.findData(stage))
+    qtbot.mouseClick(detail.move_button, Qt.MouseButton.LeftButton)
+
+
 def test_moving_through_the_lifecycle_and_back(qtbot, board, detail):
-    for stage in ("active", "mitigated", "active"):
-        detail.status_combo.setCurrentIndex(detail.status_combo.findData(stage))
-        qtbot.mouseClick(detail.move_button, Qt.MouseButton.LeftButton)
+    move_to(qtbot, detail, "active")
+    # "Mitigated" needs the measurement that showed recovery: the wizard's verify page asks.
+    move_to(qtbot, detail, "mitigated")
+    wizard = board.window.wizards[detail.incident_id]
+    assert wizard.currentPage() is wizard.verify
+    assert board.service.get(detail.incident_id).status.value == "active"
+    assert detail.status_combo.currentData() == "active"
+    wizard.verify.detail.setText("5xx back at 0.05 %")
+    qtbot.mouseClick(wizard.verify.mitigated_button, Qt.MouseButton.LeftButton)
+    move_to(qtbot, detail, "active")
     texts = timeline_texts(detail)
-    assert texts[-3:] == [
+    assert texts[-4:] == [
         "Status changed: triage → active",
+        "Recovery verified (health check passing): 5xx back at 0.05 %",
         "Status changed: active → mitigated",
         "Status moved back: mitigated → active",
     ]

@@ -393,3 +393,18 @@ def test_the_wizard_works_from_the_keyboard(board, incident, qtbot):
         EventKind.MITIGATION,
         "Rejected roll back: no deploy in 24 h",
     )
+
+
+def test_recovery_can_be_verified_without_walking_every_option(board, incident, open_wizard, qtbot):
+    wizard = open_wizard()
+    answer_triage(wizard, impact="EU checkout fails")
+    press(qtbot, wizard, QWizard.WizardButton.CustomButton1)  # "Verify recovery…"
+    assert wizard.currentPage() is wizard.verify
+    assert not wizard.button(QWizard.WizardButton.CustomButton1).isVisible()
+    verify(qtbot, wizard.verify, "errors stopped after the upstream fix, 0.05 % for 15 min")
+    assert [text for _kind, text in record(board, incident.id)] == [
+        "Triage: What is the user impact right now? EU checkout fails",
+        "Recovery verified (health check passing): errors stopped after the upstream fix, "
+        "0.05 % for 15 min",
+        "Status changed: triage → mitigated",
+    ]

@@ -499,7 +499,7 @@ class OptionPage(FlowPage):
             return True
         decision = self.decision()
         if decision is None:
-            if self.option.key in self.flow.decisions():
+            if self.option.key in self.flow.decisions() or self.flow.jumping:
                 return True
             self.error.show_message(
                 f"Choose what to do about “{self.option.title}”: Apply (Alt+A), "

@@ -46,6 +46,7 @@ class MitigationWizard(QWizard):
         self.actor = mitigations.incidents.actor
         self.playbooks = {p.name: p for p in playbooks}
         self.replaying = False
+        self.jumping = False  # on the way to the verify page, past undecided options
         self._incident: Incident | None = None
         self._mitigations: list[Mitigation] | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -53,6 +54,11 @@ class MitigationWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Done")
         self.setButtonText(QWizard.WizardButton.CancelButton, "Close (resume later)")
+        # Impact can stop on its own, or after the first option: verifying must not wait
+        # for every option to be decided.
+        self.setButtonText(QWizard.WizardButton.CustomButton1, "&Verify recovery…")
+        self.setOption(QWizard.WizardOption.HaveCustomButton1)
+        self.customButtonClicked.connect(lambda _which: self.go_to_verify())
         self.resize(980, 680)
 
         stored = mitigations.progress(incident_id)
@@ -142,8 +148,22 @@ class MitigationWizard(QWizard):
         return "No change is waiting for a check-back. Verify recovery below once it shows."
 
     # -- flow ---------------------------------------------------------------------------------
+    def go_to_verify(self) -> None:
+        """Straight to the final verify page; what the current page holds is recorded."""
+        if self.currentId() == VERIFY:
+            return
+        self.jumping = True
+        try:
+            self.next()
+        finally:
+            self.jumping = False
+
     def nextId(self) -> int:
         current = self.currentId()
+        if self.jumping and current != VERIFY:
+            if current == TRIAGE and TriageFlag.SECURITY in self.flags():
+                return SECURITY  # a breach is preserved and isolated first, always
+            return VERIFY
         if current == TRIAGE:
             if TriageFlag.SECURITY in self.flags():
                 return SECURITY
@@ -273,7 +293,10 @@ class MitigationWizard(QWizard):
             if isinstance(page, FlowPage):
                 page.error.show_message(exc.message)
 
-    def _on_page_changed(self, _page_id: int) -> None:
+    def _on_page_changed(self, page_id: int) -> None:
+        self.button(QWizard.WizardButton.CustomButton1).setVisible(
+            page_id != VERIFY and page_id < FIRST_CHECK
+        )
         self.save_progress()
 
     def done(self, result: int) -> None:
