@@ -502,12 +502,12 @@ class IncidentWindow(QDialog):
 
     def move_status(self) -> None:
         target = Status(self.status_combo.currentData())
-        if target is Status.MITIGATED and self.incident.status.order < target.order:
-            if self._open_wizard is not None:
-                # "Mitigated" needs the measurement that showed recovery: the wizard asks.
-                self._refresh_all()
-                self._open_wizard(self.incident_id).go_to_verify()
-                return
+        forward = self.incident.status.order < target.order
+        if target is Status.MITIGATED and forward and self._open_wizard is not None:
+            # "Mitigated" needs the measurement that showed recovery: the wizard asks.
+            self._refresh_all()
+            self._open_wizard(self.incident_id).go_to_verify()
+            return
         self._run(
             lambda: self._service.set_status(self.incident_id, target),
             revert=self._refresh_all,
