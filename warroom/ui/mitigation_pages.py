@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -335,6 +336,7 @@ class OptionPage(FlowPage):
         self.gap = QLabel(self.change_box)
         self.gap.setAccessibleName("Gap between the change and the impact")
         self.gap.setObjectName("gapFact")
+        self.gap.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.gap.setWordWrap(True)
         change_form = _form(self.change_box)
         change_form.addRow("Which change", self.change_edit)
@@ -385,6 +387,7 @@ class OptionPage(FlowPage):
         content = QWidget(self)
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(10)
         for widget in (self.corruption, self.override, self.decided, facts, self.change_box):
             column.addWidget(widget)
         column.addLayout(choices)
