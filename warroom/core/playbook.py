@@ -180,7 +180,9 @@ class _Reader:
 
     def texts(self, table: dict[str, Any], key: str, required: bool = False) -> tuple[str, ...]:
         value = table.get(key.rsplit(".", 1)[-1])
-        if value is None and not required:
+        if value is None:
+            if required:
+                raise PlaybookError(self.source, key, "missing")
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise PlaybookError(self.source, key, "must be a list of text")
@@ -196,6 +198,8 @@ class _Reader:
 
     def tables(self, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
         value = data.get(key)
+        if isinstance(value, dict):
+            raise PlaybookError(self.source, key, f"must be written as [[{key}]] tables")
         if not isinstance(value, list) or not value:
             raise PlaybookError(self.source, key, f"needs at least one [[{key}]] entry")
         if not all(isinstance(v, dict) for v in value):
