@@ -67,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("id", type=int)
     delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
 
+    export = verbs.add_parser(
+        "export", parents=[common], help="the incident's post-mortem as Markdown"
+    )
+    export.add_argument("id", type=int)
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.add_argument("--template", help="a Jinja2 template file to render instead")
+
     backup = verbs.add_parser("backup", parents=[common], help="take a backup now")
     backup.add_argument("-o", "--output", help="where to write it (default: the backups folder)")
     restore = verbs.add_parser(

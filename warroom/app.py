@@ -113,7 +113,16 @@ def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None)
     opened: list[Database] = []
 
     def build_window(database_path: Path, service, incidents) -> MainWindow:  # type: ignore[no-untyped-def]
-        window = MainWindow(service, policy, clock, ticker, database_path, title_suffix, incidents)
+        window = MainWindow(
+            service,
+            policy,
+            clock,
+            ticker,
+            database_path,
+            title_suffix,
+            incidents,
+            user_templates=paths.user_templates,
+        )
         window.show()
         show_policy_warnings(window, warnings)
         return window

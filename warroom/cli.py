@@ -87,6 +87,8 @@ def _dispatch(args: argparse.Namespace, service: IncidentService, policy, clock)
             _print_json([incident_snapshot(i, policy, now) for i in incidents])
         else:
             _print_table(incidents, policy, now)
+    elif args.verb == "export":
+        return _export(args, service)
     elif args.verb == "show":
         incident = service.get(args.id)
         now = clock.now()
@@ -97,6 +99,32 @@ def _dispatch(args: argparse.Namespace, service: IncidentService, policy, clock)
             _print_json(snapshot)
         else:
             _print_incident(incident, timeline, policy, now)
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace, service: IncidentService) -> int:
+    """Byte for byte what the GUI's export writes."""
+    from jinja2 import TemplateError
+
+    from warroom.postmortem_service import PostmortemService
+
+    postmortems = PostmortemService(service, resolve_paths(args.data_dir).user_templates)
+    template = Path(args.template).absolute() if args.template else None
+    try:
+        text = postmortems.markdown(args.id, template)
+    except (TemplateError, OSError) as exc:
+        where = f" ({template})" if template else ""
+        print(f"warroom: the template cannot be used{where}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.output:
+        try:
+            Path(args.output).write_bytes(text.encode("utf-8"))
+        except OSError as exc:
+            print(f"warroom: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_INVALID
+        print(args.output, file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return EXIT_OK
 
 

@@ -39,6 +39,11 @@ class AppPaths:
     def user_playbooks(self) -> Path:
         return self.config_dir / "playbooks"
 
+    @property
+    def user_templates(self) -> Path:
+        """A team's own export templates; a file here overrides the built-in of that name."""
+        return self.config_dir / "templates"
+
 
 def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
     import platformdirs  # deferred: only the app and CLI need it, not every importer

@@ -355,14 +355,17 @@ class IncidentService:
             move_status(edit, new, note)
         return repo.to_incident(edit.row)
 
-    def mark_update_sent(self, incident_id: int, summary: str = "") -> Incident:
+    def mark_update_sent(self, incident_id: int, summary: str = "", message: str = "") -> Incident:
+        """Restarts the update clock. `message` is the text that went out, kept for the record."""
         summary = clean_text("summary", summary, "The update summary")
+        message = clean_text("message", message, "The message")
         with self.editing(incident_id) as edit:
             edit.row.last_update_at = edit.now
             edit.event(
                 EventKind.UPDATE_SENT,
                 "Stakeholder update sent" + (f": {summary}" if summary else ""),
                 summary=summary,
+                message=message,
             )
         return repo.to_incident(edit.row)
 

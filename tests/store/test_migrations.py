@@ -24,7 +24,15 @@ from warroom.store.database import StoreError, open_database
 from warroom.store.migrations import LATEST_VERSION, current_version, migrate
 
 MIGRATED_AT = datetime(2026, 11, 22, 15, 30, 45, tzinfo=UTC)
-MODEL_TABLES = {"incident", "timeline_event", "draft", "mitigation", "wizard_progress"}
+MODEL_TABLES = {
+    "incident",
+    "timeline_event",
+    "draft",
+    "mitigation",
+    "wizard_progress",
+    "postmortem",
+    "action_item",
+}
 
 
 def schema_of(bind):

@@ -86,6 +86,7 @@ class EventKind(StrEnum):
     OVERRIDE = "override"  # a rule knowingly overridden, with the reason
     CHECK_BACK = "check_back"  # whether an applied mitigation worked
     VERIFIED = "verified"  # the measurement that showed recovery
+    POSTMORTEM = "postmortem"  # the write-up started, sent for review or published
     DELETED = "deleted"  # announced only: a deleted incident has no timeline left
 
 

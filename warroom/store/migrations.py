@@ -148,11 +148,69 @@ def _v4_mitigations(conn: Connection) -> None:
     meta.create_all(conn, tables=[mitigation, progress])
 
 
+def _v5_postmortems(conn: Connection) -> None:
+    # The post-mortem write-up per incident, and its action items (queried across incidents
+    # for the "open action items" view).
+    meta = MetaData()
+    Table("incident", meta, Column("id", Integer, primary_key=True))  # exists: the FK target
+    texts = (
+        "impact",
+        "root_cause",
+        "contributing_factors",
+        "detection",
+        "detection_sooner",
+        "went_well",
+        "went_poorly",
+        "lessons",
+        "prevention",
+        "timeline_edits",
+        "added_rows",
+    )
+    postmortem = Table(
+        "postmortem",
+        meta,
+        Column(
+            "incident_id",
+            Integer,
+            ForeignKey("incident.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        Column("status", String, nullable=False),
+        Column("title", String, nullable=False),
+        Column("authors", String, nullable=False),
+        *(Column(name, Text, nullable=False) for name in texts),
+        Column("saved_at", UTCDateTime(), nullable=False),
+        Column("published_at", UTCDateTime()),
+    )
+    action_item = Table(
+        "action_item",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "incident_id",
+            Integer,
+            ForeignKey("incident.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        Column("position", Integer, nullable=False),
+        Column("action", Text, nullable=False),
+        Column("owner", String, nullable=False),
+        Column("deadline", String),
+        Column("status", String, nullable=False),
+        Column("priority", String, nullable=False),
+        Column("kind", String, nullable=False),
+        Index("ix_action_item_incident", "incident_id", "position"),
+        Index("ix_action_item_status", "status"),
+    )
+    meta.create_all(conn, tables=[postmortem, action_item])
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v1_create_schema,
     _v2_drill_flag_and_response_due,
     _v3_drafts,
     _v4_mitigations,
+    _v5_postmortems,
 )
 LATEST_VERSION = SCHEMA_VERSION
 assert len(MIGRATIONS) == LATEST_VERSION, "a migration step is missing for SCHEMA_VERSION"

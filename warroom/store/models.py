@@ -100,3 +100,50 @@ class WizardProgressRow(SQLModel, table=True):
     )
     state: str = Field(default="{}", sa_type=Text)  # JSON, see core/wizard_state.py
     saved_at: datetime = Field(sa_column=_when(nullable=False))
+
+
+class PostmortemRow(SQLModel, table=True):
+    """The write-up as the author left it; autosaved as they type."""
+
+    __tablename__ = "postmortem"
+
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True)
+    )
+    status: str = "draft"
+    title: str = ""
+    authors: str = ""
+    impact: str = Field(default="", sa_type=Text)
+    root_cause: str = Field(default="", sa_type=Text)
+    contributing_factors: str = Field(default="", sa_type=Text)
+    detection: str = Field(default="", sa_type=Text)
+    detection_sooner: str = Field(default="", sa_type=Text)
+    went_well: str = Field(default="", sa_type=Text)
+    went_poorly: str = Field(default="", sa_type=Text)
+    lessons: str = Field(default="", sa_type=Text)
+    prevention: str = Field(default="", sa_type=Text)
+    # JSON: {event id: {"text": str | null, "hidden": bool}} and [{"at": iso, "text": str}]
+    timeline_edits: str = Field(default="{}", sa_type=Text)
+    added_rows: str = Field(default="[]", sa_type=Text)
+    saved_at: datetime = Field(sa_column=_when(nullable=False))
+    published_at: datetime | None = Field(default=None, sa_column=_when())
+
+
+class ActionItemRow(SQLModel, table=True):
+    __tablename__ = "action_item"
+    __table_args__ = (
+        Index("ix_action_item_incident", "incident_id", "position"),
+        Index("ix_action_item_status", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), nullable=False)
+    )
+    position: int
+    action: str = Field(default="", sa_type=Text)
+    owner: str = ""
+    deadline: str | None = None  # ISO date: a calendar day, not an instant
+    status: str = "open"
+    priority: str = "medium"
+    kind: str = "prevent"

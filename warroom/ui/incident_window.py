@@ -98,12 +98,16 @@ class IncidentWindow(QDialog):
         parent: QWidget | None = None,
         mitigations: MitigationService | None = None,
         open_wizard: Callable[[int], Any] | None = None,
+        open_postmortem: Callable[[int], Any] | None = None,
+        open_message: Callable[[int], Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self.incident_id = incident_id
         self._service = service
         self._mitigations = mitigations
         self._open_wizard = open_wizard
+        self._open_postmortem = open_postmortem
+        self._open_message = open_message
         self._policy = policy
         self._clock = clock
         self.incident: Incident = service.get(incident_id)
@@ -152,6 +156,8 @@ class IncidentWindow(QDialog):
         QShortcut(QKeySequence("Ctrl+U"), self, activated=self.mark_update_sent)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=self._focus_note)
         QShortcut(QKeySequence("Ctrl+M"), self, activated=self.open_wizard)
+        QShortcut(QKeySequence("Ctrl+Shift+U"), self, activated=self.compose_message)
+        QShortcut(QKeySequence("Ctrl+Shift+P"), self, activated=self.open_postmortem)
         self._refresh_all()
         self._restore_drafts()
         self.on_tick(clock.now())
@@ -196,6 +202,15 @@ class IncidentWindow(QDialog):
         )
         self.wizard_button.clicked.connect(self.open_wizard)
         self.wizard_button.setVisible(self._open_wizard is not None)
+        self.message_button = QPushButton("Message…  Ctrl+Shift+U", self)
+        self.message_button.setAccessibleName("Write a stakeholder message")
+        self.message_button.clicked.connect(self.compose_message)
+        self.message_button.setVisible(self._open_message is not None)
+        self.postmortem_button = QPushButton("&Post-mortem…", self)
+        self.postmortem_button.setAccessibleName("Open the post-mortem")
+        self.postmortem_button.setToolTip("Write the post-mortem (Ctrl+Shift+P)")
+        self.postmortem_button.clicked.connect(self.open_postmortem)
+        self.postmortem_button.setVisible(self._open_postmortem is not None)
         self.status_combo = QComboBox(self)
         self.status_combo.setAccessibleName("Lifecycle stage")
         for status in LIFECYCLE:
@@ -207,6 +222,8 @@ class IncidentWindow(QDialog):
         row.addWidget(self.ack_button)
         row.addWidget(self.update_button)
         row.addWidget(self.wizard_button)
+        row.addWidget(self.message_button)
+        row.addWidget(self.postmortem_button)
         row.addStretch(1)
         row.addWidget(QLabel("Stage", self))
         row.addWidget(self.status_combo)
@@ -486,6 +503,14 @@ class IncidentWindow(QDialog):
     def open_wizard(self) -> None:
         if self._open_wizard is not None and self.incident.status.is_open:
             self._open_wizard(self.incident_id)
+
+    def compose_message(self) -> None:
+        if self._open_message is not None:
+            self._open_message(self.incident_id)
+
+    def open_postmortem(self) -> None:
+        if self._open_postmortem is not None:
+            self._open_postmortem(self.incident_id)
 
     def _answer_check_back(self, mitigation_id: int, worked: bool) -> None:
         assert self._mitigations is not None

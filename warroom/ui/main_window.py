@@ -26,16 +26,19 @@ from warroom.ui.board_model import BoardModel
 from warroom.ui.board_view import BoardView
 from warroom.ui.bridge import ServiceBridge
 from warroom.ui.check_back_bar import CheckBackBar
+from warroom.ui.postmortem_due_bar import PostmortemDueBar
 from warroom.ui.ticker import Ticker
 
 if TYPE_CHECKING:  # imported when first used, to keep them out of the cold start
     from warroom.core.incident import Incident
     from warroom.core.playbook import Playbook
     from warroom.mitigation_service import MitigationService
+    from warroom.postmortem_service import PostmortemService
     from warroom.service import IncidentService
     from warroom.ui.declare_dialog import DeclareDialog
     from warroom.ui.incident_window import IncidentWindow
     from warroom.ui.mitigation_wizard import MitigationWizard
+    from warroom.ui.postmortem_editor import PostmortemEditor
 
 PlaybookLoader = Callable[[], "tuple[list[Playbook], list[str]]"]
 
@@ -87,12 +90,16 @@ class MainWindow(QMainWindow):
         title_suffix: str | None = None,
         initial_incidents: list[Incident] | None = None,
         playbook_loader: PlaybookLoader = load_user_playbooks,
+        user_templates: Path | None = None,
     ) -> None:
         super().__init__()
         self.service: IncidentService | None = None
         self.mitigations: MitigationService | None = None
         self._playbook_loader = playbook_loader
         self.wizards: dict[int, MitigationWizard] = {}
+        self.postmortems: PostmortemService | None = None
+        self.editors: dict[int, PostmortemEditor] = {}
+        self._user_templates = user_templates
         self.policy = policy
         self.clock = clock
         self.ticker = ticker
@@ -118,6 +125,14 @@ class MainWindow(QMainWindow):
             "Mitigate before you investigate: triage, then each option in order (Ctrl+M)"
         )
         self.wizard_action.triggered.connect(self._wizard_for_selected)
+        self.postmortem_action = QAction("&Post-mortem…", self)
+        self.postmortem_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.postmortem_action.setToolTip("Write the selected incident's post-mortem")
+        self.postmortem_action.triggered.connect(self._postmortem_for_selected)
+        self.action_items_action = QAction("Open &action items…", self)
+        self.action_items_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.action_items_action.setToolTip("Every action item not done, across incidents")
+        self.action_items_action.triggered.connect(self.show_action_items)
         self.delete_action = QAction("De&lete incident…", self)
         self.delete_action.setShortcut(QKeySequence("Ctrl+Shift+Delete"))
         self.delete_action.setToolTip("Delete the selected incident and its timeline for good")
@@ -127,12 +142,16 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
 
         incident_menu = self.menuBar().addMenu("&Incident")
-        incident_menu.addActions([self.declare_action, self.open_action, self.wizard_action])
+        incident_menu.addActions(
+            [self.declare_action, self.open_action, self.wizard_action, self.postmortem_action]
+        )
         incident_menu.addSeparator()
         incident_menu.addAction(self.delete_action)
         incident_menu.addSeparator()
         incident_menu.addAction(quit_action)
-        self.menuBar().addMenu("&View").addAction(self.show_closed_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.show_closed_action)
+        view_menu.addAction(self.action_items_action)
 
         toolbar = QToolBar("Board", self)
         toolbar.setObjectName("boardToolbar")
@@ -159,6 +178,9 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.check_backs)
+        self.due_bar = PostmortemDueBar(self)
+        self.due_bar.open_requested.connect(self.open_postmortem)
+        column.addWidget(self.due_bar)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -180,9 +202,11 @@ class MainWindow(QMainWindow):
 
     def attach_service(self, service: IncidentService) -> None:
         from warroom.mitigation_service import MitigationService
+        from warroom.postmortem_service import PostmortemService
 
         self.service = service
         self.mitigations = MitigationService(service)
+        self.postmortems = PostmortemService(service, self._user_templates)
         self.bridge = ServiceBridge(service, self)
         self.bridge.incident_changed.connect(self._on_incident_changed)
         self._set_live(True)
@@ -195,6 +219,8 @@ class MainWindow(QMainWindow):
             self.show_closed_action,
             self.delete_action,
             self.wizard_action,
+            self.postmortem_action,
+            self.action_items_action,
         )
         for action in actions:
             action.setEnabled(live)
@@ -235,6 +261,7 @@ class MainWindow(QMainWindow):
             self._sync()
         self.model.tick(now)
         self.check_backs.on_tick(now)
+        self.due_bar.on_tick(now)
 
     def _sync(self) -> None:
         """Brings the board and open incidents up to date with changes made by another
@@ -307,8 +334,12 @@ class MainWindow(QMainWindow):
             self.service.delete_incident(incident_id)
 
     def _refresh_check_backs(self) -> None:
+        """The reminder strips: check-backs and post-mortem due clocks. Queried when the
+        data changes, never on the tick."""
         if self.mitigations is not None:
             self.check_backs.set_pending(self.mitigations.pending_check_backs(), self.clock.now())
+        if self.postmortems is not None:
+            self.due_bar.set_due(self.postmortems.due(), self.clock.now())
 
     def _answer_check_back(self, mitigation_id: int, worked: bool) -> None:
         from warroom.core.validation import ValidationError
@@ -346,6 +377,45 @@ class MainWindow(QMainWindow):
         wizard.activateWindow()
         return wizard
 
+    def _postmortem_for_selected(self) -> None:
+        incident_id = self.board.selected_incident_id()
+        if self.service is not None and incident_id is not None:
+            self.open_postmortem(incident_id)
+
+    def open_postmortem(self, incident_id: int) -> PostmortemEditor:
+        from warroom.ui.postmortem_editor import PostmortemEditor
+
+        assert self.postmortems is not None and self.bridge is not None
+        editor = self.editors.get(incident_id)
+        if editor is None:
+            editor = PostmortemEditor(incident_id, self.postmortems, self.clock, self)
+            self.ticker.ticked.connect(editor.on_tick)
+            self.bridge.incident_changed.connect(editor.on_incident_changed)
+            editor.finished.connect(lambda *_: self.editors.pop(incident_id, None))
+            self.editors[incident_id] = editor
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
+        return editor
+
+    def open_message(self, incident_id: int):  # type: ignore[no-untyped-def]
+        from warroom.ui.status_message_dialog import StatusMessageDialog
+
+        assert self.postmortems is not None
+        dialog = StatusMessageDialog(incident_id, self.postmortems, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def show_action_items(self):  # type: ignore[no-untyped-def]
+        from warroom.ui.action_items_view import ActionItemsView
+
+        assert self.postmortems is not None and self.bridge is not None
+        view = ActionItemsView(self.postmortems, self.clock.now, self.open_postmortem, self)
+        self.bridge.incident_changed.connect(view.refresh)
+        view.show()
+        return view
+
     def _open_if_live(self, incident_id: int) -> None:
         if self.service is not None:
             self.open_incident(incident_id)
@@ -371,6 +441,8 @@ class MainWindow(QMainWindow):
                 self,
                 mitigations=self.mitigations,
                 open_wizard=self.open_wizard,
+                open_postmortem=self.open_postmortem,
+                open_message=self.open_message,
             )
             self.ticker.ticked.connect(window.on_tick)
             self.bridge.incident_changed.connect(window.on_incident_changed)
@@ -394,5 +466,7 @@ class MainWindow(QMainWindow):
             window.close()  # flushes any text still being typed
         for wizard in list(self.wizards.values()):
             wizard.reject()  # keeps its place and what is typed
+        for editor in list(self.editors.values()):
+            editor.close()  # flushes the autosave
         self.ticker.stop()
         super().closeEvent(event)
