@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer, QTimeZone
 from PySide6.QtGui import (
     QCloseEvent,
     QColor,
@@ -278,7 +278,7 @@ class PostmortemEditor(QDialog):
         self.timeline_table.itemChanged.connect(self._timeline_item_changed)
         self.add_time = QDateTimeEdit(page)
         self.add_time.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.add_time.setTimeSpec(Qt.TimeSpec.UTC)
+        self.add_time.setTimeZone(QTimeZone.utc())
         self.add_time.setAccessibleName("Time of the added row (UTC)")
         self.add_time.setDateTime(to_qdatetime(self.incident.declared_at).toUTC())
         self.add_text = QLineEdit(page)
