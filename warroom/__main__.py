@@ -106,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths = resolve_paths(args.data_dir)
         print(f"data:   {paths.data_dir}\nconfig: {paths.config_dir}\nlogs:   {paths.log_dir}")
         print(f"policy override: {paths.user_policy}")
+        print(f"team playbooks:  {paths.user_playbooks}")
+        print(f"team templates:  {paths.user_templates}")
         return 0
     from warroom.cli import run
 
