@@ -17,7 +17,8 @@ from tests.export.helpers import (
     parse,
     resolved_incident,
 )
-from warroom.core.incident import EventKind
+from warroom.core.incident import EventKind, TimelineEvent
+from warroom.core.policy import load_policy_file
 from warroom.core.postmortem import (
     ActionItem,
     AddedRow,
@@ -26,7 +27,6 @@ from warroom.core.postmortem import (
     TimelineEdit,
     timeline_rows,
 )
-from warroom.core.policy import load_policy_file
 from warroom.export.markdown import (
     escape_block,
     escape_cell,
@@ -45,9 +45,9 @@ HOSTILE = (
     "|", "\n", "\r\n", "`", "```", "# ", "<b>", "</table>", "- ", "1. ", "> ", "===", "---",
     "\\", "&amp;", "[x](y)", "    code", "\t", ":--", "~~~", "<br>", "*", "_", "\u2028", "\0",
 )  # fmt: skip
-hostile_text = st.lists(
-    st.one_of(st.text(max_size=12), st.sampled_from(HOSTILE)), max_size=8
-).map("".join)
+hostile_text = st.lists(st.one_of(st.text(max_size=12), st.sampled_from(HOSTILE)), max_size=8).map(
+    "".join
+)
 one_line_title = hostile_text.map(lambda text: " ".join(text.split()) or "t")
 
 FUZZ = settings(
@@ -84,7 +84,7 @@ STRUCTURE = [
 
 
 @st.composite
-def postmortems(draw: st.DrawFn) -> tuple[Postmortem, list]:
+def postmortems(draw: st.DrawFn) -> tuple[Postmortem, list[TimelineEvent]]:
     """A post-mortem with hostile text in every field a user writes, and hostile events."""
     notes = draw(st.lists(hostile_text, min_size=1, max_size=4))
     events = [event(i, EventKind.NOTE, 5 * i, text) for i, text in enumerate(notes, start=1)]
@@ -119,10 +119,10 @@ def postmortems(draw: st.DrawFn) -> tuple[Postmortem, list]:
 
 
 @settings(FUZZ, max_examples=150)
-@given(case=postmortems(), incident_title=one_line_title)
-def test_user_text_never_changes_the_structure(case, incident_title):
+@given(case=postmortems(), incident_impact=hostile_text)
+def test_user_text_never_changes_the_structure(case, incident_impact):
     postmortem, events = case
-    incident = resolved_incident(title=incident_title)
+    incident = resolved_incident(impact=incident_impact)
     markdown = render_postmortem(ENV, incident, postmortem, events, POLICY, NOW)
     doc = parse(markdown)
     rows = timeline_rows(events, postmortem)
@@ -138,7 +138,11 @@ def test_user_text_never_changes_the_structure(case, incident_title):
     assert [h for h in doc.html if h != "<br>"] == []
 
     # The text reads back literally.
-    timeline, items = doc.tables[2], doc.tables[3]
+    summary, timeline, items = doc.tables[0], doc.tables[2], doc.tables[3]
+    shown_summary = {field: normalized(value) for field, value in summary.rows}
+    impact = postmortem.impact or incident.impact
+    assert shown_summary["Impact"] == (normalized(impact) or "—")
+    assert shown_summary["Authors"] == (normalized(postmortem.authors) or "—")
     if rows:
         assert [normalized(cell) for _, cell in timeline.rows] == [
             normalized(row.text) for row in rows

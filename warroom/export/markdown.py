@@ -44,10 +44,10 @@ _LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # links, raw HTML and autolinks, table cells, strikethrough, entities, ATX closing sequences.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
 # Constructs that only count at the start of a line: bullets, setext underlines, ordered lists.
-_INLINE_START = re.compile(r"^(?:([-+=])|(\d+)([.)]))")
+_INLINE_START = re.compile(r"^(?:([-+=])|([0-9]+)([.)]))")
 # In a block, a line starting with ':' could also be a table's delimiter row (":--") under a
 # line that holds an escaped pipe, so it is escaped there too.
-_BLOCK_START = re.compile(r"^(?:([-+=:])|(\d+)([.)]))")
+_BLOCK_START = re.compile(r"^(?:([-+=:])|([0-9]+)([.)]))")
 
 
 def _escape_start(line: str, pattern: re.Pattern[str]) -> str:
@@ -83,9 +83,13 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def escape_cell(text: str) -> str:
-    """User text for one GFM table cell: line breaks become <br>, every '|' is escaped."""
-    return "<br>".join(_escape_line(line, _INLINE_START) for line in _lines(text))
+def escape_cell(text: str, placeholder: str = "") -> str:
+    """User text for one GFM table cell: line breaks become <br>, every '|' is escaped.
+    Blank text renders as the (template's) placeholder."""
+    lines = _lines(text)
+    if not lines:
+        return placeholder
+    return "<br>".join(_escape_line(line, _INLINE_START) for line in lines)
 
 
 def escape_block(text: str, placeholder: str = NOT_WRITTEN) -> str:
