@@ -365,7 +365,7 @@ class IncidentService:
                 EventKind.UPDATE_SENT,
                 "Stakeholder update sent" + (f": {summary}" if summary else ""),
                 summary=summary,
-                message=message,
+                **({"message": message} if message else {}),
             )
         return repo.to_incident(edit.row)
 

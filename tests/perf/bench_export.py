@@ -14,11 +14,12 @@ import argparse
 import tempfile
 import time
 from dataclasses import replace
-from pathlib import Path
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from fixtures import Summary, fmt_ms, header
 
+from warroom.core.clock import FakeClock
 from warroom.core.incident import EventKind, Incident, TimelineEvent
 from warroom.core.lifecycle import Role, Status
 from warroom.core.policy import load_policy_file
@@ -32,7 +33,6 @@ from warroom.core.postmortem import (
     timeline_rows,
 )
 from warroom.core.severity import Severity
-from warroom.core.clock import FakeClock
 from warroom.export.markdown import make_environment, render_postmortem
 from warroom.paths import builtin_policy_file
 from warroom.postmortem_service import PostmortemService
