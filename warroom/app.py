@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from warroom import __version__
 from warroom.core.clock import Clock, SystemClock
 from warroom.logs import setup_logging
-from warroom.paths import resolve_paths, resources_dir
+from warroom.paths import resolve_paths
 from warroom.settings import load_policy
 from warroom.store.backup import daily_backup
 
@@ -27,13 +27,28 @@ if TYPE_CHECKING:
 log = logging.getLogger("warroom.app")
 
 
-def load_stylesheet() -> str:
-    path = resources_dir() / "themes" / "base.qss"
+def load_stylesheet(theme: str = "light") -> str:
+    """The stylesheet filled from a theme's palette; Qt's defaults if it cannot be read."""
+    from warroom.ui.theme import ThemeError, load_theme, stylesheet
+
     try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        log.warning("stylesheet %s missing; using Qt defaults", path)
+        return stylesheet(load_theme(theme))
+    except (OSError, ThemeError) as exc:
+        log.warning("stylesheet unusable (%s); using Qt defaults", exc)
         return ""
+
+
+def apply_saved_theme(app) -> None:  # type: ignore[no-untyped-def]
+    """The theme chosen in View → Theme (default: follow the system), kept in QSettings."""
+    from PySide6.QtCore import QSettings
+
+    from warroom.ui.theme import SYSTEM, ThemeError, apply_theme
+
+    choice = str(QSettings().value("view/theme", SYSTEM))
+    try:
+        apply_theme(app, choice)
+    except (OSError, ThemeError) as exc:
+        log.warning("theme %s unusable (%s); using Qt defaults", choice, exc)
 
 
 def open_database_or_ask(path: Path) -> Database | None:
@@ -106,7 +121,7 @@ def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None)
     log_file = setup_logging(paths.log_dir)
     route_qt_messages()
     install_exception_hook(log_file)
-    app.setStyleSheet(load_stylesheet())
+    apply_saved_theme(app)
     policy, warnings = load_policy(paths)
     clock = SystemClock()
     ticker = Ticker(clock)

@@ -9,10 +9,10 @@ from PySide6.QtCore import Qt
 from tests.gui.helpers import background, cell, row_titled, rows
 from warroom.core.clocks import ClockState
 from warroom.ui.board_model import Column
-from warroom.ui.palette import CLOCK_COLOURS
+from warroom.ui.palette import clock_colours
 
-OVERDUE_RED = CLOCK_COLOURS[ClockState.OVERDUE][0].upper()
-AMBER = CLOCK_COLOURS[ClockState.WARNING][0].upper()
+OVERDUE_RED = clock_colours(ClockState.OVERDUE)[0].upper()
+AMBER = clock_colours(ClockState.WARNING)[0].upper()
 
 
 def declare_via_dialog(qtbot, window, title, severity="P0", impact="", commander=""):

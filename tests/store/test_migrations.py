@@ -32,6 +32,10 @@ MODEL_TABLES = {
     "wizard_progress",
     "postmortem",
     "action_item",
+    "evidence_item",
+    "evidence_artifact",
+    "evidence_link",
+    "custody_entry",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     ForeignKey,
@@ -205,12 +206,108 @@ def _v5_postmortems(conn: Connection) -> None:
     meta.create_all(conn, tables=[postmortem, action_item])
 
 
+# Custody entries are append-only and artifacts immutable. A DELETE is let through only once
+# the parent row is gone, which is what ON DELETE CASCADE does when a whole incident is
+# deleted (SQLite removes the parent row before cascading to its children).
+_V6_TRIGGERS = (
+    """CREATE TRIGGER custody_entry_no_update BEFORE UPDATE ON custody_entry
+    BEGIN SELECT RAISE(ABORT, 'custody entries are append-only: an entry cannot be changed');
+    END""",
+    """CREATE TRIGGER custody_entry_no_delete BEFORE DELETE ON custody_entry
+    WHEN EXISTS (SELECT 1 FROM evidence_artifact WHERE id = OLD.artifact_id)
+    BEGIN SELECT RAISE(ABORT, 'custody entries are append-only: an entry cannot be deleted');
+    END""",
+    """CREATE TRIGGER evidence_artifact_no_update BEFORE UPDATE ON evidence_artifact
+    BEGIN SELECT RAISE(ABORT, 'evidence artifacts cannot be changed once collected');
+    END""",
+    """CREATE TRIGGER evidence_artifact_no_delete BEFORE DELETE ON evidence_artifact
+    WHEN EXISTS (SELECT 1 FROM incident WHERE id = OLD.incident_id)
+    BEGIN SELECT RAISE(ABORT, 'evidence artifacts cannot be deleted (delete the incident)');
+    END""",
+)
+
+
+def _v6_evidence(conn: Connection) -> None:
+    # The evidence checklist per incident, the artifacts in the vault, which items they
+    # cover, and each artifact's hash-chained custody log.
+    meta = MetaData()
+    Table("incident", meta, Column("id", Integer, primary_key=True))  # exists: the FK target
+
+    def fk(target: str, **kwargs: bool) -> ForeignKey:
+        return ForeignKey(target, ondelete="CASCADE", **kwargs)
+
+    item = Table(
+        "evidence_item",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("incident_id", Integer, fk("incident.id"), nullable=False),
+        Column("position", Integer, nullable=False),
+        Column("name", String, nullable=False),
+        Column("hint", Text, nullable=False),
+        Column("state", String, nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("rotates_at", UTCDateTime()),
+        Column("security_only", Boolean, nullable=False),
+        Column("added_by", String, nullable=False),
+        Column("added_at", UTCDateTime(), nullable=False),
+        Index("ix_evidence_item_incident", "incident_id", "position"),
+        Index("ix_evidence_item_rotates", "state", "rotates_at"),
+    )
+    artifact = Table(
+        "evidence_artifact",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("incident_id", Integer, fk("incident.id"), nullable=False),
+        Column("item_id", Integer, fk("evidence_item.id")),
+        Column("kind", String, nullable=False),
+        Column("name", String, nullable=False),
+        Column("description", Text, nullable=False),
+        Column("original_path", Text, nullable=False),
+        Column("host", String, nullable=False),
+        Column("size", Integer, nullable=False),
+        Column("sha256", String, nullable=False),
+        Column("stored_name", String, nullable=False),
+        Column("collector", String, nullable=False),
+        Column("collected_at", UTCDateTime(), nullable=False),
+        Column("local_zone", String, nullable=False),
+        Column("url", Text, nullable=False),
+        Index("ix_evidence_artifact_incident_sha", "incident_id", "sha256"),
+    )
+    link = Table(
+        "evidence_link",
+        meta,
+        Column("item_id", Integer, fk("evidence_item.id"), primary_key=True),
+        Column("artifact_id", Integer, fk("evidence_artifact.id"), primary_key=True),
+        Column("linked_at", UTCDateTime(), nullable=False),
+        Index("ix_evidence_link_artifact", "artifact_id"),
+    )
+    custody = Table(
+        "custody_entry",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("artifact_id", Integer, fk("evidence_artifact.id"), nullable=False),
+        Column("seq", Integer, nullable=False),
+        Column("action", String, nullable=False),
+        Column("actor", String, nullable=False),
+        Column("at", UTCDateTime(), nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("details", Text, nullable=False),
+        Column("prev_hash", String, nullable=False),
+        Column("entry_hash", String, nullable=False),
+        Index("ix_custody_entry_artifact_seq", "artifact_id", "seq", unique=True),
+    )
+    meta.create_all(conn, tables=[item, artifact, link, custody])
+    for trigger in _V6_TRIGGERS:
+        conn.execute(text(trigger))
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v1_create_schema,
     _v2_drill_flag_and_response_due,
     _v3_drafts,
     _v4_mitigations,
     _v5_postmortems,
+    _v6_evidence,
 )
 LATEST_VERSION = SCHEMA_VERSION
 assert len(MIGRATIONS) == LATEST_VERSION, "a migration step is missing for SCHEMA_VERSION"

@@ -147,3 +147,98 @@ class ActionItemRow(SQLModel, table=True):
     status: str = "open"
     priority: str = "medium"
     kind: str = "prevent"
+
+
+def _incident_fk(**kwargs: bool) -> Column:  # type: ignore[type-arg]
+    return Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), nullable=False, **kwargs)
+
+
+class EvidenceItemRow(SQLModel, table=True):
+    """One line of an incident's evidence checklist."""
+
+    __tablename__ = "evidence_item"
+    __table_args__ = (
+        Index("ix_evidence_item_incident", "incident_id", "position"),
+        Index("ix_evidence_item_rotates", "state", "rotates_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(sa_column=_incident_fk())
+    position: int
+    name: str
+    hint: str = Field(default="", sa_type=Text)
+    state: str = "pending"
+    reason: str = Field(default="", sa_type=Text)
+    rotates_at: datetime | None = Field(default=None, sa_column=_when())
+    security_only: bool = False
+    added_by: str = ""  # "" for items seeded from the checklist file
+    added_at: datetime = Field(sa_column=_when(nullable=False))
+
+
+class ArtifactRow(SQLModel, table=True):
+    """A piece of evidence in the vault. Never updated, and never deleted while its incident
+    exists: triggers in migration v6 refuse it."""
+
+    __tablename__ = "evidence_artifact"
+    __table_args__ = (Index("ix_evidence_artifact_incident_sha", "incident_id", "sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(sa_column=_incident_fk())
+    item_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("evidence_item.id", ondelete="CASCADE")),
+    )
+    kind: str
+    name: str
+    description: str = Field(default="", sa_type=Text)
+    original_path: str = Field(default="", sa_type=Text)
+    host: str = ""
+    size: int = 0
+    sha256: str = ""
+    stored_name: str = ""
+    collector: str = ""
+    collected_at: datetime = Field(sa_column=_when(nullable=False))
+    local_zone: str = ""
+    url: str = Field(default="", sa_type=Text)
+
+
+class EvidenceLinkRow(SQLModel, table=True):
+    """Which artifacts cover which checklist items (one artifact can cover several)."""
+
+    __tablename__ = "evidence_link"
+    __table_args__ = (Index("ix_evidence_link_artifact", "artifact_id"),)
+
+    item_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("evidence_item.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    artifact_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("evidence_artifact.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    linked_at: datetime = Field(sa_column=_when(nullable=False))
+
+
+class CustodyRow(SQLModel, table=True):
+    """One hash-chained entry of an artifact's custody log. Append-only: triggers refuse
+    UPDATE, and DELETE while the artifact exists (so deleting the incident still cascades)."""
+
+    __tablename__ = "custody_entry"
+    __table_args__ = (Index("ix_custody_entry_artifact_seq", "artifact_id", "seq", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    artifact_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("evidence_artifact.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    seq: int
+    action: str
+    actor: str = ""
+    at: datetime = Field(sa_column=_when(nullable=False))
+    reason: str = Field(default="", sa_type=Text)
+    details: str = Field(default="{}", sa_type=Text)  # canonical JSON, part of the hash
+    prev_hash: str
+    entry_hash: str

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from warroom.postmortem_service import PostmortemService
+from warroom.ui.palette import alert_text
 
 COLUMNS = ("Incident", "#", "Action", "Owner", "Deadline", "Status", "Priority", "Type")
 INCIDENT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -84,7 +85,7 @@ class ActionItemsView(QDialog):
                 if column == 0:
                     cell.setData(INCIDENT_ROLE, incident.id)
                 if late and column == 4:
-                    cell.setForeground(QColor("#B3141B"))
+                    cell.setForeground(QColor(alert_text()))
                 self.table.setItem(row, column, cell)
         self.summary.setText(
             f"{len(found)} open action item"

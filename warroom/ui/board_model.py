@@ -27,7 +27,7 @@ from warroom.core.clocks import ClockState, Countdown
 from warroom.core.durations import hms
 from warroom.core.incident import Incident
 from warroom.core.policy import Policy
-from warroom.ui.palette import CLOCK_COLOURS, MUTED, NO_IC_COLOUR
+from warroom.ui.palette import alert_text, clock_colours, muted_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -198,9 +198,9 @@ class BoardModel(QAbstractTableModel):
             return self._tooltip(incident, column)
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == Column.COMMANDER and not incident.commander:
-                return QBrush(QColor(NO_IC_COLOUR))
+                return QBrush(QColor(alert_text()))
             if column == Column.STATUS and not incident.status.is_open:
-                return QBrush(QColor(MUTED))
+                return QBrush(QColor(muted_text()))
         if role == Qt.ItemDataRole.FontRole and (
             column == Column.COMMANDER and not incident.commander
         ):
@@ -247,7 +247,7 @@ class BoardModel(QAbstractTableModel):
             return f"{HEADERS[column]}: {text}"
         if role == Qt.ItemDataRole.ToolTipRole and countdown.deadline is not None:
             return f"Due {countdown.deadline.astimezone():%a %d %b %H:%M:%S %Z}"
-        colours = CLOCK_COLOURS.get(countdown.state)
+        colours = clock_colours(countdown.state)
         if colours is None:
             return None
         background, foreground = colours

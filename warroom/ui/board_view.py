@@ -65,6 +65,7 @@ class BoardView(QTableView):
     """Double-click or Enter opens the incident under the cursor."""
 
     open_requested = Signal(int)
+    selection_changed = Signal(object)  # the selected incident's id, or None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +90,9 @@ class BoardView(QTableView):
 
     def setModel(self, model: Any) -> None:  # noqa: N802 - Qt's name
         super().setModel(model)
+        self.selectionModel().selectionChanged.connect(
+            lambda *_: self.selection_changed.emit(self.selected_incident_id())
+        )
         header = self.horizontalHeader()
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

@@ -46,7 +46,7 @@ from warroom.core.validation import ValidationError
 from warroom.mitigation_service import MitigationService, PendingCheckBack
 from warroom.service import IncidentService
 from warroom.ui.check_back_bar import CheckBackBar
-from warroom.ui.palette import CLOCK_COLOURS, severity_colours
+from warroom.ui.palette import clock_colours, severity_colours
 from warroom.ui.qtime import EDIT_FORMAT, from_qdatetime, local_text, same_second, to_qdatetime
 from warroom.ui.widgets import ErrorBanner
 
@@ -76,7 +76,7 @@ class ClockTile(QFrame):
 
     def show_value(self, text: str, state: ClockState | None = None) -> None:
         self.value.setText(text)
-        colours = CLOCK_COLOURS.get(state) if state else None
+        colours = clock_colours(state)
         if colours == self._colours:
             return  # restyling repolishes the tile: only when the state changes, not every tick
         self._colours = colours
@@ -154,7 +154,7 @@ class IncidentWindow(QDialog):
         self.impact_edit.textChanged.connect(self._impact_typed)
         QShortcut(QKeySequence("Ctrl+K"), self, activated=self.acknowledge)
         QShortcut(QKeySequence("Ctrl+U"), self, activated=self.mark_update_sent)
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=self._focus_note)
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.focus_note)
         QShortcut(QKeySequence("Ctrl+M"), self, activated=self.open_wizard)
         QShortcut(QKeySequence("Ctrl+Shift+U"), self, activated=self.compose_message)
         QShortcut(QKeySequence("Ctrl+Shift+P"), self, activated=self.open_postmortem)
@@ -604,7 +604,7 @@ class IncidentWindow(QDialog):
             self.note_edit.clear()
             self._note_time_to_now()
 
-    def _focus_note(self) -> None:
+    def focus_note(self) -> None:
         self.note_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _set_note_time(self, now: datetime) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # imported when first used, to keep them out of the cold star
     from warroom.ui.incident_window import IncidentWindow
     from warroom.ui.mitigation_wizard import MitigationWizard
     from warroom.ui.postmortem_editor import PostmortemEditor
+    from warroom.ui.presenter import FocusedData, PresenterWindow
 
 PlaybookLoader = Callable[[], "tuple[list[Playbook], list[str]]"]
 
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.postmortems: PostmortemService | None = None
         self.editors: dict[int, PostmortemEditor] = {}
         self._user_templates = user_templates
+        self.presenter: PresenterWindow | None = None
         self.policy = policy
         self.clock = clock
         self.ticker = ticker
@@ -133,6 +135,38 @@ class MainWindow(QMainWindow):
         self.action_items_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
         self.action_items_action.setToolTip("Every action item not done, across incidents")
         self.action_items_action.triggered.connect(self.show_action_items)
+        self.presenter_action = QAction("&Presenter mode", self)
+        self.presenter_action.setShortcut(QKeySequence("F11"))
+        self.presenter_action.setToolTip(
+            "A second window for the shared screen, readable across the room (F11)"
+        )
+        self.presenter_action.triggered.connect(self.open_presenter)
+        self.next_action = QAction("&Next incident", self)
+        self.next_action.setShortcut(QKeySequence("Ctrl+PgDown"))
+        self.next_action.triggered.connect(lambda: self.step_selection(1))
+        self.previous_action = QAction("P&revious incident", self)
+        self.previous_action.setShortcut(QKeySequence("Ctrl+PgUp"))
+        self.previous_action.triggered.connect(lambda: self.step_selection(-1))
+        self.note_action = QAction("Add a &note…", self)
+        self.note_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.note_action.setToolTip("Open the selected incident at its note field (Ctrl+L)")
+        self.note_action.triggered.connect(self._note_for_selected)
+        self.update_action = QAction("Stakeholder &update sent", self)
+        self.update_action.setShortcut(QKeySequence("Ctrl+U"))
+        self.update_action.setToolTip("Record an update sent for the selected incident (Ctrl+U)")
+        self.update_action.triggered.connect(self._update_sent_for_selected)
+        self.reduced_motion_action = QAction("Reduce &motion", self)
+        self.reduced_motion_action.setCheckable(True)
+        self.reduced_motion_action.setToolTip("Overdue clocks stay steady red instead of blinking")
+        self.reduced_motion_action.setChecked(
+            QSettings().value("view/reduced_motion", False, type=bool)
+        )
+        self.reduced_motion_action.toggled.connect(
+            lambda on: QSettings().setValue("view/reduced_motion", on)
+        )
+        self.help_action = QAction("&Keyboard shortcuts", self)
+        self.help_action.setShortcut(QKeySequence("F1"))
+        self.help_action.triggered.connect(self.show_shortcuts)
         self.delete_action = QAction("De&lete incident…", self)
         self.delete_action.setShortcut(QKeySequence("Ctrl+Shift+Delete"))
         self.delete_action.setToolTip("Delete the selected incident and its timeline for good")
@@ -143,8 +177,17 @@ class MainWindow(QMainWindow):
 
         incident_menu = self.menuBar().addMenu("&Incident")
         incident_menu.addActions(
-            [self.declare_action, self.open_action, self.wizard_action, self.postmortem_action]
+            [
+                self.declare_action,
+                self.open_action,
+                self.note_action,
+                self.update_action,
+                self.wizard_action,
+                self.postmortem_action,
+            ]
         )
+        incident_menu.addSeparator()
+        incident_menu.addActions([self.next_action, self.previous_action])
         incident_menu.addSeparator()
         incident_menu.addAction(self.delete_action)
         incident_menu.addSeparator()
@@ -152,6 +195,12 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.show_closed_action)
         view_menu.addAction(self.action_items_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.presenter_action)
+        view_menu.addAction(self.reduced_motion_action)
+        self.theme_menu = view_menu.addMenu("&Theme")
+        self._build_theme_menu()
+        self.menuBar().addMenu("&Help").addAction(self.help_action)
 
         toolbar = QToolBar("Board", self)
         toolbar.setObjectName("boardToolbar")
@@ -160,6 +209,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.declare_action)
         toolbar.addAction(self.open_action)
         toolbar.addAction(self.wizard_action)
+        toolbar.addAction(self.presenter_action)
         toolbar.addSeparator()
         toolbar.addAction(self.show_closed_action)
         self.addToolBar(toolbar)
@@ -221,6 +271,8 @@ class MainWindow(QMainWindow):
             self.wizard_action,
             self.postmortem_action,
             self.action_items_action,
+            self.note_action,
+            self.update_action,
         )
         for action in actions:
             action.setEnabled(live)
@@ -238,7 +290,7 @@ class MainWindow(QMainWindow):
         self.model.set_incidents(self.service.list_incidents(include_closed=self.showing_closed()))
         if selected is not None:
             self.board.select_incident(selected)
-        self._refresh_check_backs()
+        self._after_data_change()
 
     def _on_incident_changed(self, incident_id: int, _kind: str) -> None:
         from warroom.service import IncidentNotFound
@@ -254,7 +306,7 @@ class MainWindow(QMainWindow):
         else:
             self.model.remove(incident_id)
         self._update_summary()
-        self._refresh_check_backs()
+        self._after_data_change()
 
     def _on_tick(self, now: datetime) -> None:
         if self.service is not None and self.service.changed_elsewhere():
@@ -262,6 +314,8 @@ class MainWindow(QMainWindow):
         self.model.tick(now)
         self.check_backs.on_tick(now)
         self.due_bar.on_tick(now)
+        if self.presenter is not None:
+            self.presenter.on_tick(now)
 
     def _sync(self) -> None:
         """Brings the board and open incidents up to date with changes made by another
@@ -280,7 +334,7 @@ class MainWindow(QMainWindow):
         for incident_id, wizard in list(self.wizards.items()):
             wizard.on_incident_changed(incident_id, "refreshed")
         self._update_summary()
-        self._refresh_check_backs()
+        self._after_data_change()
 
     def _exists(self, incident_id: int) -> bool:
         from warroom.service import IncidentNotFound
@@ -333,13 +387,15 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.StandardButton.Yes:
             self.service.delete_incident(incident_id)
 
-    def _refresh_check_backs(self) -> None:
-        """The reminder strips: check-backs and post-mortem due clocks. Queried when the
-        data changes, never on the tick."""
+    def _after_data_change(self) -> None:
+        """The reminder strips (check-backs, post-mortem due clocks) and the presenter.
+        Queried when the data changes, never on the tick."""
         if self.mitigations is not None:
             self.check_backs.set_pending(self.mitigations.pending_check_backs(), self.clock.now())
         if self.postmortems is not None:
             self.due_bar.set_due(self.postmortems.due(), self.clock.now())
+        if self.presenter is not None:
+            self.presenter.refresh()
 
     def _answer_check_back(self, mitigation_id: int, worked: bool) -> None:
         from warroom.core.validation import ValidationError
@@ -376,6 +432,99 @@ class MainWindow(QMainWindow):
         wizard.raise_()
         wizard.activateWindow()
         return wizard
+
+    # -- presenter mode, navigation and view settings --------------------------------------------
+    def open_presenter(self) -> PresenterWindow:
+        from warroom.ui.presenter import PresenterWindow
+
+        if self.presenter is None:
+            presenter = PresenterWindow(
+                self.policy,
+                self.model.incidents,
+                self._presenter_data,
+                self.reduced_motion_action.isChecked,
+                self,
+            )
+            presenter.closed.connect(self._presenter_closed)
+            self.board.selection_changed.connect(presenter.focus)
+            for keys, step in (("PgDown", 1), ("PgUp", -1)):
+                QShortcut(
+                    QKeySequence(keys), presenter, activated=lambda s=step: self.step_selection(s)
+                )
+            self.presenter = presenter
+            presenter.focus(self.board.selected_incident_id())
+            presenter.on_tick(self.clock.now())
+        self.presenter.show()
+        self.presenter.raise_()
+        return self.presenter
+
+    def _presenter_closed(self) -> None:
+        self.presenter = None
+
+    def _presenter_data(self, incident_id: int) -> FocusedData | None:
+        from warroom.service import IncidentNotFound
+        from warroom.ui.presenter import FocusedData
+
+        if self.service is None or self.mitigations is None:
+            return None
+        try:
+            incident = self.service.get(incident_id)
+        except IncidentNotFound:
+            return None
+        pending = [m for m in self.mitigations.mitigations(incident_id) if m.unverified]
+        return FocusedData(incident, self.service.timeline(incident_id), pending)
+
+    def step_selection(self, step: int) -> None:
+        """Next or previous incident on the board; the presenter follows the selection."""
+        incidents = self.model.incidents()
+        if not incidents:
+            return
+        current = self.model.row_of(self.board.selected_incident_id() or -1)
+        row = 0 if current is None else (current + step) % len(incidents)
+        self.board.select_incident(incidents[row].id)
+
+    def _note_for_selected(self) -> None:
+        incident_id = self.board.selected_incident_id()
+        if self.service is not None and incident_id is not None:
+            self.open_incident(incident_id).focus_note()
+
+    def _update_sent_for_selected(self) -> None:
+        incident_id = self.board.selected_incident_id()
+        if self.service is not None and incident_id is not None:
+            self.service.mark_update_sent(incident_id)
+            self.statusBar().showMessage(f"Stakeholder update recorded for #{incident_id}", 5000)
+
+    def _build_theme_menu(self) -> None:
+        from PySide6.QtGui import QActionGroup
+
+        from warroom.ui.theme import SYSTEM, THEME_LABELS
+
+        group = QActionGroup(self)
+        chosen = str(QSettings().value("view/theme", SYSTEM))
+        for key, label in THEME_LABELS.items():
+            action = self.theme_menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(key == chosen)
+            action.setData(key)
+            group.addAction(action)
+        group.triggered.connect(lambda action: self.set_theme(action.data()))
+
+    def set_theme(self, key: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from warroom.ui.theme import apply_theme
+
+        QSettings().setValue("view/theme", key)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, key)
+
+    def show_shortcuts(self):  # type: ignore[no-untyped-def]
+        from warroom.ui.shortcuts_help import ShortcutsHelp
+
+        dialog = ShortcutsHelp(self)
+        dialog.show()
+        return dialog
 
     def _postmortem_for_selected(self) -> None:
         incident_id = self.board.selected_incident_id()

@@ -62,6 +62,7 @@ from warroom.core.postmortem import (
 )
 from warroom.core.validation import ValidationError
 from warroom.postmortem_service import PostmortemService
+from warroom.ui.palette import alert_text
 from warroom.ui.qtime import from_qdatetime, to_qdatetime
 from warroom.ui.widgets import ErrorBanner
 
@@ -69,7 +70,6 @@ AUTOSAVE_MS = 1000
 PREVIEW_MS = 300
 NO_DEADLINE = QDate(2000, 1, 1)
 ITEM_COLUMNS = ("#", "Action", "Owner", "Deadline", "Status", "Priority", "Type")
-OVERDUE_COLOUR = QColor("#B3141B")
 
 
 class BlameHighlighter(QSyntaxHighlighter):
@@ -425,7 +425,7 @@ class PostmortemEditor(QDialog):
         cell = self.items_table.item(row, 0)
         if self.items[row].is_overdue(today):
             cell.setText(f"{row + 1} ⚠ overdue")
-            cell.setForeground(OVERDUE_COLOUR)
+            cell.setForeground(QColor(alert_text()))
             cell.setToolTip("The deadline has passed and the item is not done")
         else:
             cell.setText(str(row + 1))

@@ -1,0 +1,365 @@
+"""Evidence preservation: the checklist against the clock, the artifacts in the vault and
+their chain of custody. Plain data and rules: no Qt, no SQL, no file system beyond reading
+the checklist data file.
+
+The checklist is data (resources/checklists/evidence.toml, which a team can override from its
+config dir). A malformed file raises ChecklistError naming the file and the key.
+
+Custody entries are hash-chained: each entry's hash covers its own fields and the previous
+entry's hash, so an edited entry, a deleted one or a reordering shows up in check_chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from warroom.core.durations import parse_duration
+from warroom.core.validation import ValidationError
+
+GENESIS_HASH = "0" * 64  # the prev_hash of a chain's first entry
+RISK_WINDOW = timedelta(hours=1)  # a pending item rotating within this is at risk
+
+
+class ItemState(StrEnum):
+    PENDING = "pending"
+    COLLECTED = "collected"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "Pending", "collected": "Collected"}.get(self.value, "Not applicable")
+
+
+class ArtifactKind(StrEnum):
+    FILE = "file"
+    SNIPPET = "snippet"  # pasted text, stored as a file in the vault
+    REFERENCE = "reference"  # a URL or ticket for what cannot be copied
+
+
+class CustodyAction(StrEnum):
+    COLLECTED = "collected"
+    VIEWED = "viewed"
+    EXPORTED = "exported"
+    VERIFIED = "verified"
+    COPIED_OUT = "copied_out"
+    LINKED = "linked"
+
+
+class IntegrityState(StrEnum):
+    INTACT = "intact"
+    MODIFIED = "modified"
+    MISSING = "missing"
+
+
+# -- errors ------------------------------------------------------------------------------------
+class CollectError(ValidationError):
+    """Nothing was collected: the message says why. The original is untouched."""
+
+    def __init__(self, message: str, field: str = "evidence") -> None:
+        super().__init__(field, message)
+
+
+class DuplicateArtifact(CollectError):
+    """The same bytes are already in this incident's vault; the new copy was discarded.
+    `existing` can be linked to another checklist item instead."""
+
+    def __init__(self, existing: Artifact) -> None:
+        super().__init__(
+            f"{existing.name} is already in the vault as evidence #{existing.id} "
+            f"(sha256 {short_hash(existing.sha256)}, collected by {existing.collector}). "
+            "Link that one instead of collecting it twice."
+        )
+        self.existing = existing
+
+
+class CollectCancelled(Exception):
+    """The user cancelled a collection; nothing was kept or recorded."""
+
+
+class ChecklistError(ValueError):
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        super().__init__(f"{source}: {key}: {problem}")
+        self.source = source
+        self.key = key
+        self.problem = problem
+
+
+# -- the domain objects ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: int
+    incident_id: int
+    position: int
+    name: str
+    state: ItemState
+    reason: str  # why not applicable
+    rotates_at: datetime | None  # when the source rotates it away (logs, metrics)
+    security_only: bool  # worth collecting for security incidents
+    artifact_ids: tuple[int, ...]
+    hint: str = ""  # what to collect, and how
+
+    def rotates_in(self, now: datetime) -> timedelta | None:
+        return None if self.rotates_at is None else self.rotates_at - now
+
+    def at_risk(self, now: datetime) -> bool:
+        """Still pending, and about to rotate away (or already past its rotation)."""
+        left = self.rotates_in(now)
+        return self.state is ItemState.PENDING and left is not None and left <= RISK_WINDOW
+
+
+@dataclass(frozen=True)
+class Artifact:
+    id: int
+    incident_id: int
+    item_id: int | None  # the checklist item it was collected for
+    kind: ArtifactKind
+    name: str
+    description: str
+    original_path: str  # where it came from ("" for snippets and references)
+    host: str
+    size: int
+    sha256: str  # "" for a reference without a screenshot
+    stored_name: str  # file name in the incident's vault folder; "" when there is no file
+    collector: str
+    collected_at: datetime  # UTC
+    local_zone: str  # the collector's zone then, e.g. "CET +01:00"
+    url: str  # the reference (URL or ticket), for references
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.stored_name)
+
+
+@dataclass(frozen=True)
+class CustodyEntry:
+    id: int
+    artifact_id: int
+    seq: int  # 1, 2, 3... per artifact
+    action: CustodyAction
+    actor: str
+    at: datetime
+    reason: str
+    details: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    artifact: Artifact
+    state: IntegrityState
+    chain_ok: bool
+    problems: tuple[str, ...]  # chain problems, and what was found instead
+
+    @property
+    def ok(self) -> bool:
+        return self.state is IntegrityState.INTACT and self.chain_ok
+
+
+# -- the custody chain -------------------------------------------------------------------------
+def iso_utc(moment: datetime) -> str:
+    """The one text form of a time inside a hash: UTC, microseconds, explicit offset."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def entry_hash(
+    artifact_id: int,
+    seq: int,
+    action: CustodyAction | str,
+    actor: str,
+    at: datetime,
+    reason: str,
+    details: dict[str, Any],
+    prev_hash: str,
+) -> str:
+    """sha256 over a canonical JSON (sorted keys, no spaces, UTF-8) of the entry's fields."""
+    canonical = {
+        "artifact_id": artifact_id,
+        "seq": seq,
+        "action": str(action),
+        "actor": actor,
+        "at": iso_utc(at),
+        "reason": reason,
+        "details": details,
+        "prev_hash": prev_hash,
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def hash_of(entry: CustodyEntry) -> str:
+    return entry_hash(
+        entry.artifact_id,
+        entry.seq,
+        entry.action,
+        entry.actor,
+        entry.at,
+        entry.reason,
+        entry.details,
+        entry.prev_hash,
+    )
+
+
+def check_chain(entries: list[CustodyEntry]) -> list[str]:
+    """What is wrong with one artifact's custody log, in words; empty when it is whole.
+    An edited entry no longer matches its hash; a deleted one leaves a gap in seq and breaks
+    the next entry's prev_hash."""
+    if not entries:
+        return ["the custody log is empty (its entries were deleted)"]
+    problems: list[str] = []
+    expected_seq, expected_prev = 1, GENESIS_HASH
+    for entry in sorted(entries, key=lambda e: e.seq):
+        if entry.seq > expected_seq:
+            missing = _seq_range(expected_seq, entry.seq - 1)
+            problems.append(f"custody {missing} missing (deleted)")
+        elif entry.seq < expected_seq:
+            problems.append(f"custody entry {entry.seq} appears twice")
+        if hash_of(entry) != entry.entry_hash:
+            problems.append(f"custody entry {entry.seq} ({entry.action}) was altered")
+        elif entry.prev_hash != expected_prev and entry.seq == expected_seq:
+            problems.append(f"custody entry {entry.seq} does not follow the entry before it")
+        expected_seq, expected_prev = entry.seq + 1, entry.entry_hash
+    return problems
+
+
+def _seq_range(first: int, last: int) -> str:
+    return f"entry {first} is" if first == last else f"entries {first}-{last} are"
+
+
+# -- wording for the timeline ------------------------------------------------------------------
+def short_hash(sha256: str) -> str:
+    return f"{sha256[:8]}…" if sha256 else "no file"
+
+
+def zone_label(local: datetime) -> str:
+    """'CET +01:00' for an aware local time: the zone the collector's clock was in."""
+    offset = local.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{local.tzname() or 'local'} {sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def collected_text(artifact: Artifact, item: ChecklistItem | None) -> str:
+    target = f" for {item.name}" if item else ""
+    if artifact.kind is ArtifactKind.REFERENCE:
+        shot = (
+            f" with a screenshot (sha256 {short_hash(artifact.sha256)})" if artifact.sha256 else ""
+        )
+        return f"Evidence recorded by reference: {artifact.url}{shot}{target}"
+    what = "snippet " if artifact.kind is ArtifactKind.SNIPPET else ""
+    return (
+        f"Evidence collected: {what}{artifact.name} (sha256 {short_hash(artifact.sha256)}){target}"
+    )
+
+
+def linked_text(artifact: Artifact, item: ChecklistItem, note: str) -> str:
+    suffix = f": {note}" if note else ""
+    return f"Evidence linked: {artifact.name} (#{artifact.id}) also covers {item.name}{suffix}"
+
+
+def verify_summary(results: list[VerifyResult]) -> str:
+    """'Evidence verified: 3 intact' or the problems, named: for the timeline and the CLI."""
+    counts = {state: [r for r in results if r.state is state] for state in IntegrityState}
+    parts = [f"{len(counts[IntegrityState.INTACT])} intact"]
+    for state in (IntegrityState.MODIFIED, IntegrityState.MISSING):
+        if counts[state]:
+            names = ", ".join(r.artifact.name for r in counts[state])
+            parts.append(f"{len(counts[state])} {state.value} ({names})")
+    broken = [r.artifact.name for r in results if not r.chain_ok]
+    if broken:
+        parts.append(f"custody log broken for {', '.join(broken)}")
+    verdict = "verified" if all(r.ok for r in results) else "verification FAILED"
+    return f"Evidence {verdict}: " + "; ".join(parts)
+
+
+# -- the checklist data file -------------------------------------------------------------------
+@dataclass(frozen=True)
+class ItemTemplate:
+    name: str
+    hint: str = ""
+    security_only: bool = False
+    rotates_after: timedelta | None = None  # from impact start: when the source rotates it
+
+
+@dataclass(frozen=True)
+class ChecklistTemplate:
+    items: tuple[ItemTemplate, ...]
+    source: str
+
+    def seeded_rotation(self, item: ItemTemplate, impact_started_at: datetime) -> datetime | None:
+        return None if item.rotates_after is None else impact_started_at + item.rotates_after
+
+
+ITEM_KEYS = ("name", "hint", "security_only", "rotates_after")
+
+
+def load_checklist_file(path: Path) -> ChecklistTemplate:
+    source = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ChecklistError(source, "(file)", f"cannot be read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ChecklistError(source, "(file)", "is not UTF-8 text") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ChecklistError(source, "(syntax)", str(exc)) from exc
+    return parse_checklist(data, source)
+
+
+def parse_checklist(data: dict[str, Any], source: str) -> ChecklistTemplate:
+    entries = data.get("item")
+    if (
+        not isinstance(entries, list)
+        or not entries
+        or not all(isinstance(e, dict) for e in entries)
+    ):
+        raise ChecklistError(source, "item", "needs at least one [[item]] table")
+    items = tuple(_item(entry, source, f"item[{n}]") for n, entry in enumerate(entries, start=1))
+    seen: set[str] = set()
+    for n, item in enumerate(items, start=1):
+        if item.name.casefold() in seen:
+            raise ChecklistError(source, f"item[{n}].name", f"{item.name!r} is used twice")
+        seen.add(item.name.casefold())
+    return ChecklistTemplate(items, source)
+
+
+def _item(entry: dict[str, Any], source: str, key: str) -> ItemTemplate:
+    # A typo such as "rotate_after" would silently drop a rotation clock: refuse it.
+    for name in entry:
+        if name not in ITEM_KEYS:
+            raise ChecklistError(
+                source, f"{key}.{name}", f"unknown key (use {', '.join(ITEM_KEYS)})"
+            )
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ChecklistError(source, f"{key}.name", "missing" if name is None else "must be text")
+    hint = entry.get("hint", "")
+    if not isinstance(hint, str):
+        raise ChecklistError(source, f"{key}.hint", "must be text")
+    security = entry.get("security_only", False)
+    if not isinstance(security, bool):
+        raise ChecklistError(source, f"{key}.security_only", "must be true or false")
+    return ItemTemplate(
+        name=" ".join(name.split()),
+        hint=hint.strip(),
+        security_only=security,
+        rotates_after=_duration(entry.get("rotates_after"), source, f"{key}.rotates_after"),
+    )
+
+
+def _duration(value: Any, source: str, key: str) -> timedelta | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ChecklistError(source, key, 'must be a duration such as "24h"')
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise ChecklistError(source, key, str(exc)) from None

@@ -1,0 +1,376 @@
+"""Presenter mode: a second window for the war room's shared screen, readable across the
+room. It shows the focused incident in large type, or a grid of every open incident.
+
+Sizes follow the window's height, so severity and clocks stay at least 48 px tall at 1080p
+and shrink in proportion on a smaller screen. It is always dark and high-contrast. Overdue
+clocks blink once a second, or stay steady red with reduced motion on; the word OVERDUE is
+always there, so colour is never the only signal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from warroom.core import clocks
+from warroom.core.clock_text import response_text, update_text
+from warroom.core.clocks import ClockState
+from warroom.core.durations import compact, hms
+from warroom.core.incident import EventKind, Incident, TimelineEvent
+from warroom.core.lifecycle import Role
+from warroom.core.mitigation import Mitigation
+from warroom.core.policy import Policy
+from warroom.ui.palette import severity_colours
+
+BACKGROUND = "#0B0C0E"
+TEXT = "#FFFFFF"
+MUTED = "#C8C8C8"
+OVERDUE_BG = "#D0021B"
+WARNING_BG = "#FFC400"
+LATEST_EVENTS = 5
+HIDDEN_NOTE = "Sensitive note (hidden on the shared screen)"
+HIDDEN_EVIDENCE = "Evidence handled (name hidden on the shared screen)"
+
+
+@dataclass(frozen=True)
+class FocusedData:
+    """What the presenter shows of the focused incident, refreshed when the data changes."""
+
+    incident: Incident
+    events: list[TimelineEvent]
+    pending: list[Mitigation]
+
+
+def shared_screen_text(event: TimelineEvent, private: bool) -> str:
+    """An event as the shared screen may show it."""
+    if private and event.data.get("sensitive"):
+        return HIDDEN_NOTE
+    if private and event.kind.value == "evidence":
+        return HIDDEN_EVIDENCE
+    return event.text
+
+
+class _Clock(QFrame):
+    def __init__(self, caption: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("presenterClock")
+        self.caption = QLabel(caption, self)
+        self.caption.setObjectName("presenterCaption")
+        self.value = QLabel("—", self)
+        self.value.setObjectName("presenterClockValue")
+        self.value.setAccessibleName(caption)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 8, 16, 8)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.value)
+        self._state: tuple[str, str] | None = None
+
+    def show_value(self, text: str, state: ClockState | None, blink_on: bool) -> None:
+        self.value.setText(text)
+        if state is ClockState.OVERDUE:
+            colours = (OVERDUE_BG, TEXT) if blink_on else (BACKGROUND, "#FF5A5A")
+        elif state is ClockState.WARNING:
+            colours = (WARNING_BG, "#000000")
+        else:
+            colours = (BACKGROUND, TEXT)
+        if colours != self._state:  # restyle only on a change, not every tick
+            self._state = colours
+            self.setStyleSheet(
+                f"#presenterClock {{ background: {colours[0]}; border: 2px solid {MUTED};"
+                f" border-radius: 10px; }} QLabel {{ color: {colours[1]}; }}"
+            )
+
+    def background(self) -> str:
+        return self._state[0] if self._state else BACKGROUND
+
+
+class _GridTile(QFrame):
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("presenterTile")
+        self.badge = QLabel(self)
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title = QLabel(self)
+        self.title.setWordWrap(True)
+        self.detail = QLabel(self)
+        self.clock = _Clock("Next update", self)
+        top = QHBoxLayout()
+        top.addWidget(self.badge)
+        top.addWidget(self.title, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.detail)
+        layout.addWidget(self.clock)
+
+
+class PresenterWindow(QWidget):
+    """`focused` is read from the board; `load` fetches the focused incident's data."""
+
+    closed = Signal()
+
+    def __init__(
+        self,
+        policy: Policy,
+        incidents: Callable[[], list[Incident]],
+        load: Callable[[int], FocusedData | None],
+        reduced_motion: Callable[[], bool],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("presenter")
+        self.setWindowTitle("warroom — presenter")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setStyleSheet(
+            f"#presenter, #presenter QWidget {{ background: {BACKGROUND}; color: {TEXT}; }}"
+            f" #presenterCaption, #presenterMuted {{ color: {MUTED}; }}"
+            f" #presenterTile {{ border: 2px solid #3A3A3A; border-radius: 10px; }}"
+        )
+        self._policy = policy
+        self._incidents = incidents
+        self._load = load
+        self._reduced_motion = reduced_motion
+        self.focused_id: int | None = None
+        self.private = True  # the shared screen starts safe
+        self._data: FocusedData | None = None
+        self._now: datetime | None = None
+
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self._build_focused())
+        self.grid_page = QWidget(self)
+        self.grid = QGridLayout(self.grid_page)
+        self.grid.setSpacing(18)
+        self.grid_tiles: list[tuple[Incident, _GridTile]] = []
+        self.stack.addWidget(self.grid_page)
+        self.banner = QLabel(self)
+        self.banner.setObjectName("presenterMuted")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 20, 28, 16)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.banner)
+        QShortcut(QKeySequence("F11"), self, activated=self.toggle_full_screen)
+        QShortcut(QKeySequence("Ctrl+Shift+H"), self, activated=self.toggle_privacy)
+        self.resize(1280, 720)
+
+    # -- construction ------------------------------------------------------------------------
+    def _build_focused(self) -> QWidget:
+        page = QWidget(self)
+        self.badge = QLabel(page)
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.badge.setAccessibleName("Severity")
+        self.title = QLabel(page)
+        self.title.setWordWrap(True)
+        self.status = QLabel(page)
+        self.status.setObjectName("presenterMuted")
+        self.elapsed = _Clock("Since declared", page)
+        self.next_update = _Clock("Next update", page)
+        self.response = _Clock("Response", page)
+        self.roles = QLabel(page)
+        self.roles.setWordWrap(True)
+        self.mitigation = QLabel(page)
+        self.mitigation.setWordWrap(True)
+        self.events = QLabel(page)
+        self.events.setWordWrap(True)
+        self.events.setTextFormat(Qt.TextFormat.PlainText)
+        self.events.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        header = QHBoxLayout()
+        header.addWidget(self.badge)
+        header.addWidget(self.title, 1)
+        header.addWidget(self.status)
+        tiles = QHBoxLayout()
+        tiles.setSpacing(18)
+        for tile in (self.elapsed, self.next_update, self.response):
+            tiles.addWidget(tile, 1)
+        column = QVBoxLayout(page)
+        column.setSpacing(14)
+        column.addLayout(header)
+        column.addLayout(tiles)
+        column.addWidget(self.roles)
+        column.addWidget(self.mitigation)
+        column.addWidget(self.events, 1)
+        return page
+
+    # -- what to show -----------------------------------------------------------------------
+    def focus(self, incident_id: int | None) -> None:
+        self.focused_id = incident_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reloads data after a change; the tick only moves the clocks."""
+        self._data = self._load(self.focused_id) if self.focused_id is not None else None
+        if self._data is None:
+            self._fill_grid()
+            self.stack.setCurrentWidget(self.grid_page)
+        else:
+            self._fill_focused(self._data)
+            self.stack.setCurrentIndex(0)
+        self._apply_sizes()
+        if self._now is not None:
+            self.on_tick(self._now)
+
+    def _fill_focused(self, data: FocusedData) -> None:
+        incident = data.incident
+        self._style_badge(self.badge, incident)
+        self.title.setText(("[DRILL] " if incident.is_drill else "") + incident.title)
+        self.status.setText(incident.status.label.upper())
+        names = [
+            f"{role.label}: {incident.roles[role]}" for role in Role if incident.roles.get(role)
+        ]
+        if not incident.commander:
+            names.insert(0, "⚠ No incident commander")
+        self.roles.setText("   ·   ".join(names))
+        self.events.setText(self._events_text(data.events))
+
+    def _events_text(self, events: list[TimelineEvent]) -> str:
+        latest = [e for e in events if e.kind is not EventKind.FIELD_EDITED][-LATEST_EVENTS:]
+        return "\n".join(
+            f"{e.at.astimezone():%H:%M}   {shared_screen_text(e, self.private)}"
+            for e in reversed(latest)
+        )
+
+    def _fill_grid(self) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        open_incidents = [i for i in self._incidents() if i.status.is_open]
+        columns = 1 if len(open_incidents) <= 1 else 2 if len(open_incidents) <= 4 else 3
+        self.grid_tiles = []
+        for index, incident in enumerate(open_incidents):
+            tile = _GridTile(self.grid_page)
+            self._style_badge(tile.badge, incident)
+            tile.title.setText(incident.title)
+            tile.detail.setText(
+                f"{incident.status.label.upper()}   ·   IC: {incident.commander or '⚠ none'}"
+            )
+            self.grid.addWidget(tile, index // columns, index % columns)
+            self.grid_tiles.append((incident, tile))
+        if not open_incidents:
+            empty = QLabel("No open incidents", self.grid_page)
+            empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.grid.addWidget(empty, 0, 0)
+
+    @staticmethod
+    def _style_badge(badge: QLabel, incident: Incident) -> None:
+        background, foreground = severity_colours(incident.severity)
+        badge.setText(incident.severity.value)
+        badge.setToolTip(incident.severity.meaning)
+        badge.setStyleSheet(
+            f"background: {background.name()}; color: {foreground.name()};"
+            "border-radius: 10px; padding: 4px 18px; font-weight: bold;"
+        )
+
+    # -- the tick -------------------------------------------------------------------------------
+    def on_tick(self, now: datetime) -> None:
+        self._now = now
+        blink_on = self._reduced_motion() or now.second % 2 == 0
+        policy = self._policy
+        if self._data is not None:
+            incident = self._data.incident
+            self.elapsed.show_value(hms(clocks.elapsed(incident, now)), None, blink_on)
+            update = clocks.update_clock(incident, policy, now)
+            self.next_update.show_value(update_text(update), update.state, blink_on)
+            response = clocks.response_clock(incident, policy, now)
+            self.response.show_value(response_text(response), response.state, blink_on)
+            self.mitigation.setText(self._mitigation_text(now))
+        for incident, tile in self.grid_tiles:
+            update = clocks.update_clock(incident, policy, now)
+            tile.clock.show_value(update_text(update), update.state, blink_on)
+        privacy = (
+            "privacy ON: sensitive notes and evidence names hidden"
+            if self.private
+            else ("privacy OFF")
+        )
+        self.banner.setText(f"F11 full screen · Ctrl+Shift+H privacy ({privacy})")
+
+    def _mitigation_text(self, now: datetime) -> str:
+        assert self._data is not None
+        if not self._data.pending:
+            return "Mitigation: none in progress"
+        parts = []
+        for m in self._data.pending:
+            subject = m.action or m.option_verb
+            assert m.check_back_at is not None
+            if now >= m.check_back_at:
+                parts.append(f"⚠ {subject}: CHECK BACK NOW (did it work?)")
+            else:
+                parts.append(f"{subject}: check back in {compact(m.check_back_at - now)}")
+        return "Mitigation in progress: " + "   ·   ".join(parts)
+
+    # -- privacy, sizes, keys ----------------------------------------------------------------
+    def toggle_privacy(self) -> None:
+        self.set_private(not self.private)
+
+    def set_private(self, private: bool) -> None:
+        self.private = private
+        if self._data is not None:
+            self.events.setText(self._events_text(self._data.events))
+        if self._now is not None:
+            self.on_tick(self._now)
+
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._apply_sizes()
+
+    def sizes(self) -> dict[str, int]:
+        """Pixel sizes from the window height: at 1080 px, clocks are 97 px and severity 65."""
+        height = max(self.height(), 360)
+        return {
+            "clock": round(height * 0.09),
+            "severity": round(height * 0.06),
+            "title": round(height * 0.05),
+            "text": max(18, round(height * 0.028)),
+            "caption": max(16, round(height * 0.024)),
+        }
+
+    def _apply_sizes(self) -> None:
+        size = self.sizes()
+        grid_clock = round(size["clock"] * (0.8 if len(self.grid_tiles) <= 4 else 0.6))
+
+        def font(label: QLabel, pixels: int, bold: bool = False) -> None:
+            current = QFont(label.font())
+            current.setPixelSize(max(pixels, 1))
+            current.setBold(bold)
+            label.setFont(current)
+
+        font(self.badge, size["severity"], True)
+        font(self.title, size["title"], True)
+        font(self.status, size["text"], True)
+        for clock in (self.elapsed, self.next_update, self.response):
+            font(clock.value, size["clock"], True)
+            font(clock.caption, size["caption"])
+        for label in (self.roles, self.mitigation):
+            font(label, size["text"])
+        font(self.events, size["text"])
+        font(self.banner, max(14, size["caption"] // 2 + 6))
+        for _incident, tile in self.grid_tiles:
+            font(tile.badge, size["severity"], True)
+            font(tile.title, size["title"], True)
+            font(tile.detail, size["text"])
+            font(tile.clock.value, grid_clock, True)
+            font(tile.clock.caption, size["caption"])
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.isFullScreen():
+            self.showNormal()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.closed.emit()
+        super().closeEvent(event)
