@@ -38,7 +38,7 @@ def load_stylesheet(theme: str = "light") -> str:
         return ""
 
 
-def apply_saved_theme(app) -> None:  # type: ignore[no-untyped-def]
+def apply_saved_theme(app):  # type: ignore[no-untyped-def]
     """The theme chosen in View → Theme (default: follow the system), kept in QSettings."""
     from PySide6.QtCore import QSettings
 
@@ -46,9 +46,10 @@ def apply_saved_theme(app) -> None:  # type: ignore[no-untyped-def]
 
     choice = str(QSettings().value("view/theme", SYSTEM))
     try:
-        apply_theme(app, choice)
+        return apply_theme(app, choice)
     except (OSError, ThemeError) as exc:
         log.warning("theme %s unusable (%s); using Qt defaults", choice, exc)
+        return None
 
 
 def open_database_or_ask(path: Path) -> Database | None:
@@ -121,7 +122,7 @@ def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None)
     log_file = setup_logging(paths.log_dir)
     route_qt_messages()
     install_exception_hook(log_file)
-    apply_saved_theme(app)
+    theme = apply_saved_theme(app)
     policy, warnings = load_policy(paths)
     clock = SystemClock()
     ticker = Ticker(clock)
@@ -138,6 +139,8 @@ def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None)
             incidents,
             user_templates=paths.user_templates,
         )
+        if theme is not None:
+            window.use_icons(theme)
         window.show()
         show_policy_warnings(window, warnings)
         return window

@@ -369,14 +369,19 @@ class IncidentService:
             )
         return repo.to_incident(edit.row)
 
-    def add_note(self, incident_id: int, text: str, at: datetime | None = None) -> TimelineEvent:
+    def add_note(
+        self, incident_id: int, text: str, at: datetime | None = None, sensitive: bool = False
+    ) -> TimelineEvent:
+        """A timeline note. A sensitive one (customer names, security details) is kept off
+        the shared screen when presenter mode's privacy is on."""
         clean = clean_text("note", text, "The note")
         if not clean:
             raise ValidationError("note", "The note is empty.")
         with self.editing(incident_id) as edit:
             when = edit.now if at is None else aware_utc("at", at)
             not_in_future("at", "The note's time", when, edit.now)
-            row = edit.event(EventKind.NOTE, clean, at=when, backdated=at is not None)
+            extra = {"sensitive": True} if sensitive else {}
+            row = edit.event(EventKind.NOTE, clean, at=when, backdated=at is not None, **extra)
             _store_draft(edit.session, incident_id, "note", "", edit.now)
         return repo.to_event(row)
 

@@ -346,6 +346,10 @@ class IncidentWindow(QDialog):
         self.note_now.setText("Now")
         self.note_now.setAccessibleName("Note time: now")
         self.note_now.clicked.connect(self._note_time_to_now)
+        self.note_sensitive = QCheckBox("Sensitive", box)
+        self.note_sensitive.setToolTip(
+            "Customer names, security details: hidden on the shared screen when privacy is on"
+        )
         self.note_button = QPushButton("Add note", box)
         self.note_button.clicked.connect(self.add_note)
         entry = QHBoxLayout()
@@ -353,6 +357,7 @@ class IncidentWindow(QDialog):
         entry.addWidget(QLabel("at", box))
         entry.addWidget(self.note_time)
         entry.addWidget(self.note_now)
+        entry.addWidget(self.note_sensitive)
         entry.addWidget(self.note_button)
 
         layout = QVBoxLayout(box)
@@ -438,6 +443,7 @@ class IncidentWindow(QDialog):
             self.note_time,
             self.note_now,
             self.note_button,
+            self.note_sensitive,
             *self.role_edits.values(),
             *self.time_edits.values(),
         ]
@@ -460,7 +466,8 @@ class IncidentWindow(QDialog):
             when = local_text(event.at)
             if not same_second(event.at, event.recorded_at):
                 when += " *"
-            cells = (when, event.actor, event.text)
+            text = ("[sensitive] " if event.data.get("sensitive") else "") + event.text
+            cells = (when, event.actor, text)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column == 0 and text.endswith("*"):
@@ -600,8 +607,12 @@ class IncidentWindow(QDialog):
             self.note_edit.setFocus()
             return
         at = None if self._note_time_live else from_qdatetime(self.note_time.dateTime())
-        if self._run(lambda: self._service.add_note(self.incident_id, text, at=at)):
+        sensitive = self.note_sensitive.isChecked()
+        if self._run(
+            lambda: self._service.add_note(self.incident_id, text, at=at, sensitive=sensitive)
+        ):
             self.note_edit.clear()
+            self.note_sensitive.setChecked(False)
             self._note_time_to_now()
 
     def focus_note(self) -> None:

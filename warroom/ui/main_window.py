@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # imported when first used, to keep them out of the cold star
     from warroom.ui.mitigation_wizard import MitigationWizard
     from warroom.ui.postmortem_editor import PostmortemEditor
     from warroom.ui.presenter import FocusedData, PresenterWindow
+    from warroom.ui.theme import Theme
 
 PlaybookLoader = Callable[[], "tuple[list[Playbook], list[str]]"]
 
@@ -200,12 +201,15 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.reduced_motion_action)
         self.theme_menu = view_menu.addMenu("&Theme")
         self._build_theme_menu()
+        hints = QGuiApplication.styleHints()
+        if hints is not None:  # "follow the system" follows it live, too
+            hints.colorSchemeChanged.connect(self._system_scheme_changed)
         self.menuBar().addMenu("&Help").addAction(self.help_action)
 
         toolbar = QToolBar("Board", self)
         toolbar.setObjectName("boardToolbar")
         toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.addAction(self.declare_action)
         toolbar.addAction(self.open_action)
         toolbar.addAction(self.wizard_action)
@@ -517,7 +521,27 @@ class MainWindow(QMainWindow):
         QSettings().setValue("view/theme", key)
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            apply_theme(app, key)
+            self.use_icons(apply_theme(app, key))
+
+    def _system_scheme_changed(self, *_args: object) -> None:
+        from warroom.ui.theme import SYSTEM
+
+        if str(QSettings().value("view/theme", SYSTEM)) == SYSTEM:
+            self.set_theme(SYSTEM)
+
+    def use_icons(self, theme: Theme) -> None:
+        """Toolbar icons drawn in the theme's text colour."""
+        from warroom.ui.theme import themed_icon
+
+        for action, name in (
+            (self.declare_action, "declare"),
+            (self.open_action, "open"),
+            (self.wizard_action, "mitigate"),
+            (self.presenter_action, "presenter"),
+            (self.postmortem_action, "postmortem"),
+            (self.help_action, "help"),
+        ):
+            action.setIcon(themed_icon(name, theme))
 
     def show_shortcuts(self):  # type: ignore[no-untyped-def]
         from warroom.ui.shortcuts_help import ShortcutsHelp

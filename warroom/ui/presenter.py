@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -72,6 +73,9 @@ class _Clock(QFrame):
         self.value = QLabel("—", self)
         self.value.setObjectName("presenterClockValue")
         self.value.setAccessibleName(caption)
+        # The text is fitted to the tile (fit_text), so it must never widen the window.
+        self.value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.target_px = 48
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 8)
         layout.addWidget(self.caption)
@@ -79,7 +83,9 @@ class _Clock(QFrame):
         self._state: tuple[str, str] | None = None
 
     def show_value(self, text: str, state: ClockState | None, blink_on: bool) -> None:
-        self.value.setText(text)
+        if text != self.value.text():
+            self.value.setText(text)
+            self.fit_text()
         if state is ClockState.OVERDUE:
             colours = (OVERDUE_BG, TEXT) if blink_on else (BACKGROUND, "#FF5A5A")
         elif state is ClockState.WARNING:
@@ -90,8 +96,24 @@ class _Clock(QFrame):
             self._state = colours
             self.setStyleSheet(
                 f"#presenterClock {{ background: {colours[0]}; border: 2px solid {MUTED};"
-                f" border-radius: 10px; }} QLabel {{ color: {colours[1]}; }}"
+                f" border-radius: 10px; }}"
+                f" QLabel {{ color: {colours[1]}; background: transparent; }}"
             )
+
+    def fit_text(self) -> None:
+        """The target size, or smaller until the text fits the tile's width."""
+        font = QFont(self.value.font())
+        font.setPixelSize(self.target_px)
+        room = max(self.width() - 36, 40)
+        wide = QFontMetrics(font).horizontalAdvance(self.value.text())
+        if wide > room:
+            font.setPixelSize(max(12, int(self.target_px * room / wide)))
+        if font != self.value.font():
+            self.value.setFont(font)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_text()
 
     def background(self) -> str:
         return self._state[0] if self._state else BACKGROUND
@@ -334,7 +356,7 @@ class PresenterWindow(QWidget):
             "clock": round(height * 0.09),
             "severity": round(height * 0.06),
             "title": round(height * 0.05),
-            "text": max(18, round(height * 0.028)),
+            "text": max(18, round(height * 0.032)),
             "caption": max(16, round(height * 0.024)),
         }
 
@@ -352,8 +374,7 @@ class PresenterWindow(QWidget):
         font(self.title, size["title"], True)
         font(self.status, size["text"], True)
         for clock in (self.elapsed, self.next_update, self.response):
-            font(clock.value, size["clock"], True)
-            font(clock.caption, size["caption"])
+            self._size_clock(clock, size["clock"], size["caption"], font)
         for label in (self.roles, self.mitigation):
             font(label, size["text"])
         font(self.events, size["text"])
@@ -362,8 +383,14 @@ class PresenterWindow(QWidget):
             font(tile.badge, size["severity"], True)
             font(tile.title, size["title"], True)
             font(tile.detail, size["text"])
-            font(tile.clock.value, grid_clock, True)
-            font(tile.clock.caption, size["caption"])
+            self._size_clock(tile.clock, grid_clock, size["caption"], font)
+
+    @staticmethod
+    def _size_clock(clock: _Clock, pixels: int, caption: int, font) -> None:  # type: ignore[no-untyped-def]
+        clock.target_px = pixels
+        font(clock.value, pixels, True)
+        font(clock.caption, caption)
+        clock.fit_text()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.isFullScreen():
