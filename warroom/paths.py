@@ -32,6 +32,16 @@ class AppPaths:
         return self.data_dir / "backups"
 
     @property
+    def vault(self) -> Path:
+        """Evidence copies, one private folder per incident."""
+        return self.data_dir / "vault"
+
+    @property
+    def user_checklist(self) -> Path:
+        """A team's own evidence checklist; replaces the built-in one when valid."""
+        return self.config_dir / "checklists" / "evidence.toml"
+
+    @property
     def user_policy(self) -> Path:
         return self.config_dir / "policy.toml"
 

@@ -5,6 +5,7 @@ The GUI and the CLI both go through here."""
 from __future__ import annotations
 
 import getpass
+import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -417,6 +418,40 @@ class IncidentService:
                 new=value,
             )
         return repo.to_incident(edit.row)
+
+    # -- reminders ---------------------------------------------------------------------------
+    def snooze_reminder(self, incident_id: int, key: str, label: str, minutes: int) -> datetime:
+        """Puts a reminder off for 5, 10 or 15 minutes; the snooze goes on the timeline."""
+        from warroom.core.reminders import snooze_span
+
+        try:
+            span = snooze_span(minutes)
+        except ValueError as exc:
+            raise ValidationError("minutes", _sentence(exc)) from None
+        with self.editing(incident_id) as edit:
+            until = edit.now + span
+            edit.event(
+                EventKind.REMINDER,
+                f"Reminder snoozed for {minutes} min: {label}",
+                key=key,
+                until=until,
+            )
+        return until
+
+    def snoozes(self) -> dict[str, datetime]:
+        """The latest snooze of each reminder, from the timeline, so snoozes survive a
+        restart."""
+        from warroom.store.mapping import parse_stored_time
+
+        with Session(self._db.engine) as session:
+            events = repo.events_of_kind(session, EventKind.REMINDER)
+        found: dict[str, datetime] = {}
+        for event in events:
+            data = json.loads(event.data or "{}")
+            if "key" in data and "until" in data:
+                until = parse_stored_time(data["until"])
+                found[data["key"]] = max(until, found.get(data["key"], until))
+        return found
 
     # -- drafts: text still being typed --------------------------------------------------
     def save_draft(self, incident_id: int, field: str, text: str) -> None:

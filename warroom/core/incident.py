@@ -87,6 +87,8 @@ class EventKind(StrEnum):
     CHECK_BACK = "check_back"  # whether an applied mitigation worked
     VERIFIED = "verified"  # the measurement that showed recovery
     POSTMORTEM = "postmortem"  # the write-up started, sent for review or published
+    EVIDENCE = "evidence"  # evidence collected, linked, not applicable, verified or exported
+    REMINDER = "reminder"  # a reminder snoozed, with how long
     DELETED = "deleted"  # announced only: a deleted incident has no timeline left
 
 

@@ -67,6 +67,11 @@ def event_rows(session: Session, incident_id: int) -> list[EventRow]:
     return list(session.scalars(query))
 
 
+def events_of_kind(session: Session, kind: EventKind) -> list[EventRow]:
+    query = select(EventRow).where(EventRow.kind == kind.value).order_by(EventRow.id)  # type: ignore[arg-type]
+    return list(session.scalars(query))
+
+
 def add_event(
     session: Session,
     incident_id: int,

@@ -56,6 +56,7 @@ CLOCK_COLUMNS = (Column.ELAPSED, Column.RESPONSE, Column.NEXT_UPDATE)
 INCIDENT_ROLE = Qt.ItemDataRole.UserRole + 1
 CLOCK_STATE_ROLE = Qt.ItemDataRole.UserRole + 3
 NO_IC_TEXT = "⚠ No IC"
+REMINDER_HIGHLIGHT = "#FFD866"
 SortKey = tuple[int, float, int]
 
 
@@ -80,6 +81,7 @@ class BoardModel(QAbstractTableModel):
         self._clock_cache: dict[int, RowClocks] = {}
         self._bold = QFont()
         self._bold.setBold(True)
+        self._highlighted: set[int] = set()  # incidents with a reminder due
 
     def sort_key(self, incident: Incident) -> SortKey:
         deadline = clocks.next_deadline(incident, self._policy)
@@ -144,6 +146,16 @@ class BoardModel(QAbstractTableModel):
         self._clock_cache.clear()
         self.endRemoveRows()
 
+    def set_highlighted(self, incident_ids: set[int]) -> None:
+        """Rows with a reminder due get a highlighted title (the reminder strip says why)."""
+        changed = self._highlighted ^ incident_ids
+        self._highlighted = set(incident_ids)
+        for incident_id in changed:
+            row = self.row_of(incident_id)
+            if row is not None:
+                index = self.index(row, Column.TITLE)
+                self.dataChanged.emit(index, index)
+
     def tick(self, now: datetime) -> None:
         """Moves the clocks to `now`: only the clock cells change."""
         self._now = now
@@ -201,8 +213,13 @@ class BoardModel(QAbstractTableModel):
                 return QBrush(QColor(alert_text()))
             if column == Column.STATUS and not incident.status.is_open:
                 return QBrush(QColor(muted_text()))
+        reminded = column == Column.TITLE and incident.id in self._highlighted
+        if reminded and role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(QColor(REMINDER_HIGHLIGHT))
+        if reminded and role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor("#1A1A1A"))
         if role == Qt.ItemDataRole.FontRole and (
-            column == Column.COMMANDER and not incident.commander
+            reminded or (column == Column.COMMANDER and not incident.commander)
         ):
             return self._bold
         if role == Qt.ItemDataRole.AccessibleTextRole:

@@ -7,9 +7,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from warroom.core.durations import compact
+from warroom.core.reminders import SNOOZE_CHOICES
 
 if TYPE_CHECKING:  # the board paints before the service stack is imported
     from warroom.mitigation_service import PendingCheckBack
@@ -31,6 +41,18 @@ class _Row(QFrame):
         self.failed.setAccessibleName(f"{subject} did not work")
         self.worked.clicked.connect(lambda: bar.answered.emit(mitigation.id, True))
         self.failed.clicked.connect(lambda: bar.answered.emit(mitigation.id, False))
+        self.snooze = QToolButton(self)
+        self.snooze.setText("Snooze")
+        self.snooze.setAccessibleName(f"Snooze the check-back of {subject}")
+        self.snooze.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.snooze)
+        for minutes in SNOOZE_CHOICES:
+            menu.addAction(
+                f"{minutes} min", lambda m=minutes: bar.snooze_requested.emit(mitigation.id, m)
+            )
+        self.snooze.setMenu(menu)
+        self.snooze.setVisible(bar.snoozable)
+        self.bar = bar
         for button in (self.worked, self.failed):
             button.setAutoDefault(False)
         layout = QHBoxLayout(self)
@@ -38,9 +60,19 @@ class _Row(QFrame):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.worked)
         layout.addWidget(self.failed)
+        layout.addWidget(self.snooze)
 
     def show_at(self, now: datetime) -> None:
         mitigation = self.pending.mitigation
+        snoozed_until = self.bar.snoozed.get(f"check_back:{mitigation.id}")
+        if snoozed_until is not None and snoozed_until > now:
+            subject = mitigation.action or mitigation.option_verb
+            self.label.setText(
+                f"◷ {self.prefix}Check-back of “{subject}” snoozed: asks again in "
+                f"{compact(snoozed_until - now)}"
+            )
+            self._restyle(False)
+            return
         due = mitigation.check_back_due(now)
         assert mitigation.check_back_at is not None
         if due:
@@ -51,6 +83,10 @@ class _Row(QFrame):
             subject = mitigation.action or mitigation.option_verb
             text = f"◷ {self.prefix}Checking “{subject}”: check back in {left}"
         self.label.setText(text)
+        self._restyle(due)
+
+    def _restyle(self, due: bool) -> None:
+        self.snooze.setEnabled(due)
         if due != self.due:  # restyle only when the state changes, not every tick
             self.due = due
             self.setObjectName("checkBackDue" if due else "checkBackPending")
@@ -64,9 +100,14 @@ class CheckBackBar(QFrame):
     their text."""
 
     answered = Signal(int, bool)  # mitigation id, worked
+    snooze_requested = Signal(int, int)  # mitigation id, minutes
 
-    def __init__(self, with_incident: bool, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, with_incident: bool, parent: QWidget | None = None, snoozable: bool = False
+    ) -> None:
         super().__init__(parent)
+        self.snoozable = snoozable
+        self.snoozed: dict[str, datetime] = {}  # reminder key -> until, shared with reminders
         self.setObjectName("checkBackBar")
         self.setAccessibleName("Mitigation check-backs")
         self._with_incident = with_incident

@@ -27,6 +27,7 @@ from warroom.ui.board_view import BoardView
 from warroom.ui.bridge import ServiceBridge
 from warroom.ui.check_back_bar import CheckBackBar
 from warroom.ui.postmortem_due_bar import PostmortemDueBar
+from warroom.ui.reminders import ReminderStrip
 from warroom.ui.ticker import Ticker
 
 if TYPE_CHECKING:  # imported when first used, to keep them out of the cold start
@@ -40,6 +41,7 @@ if TYPE_CHECKING:  # imported when first used, to keep them out of the cold star
     from warroom.ui.mitigation_wizard import MitigationWizard
     from warroom.ui.postmortem_editor import PostmortemEditor
     from warroom.ui.presenter import FocusedData, PresenterWindow
+    from warroom.ui.reminders import ReminderCenter
     from warroom.ui.theme import Theme
 
 PlaybookLoader = Callable[[], "tuple[list[Playbook], list[str]]"]
@@ -103,6 +105,8 @@ class MainWindow(QMainWindow):
         self.editors: dict[int, PostmortemEditor] = {}
         self._user_templates = user_templates
         self.presenter: PresenterWindow | None = None
+        self.reminders: ReminderCenter | None = None
+        self._pending_mitigations: list = []  # type: ignore[type-arg]  # for the reminders
         self.policy = policy
         self.clock = clock
         self.ticker = ticker
@@ -165,6 +169,12 @@ class MainWindow(QMainWindow):
         self.reduced_motion_action.toggled.connect(
             lambda on: QSettings().setValue("view/reduced_motion", on)
         )
+        self.sound_action = QAction("&Sound for reminders", self)
+        self.sound_action.setCheckable(True)
+        self.sound_action.setChecked(QSettings().value("view/reminder_sound", False, type=bool))
+        self.sound_action.toggled.connect(
+            lambda on: QSettings().setValue("view/reminder_sound", on)
+        )
         self.help_action = QAction("&Keyboard shortcuts", self)
         self.help_action.setShortcut(QKeySequence("F1"))
         self.help_action.triggered.connect(self.show_shortcuts)
@@ -199,6 +209,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.presenter_action)
         view_menu.addAction(self.reduced_motion_action)
+        view_menu.addAction(self.sound_action)
         self.theme_menu = view_menu.addMenu("&Theme")
         self._build_theme_menu()
         hints = QGuiApplication.styleHints()
@@ -226,11 +237,16 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.board)
-        self.check_backs = CheckBackBar(with_incident=True, parent=self)
+        self.reminder_strip = ReminderStrip(self)
+        self.reminder_strip.snooze_requested.connect(self._snooze)
+        self.reminder_strip.open_requested.connect(self._open_if_live)
+        self.check_backs = CheckBackBar(with_incident=True, parent=self, snoozable=True)
         self.check_backs.answered.connect(self._answer_check_back)
+        self.check_backs.snooze_requested.connect(self._snooze_check_back)
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.reminder_strip)
         column.addWidget(self.check_backs)
         self.due_bar = PostmortemDueBar(self)
         self.due_bar.open_requested.connect(self.open_postmortem)
@@ -263,6 +279,7 @@ class MainWindow(QMainWindow):
         self.postmortems = PostmortemService(service, self._user_templates)
         self.bridge = ServiceBridge(service, self)
         self.bridge.incident_changed.connect(self._on_incident_changed)
+        self._start_reminders(service)
         self._set_live(True)
         self._reload()
 
@@ -316,6 +333,8 @@ class MainWindow(QMainWindow):
         if self.service is not None and self.service.changed_elsewhere():
             self._sync()
         self.model.tick(now)
+        if self.reminders is not None:
+            self.reminders.on_tick(now)
         self.check_backs.on_tick(now)
         self.due_bar.on_tick(now)
         if self.presenter is not None:
@@ -395,11 +414,60 @@ class MainWindow(QMainWindow):
         """The reminder strips (check-backs, post-mortem due clocks) and the presenter.
         Queried when the data changes, never on the tick."""
         if self.mitigations is not None:
-            self.check_backs.set_pending(self.mitigations.pending_check_backs(), self.clock.now())
+            pending = self.mitigations.pending_check_backs()
+            self._pending_mitigations = [p.mitigation for p in pending]
+            self.check_backs.set_pending(pending, self.clock.now())
         if self.postmortems is not None:
             self.due_bar.set_due(self.postmortems.due(), self.clock.now())
         if self.presenter is not None:
             self.presenter.refresh()
+        if self.reminders is not None:
+            self.reminders.on_tick(self.clock.now())
+
+    # -- reminders ---------------------------------------------------------------------------
+    def _start_reminders(self, service: IncidentService) -> None:
+        from warroom.ui.reminders import DesktopNotifier, ReminderCenter
+
+        def status(text: str) -> None:
+            self.statusBar().showMessage(text, 15_000)
+
+        self.reminders = ReminderCenter(
+            service,
+            self.policy,
+            self.model.incidents,
+            lambda: self._pending_mitigations,
+            self._rotating_evidence,
+            DesktopNotifier(self, status),
+            self.sound_action.isChecked,
+            self,
+        )
+        self.check_backs.snoozed = self.reminders.snoozed
+        self.reminders.due_changed.connect(self._show_reminders)
+
+    def _rotating_evidence(self) -> list:  # type: ignore[type-arg]
+        return []
+
+    def _show_reminders(self, due: list) -> None:  # type: ignore[type-arg]
+        self.reminder_strip.show_reminders(due)
+        self.model.set_highlighted({r.incident_id for r in due})
+        self.check_backs.on_tick(self.clock.now())
+
+    def _snooze(self, reminder, minutes: int) -> None:  # type: ignore[no-untyped-def]
+        from warroom.core.validation import ValidationError
+
+        assert self.reminders is not None
+        try:
+            self.reminders.snooze(reminder, minutes, self.clock.now())
+        except ValidationError as exc:
+            QMessageBox.warning(self, "Not snoozed", exc.message)
+
+    def _snooze_check_back(self, mitigation_id: int, minutes: int) -> None:
+        assert self.reminders is not None
+        key = f"check_back:{mitigation_id}"
+        for reminder in self.reminders.due:
+            if reminder.key == key:
+                self._snooze(reminder, minutes)
+                return
 
     def _answer_check_back(self, mitigation_id: int, worked: bool) -> None:
         from warroom.core.validation import ValidationError

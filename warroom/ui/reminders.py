@@ -1,0 +1,164 @@
+"""Reminders on screen: a desktop notification (and an optional sound) when one falls due,
+a strip on the board listing what is due with snooze buttons, and the incident's board row
+highlighted. Computed at each tick from stored deadlines (core/reminders.py) and in-memory
+data; the database is read only when the data changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
+
+from warroom.core.reminders import SNOOZE_CHOICES, Reminder, ReminderKind, due_reminders
+
+if TYPE_CHECKING:
+    from warroom.core.incident import Incident
+    from warroom.core.mitigation import Mitigation
+    from warroom.core.policy import Policy
+    from warroom.core.reminders import RotatingEvidence
+    from warroom.service import IncidentService
+
+
+class DesktopNotifier:
+    """The system tray's notification where there is one; the status bar otherwise."""
+
+    def __init__(self, window: QWidget, fallback: Callable[[str], None]) -> None:
+        self._fallback = fallback
+        self._tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self._tray = QSystemTrayIcon(window.windowIcon(), window)
+            self._tray.show()
+
+    def __call__(self, title: str, text: str) -> None:
+        if self._tray is not None and QSystemTrayIcon.supportsMessages():
+            self._tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Warning, 15_000)
+        self._fallback(f"{title}: {text}")
+
+
+class _Row(QFrame):
+    def __init__(self, reminder: Reminder, strip: ReminderStrip) -> None:
+        super().__init__(strip)
+        self.reminder = reminder
+        self.setObjectName("checkBackDue")
+        self.label = QLabel(f"⚠ {reminder.text}", self)
+        self.label.setWordWrap(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 10, 4)
+        layout.addWidget(self.label, 1)
+        open_button = QPushButton("Open", self)
+        open_button.setAccessibleName(f"Open incident #{reminder.incident_id}")
+        open_button.clicked.connect(lambda: strip.open_requested.emit(reminder.incident_id))
+        layout.addWidget(open_button)
+        self.snooze_buttons: dict[int, QPushButton] = {}
+        for minutes in SNOOZE_CHOICES:
+            button = QPushButton(f"Snooze {minutes} min", self)
+            button.clicked.connect(
+                lambda _c=False, m=minutes: strip.snooze_requested.emit(reminder, m)
+            )
+            layout.addWidget(button)
+            self.snooze_buttons[minutes] = button
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+
+
+class ReminderStrip(QFrame):
+    """What is due now. Check-backs are asked in their own strip (with worked / did not
+    work), so they are left out here."""
+
+    snooze_requested = Signal(object, int)  # Reminder, minutes
+    open_requested = Signal(int)  # incident id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Reminders")
+        self._rows: list[_Row] = []
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        self.hide()
+
+    def show_reminders(self, reminders: list[Reminder]) -> None:
+        shown = [r for r in reminders if r.kind is not ReminderKind.CHECK_BACK_DUE]
+        if shown == [row.reminder for row in self._rows]:
+            return
+        for row in self._rows:
+            row.deleteLater()
+        self._rows = [_Row(r, self) for r in shown]
+        for row in self._rows:
+            self._layout.addWidget(row)
+        self.setVisible(bool(self._rows))
+
+    def rows(self) -> list[_Row]:
+        return list(self._rows)
+
+    def texts(self) -> list[str]:
+        return [row.label.text() for row in self._rows]
+
+
+class ReminderCenter(QObject):
+    """Announces each reminder once, when it falls due (or at start-up if it fell due
+    while the app was closed), and keeps the strip and the highlighted rows current."""
+
+    due_changed = Signal(object)  # list[Reminder]
+
+    def __init__(
+        self,
+        service: IncidentService,
+        policy: Policy,
+        incidents: Callable[[], list[Incident]],
+        check_backs: Callable[[], list[Mitigation]],
+        rotating: Callable[[], list[RotatingEvidence]],
+        notify: Callable[[str, str], None],
+        sound: Callable[[], bool],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._policy = policy
+        self._incidents = incidents
+        self._check_backs = check_backs
+        self._rotating = rotating
+        self.notify = notify
+        self._sound = sound
+        self.snoozed: dict[str, datetime] = service.snoozes()
+        self._announced: set[str] = set()
+        self.due: list[Reminder] = []
+
+    def on_tick(self, now: datetime) -> None:
+        due = due_reminders(
+            self._incidents(),
+            self._policy,
+            now,
+            self._check_backs(),
+            self._rotating(),
+            self.snoozed,
+        )
+        fresh = [r for r in due if r.key not in self._announced]
+        for reminder in fresh:
+            self.notify(f"warroom: {reminder.kind.label}", reminder.text)
+        if fresh and self._sound():
+            QApplication.beep()
+        # A snoozed reminder is announced again when its snooze ends.
+        self._announced = {r.key for r in due}
+        if due != self.due:
+            self.due = due
+            self.due_changed.emit(due)
+
+    def snooze(self, reminder: Reminder, minutes: int, now: datetime) -> None:
+        until = self._service.snooze_reminder(
+            reminder.incident_id, reminder.key, reminder.kind.label, minutes
+        )
+        self.snoozed[reminder.key] = until
+        self.on_tick(now)
