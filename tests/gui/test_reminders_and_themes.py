@@ -1,0 +1,137 @@
+"""Reminders fire when the clock crosses a deadline, can be snoozed (on the timeline), and
+one that fell due while the app was closed shows at start-up. Every theme loads cleanly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from warroom.core.incident import EventKind
+from warroom.ui.board_model import REMINDER_HIGHLIGHT, Column
+from warroom.ui.theme import THEME_LABELS, apply_theme, load_theme, stylesheet
+
+
+def capture_notifications(window) -> list[str]:
+    seen: list[str] = []
+    window.reminders.notify = lambda title, text: seen.append(f"{title} | {text}")
+    return seen
+
+
+def title_background(window, incident_id):
+    row = window.model.row_of(incident_id)
+    brush = window.model.index(row, Column.TITLE).data(Qt.ItemDataRole.BackgroundRole)
+    return None if brush is None else brush.color().name().upper()
+
+
+def test_a_reminder_fires_when_the_clock_crosses_the_deadline(board, clock):
+    incident = board.service.declare("Checkout returns 500", "P0", commander="Priya Raman")
+    board.service.acknowledge(incident.id)
+    window = board.window
+    seen = capture_notifications(window)
+    clock.advance(minutes=14, seconds=59)
+    board.tick()
+    assert seen == [] and window.reminder_strip.isHidden()
+    clock.advance(seconds=1)
+    board.tick()
+    assert seen == [
+        "warroom: stakeholder update due | #1 Checkout returns 500: stakeholder update due"
+    ]
+    assert window.reminder_strip.texts() == ["⚠ #1 Checkout returns 500: stakeholder update due"]
+    assert title_background(window, incident.id) == REMINDER_HIGHLIGHT.upper()
+    board.tick()
+    assert len(seen) == 1  # announced once, not every tick
+    # Sending the update clears it.
+    board.service.mark_update_sent(incident.id)
+    board.tick()
+    assert window.reminder_strip.isHidden()
+    assert title_background(window, incident.id) is None
+
+
+def test_a_snooze_delays_the_reminder_and_lands_on_the_timeline(board, clock, qtbot):
+    incident = board.service.declare("Login broken", "P1")
+    window = board.window
+    seen = capture_notifications(window)
+    clock.advance(minutes=31)
+    board.tick()
+    kinds = {t.split(" | ")[0] for t in seen}
+    assert kinds == {"warroom: stakeholder update due", "warroom: response target breached"}
+    [update_row] = [r for r in window.reminder_strip.rows() if "update due" in r.label.text()]
+    qtbot.mouseClick(update_row.snooze_buttons[5], Qt.MouseButton.LeftButton)
+    assert [t for t in window.reminder_strip.texts() if "update due" in t] == []
+    [event] = [e for e in board.service.timeline(incident.id) if e.kind is EventKind.REMINDER]
+    assert event.text == "Reminder snoozed for 5 min: stakeholder update due"
+    clock.advance(minutes=4, seconds=59)
+    board.tick()
+    assert [t for t in window.reminder_strip.texts() if "update due" in t] == []
+    clock.advance(seconds=1)
+    board.tick()
+    assert [t for t in window.reminder_strip.texts() if "update due" in t] == [
+        "⚠ #1 Login broken: stakeholder update due"
+    ]
+    assert sum("update due" in t for t in seen) == 2  # announced again when the snooze ends
+
+
+def test_a_reminder_missed_while_closed_shows_at_start_up(board, open_board, clock):
+    incident = board.service.declare("Payments failing", "P0", commander="Priya Raman")
+    board.service.acknowledge(incident.id)
+    board.window.close()
+    clock.advance(minutes=40)  # the app was closed while the update fell due
+    restarted = open_board()
+    assert restarted.window.reminder_strip.texts() == [
+        "⚠ #1 Payments failing: stakeholder update due"
+    ]
+
+
+def test_a_snooze_survives_a_restart(board, open_board, clock):
+    incident = board.service.declare("Payments failing", "P0", commander="Priya Raman")
+    board.service.acknowledge(incident.id)
+    clock.advance(minutes=16)
+    board.tick()
+    [reminder] = board.window.reminders.due
+    board.window.reminders.snooze(reminder, 15, clock.now())
+    restarted = open_board()
+    assert restarted.window.reminder_strip.isHidden()
+    clock.advance(minutes=15)
+    restarted.tick()
+    assert restarted.window.reminder_strip.texts() == [
+        "⚠ #1 Payments failing: stakeholder update due"
+    ]
+
+
+def test_a_check_back_can_be_snoozed_from_the_board(board, clock):
+    from warroom.core.playbook import load_playbook_file
+    from warroom.mitigation_service import MitigationService
+    from warroom.paths import builtin_playbook_file
+
+    incident = board.service.declare("Checkout returns 500", "P1", commander="Priya Raman")
+    playbook = load_playbook_file(builtin_playbook_file())
+    MitigationService(board.service).apply(
+        incident.id, playbook.option("scale"), action="add nodes", expected_effect="p99 down"
+    )
+    clock.advance(minutes=10)
+    board.tick()
+    bar = board.window.check_backs
+    assert len(bar.due_rows()) == 1
+    board.window._snooze_check_back(
+        board.window.check_backs.due_rows()[0].pending.mitigation.id, 10
+    )
+    assert bar.due_rows() == []
+    assert bar.texts()[0].endswith("snoozed: asks again in 10:00")
+
+
+@pytest.mark.parametrize("key", [k for k in THEME_LABELS if k != "system"])
+def test_each_theme_loads_with_no_stylesheet_warnings(board, key, qtbot):
+    theme = load_theme(key)
+    qss = stylesheet(theme)
+    assert "$" not in qss  # every placeholder filled from the palette
+    app = QApplication.instance()
+    apply_theme(app, key)  # pytest-qt fails the test on any Qt warning (qt_log_level_fail)
+    board.window.set_theme(key)
+    board.window.repaint()
+    dialog = board.window.show_shortcuts()
+    assert ("Board", "F11", "Presenter mode") in dialog.shown()
+    dialog.close()
+    apply_theme(app, "light")
