@@ -120,6 +120,7 @@ class CheckBackBar(QFrame):
     def set_pending(self, pending: list[PendingCheckBack], now: datetime) -> None:
         if pending != [row.pending for row in self._rows]:
             for row in self._rows:
+                row.hide()  # gone now; deleted when the event loop next turns
                 row.deleteLater()
             self._rows = [_Row(p, self._with_incident, self) for p in pending]
             for row in self._rows:

@@ -61,6 +61,7 @@ class PostmortemDueBar(QFrame):
     def set_due(self, due: list[PostmortemDue], now: datetime) -> None:
         if due != [row.due for row in self._rows]:
             for row in self._rows:
+                row.hide()  # gone now; deleted when the event loop next turns
                 row.deleteLater()
             self._rows = [_Row(d, self) for d in due]
             for row in self._rows:

@@ -94,6 +94,7 @@ class ReminderStrip(QFrame):
         if shown == [row.reminder for row in self._rows]:
             return
         for row in self._rows:
+            row.hide()  # gone now; deleted when the event loop next turns
             row.deleteLater()
         self._rows = [_Row(r, self) for r in shown]
         for row in self._rows:
