@@ -6,13 +6,18 @@ timeline entry and every clock is exactly what real use would have produced.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from warroom.core.clock import Clock, FakeClock, SystemClock
 from warroom.core.incident import KeyTime
 from warroom.core.lifecycle import Role
-from warroom.paths import DB_FILENAME, demo_data_dir
+from warroom.core.playbook import load_playbook_file
+from warroom.core.postmortem import ActionItem, ItemKind, ItemPriority
+from warroom.mitigation_service import ChangeFacts, MitigationService
+from warroom.paths import DB_FILENAME, builtin_playbook_file, demo_data_dir
+from warroom.postmortem_service import PostmortemService
 from warroom.service import IncidentService
 from warroom.store.database import open_database
 
@@ -81,6 +86,28 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
     svc.mark_update_sent(k8s.id, "Scheduling down in prod-eu; rollback of control plane assessed")
     clock.set(_ago(now, minutes=13))
     svc.mark_update_sent(k8s.id, "Rolling back scheduler config; running pods unaffected")
+    mitigations = MitigationService(svc)
+    playbook = load_playbook_file(builtin_playbook_file())
+    mitigations.record_triage(
+        k8s.id,
+        playbook,
+        {
+            "impact": "No new pods in prod-eu; ~30% API capacity lost",
+            "changed": "Control plane 1.30 → 1.31",
+            "rollback": "yes",
+            "corruption": "no",
+            "security": "no",
+        },
+    )
+    clock.set(_ago(now, minutes=6))
+    mitigations.apply(
+        k8s.id,
+        playbook.option("rollback"),
+        action="revert scheduler config to the 1.30 profile",
+        expected_effect="kube-scheduler running and pending pods scheduling again",
+        applied_by="Sam Okafor",
+        change=ChangeFacts("control-plane upgrade 1.30 → 1.31", _ago(now, minutes=55)),
+    )
 
     # P1, active, update overdue: serverless throttling under a traffic spike.
     svc.actor = "Marta Silva"
@@ -100,6 +127,17 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
     )
     clock.set(_ago(now, minutes=31))
     svc.mark_update_sent(lam.id, "Checkout degraded; raising concurrency quota")
+    mitigations.reject(
+        lam.id, playbook.option("rollback"), "no deploy or config change", not_applicable=False
+    )
+    clock.set(_ago(now, minutes=14))
+    mitigations.apply(
+        lam.id,
+        playbook.option("scale"),
+        action="raise function concurrency quota to 3,000",
+        expected_effect="429s under 0.5 % and checkout p95 under 2 s",
+        applied_by="Jon Park",
+    )
 
     # P2, triage, nobody has picked it up: a data-pipeline backlog.
     svc.actor = "alerts-bot"
@@ -186,3 +224,31 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
     clock.set(_ago(now, days=1, hours=1))
     svc.set_status(tls.id, "resolved")
     svc.set_status(tls.id, "postmortem")
+    clock.set(_ago(now, hours=2))
+    postmortems = PostmortemService(svc)
+    draft = postmortems.get(tls.id)
+    postmortems.save(
+        replace(
+            draft,
+            authors="Priya Raman",
+            root_cause="The gateway's certificate was issued by hand two years ago and was "
+            "never added to automatic renewal; its expiry alert went to a retired mailbox.",
+            contributing_factors="Internal certificates are not inventoried in one place.",
+            detection="Billing's error-rate alert, 6 minutes after expiry.",
+            went_well="Renewal by hand took 12 minutes once the cause was found.",
+            action_items=(
+                ActionItem(
+                    "Move the gateway certificate to automatic renewal",
+                    "Priya Raman",
+                    (now - timedelta(days=1)).date(),
+                    priority=ItemPriority.HIGH,
+                ),
+                ActionItem(
+                    "Inventory internal certificates and alert 30 days before expiry",
+                    "Sam Okafor",
+                    (now + timedelta(days=14)).date(),
+                    kind=ItemKind.PREVENT,
+                ),
+            ),
+        )
+    )
