@@ -47,7 +47,12 @@ class Measure(StrEnum):
 
     @property
     def label(self) -> str:
-        return _LABELS[self]
+        """'time to detect (detected − impact started)'."""
+        return f"{_NAMES[self]} ({self.formula})"
+
+    @property
+    def formula(self) -> str:
+        return _FORMULAS[self]
 
 
 _ABBREVIATIONS = {
@@ -57,12 +62,19 @@ _ABBREVIATIONS = {
     Measure.RESOLVE: "MTTR",
     Measure.FIRST_UPDATE: "First update",
 }
-_LABELS = {
-    Measure.DETECT: "time to detect (detected − impact started)",
-    Measure.ACKNOWLEDGE: "time to acknowledge (acknowledged − declared)",
-    Measure.MITIGATE: "time to mitigate (mitigated − impact started)",
-    Measure.RESOLVE: "time to resolve (resolved − impact started)",
-    Measure.FIRST_UPDATE: "time to first stakeholder update (first update − declared)",
+_NAMES = {
+    Measure.DETECT: "time to detect",
+    Measure.ACKNOWLEDGE: "time to acknowledge",
+    Measure.MITIGATE: "time to mitigate",
+    Measure.RESOLVE: "time to resolve",
+    Measure.FIRST_UPDATE: "time to first stakeholder update",
+}
+_FORMULAS = {
+    Measure.DETECT: "detected − impact started",
+    Measure.ACKNOWLEDGE: "acknowledged − declared",
+    Measure.MITIGATE: "mitigated − impact started",
+    Measure.RESOLVE: "resolved − impact started",
+    Measure.FIRST_UPDATE: "first update sent − declared",
 }
 
 

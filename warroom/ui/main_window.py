@@ -140,6 +140,10 @@ class MainWindow(QMainWindow):
         self.action_items_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
         self.action_items_action.setToolTip("Every action item not done, across incidents")
         self.action_items_action.triggered.connect(self.show_action_items)
+        self.metrics_action = QAction("&Metrics…", self)
+        self.metrics_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.metrics_action.setToolTip("Response times, post-mortems and trends by severity")
+        self.metrics_action.triggered.connect(self.show_metrics)
         self.presenter_action = QAction("&Presenter mode", self)
         self.presenter_action.setShortcut(QKeySequence("F11"))
         self.presenter_action.setToolTip(
@@ -206,6 +210,7 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.show_closed_action)
         view_menu.addAction(self.action_items_action)
+        view_menu.addAction(self.metrics_action)
         view_menu.addSeparator()
         view_menu.addAction(self.presenter_action)
         view_menu.addAction(self.reduced_motion_action)
@@ -294,6 +299,7 @@ class MainWindow(QMainWindow):
             self.action_items_action,
             self.note_action,
             self.update_action,
+            self.metrics_action,
         )
         for action in actions:
             action.setEnabled(live)
@@ -653,6 +659,17 @@ class MainWindow(QMainWindow):
 
         assert self.postmortems is not None and self.bridge is not None
         view = ActionItemsView(self.postmortems, self.clock.now, self.open_postmortem, self)
+        self.bridge.incident_changed.connect(view.refresh)
+        view.show()
+        return view
+
+    def show_metrics(self):  # type: ignore[no-untyped-def]
+        from warroom.metrics_service import MetricsService
+        from warroom.ui.metrics_view import MetricsView
+
+        assert self.service is not None and self.postmortems is not None
+        assert self.bridge is not None
+        view = MetricsView(MetricsService(self.service, self.postmortems), self.clock.now, self)
         self.bridge.incident_changed.connect(view.refresh)
         view.show()
         return view
