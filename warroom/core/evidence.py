@@ -34,7 +34,14 @@ class ItemState(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"pending": "Pending", "collected": "Collected"}.get(self.value, "Not applicable")
+        return ITEM_STATE_LABELS[self]
+
+
+ITEM_STATE_LABELS = {
+    ItemState.PENDING: "Pending",
+    ItemState.COLLECTED: "Collected",
+    ItemState.NOT_APPLICABLE: "Not applicable",
+}
 
 
 class ArtifactKind(StrEnum):

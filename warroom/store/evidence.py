@@ -180,17 +180,21 @@ def link(session: Session, item_id: int, artifact_id: int, now: datetime) -> boo
     return True
 
 
-def at_risk_rows(session: Session, until: datetime) -> list[tuple[IncidentRow, EvidenceItemRow]]:
-    """Pending items rotating by `until`, on open incidents, soonest first."""
+def rotating_rows(
+    session: Session, until: datetime | None = None
+) -> list[tuple[IncidentRow, EvidenceItemRow]]:
+    """Pending items with a rotation time (by `until`, if given), on open incidents, soonest
+    first."""
     query = (
         select(IncidentRow, EvidenceItemRow)
         .join(EvidenceItemRow, EvidenceItemRow.incident_id == IncidentRow.id)  # type: ignore[arg-type]
         .where(IncidentRow.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
         .where(EvidenceItemRow.state == ItemState.PENDING.value)
         .where(EvidenceItemRow.rotates_at.is_not(None))  # type: ignore[union-attr]
-        .where(EvidenceItemRow.rotates_at <= until)  # type: ignore[operator]
         .order_by(EvidenceItemRow.rotates_at, EvidenceItemRow.id)  # type: ignore[arg-type]
     )
+    if until is not None:
+        query = query.where(EvidenceItemRow.rotates_at <= until)  # type: ignore[operator]
     return [(incident, row) for incident, row in session.execute(query)]
 
 

@@ -3,8 +3,9 @@ are copied, and kept read-only. No SQL here; the service records what this retur
 
 A copy goes to a temporary name in the incident's folder, is fsynced, and only then renamed
 to its final name, so a crash, a cancel or a failure never leaves a half-written artifact
-under a real name. Hashing is streamed through one reusable 1 MiB buffer: a file of any size
-is never held in memory.
+under a real name. Hashing is streamed through a few reusable 1 MiB buffers (the next chunk
+is hashed while the previous one is written, on a helper thread): a file of any size is never
+held in memory.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import errno
 import hashlib
 import io
 import os
+import queue
 import re
 import secrets
 import stat
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -23,6 +26,7 @@ from pathlib import Path
 from warroom.core.evidence import CollectCancelled, CollectError
 
 CHUNK = 1 << 20
+BUFFERS = 3  # in flight between the reading/hashing thread and the writing one
 FOLDER_MODE = 0o700
 WRITING_MODE = 0o600
 KEPT_MODE = 0o400
@@ -197,34 +201,85 @@ def _pump(
     progress: Progress | None,
     cancelled: Cancelled | None,
 ) -> tuple[str, int]:
-    """Reads `fd` to its end into `out`, hashing each chunk between the read and the write.
-    `places` is (the source, the vault folder), for messages."""
+    """Reads `fd` to its end into `out`, hashing each chunk while the one before it is being
+    written. `places` is (the source, the vault folder), for messages."""
     source, folder = places
     reader = io.FileIO(fd, "rb", closefd=False)
-    buffer = bytearray(CHUNK)
-    view = memoryview(buffer)
     digest = hashlib.sha256()
     done = 0
-    while True:
-        if cancelled is not None and cancelled():
-            raise CollectCancelled(f"Copying {source.name} was cancelled; nothing was kept.")
-        try:
-            count = reader.readinto(buffer)
-        except OSError as exc:
-            raise CollectError(
-                f"{source} could not be read to the end: {exc.strerror or exc}."
-            ) from None
-        if not count:
-            break
-        chunk = view[:count]
-        digest.update(chunk)
-        _write_to_vault(out, chunk, folder)
-        done += count
-        if progress is not None:
-            progress(done, total)
+    writer = _Writer(out, folder)
+    try:
+        while writer.error is None:
+            if cancelled is not None and cancelled():
+                raise CollectCancelled(f"Copying {source.name} was cancelled; nothing was kept.")
+            buffer = writer.free.get()
+            count = _read_into(reader, buffer, source)
+            if not count:
+                break
+            digest.update(memoryview(buffer)[:count])
+            writer.write(buffer, count)
+            done += count
+            if progress is not None:
+                progress(done, total)
+    except BaseException:
+        writer.stop()
+        raise
+    writer.finish()
     if done == 0 and progress is not None:
         progress(0, total)
     return digest.hexdigest(), done
+
+
+def _read_into(reader: io.FileIO, buffer: bytearray, source: Path) -> int:
+    try:
+        return reader.readinto(buffer) or 0
+    except OSError as exc:
+        raise CollectError(
+            f"{source} could not be read to the end: {exc.strerror or exc}."
+        ) from None
+
+
+class _Writer:
+    """Writes chunks to the vault on its own thread, so that hashing one chunk overlaps
+    writing the one before (hashlib and os.write both release the GIL). BUFFERS reusable
+    1 MiB buffers go round between the two threads: memory stays bounded whatever the size.
+    The first write error stops the writing; the copy then fails with it."""
+
+    def __init__(self, out: int, folder: Path) -> None:
+        self._out = out
+        self._folder = folder
+        self.free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+        for _ in range(BUFFERS):
+            self.free.put(bytearray(CHUNK))
+        self._jobs: queue.SimpleQueue[tuple[bytearray, int] | None] = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="vault-writer", daemon=True)
+        self._thread.start()
+
+    def write(self, buffer: bytearray, count: int) -> None:
+        self._jobs.put((buffer, count))
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            buffer, count = job
+            try:
+                if self.error is None:
+                    _write_to_vault(self._out, memoryview(buffer)[:count], self._folder)
+            except BaseException as exc:  # anything: the reader must never wait forever
+                self.error = exc
+            finally:
+                self.free.put(buffer)  # back to the reader, written or not
+
+    def stop(self) -> None:
+        """Waits for the writes in flight; the file is about to be removed anyway."""
+        self._jobs.put(None)
+        self._thread.join()
+
+    def finish(self) -> None:
+        """Waits until everything is written; raises the first write error."""
+        self.stop()
+        if self.error is not None:
+            raise self.error
 
 
 def _write_all(out: int, chunk: memoryview) -> None:
