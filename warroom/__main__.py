@@ -74,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.add_argument("--template", help="a Jinja2 template file to render instead")
 
+    _add_evidence_verbs(verbs, common)
+
+    metrics = verbs.add_parser(
+        "metrics", parents=[common], help="response times and post-mortem completion by severity"
+    )
+    metrics.add_argument("--since", help="incidents declared from this day (YYYY-MM-DD, UTC)")
+    metrics_format = metrics.add_mutually_exclusive_group()
+    metrics_format.add_argument("--json", dest="output", action="store_const", const="json")
+    metrics_format.add_argument("--csv", dest="output", action="store_const", const="csv")
+    metrics.set_defaults(output="table")
+
     backup = verbs.add_parser("backup", parents=[common], help="take a backup now")
     backup.add_argument("-o", "--output", help="where to write it (default: the backups folder)")
     restore = verbs.add_parser(
@@ -81,6 +92,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("file", help="a backup file, e.g. from the backups folder")
     return parser
+
+
+def _add_evidence_verbs(verbs, common: argparse.ArgumentParser) -> None:  # type: ignore[no-untyped-def]
+    evidence = verbs.add_parser(
+        "evidence", parents=[common], help="collect, verify and export an incident's evidence"
+    )
+    actions = evidence.add_subparsers(dest="evidence_verb", metavar="ACTION", required=True)
+    add = actions.add_parser(
+        "add", parents=[common], help="copy files into the vault; prints id and sha256 of each"
+    )
+    add.add_argument("id", type=int)
+    add.add_argument("files", nargs="+", metavar="FILE")
+    add.add_argument("--item", help="the checklist item it covers (its name, any case)")
+    add.add_argument("--note", default="", help="what it is, where it came from")
+    checklist = actions.add_parser(
+        "checklist", parents=[common], help="the incident's evidence checklist"
+    )
+    checklist.add_argument("id", type=int)
+    verify = actions.add_parser(
+        "verify",
+        parents=[common],
+        help="re-hash every artifact and check every custody log; exit 1 on any problem",
+    )
+    verify.add_argument("id", type=int, nargs="?", help="one incident (default: all)")
+    export = actions.add_parser(
+        "export", parents=[common], help="a zip of the evidence with manifests and SHA256SUMS"
+    )
+    export.add_argument("id", type=int)
+    export.add_argument("-o", "--output", required=True, help="the zip file to write")
+    export.add_argument("--reason", default="", help="why, and for whom (custody log)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"policy override: {paths.user_policy}")
         print(f"team playbooks:  {paths.user_playbooks}")
         print(f"team templates:  {paths.user_templates}")
+        print(f"evidence vault:  {paths.vault}")
+        print(f"team checklist:  {paths.user_checklist}")
         return 0
     from warroom.cli import run
 

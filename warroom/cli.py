@@ -14,8 +14,10 @@ from warroom.core import clocks
 from warroom.core.clock import SystemClock
 from warroom.core.clock_text import response_text, update_text
 from warroom.core.durations import hms
+from warroom.core.evidence import CollectCancelled, CollectError, IntegrityState
 from warroom.core.snapshot import event_snapshot, incident_snapshot
 from warroom.core.validation import ValidationError
+from warroom.evidence_service import ArtifactNotFound, EvidenceService, ItemNotFound
 from warroom.paths import AppPaths, resolve_paths
 from warroom.service import IncidentNotFound, IncidentService, WriteFailed
 from warroom.settings import load_policy
@@ -39,12 +41,18 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_STORE
     clock = SystemClock()
     service = IncidentService(database, clock, policy=policy)
+    # Built for every verb: a declaration seeds the new incident's evidence checklist.
+    evidence = EvidenceService(service, paths.vault, paths.user_checklist)
+    for warning in evidence.warnings:
+        print(f"warroom: warning: {warning}", file=sys.stderr)
     try:
+        if args.verb == "evidence":
+            return _evidence(args, evidence)
         return _dispatch(args, service, policy, clock)
     except WriteFailed as exc:
         print(f"warroom: {exc}", file=sys.stderr)
         return EXIT_STORE
-    except (ValidationError, IncidentNotFound) as exc:
+    except (ValidationError, IncidentNotFound, ItemNotFound, ArtifactNotFound) as exc:
         print(f"warroom: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except BrokenPipeError:  # `warroom list | head`: the reader left; not an error
@@ -87,6 +95,10 @@ def _dispatch(args: argparse.Namespace, service: IncidentService, policy, clock)
             _print_json([incident_snapshot(i, policy, now) for i in incidents])
         else:
             _print_table(incidents, policy, now)
+    elif args.verb == "metrics":
+        from warroom.metrics_cli import run_metrics
+
+        return run_metrics(service, args.since, args.output)
     elif args.verb == "export":
         return _export(args, service)
     elif args.verb == "show":
@@ -126,6 +138,70 @@ def _export(args: argparse.Namespace, service: IncidentService) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _evidence(args: argparse.Namespace, evidence: EvidenceService) -> int:
+    """The same operations, and so the same custody entries and timeline, as the GUI's."""
+    if args.evidence_verb == "add":
+        return _evidence_add(args, evidence)
+    if args.evidence_verb == "checklist":
+        for item in evidence.checklist(args.id):
+            rotates = f"  (rotates {item.rotates_at:%Y-%m-%d %H:%M} UTC)" if item.rotates_at else ""
+            reason = f": {item.reason}" if item.reason else ""
+            print(f"{item.state.value:<15} {item.name}{reason}{rotates}")
+        return EXIT_OK
+    if args.evidence_verb == "verify":
+        return _evidence_verify(args, evidence)
+    out = evidence.export_bundle(args.id, Path(args.output), reason=args.reason)
+    print(out)
+    return EXIT_OK
+
+
+def _evidence_add(args: argparse.Namespace, evidence: EvidenceService) -> int:
+    item_id = _item_named(evidence, args.id, args.item) if args.item else None
+    failed = False
+    for name in args.files:
+        try:
+            artifact = evidence.collect_file(args.id, Path(name), item_id=item_id, note=args.note)
+        except CollectError as exc:  # this file only: the others are still worth keeping
+            print(f"warroom: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        except (KeyboardInterrupt, CollectCancelled):
+            print(f"warroom: cancelled; nothing was kept of {name}", file=sys.stderr)
+            return 130
+        print(f"{artifact.id} {artifact.sha256}")
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _item_named(evidence: EvidenceService, incident_id: int, name: str) -> int:
+    items = evidence.checklist(incident_id)
+    wanted = " ".join(name.split()).casefold()
+    for item in items:
+        if item.name.casefold() == wanted:
+            return item.id
+    names = "; ".join(i.name for i in items)
+    raise ValidationError(
+        "item", f"#{incident_id} has no checklist item named “{name}”. Its items: {names}"
+    )
+
+
+def _evidence_verify(args: argparse.Namespace, evidence: EvidenceService) -> int:
+    results = evidence.verify(args.id)
+    if not results:
+        print("No evidence to verify.")
+    for result in results:
+        artifact = result.artifact
+        verdict = result.state.value
+        if result.state is not IntegrityState.INTACT:
+            verdict = verdict.upper()
+        if not result.chain_ok:
+            verdict += ", custody log BROKEN"
+        detail = f" — {'; '.join(result.problems)}" if result.problems else ""
+        print(
+            f"#{artifact.id} {artifact.name} (incident #{artifact.incident_id}): {verdict}{detail}"
+        )
+    return EXIT_OK if all(r.ok for r in results) else EXIT_INVALID
 
 
 def _backups(args: argparse.Namespace, paths: AppPaths) -> int:
