@@ -3,8 +3,6 @@ one that fell due while the app was closed shows at start-up. Every theme loads 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication

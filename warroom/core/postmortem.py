@@ -152,6 +152,7 @@ TIMELINE_KINDS = frozenset(
         EventKind.OVERRIDE,
         EventKind.CHECK_BACK,
         EventKind.VERIFIED,
+        EventKind.EVIDENCE,
     }
 )
 

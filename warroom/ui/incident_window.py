@@ -100,6 +100,7 @@ class IncidentWindow(QDialog):
         open_wizard: Callable[[int], Any] | None = None,
         open_postmortem: Callable[[int], Any] | None = None,
         open_message: Callable[[int], Any] | None = None,
+        open_evidence: Callable[[int], Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self.incident_id = incident_id
@@ -108,6 +109,7 @@ class IncidentWindow(QDialog):
         self._open_wizard = open_wizard
         self._open_postmortem = open_postmortem
         self._open_message = open_message
+        self._open_evidence = open_evidence
         self._policy = policy
         self._clock = clock
         self.incident: Incident = service.get(incident_id)
@@ -158,6 +160,7 @@ class IncidentWindow(QDialog):
         QShortcut(QKeySequence("Ctrl+M"), self, activated=self.open_wizard)
         QShortcut(QKeySequence("Ctrl+Shift+U"), self, activated=self.compose_message)
         QShortcut(QKeySequence("Ctrl+Shift+P"), self, activated=self.open_postmortem)
+        QShortcut(QKeySequence("Ctrl+Shift+E"), self, activated=self.open_evidence)
         self._refresh_all()
         self._restore_drafts()
         self.on_tick(clock.now())
@@ -211,6 +214,11 @@ class IncidentWindow(QDialog):
         self.postmortem_button.setToolTip("Write the post-mortem (Ctrl+Shift+P)")
         self.postmortem_button.clicked.connect(self.open_postmortem)
         self.postmortem_button.setVisible(self._open_postmortem is not None)
+        self.evidence_button = QPushButton("&Evidence…", self)
+        self.evidence_button.setAccessibleName("Open the evidence checklist and vault")
+        self.evidence_button.setToolTip("Preserve logs, metrics and state (Ctrl+Shift+E)")
+        self.evidence_button.clicked.connect(self.open_evidence)
+        self.evidence_button.setVisible(self._open_evidence is not None)
         self.status_combo = QComboBox(self)
         self.status_combo.setAccessibleName("Lifecycle stage")
         for status in LIFECYCLE:
@@ -223,6 +231,7 @@ class IncidentWindow(QDialog):
         row.addWidget(self.update_button)
         row.addWidget(self.wizard_button)
         row.addWidget(self.message_button)
+        row.addWidget(self.evidence_button)
         row.addWidget(self.postmortem_button)
         row.addStretch(1)
         row.addWidget(QLabel("Stage", self))
@@ -514,6 +523,10 @@ class IncidentWindow(QDialog):
     def compose_message(self) -> None:
         if self._open_message is not None:
             self._open_message(self.incident_id)
+
+    def open_evidence(self) -> None:
+        if self._open_evidence is not None:
+            self._open_evidence(self.incident_id)
 
     def open_postmortem(self) -> None:
         if self._open_postmortem is not None:

@@ -33,10 +33,13 @@ from warroom.ui.ticker import Ticker
 if TYPE_CHECKING:  # imported when first used, to keep them out of the cold start
     from warroom.core.incident import Incident
     from warroom.core.playbook import Playbook
+    from warroom.core.reminders import RotatingEvidence
+    from warroom.evidence_service import EvidenceService
     from warroom.mitigation_service import MitigationService
     from warroom.postmortem_service import PostmortemService
     from warroom.service import IncidentService
     from warroom.ui.declare_dialog import DeclareDialog
+    from warroom.ui.evidence_panel import EvidencePanel
     from warroom.ui.incident_window import IncidentWindow
     from warroom.ui.mitigation_wizard import MitigationWizard
     from warroom.ui.postmortem_editor import PostmortemEditor
@@ -105,6 +108,10 @@ class MainWindow(QMainWindow):
         self.editors: dict[int, PostmortemEditor] = {}
         self._user_templates = user_templates
         self.presenter: PresenterWindow | None = None
+        self.evidence: EvidenceService | None = None
+        self.evidence_panels: dict[int, EvidencePanel] = {}
+        self._rotating: list[RotatingEvidence] = []  # pending evidence with a rotation time
+        self._database_path = database_path
         self.reminders: ReminderCenter | None = None
         self._pending_mitigations: list = []  # type: ignore[type-arg]  # for the reminders
         self.policy = policy
@@ -276,12 +283,19 @@ class MainWindow(QMainWindow):
             self._set_live(False)
 
     def attach_service(self, service: IncidentService) -> None:
+        from warroom.evidence_service import EvidenceService
         from warroom.mitigation_service import MitigationService
+        from warroom.paths import resolve_paths
         from warroom.postmortem_service import PostmortemService
 
         self.service = service
         self.mitigations = MitigationService(service)
         self.postmortems = PostmortemService(service, self._user_templates)
+        self.evidence = EvidenceService(
+            service, self._database_path.parent / "vault", resolve_paths().user_checklist
+        )
+        if self.evidence.warnings:
+            QMessageBox.warning(self, "Evidence checklist", "\n\n".join(self.evidence.warnings))
         self.bridge = ServiceBridge(service, self)
         self.bridge.incident_changed.connect(self._on_incident_changed)
         self._start_reminders(service)
@@ -425,6 +439,8 @@ class MainWindow(QMainWindow):
             self.check_backs.set_pending(pending, self.clock.now())
         if self.postmortems is not None:
             self.due_bar.set_due(self.postmortems.due(), self.clock.now())
+        if self.evidence is not None:
+            self._rotating = self._scheduled_rotations()
         if self.presenter is not None:
             self.presenter.refresh()
         if self.reminders is not None:
@@ -450,8 +466,34 @@ class MainWindow(QMainWindow):
         self.check_backs.snoozed = self.reminders.snoozed
         self.reminders.due_changed.connect(self._show_reminders)
 
-    def _rotating_evidence(self) -> list:  # type: ignore[type-arg]
-        return []
+    def _rotating_evidence(self) -> list[RotatingEvidence]:
+        return self._rotating
+
+    def _scheduled_rotations(self) -> list[RotatingEvidence]:
+        from warroom.core.reminders import RotatingEvidence
+
+        assert self.evidence is not None
+        return [
+            RotatingEvidence(incident.id, item.id, item.name, item.rotates_at)
+            for incident, item in self.evidence.rotations()
+            if item.rotates_at is not None
+        ]
+
+    def open_evidence(self, incident_id: int) -> EvidencePanel:
+        from warroom.ui.evidence_panel import EvidencePanel
+
+        assert self.evidence is not None and self.bridge is not None
+        panel = self.evidence_panels.get(incident_id)
+        if panel is None:
+            panel = EvidencePanel(incident_id, self.evidence, self.clock, self)
+            self.ticker.ticked.connect(panel.on_tick)
+            self.bridge.incident_changed.connect(panel.on_incident_changed)
+            panel.finished.connect(lambda *_: self.evidence_panels.pop(incident_id, None))
+            self.evidence_panels[incident_id] = panel
+        panel.show()
+        panel.raise_()
+        panel.activateWindow()
+        return panel
 
     def _show_reminders(self, due: list) -> None:  # type: ignore[type-arg]
         self.reminder_strip.show_reminders(due)
@@ -701,6 +743,7 @@ class MainWindow(QMainWindow):
                 open_wizard=self.open_wizard,
                 open_postmortem=self.open_postmortem,
                 open_message=self.open_message,
+                open_evidence=self.open_evidence,
             )
             self.ticker.ticked.connect(window.on_tick)
             self.bridge.incident_changed.connect(window.on_incident_changed)
@@ -726,5 +769,7 @@ class MainWindow(QMainWindow):
             wizard.reject()  # keeps its place and what is typed
         for editor in list(self.editors.values()):
             editor.close()  # flushes the autosave
+        for panel in list(self.evidence_panels.values()):
+            panel.close()  # cancels a copy in progress, leaving nothing half-copied
         self.ticker.stop()
         super().closeEvent(event)

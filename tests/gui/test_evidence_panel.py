@@ -1,0 +1,183 @@
+"""The evidence panel as a user drives it: the checklist against the clock, collecting off
+the GUI thread with progress and cancel, duplicates, custody, verification, and the board's
+"evidence at risk"."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from warroom.core.evidence import ItemState
+from warroom.core.incident import EventKind
+
+
+@pytest.fixture
+def incident(board, clock):
+    return board.service.declare(
+        "Checkout returns 500",
+        "P1",
+        impact_started_at=clock.now() - timedelta(minutes=30),
+        commander="Priya Raman",
+    )
+
+
+@pytest.fixture
+def panel(board, incident):
+    # A child of the main window, which the board fixture closes; it deletes itself.
+    return board.window.open_evidence(incident.id)
+
+
+def wait_for_job(qtbot, panel, timeout=60_000):
+    qtbot.waitUntil(lambda: panel.job is None, timeout=timeout)
+
+
+def item_named(panel, fragment):
+    return next(i for i in panel.items if fragment.lower() in i.name.lower())
+
+
+def vault_files(data_dir, incident_id):
+    folder = data_dir / "vault" / str(incident_id)
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_the_checklist_is_seeded_most_volatile_first_and_counts_down(board, panel, clock):
+    names = [i.name for i in panel.items]
+    assert len(names) >= 12
+    assert "process and memory state" in names[0].lower()
+    logs = item_named(panel, "application logs")
+    assert logs.rotates_at == board.service.get(panel.incident_id).impact_started_at + timedelta(
+        hours=24
+    )
+    row = panel.items.index(logs)
+    assert panel.items_table.item(row, 2).text() == "in 23:30:00"
+    clock.advance(hours=22, minutes=45)
+    board.tick()
+    assert panel.items_table.item(row, 2).text() == "⚠ in 45:00"
+    assert "1 at risk" in panel.summary.text()
+    # The board says so too.
+    assert any("evidence at risk" in t for t in board.window.reminder_strip.texts())
+
+
+def test_a_file_is_copied_hashed_and_logged(board, panel, tmp_path, qtbot):
+    source = tmp_path / "app.log"
+    source.write_bytes(b"ERROR 500 checkout\n" * 1000)
+    logs = item_named(panel, "application logs")
+    panel.select_item(logs.id)
+    panel.collect([source])
+    wait_for_job(qtbot, panel)
+    [artifact] = panel.artifacts
+    assert artifact.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert item_named(panel, "application logs").state is ItemState.COLLECTED
+    assert panel.artifacts_table.item(0, 0).text() == "app.log"
+    panel.artifacts_table.selectRow(0)
+    actions = [panel.custody_table.item(r, 1).text() for r in range(panel.custody_table.rowCount())]
+    assert actions == ["collected", "viewed"]
+    assert "Collected app.log" in panel.info.text()
+
+
+def test_a_gigabyte_is_collected_with_progress_while_the_gui_keeps_turning(
+    board, panel, tmp_path, qtbot
+):
+    big = tmp_path / "core.dump"
+    with open(big, "wb") as f:
+        f.truncate(1 << 30)  # sparse: 1 GiB that takes no disk
+    turns = []
+    heartbeat = QTimer()
+    heartbeat.setInterval(10)
+    heartbeat.timeout.connect(lambda: turns.append(1))
+    heartbeat.start()
+    progress = []
+    panel.collect([big])
+    panel.job.progress.connect(lambda done, total: progress.append(done))
+    wait_for_job(qtbot, panel, timeout=120_000)
+    heartbeat.stop()
+    assert len(progress) > 10 and progress == sorted(progress)
+    assert progress[-1] == 1 << 30
+    assert len(turns) > 10  # the event loop kept running during the copy
+    assert panel.artifacts[0].size == 1 << 30
+
+
+def test_a_cancel_leaves_nothing_behind(board, panel, data_dir, tmp_path, qtbot):
+    big = tmp_path / "heap.bin"
+    with open(big, "wb") as f:
+        f.truncate(1 << 30)
+    panel.collect([big])
+    panel.job.progress.connect(lambda *_: panel.cancel())
+    wait_for_job(qtbot, panel, timeout=120_000)
+    assert "nothing was kept" in panel.info.text()
+    assert panel.artifacts == []
+    assert vault_files(data_dir, panel.incident_id) == []
+    events = board.service.timeline(panel.incident_id)
+    assert [e for e in events if e.kind is EventKind.EVIDENCE] == []
+
+
+def test_a_duplicate_offers_to_link_the_existing_artifact(board, incident, tmp_path, qtbot):
+    asked = []
+    from warroom.ui.evidence_panel import EvidencePanel
+
+    panel = EvidencePanel(
+        incident.id,
+        board.window.evidence,
+        board.window.clock,
+        board.window,
+        ask=lambda title, question: asked.append(question) or True,
+    )
+    first, second = tmp_path / "a.log", tmp_path / "b.log"
+    first.write_text("same bytes")
+    second.write_text("same bytes")
+    panel.select_item(item_named(panel, "application logs").id)
+    panel.collect([first])
+    wait_for_job(qtbot, panel)
+    errors = item_named(panel, "error messages")
+    panel.select_item(errors.id)
+    panel.collect([second])
+    wait_for_job(qtbot, panel)
+    assert len(asked) == 1 and "already in the vault as “a.log”" in asked[0]
+    assert len(panel.artifacts) == 1
+    assert item_named(panel, "error messages").state is ItemState.COLLECTED
+    panel.close()
+
+
+def test_bad_input_gets_a_message_and_records_nothing(board, panel, tmp_path, qtbot):
+    panel.collect([tmp_path / "missing.log"])
+    wait_for_job(qtbot, panel)
+    assert panel.error.isVisible() and "missing.log" in panel.error.text()
+    assert panel.artifacts == []
+    assert not panel.mark_not_applicable("")  # nothing selected
+    panel.select_item(item_named(panel, "dependency updates").id)
+    assert not panel.mark_not_applicable("  ")
+    assert item_named(panel, "dependency updates").state is ItemState.PENDING
+    assert panel.mark_not_applicable("no dependency changed this week")
+    assert item_named(panel, "dependency updates").state is ItemState.NOT_APPLICABLE
+
+
+def test_verify_reports_a_file_changed_behind_the_apps_back(
+    board, panel, data_dir, tmp_path, qtbot
+):
+    source = tmp_path / "metrics.csv"
+    source.write_text("t,errors\n1,30\n")
+    panel.collect([source])
+    wait_for_job(qtbot, panel)
+    stored = (
+        data_dir / "vault" / str(panel.incident_id) / vault_files(data_dir, panel.incident_id)[0]
+    )
+    stored.chmod(0o600)
+    stored.write_text("t,errors\n1,0\n")
+    panel.verify()
+    wait_for_job(qtbot, panel)
+    assert panel.artifacts_table.item(0, 6).text() == "modified"
+    assert "Verification found problems" in panel.error.text()
+
+
+def test_snippets_and_references_are_kept(board, panel, qtbot):
+    panel.select_item(item_named(panel, "error messages").id)
+    assert panel.add_snippet("Traceback: KeyError 'tax'\n  at checkout.py:88", "first error")
+    panel.select_item(item_named(panel, "external status").id)
+    assert panel.add_reference("https://status.example.com/incidents/42", "provider outage", None)
+    kinds = sorted(a.kind.value for a in panel.artifacts)
+    assert kinds == ["reference", "snippet"]
+    assert not panel.add_snippet("   ", "empty")
+    assert "empty" in panel.error.text()
