@@ -225,6 +225,10 @@ def _pump(
         writer.stop()
         raise
     writer.finish()
+    try:
+        os.ftruncate(out, done)  # a trailing hole needs the size set explicitly
+    except OSError as exc:
+        raise _vault_error(folder, exc) from exc
     if done == 0 and progress is not None:
         progress(0, total)
     return digest.hexdigest(), done
@@ -288,9 +292,17 @@ def _write_all(out: int, chunk: memoryview) -> None:
         chunk = chunk[written:]
 
 
+_ZEROS = bytes(CHUNK)
+
+
 def _write_to_vault(out: int, chunk: memoryview, where: Path, place: str = "the vault") -> None:
     try:
-        _write_all(out, chunk)
+        if len(chunk) == CHUNK and chunk == _ZEROS:
+            # A hole in a sparse source (a core dump, a preallocated log) stays a hole in
+            # the vault: same bytes when read, no disk spent. _pump sets the final size.
+            os.lseek(out, CHUNK, os.SEEK_CUR)
+        else:
+            _write_all(out, chunk)
     except OSError as exc:
         raise _vault_error(where, exc, place) from exc
 
