@@ -7,7 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlmodel import Session
+
 from warroom.core import mitigation as rules
+from warroom.core.evidence import ItemState
 from warroom.core.incident import EventKind, Incident
 from warroom.core.lifecycle import Status
 from warroom.core.mitigation import Decision, Mitigation, Outcome, RecoveryCheck
@@ -15,12 +18,19 @@ from warroom.core.playbook import YES, AnswerKind, MitigationOption, Playbook, T
 from warroom.core.validation import ValidationError, aware_utc, clean_text, not_in_future
 from warroom.core.wizard_state import WizardProgress
 from warroom.service import IncidentService, move_status
+from warroom.store import evidence as evidence_store
 from warroom.store import mitigations as store
 from warroom.store import repository as repo
 from warroom.store.mitigations import MitigationNotFound
 from warroom.store.models import MitigationRow
 
-__all__ = ["ChangePending", "MitigationNotFound", "MitigationService", "PendingCheckBack"]
+__all__ = [
+    "ChangePending",
+    "MitigationNotFound",
+    "MitigationService",
+    "PendingCheckBack",
+    "PreserveFirst",
+]
 
 
 class ChangePending(ValidationError):
@@ -32,6 +42,19 @@ class ChangePending(ValidationError):
             "override_reason",
             f"{names} is still unverified. If you apply another change now, you won't be able "
             "to tell which change fixed it. Check back first, or give a reason to go ahead.",
+        )
+        self.pending = pending
+
+
+class PreserveFirst(ValidationError):
+    """A security incident with evidence still pending: changing systems can destroy it."""
+
+    def __init__(self, pending: list[str]) -> None:
+        super().__init__(
+            "preserve_reason",
+            "Preserve before you change: this is a security incident and evidence is still "
+            f"pending ({', '.join(pending)}). A change now can destroy it. Collect it first, "
+            "or give the reason to go ahead.",
         )
         self.pending = pending
 
@@ -73,6 +96,11 @@ class MitigationService:
                 )
                 for r in rows
             ]
+
+    def unpreserved_evidence(self, incident_id: int) -> list[str]:
+        """Evidence still pending on a security incident: applying a change warns."""
+        with self.incidents.reading() as session:
+            return _unpreserved_evidence(session, incident_id)
 
     def progress(self, incident_id: int) -> WizardProgress | None:
         with self.incidents.reading() as session:
@@ -129,6 +157,7 @@ class MitigationService:
                     )
             progress.playbook = playbook.name
             progress.answers = cleaned
+            progress.flags = sorted(flag.value for flag in flags)
             store.store_progress(edit.session, incident_id, progress, edit.now)
         return flags
 
@@ -167,6 +196,7 @@ class MitigationService:
         check_back_minutes: int = int(rules.DEFAULT_CHECK_BACK.total_seconds() // 60),
         change: ChangeFacts | None = None,
         override_reason: str = "",
+        preserve_reason: str = "",
     ) -> Mitigation:
         action = " ".join(clean_text("action", action, "The action").split()) or option.verb
         expected = clean_text("expected_effect", expected_effect, "The expected effect")
@@ -178,6 +208,7 @@ class MitigationService:
             )
         who = " ".join(clean_text("applied_by", applied_by, "The name").split())
         override_reason = clean_text("override_reason", override_reason, "The reason")
+        preserve_reason = clean_text("preserve_reason", preserve_reason, "The reason")
         try:
             span = rules.check_back_span(check_back_minutes)
         except ValueError as exc:
@@ -185,6 +216,18 @@ class MitigationService:
         with self.incidents.editing(incident_id) as edit:
             incident = repo.to_incident(edit.row)
             _refuse_unless_working(incident, "apply a mitigation")
+            unpreserved = _unpreserved_evidence(edit.session, incident_id)
+            if unpreserved and not preserve_reason:
+                raise PreserveFirst(unpreserved)
+            if unpreserved:
+                edit.event(
+                    EventKind.OVERRIDE,
+                    "Changed systems before evidence was preserved (still pending: "
+                    f"{', '.join(unpreserved)}): {preserve_reason}",
+                    rule="preserve_before_change",
+                    pending=unpreserved,
+                    reason=preserve_reason,
+                )
             existing = [store.to_mitigation(r) for r in store.rows_for(edit.session, incident_id)]
             pending = rules.unverified(existing)
             if pending and not override_reason:
@@ -334,6 +377,17 @@ class MitigationService:
             )
             move_status(edit, Status.MITIGATED)
         return repo.to_incident(edit.row)
+
+
+def _unpreserved_evidence(session: Session, incident_id: int) -> list[str]:
+    """For a security incident (triage said so), the evidence items still pending."""
+    progress = store.load_progress(session, incident_id)
+    if progress is None or TriageFlag.SECURITY.value not in progress.flags:
+        return []
+    items = evidence_store.items(session, incident_id)
+    if not items:
+        return ["nothing collected yet"]
+    return [item.name for item in items if item.state is ItemState.PENDING]
 
 
 def _answer_text(kind: AnswerKind, key: str, answers: dict[str, str]) -> tuple[str, str]:

@@ -408,3 +408,44 @@ def test_recovery_can_be_verified_without_walking_every_option(board, incident, 
         "0.05 % for 15 min",
         "Status changed: triage → mitigated",
     ]
+
+
+def test_a_security_incident_warns_to_preserve_evidence_before_a_change(
+    board, incident, open_wizard, qtbot
+):
+    wizard = open_wizard()
+    answer_triage(wizard, security="yes")
+    security = next_page(qtbot, wizard)
+    for check in security.checks:
+        check.setChecked(True)
+    rollback = next_page(qtbot, wizard)
+    assert rollback.preserve.isVisible()
+    assert "Preserve before you change" in rollback.preserve.text()
+    apply_option(rollback, "revert 4812", "errors stop")
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    assert wizard.currentPage() is rollback
+    assert "Preserve before you change" in rollback.error.text()
+    assert EventKind.MITIGATION not in [k for k, _t in record(board, incident.id)]
+
+    rollback.preserve_reason.setText("card data leaking right now: stop it first")
+    next_page(qtbot, wizard)
+    override, applied = [t for _k, t in record(board, incident.id)][-3:-1]
+    assert override.startswith("Changed systems before evidence was preserved (still pending: ")
+    assert override.endswith("): card data leaking right now: stop it first")
+    assert applied.startswith("Applied roll back: revert 4812")
+
+
+def test_no_evidence_warning_once_everything_is_preserved(board, incident, open_wizard, qtbot):
+    evidence = board.window.evidence
+    for item in evidence.checklist(incident.id):
+        evidence.mark_not_applicable(item.id, "kept by the security team's own tooling")
+    wizard = open_wizard()
+    answer_triage(wizard, security="yes")
+    security = next_page(qtbot, wizard)
+    for check in security.checks:
+        check.setChecked(True)
+    rollback = next_page(qtbot, wizard)
+    assert not rollback.preserve.isVisible()
+    apply_option(rollback, "revert 4812", "errors stop")
+    next_page(qtbot, wizard)
+    assert record(board, incident.id)[-2][1].startswith("Applied roll back: revert 4812")

@@ -16,6 +16,7 @@ class WizardProgress:
     playbook: str = ""  # the playbook's name
     page: str = ""  # "triage", "security", "option:<key>" or "verify"
     answers: dict[str, str] = field(default_factory=dict)  # triage question key -> answer
+    flags: list[str] = field(default_factory=list)  # triage flags answered yes ("security")
     # Per page: field name -> text typed there but not yet recorded.
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -35,6 +36,9 @@ class WizardProgress:
             playbook=_text(data.get("playbook")),
             page=_text(data.get("page")),
             answers=_texts(data.get("answers")),
+            flags=[f for f in data.get("flags", []) if isinstance(f, str)]
+            if isinstance(data.get("flags"), list)
+            else [],
         )
         pages = data.get("fields")
         if isinstance(pages, dict):

@@ -40,7 +40,12 @@ from warroom.core.mitigation import (
 )
 from warroom.core.playbook import NO, YES, AnswerKind, MitigationOption, Playbook, TriageFlag
 from warroom.core.validation import ValidationError
-from warroom.mitigation_service import ChangeFacts, ChangePending, answer_note_key
+from warroom.mitigation_service import (
+    ChangeFacts,
+    ChangePending,
+    PreserveFirst,
+    answer_note_key,
+)
 from warroom.ui.check_back_bar import CheckBackBar
 from warroom.ui.qtime import EDIT_FORMAT, from_qdatetime, local_text, to_qdatetime
 from warroom.ui.widgets import ErrorBanner
@@ -360,6 +365,11 @@ class OptionPage(FlowPage):
         self.check_back.setValue(int(DEFAULT_CHECK_BACK.total_seconds() // 60))
         self.check_back.setSuffix(" min")
         self.override = _banner("warningBanner")
+        self.preserve = _banner("dangerBanner")
+        self.preserve.setAccessibleName("Preserve before you change")
+        self.preserve_reason = QLineEdit(self.apply_box)
+        self.preserve_reason.setAccessibleName("Reason to change systems before evidence is saved")
+        self.preserve_reason.setPlaceholderText("Why this cannot wait for the evidence")
         self.override_reason = QLineEdit(self.apply_box)
         self.override_reason.setAccessibleName("Reason to apply a second change now")
         self.override_reason.setPlaceholderText("Why this cannot wait for the check-back")
@@ -372,6 +382,8 @@ class OptionPage(FlowPage):
         apply_form.addRow("Go ahead because", self.override_reason)
         self._override_label = apply_form.labelForField(self.override_reason)
         self._override_label.hide()
+        apply_form.addRow("Change before preserving because", self.preserve_reason)
+        self._preserve_label = apply_form.labelForField(self.preserve_reason)
 
         self.reason_box = QGroupBox("Why not", self)
         self.reason = QLineEdit(self.reason_box)
@@ -388,7 +400,14 @@ class OptionPage(FlowPage):
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(10)
-        for widget in (self.corruption, self.override, self.decided, facts, self.change_box):
+        for widget in (
+            self.corruption,
+            self.preserve,
+            self.override,
+            self.decided,
+            facts,
+            self.change_box,
+        ):
             column.addWidget(widget)
         column.addLayout(choices)
         for widget in (self.apply_box, self.reason_box):
@@ -446,11 +465,14 @@ class OptionPage(FlowPage):
             self.change_time.blockSignals(False)
         self._show_decided(flow.decisions().get(self.option.key))
         self._show_pending(flow.pending())
+        self._show_unpreserved(flow.mitigations.unpreserved_evidence(flow.incident_id))
         self._show_gap()
 
     def refresh(self, now: datetime) -> None:
-        self._show_decided(self.flow.decisions().get(self.option.key))
-        self._show_pending(self.flow.pending())
+        flow = self.flow
+        self._show_decided(flow.decisions().get(self.option.key))
+        self._show_pending(flow.pending())
+        self._show_unpreserved(flow.mitigations.unpreserved_evidence(flow.incident_id))
 
     def _show_decided(self, mitigation: Mitigation | None) -> None:
         self.decided.setVisible(mitigation is not None)
@@ -469,6 +491,15 @@ class OptionPage(FlowPage):
         else:
             text = f"✔ Marked not applicable at {when}."
         self.decided.setText(text + " Choose again to record a new decision.")
+
+    def _show_unpreserved(self, pending: list[str]) -> None:
+        self.preserve.setText(
+            "⚠ Preserve before you change: this is a security incident and evidence is still "
+            f"pending ({', '.join(pending)}). Collect it first (Evidence, Ctrl+Shift+E in the "
+            "incident), or give the reason to go ahead."
+        )
+        for widget in (self.preserve, self.preserve_reason, self._preserve_label):
+            widget.setVisible(bool(pending))
 
     def _show_pending(self, pending: list[Mitigation]) -> None:
         names = ", ".join(f"“{m.action or m.option_verb}”" for m in pending)
@@ -516,6 +547,11 @@ class OptionPage(FlowPage):
             self.error.show_message(exc.message)
             self.override_reason.setFocus()
             return False
+        except PreserveFirst as exc:
+            self._show_unpreserved(exc.pending)
+            self.error.show_message(exc.message)
+            self.preserve_reason.setFocus()
+            return False
         except ValidationError as exc:
             self.error.show_message(exc.message)
             return False
@@ -536,6 +572,7 @@ class OptionPage(FlowPage):
                 check_back_minutes=self.check_back.value(),
                 change=self._change(),
                 override_reason=self.override_reason.text(),
+                preserve_reason=self.preserve_reason.text(),
             )
         else:
             service.reject(
@@ -550,7 +587,13 @@ class OptionPage(FlowPage):
         for radio in (self.apply_radio, self.skip_radio, self.na_radio):
             radio.setChecked(False)
         self.choice.setExclusive(True)
-        for edit in (self.action, self.expected, self.override_reason, self.reason):
+        for edit in (
+            self.action,
+            self.expected,
+            self.override_reason,
+            self.preserve_reason,
+            self.reason,
+        ):
             edit.clear()
         self._show_choice()
 

@@ -117,8 +117,9 @@ class MitigationWizard(QWizard):
         return {q.flag for q in self.playbook.triage if q.flag and answers.get(q.key) == YES}
 
     def record_triage(self, answers: dict[str, str]) -> None:
-        self.mitigations.record_triage(self.incident_id, self.playbook, answers)
+        flags = self.mitigations.record_triage(self.incident_id, self.playbook, answers)
         self.progress.answers = dict(answers)
+        self.progress.flags = sorted(flag.value for flag in flags)  # saved with the rest
 
     def decide(self, page: OptionPage, decision: Decision) -> None:
         page.record(decision)
