@@ -73,8 +73,15 @@ def test_a_file_is_copied_hashed_and_logged(board, panel, tmp_path, qtbot):
     assert item_named(panel, "application logs").state is ItemState.COLLECTED
     assert panel.artifacts_table.item(0, 0).text() == "app.log"
     panel.artifacts_table.selectRow(0)
-    actions = [panel.custody_table.item(r, 1).text() for r in range(panel.custody_table.rowCount())]
-    assert actions == ["collected", "viewed"]
+
+    def actions():
+        table = panel.custody_table
+        return [table.item(r, 1).text() for r in range(table.rowCount())]
+
+    assert actions() == ["collected"]  # looking at the row is not handling the evidence
+    copy = panel.view_selected(open_it=False)
+    assert copy.read_bytes() == source.read_bytes()
+    assert actions() == ["collected", "copied out", "viewed"]
     assert "Collected app.log" in panel.info.text()
 
 

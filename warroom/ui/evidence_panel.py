@@ -4,13 +4,14 @@ hashed off the GUI thread with a progress bar and a cancel button."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -121,6 +122,12 @@ class EvidencePanel(QDialog):
         self.info.hide()
 
         self.items_table = _table(self, ITEM_COLUMNS, "Evidence checklist", 0)
+        # The state column carries the reason an item does not apply: it shares the width.
+        self.items_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # Wrapped rows need their height again whenever a column changes width.
+        self.items_table.horizontalHeader().sectionResized.connect(
+            lambda *_: self.items_table.resizeRowsToContents()
+        )
         self.items_table.itemSelectionChanged.connect(self._item_selected)
         self.artifacts_table = _table(self, ARTIFACT_COLUMNS, "Artifacts", 0)
         self.artifacts_table.itemSelectionChanged.connect(self._artifact_selected)
@@ -136,6 +143,7 @@ class EvidencePanel(QDialog):
             ("add", "Add &item…", self._ask_new_item),
         )
         vault_row = self._button_row(
+            ("view", "Vie&w a copy", self.view_selected),
             ("verify", "&Verify vault", self.verify),
             ("export", "&Export bundle…", self._ask_export),
         )
@@ -200,7 +208,8 @@ class EvidencePanel(QDialog):
         table.setRowCount(len(self.items))
         for row, item in enumerate(self.items):
             state = item.state.label + (f": {item.reason}" if item.reason else "")
-            cells = (item.name, state, "", str(len(item.artifact_ids)))
+            name = item.name + (" (security incidents)" if item.security_only else "")
+            cells = (name, state, "", str(len(item.artifact_ids)))
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 cell.setData(ITEM_ROLE, item.id)
@@ -323,10 +332,30 @@ class EvidencePanel(QDialog):
         self._fill_artifacts()
 
     def _artifact_selected(self) -> None:
+        self._fill_custody()  # metadata only: looking at the row is not handling the evidence
+
+    def view_selected(self, open_it: bool = True) -> Path | None:
+        """Opens a working copy (the vault's file is never opened for writing): logged as
+        copied out, then viewed."""
         artifact = self.selected_artifact()
-        if artifact is not None:
-            self._run(lambda: self._evidence.record_viewed(artifact.id, "shown in the panel"))
+        if artifact is None or not artifact.has_file:
+            self.error.show_message("Select an artifact with a file to view.")
+            return None
+        folder = Path(tempfile.mkdtemp(prefix="warroom-view-"))
+        copy: list[Path] = []
+        done = self._run(
+            lambda: copy.append(
+                self._evidence.copy_out(artifact.id, folder, "a working copy to view it")
+            )
+        ) and self._run(
+            lambda: self._evidence.record_viewed(artifact.id, "opened from the evidence panel")
+        )
         self._fill_custody()
+        if not done:
+            return None
+        if open_it:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(copy[0])))
+        return copy[0]
 
     # -- actions -----------------------------------------------------------------------------
     def _run(self, action: Callable[[], Any]) -> bool:
