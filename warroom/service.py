@@ -137,6 +137,11 @@ class IncidentService:
     def now(self) -> datetime:
         return self._clock.now()
 
+    @property
+    def database_path(self) -> Path:
+        """The file this service writes: the vault and other data live beside it."""
+        return self._db.path
+
     def list_incidents(self, include_closed: bool = False) -> list[Incident]:
         with Session(self._db.engine) as session:
             return [repo.to_incident(r) for r in repo.list_rows(session, include_closed)]

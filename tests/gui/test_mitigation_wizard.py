@@ -449,3 +449,24 @@ def test_no_evidence_warning_once_everything_is_preserved(board, incident, open_
     apply_option(rollback, "revert 4812", "errors stop")
     next_page(qtbot, wizard)
     assert record(board, incident.id)[-2][1].startswith("Applied roll back: revert 4812")
+
+
+def test_the_reason_to_change_before_preserving_is_kept_on_close(
+    board, incident, open_wizard, qtbot
+):
+    wizard = open_wizard()
+    answer_triage(wizard, security="yes")
+    security = next_page(qtbot, wizard)
+    for check in security.checks:
+        check.setChecked(True)
+    rollback = next_page(qtbot, wizard)
+    rollback.apply_radio.setChecked(True)
+    qtbot.keyClicks(rollback.preserve_reason, "card data leaking")
+    wizard.reject()
+    again = board.window.open_wizard(incident.id)
+    assert again.currentPage().preserve_reason.text() == "card data leaking"
+    # Back and Next over the security page do not record its steps twice.
+    press(qtbot, again, QWizard.WizardButton.BackButton)
+    next_page(qtbot, again)
+    texts = [t for _k, t in record(board, incident.id)]
+    assert sum(t.startswith("Security path done") for t in texts) == 1

@@ -225,6 +225,7 @@ def test_a_stakeholder_message_is_filled_copied_and_sent_restarting_the_update_c
     [sent] = [e for e in board.service.timeline(incident.id) if e.kind is EventKind.UPDATE_SENT]
     assert sent.text == "Stakeholder update sent: Initial alert"
     assert sent.data["message"].endswith("Status page: updated.")
+    assert not dialog.sent_button.isEnabled()  # a second press cannot record it twice
     dialog.close()
 
 
@@ -235,6 +236,7 @@ def test_an_empty_message_is_refused_and_nothing_is_recorded(board, qtbot):
     qtbot.mouseClick(dialog.sent_button, Qt.MouseButton.LeftButton)
     assert "nothing was sent" in dialog.error.text()
     assert board.service.get(incident.id).last_update_at is None
+    dialog.reset()  # back to the template: closing then loses nothing, so it does not ask
     dialog.close()
 
 
@@ -244,3 +246,25 @@ def test_deadline_dates_round_trip(board, resolved):
     editor.items_table.cellWidget(0, 3).setDate(QDate(2027, 1, 31))
     assert editor.save()
     assert board.window.postmortems.get(resolved.id).action_items[0].deadline == date(2027, 1, 31)
+
+
+def test_an_editor_whose_text_cannot_be_saved_stays_open(board, resolved, monkeypatch):
+    from warroom.service import WriteFailed
+
+    editor = open_editor(board, resolved.id)
+    editor.section_edits["lessons"].setPlainText("Certificates need an owner.")
+
+    def full_disk(_document):
+        raise WriteFailed("storage", "Nothing was saved: the disk is full.")
+
+    monkeypatch.setattr(board.window.postmortems, "save", full_disk)
+    monkeypatch.setattr(editor, "_confirm_discard", lambda: False)  # "Cancel" in the question
+    assert not editor.close()
+    assert editor.isVisible()
+    assert "the disk is full" in editor.error.text()
+    assert editor.section_edits["lessons"].toPlainText() == "Certificates need an owner."
+    board.window.close()  # quitting is stopped too, rather than losing the text
+    assert board.window.isVisible()
+    monkeypatch.undo()
+    assert editor.close()
+    assert board.window.postmortems.get(resolved.id).lessons == "Certificates need an owner."

@@ -551,7 +551,9 @@ class IncidentWindow(QDialog):
         if target is Status.MITIGATED and forward and self._open_wizard is not None:
             # "Mitigated" needs the measurement that showed recovery: the wizard asks.
             self._refresh_all()
-            self._open_wizard(self.incident_id).go_to_verify()
+            wizard = self._open_wizard(self.incident_id)
+            if wizard is not None:
+                wizard.go_to_verify()
             return
         self._run(
             lambda: self._service.set_status(self.incident_id, target),

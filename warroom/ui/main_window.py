@@ -111,7 +111,6 @@ class MainWindow(QMainWindow):
         self.evidence: EvidenceService | None = None
         self.evidence_panels: dict[int, EvidencePanel] = {}
         self._rotating: list[RotatingEvidence] = []  # pending evidence with a rotation time
-        self._database_path = database_path
         self.reminders: ReminderCenter | None = None
         self._pending_mitigations: list = []  # type: ignore[type-arg]  # for the reminders
         self.policy = policy
@@ -292,7 +291,7 @@ class MainWindow(QMainWindow):
         self.mitigations = MitigationService(service)
         self.postmortems = PostmortemService(service, self._user_templates)
         self.evidence = EvidenceService(
-            service, self._database_path.parent / "vault", resolve_paths().user_checklist
+            service, service.database_path.parent / "vault", resolve_paths().user_checklist
         )
         if self.evidence.warnings:
             QMessageBox.warning(self, "Evidence checklist", "\n\n".join(self.evidence.warnings))
@@ -534,10 +533,16 @@ class MainWindow(QMainWindow):
         if self.service is not None and incident_id is not None:
             self.open_wizard(incident_id)
 
-    def open_wizard(self, incident_id: int) -> MitigationWizard:
+    def open_wizard(self, incident_id: int) -> MitigationWizard | None:
         from warroom.ui.mitigation_wizard import MitigationWizard
 
         assert self.mitigations is not None and self.bridge is not None
+        assert self.service is not None
+        if not self.service.get(incident_id).status.is_open:
+            self.statusBar().showMessage(
+                f"#{incident_id} is resolved: move it back to active to mitigate again.", 8000
+            )
+            return None
         wizard = self.wizards.get(incident_id)
         if wizard is None:
             playbooks, warnings = self._playbook_loader()
@@ -611,7 +616,13 @@ class MainWindow(QMainWindow):
     def _update_sent_for_selected(self) -> None:
         incident_id = self.board.selected_incident_id()
         if self.service is not None and incident_id is not None:
-            self.service.mark_update_sent(incident_id)
+            from warroom.core.validation import ValidationError
+
+            try:
+                self.service.mark_update_sent(incident_id)
+            except ValidationError as exc:
+                self.statusBar().showMessage(exc.message, 8000)
+                return
             self.statusBar().showMessage(f"Stakeholder update recorded for #{incident_id}", 5000)
 
     def _build_theme_menu(self) -> None:
@@ -762,13 +773,15 @@ class MainWindow(QMainWindow):
         self.resize(min(1440, int(screen.width() * 0.92)), min(900, int(screen.height() * 0.9)))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for editor in list(self.editors.values()):
+            if not editor.close():  # its text could not be saved and the author kept it open
+                event.ignore()
+                return
         QSettings().setValue("main_window/geometry", self.saveGeometry())
         for window in list(self.incident_windows.values()):
             window.close()  # flushes any text still being typed
         for wizard in list(self.wizards.values()):
             wizard.reject()  # keeps its place and what is typed
-        for editor in list(self.editors.values()):
-            editor.close()  # flushes the autosave
         for panel in list(self.evidence_panels.values()):
             panel.close()  # cancels a copy in progress, leaving nothing half-copied
         self.ticker.stop()

@@ -281,9 +281,15 @@ class SecurityPage(FlowPage):
             check.setChecked(check.text() in done)
         self.reason.setText(fields.get("reason", ""))
 
+    _recorded: tuple[tuple[str, ...], str] | None = None
+
     def validatePage(self) -> bool:
-        if self.flow.replaying:
+        state = (tuple(self.done_steps()), self.reason.text().strip())
+        if self.flow.replaying:  # resuming past this page: it was recorded as it stands
+            self._recorded = state
             return True
+        if state == self._recorded:
+            return True  # Back then Next again: nothing new to put on the record
         try:
             self.flow.mitigations.record_security_steps(
                 self.flow.incident_id, self._steps, self.done_steps(), self.reason.text()
@@ -292,6 +298,7 @@ class SecurityPage(FlowPage):
             self.error.show_message(exc.message)
             self.reason.setFocus()
             return False
+        self._recorded = state
         self.error.clear_message()
         return True
 
@@ -392,7 +399,12 @@ class OptionPage(FlowPage):
         reason_form = _form(self.reason_box)
         reason_form.addRow("Reason", self.reason)
         self._watch(
-            self.change_edit, self.action, self.applied_by, self.expected, self.override_reason
+            self.change_edit,
+            self.action,
+            self.applied_by,
+            self.expected,
+            self.override_reason,
+            self.preserve_reason,
         )
         self._watch(self.reason)
 
@@ -608,6 +620,7 @@ class OptionPage(FlowPage):
             "expected": self.expected.text(),
             "check_back": str(self.check_back.value()),
             "override_reason": self.override_reason.text(),
+            "preserve_reason": self.preserve_reason.text(),
             "reason": self.reason.text(),
         }
         if not self._change_time_set:
@@ -625,6 +638,7 @@ class OptionPage(FlowPage):
             ("applied_by", self.applied_by),
             ("expected", self.expected),
             ("override_reason", self.override_reason),
+            ("preserve_reason", self.preserve_reason),
             ("reason", self.reason),
         ):
             edit.setText(fields.get(key, ""))

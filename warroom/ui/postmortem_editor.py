@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -622,14 +623,26 @@ class PostmortemEditor(QDialog):
     _deleted = False
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._deleted:
-            self.save()
+        if not self._deleted and not self.save() and not self._confirm_discard():
+            event.ignore()  # the text stays on screen, and the message says why
+            return
         super().closeEvent(event)
 
     def done(self, result: int) -> None:
-        if not self._deleted:
-            self.save()
+        if not self._deleted and not self.save() and not self._confirm_discard():
+            return
         super().done(result)
+
+    def _confirm_discard(self) -> bool:
+        """Saving failed (the message says why): close only if the author says so."""
+        answer = QMessageBox.warning(
+            self,
+            "Post-mortem not saved",
+            f"{self.error.text()}\n\nClose anyway and lose what was typed since the last save?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
 
 
 def _hint_text(hints: list[Hint]) -> str:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -166,3 +167,19 @@ class StatusMessageDialog(QDialog):
         self.done_label.setText(f"{label} marked sent; the update clock has restarted.")
         self.done_label.show()
         self.sent_incident = incident
+        self.sent_button.setEnabled(False)  # once: a second press would record a second update
+        self._edited = False
+
+    def reject(self) -> None:
+        """Closing with an edited, unsent message asks first: it would be lost."""
+        if self._edited and self.sent_button.isEnabled():
+            answer = QMessageBox.question(
+                self,
+                "Discard the message?",
+                "The edited message has not been marked sent. Close and lose the edits?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        super().reject()
