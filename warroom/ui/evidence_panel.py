@@ -579,8 +579,15 @@ class EvidencePanel(QDialog):
             self.cancel()
             self.close()
             return
-        if kind in (EventKind.EVIDENCE.value, "refreshed") and self.job is None:
-            self.refresh()
+        if self.job is not None or kind not in (EventKind.EVIDENCE.value, "refreshed"):
+            return  # a running copy refreshes the panel itself when it is done
+        if kind == "refreshed":
+            unchanged = self._evidence.checklist(self.incident_id) == self.items and (
+                self._evidence.artifacts(self.incident_id) == self.artifacts
+            )
+            if unchanged:
+                return  # keep the selection and the custody view as they are
+        self.refresh()
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if self.job is not None:  # a copy must not outlive its window half-way

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
@@ -46,6 +46,10 @@ if TYPE_CHECKING:  # imported when first used, to keep them out of the cold star
     from warroom.ui.presenter import FocusedData, PresenterWindow
     from warroom.ui.reminders import ReminderCenter
     from warroom.ui.theme import Theme
+
+# Changes seen in the file (ours or another warroom's) refresh the reminder strips this
+# long after the file goes quiet, not at every tick of an autosave burst.
+STRIPS_SETTLE_MS = 1500
 
 PlaybookLoader = Callable[[], "tuple[list[Playbook], list[str]]"]
 
@@ -113,6 +117,10 @@ class MainWindow(QMainWindow):
         self._rotating: list[RotatingEvidence] = []  # pending evidence with a rotation time
         self.reminders: ReminderCenter | None = None
         self._pending_mitigations: list = []  # type: ignore[type-arg]  # for the reminders
+        self._strips_timer = QTimer(self)
+        self._strips_timer.setSingleShot(True)
+        self._strips_timer.setInterval(STRIPS_SETTLE_MS)
+        self._strips_timer.timeout.connect(self._after_data_change)
         self.policy = policy
         self.clock = clock
         self.ticker = ticker
@@ -370,13 +378,34 @@ class MainWindow(QMainWindow):
         for incident_id, incident in fresh.items():
             if shown.get(incident_id) != incident:
                 self.model.upsert(incident)
-        for incident_id, window in list(self.incident_windows.items()):
-            kind = "deleted" if incident_id not in fresh and not self._exists(incident_id) else ""
-            window.on_incident_changed(incident_id, kind or "refreshed")
-        for incident_id, wizard in list(self.wizards.items()):
-            wizard.on_incident_changed(incident_id, "refreshed")
+        for registry in self._registries():
+            for incident_id, window in list(registry.items()):
+                gone = incident_id not in fresh and not self._exists(incident_id)
+                window.on_incident_changed(incident_id, "deleted" if gone else "refreshed")
         self._update_summary()
-        self._after_data_change()
+        # Our own commits (an autosave each second while typing) also land here: the
+        # strips' queries wait until the file has been quiet for a moment.
+        self._strips_timer.start()
+
+    def _registries(self) -> tuple[dict[int, Any], ...]:
+        """Every window that belongs to one incident, by kind."""
+        return (self.incident_windows, self.wizards, self.editors, self.evidence_panels)
+
+    def _open_child(self, registry: dict[int, Any], incident_id: int, make: Callable[[], Any]):  # type: ignore[no-untyped-def]
+        """One window per incident and kind: made once, kept on the tick and the change
+        announcements, forgotten when it closes, raised when asked for again."""
+        assert self.bridge is not None
+        window = registry.get(incident_id)
+        if window is None:
+            window = make()
+            self.ticker.ticked.connect(window.on_tick)
+            self.bridge.incident_changed.connect(window.on_incident_changed)
+            window.finished.connect(lambda *_: registry.pop(incident_id, None))
+            registry[incident_id] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
 
     def _exists(self, incident_id: int) -> bool:
         from warroom.service import IncidentNotFound
@@ -481,18 +510,13 @@ class MainWindow(QMainWindow):
     def open_evidence(self, incident_id: int) -> EvidencePanel:
         from warroom.ui.evidence_panel import EvidencePanel
 
-        assert self.evidence is not None and self.bridge is not None
-        panel = self.evidence_panels.get(incident_id)
-        if panel is None:
-            panel = EvidencePanel(incident_id, self.evidence, self.clock, self)
-            self.ticker.ticked.connect(panel.on_tick)
-            self.bridge.incident_changed.connect(panel.on_incident_changed)
-            panel.finished.connect(lambda *_: self.evidence_panels.pop(incident_id, None))
-            self.evidence_panels[incident_id] = panel
-        panel.show()
-        panel.raise_()
-        panel.activateWindow()
-        return panel
+        assert self.evidence is not None
+        evidence = self.evidence
+        return self._open_child(
+            self.evidence_panels,
+            incident_id,
+            lambda: EvidencePanel(incident_id, evidence, self.clock, self),
+        )
 
     def _show_reminders(self, due: list) -> None:  # type: ignore[type-arg]
         self.reminder_strip.show_reminders(due)
@@ -543,20 +567,13 @@ class MainWindow(QMainWindow):
                 f"#{incident_id} is resolved: move it back to active to mitigate again.", 8000
             )
             return None
-        wizard = self.wizards.get(incident_id)
-        if wizard is None:
-            playbooks, warnings = self._playbook_loader()
-            wizard = MitigationWizard(
-                incident_id, self.mitigations, self.clock, playbooks, warnings, self
-            )
-            self.ticker.ticked.connect(wizard.on_tick)
-            self.bridge.incident_changed.connect(wizard.on_incident_changed)
-            wizard.finished.connect(lambda *_: self.wizards.pop(incident_id, None))
-            self.wizards[incident_id] = wizard
-        wizard.show()
-        wizard.raise_()
-        wizard.activateWindow()
-        return wizard
+        mitigations = self.mitigations
+
+        def make() -> MitigationWizard:
+            playbooks, warnings = self._playbook_loader()  # read afresh: a team may edit them
+            return MitigationWizard(incident_id, mitigations, self.clock, playbooks, warnings, self)
+
+        return self._open_child(self.wizards, incident_id, make)
 
     # -- presenter mode, navigation and view settings --------------------------------------------
     def open_presenter(self) -> PresenterWindow:
@@ -685,18 +702,13 @@ class MainWindow(QMainWindow):
     def open_postmortem(self, incident_id: int) -> PostmortemEditor:
         from warroom.ui.postmortem_editor import PostmortemEditor
 
-        assert self.postmortems is not None and self.bridge is not None
-        editor = self.editors.get(incident_id)
-        if editor is None:
-            editor = PostmortemEditor(incident_id, self.postmortems, self.clock, self)
-            self.ticker.ticked.connect(editor.on_tick)
-            self.bridge.incident_changed.connect(editor.on_incident_changed)
-            editor.finished.connect(lambda *_: self.editors.pop(incident_id, None))
-            self.editors[incident_id] = editor
-        editor.show()
-        editor.raise_()
-        editor.activateWindow()
-        return editor
+        assert self.postmortems is not None
+        postmortems = self.postmortems
+        return self._open_child(
+            self.editors,
+            incident_id,
+            lambda: PostmortemEditor(incident_id, postmortems, self.clock, self),
+        )
 
     def open_message(self, incident_id: int):  # type: ignore[no-untyped-def]
         from warroom.ui.status_message_dialog import StatusMessageDialog
@@ -742,11 +754,13 @@ class MainWindow(QMainWindow):
         from warroom.ui.incident_window import IncidentWindow
 
         assert self.service is not None
-        window = self.incident_windows.get(incident_id)
-        if window is None:
-            window = IncidentWindow(
+        service = self.service
+        return self._open_child(
+            self.incident_windows,
+            incident_id,
+            lambda: IncidentWindow(
                 incident_id,
-                self.service,
+                service,
                 self.policy,
                 self.clock,
                 self,
@@ -755,15 +769,8 @@ class MainWindow(QMainWindow):
                 open_postmortem=self.open_postmortem,
                 open_message=self.open_message,
                 open_evidence=self.open_evidence,
-            )
-            self.ticker.ticked.connect(window.on_tick)
-            self.bridge.incident_changed.connect(window.on_incident_changed)
-            window.finished.connect(lambda *_: self.incident_windows.pop(incident_id, None))
-            self.incident_windows[incident_id] = window
-        window.show()
-        window.raise_()
-        window.activateWindow()
-        return window
+            ),
+        )
 
     def _restore_geometry(self) -> None:
         saved = QSettings().value("main_window/geometry")

@@ -611,8 +611,11 @@ class PostmortemEditor(QDialog):
             self._deleted = True
             self.close()
             return
-        self.incident = self._service.incidents.get(incident_id)
-        self.events = self._service.incidents.timeline(incident_id)
+        incident = self._service.incidents.get(incident_id)
+        events = self._service.incidents.timeline(incident_id)
+        if incident == self.incident and events == self.events:
+            return  # a change elsewhere in the file (or our own autosave): nothing to redo
+        self.incident, self.events = incident, events
         self.metrics_label.setText(self._metrics_text())
         self.gap_label.setText(self._gap_text())
         self._loading = True
