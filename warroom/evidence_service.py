@@ -501,7 +501,10 @@ class EvidenceService:
 
     # -- verification ------------------------------------------------------------------------
     def verify(
-        self, incident_id: int | None = None, progress: Progress | None = None
+        self,
+        incident_id: int | None = None,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
     ) -> list[VerifyResult]:
         """Recomputes every artifact's hash (outside any transaction: it can take a while)
         and checks every custody chain; records a "verified" entry per artifact and a
@@ -510,15 +513,16 @@ class EvidenceService:
             if incident_id is not None:
                 repo.get_row(session, incident_id)
             artifacts = [store.to_artifact(r) for r in store.artifact_rows(session, incident_id)]
-        found = self._integrity_all(artifacts, progress)
+        found = self._integrity_all(artifacts, progress, cancelled)
         results: list[VerifyResult] = []
         for iid, group in groupby(artifacts, key=lambda a: a.incident_id):
             results.extend(self._record_verified(iid, list(group), found))
         return results
 
     def _integrity_all(
-        self, artifacts: list[Artifact], progress: Progress | None
+        self, artifacts: list[Artifact], progress: Progress | None, cancelled: Cancelled | None
     ) -> dict[int, tuple[IntegrityState, str]]:
+        """Every artifact's state; a cancel stops it with nothing recorded."""
         total = sum(a.size for a in artifacts if a.has_file)
         done = 0
 
@@ -528,17 +532,19 @@ class EvidenceService:
 
         found = {}
         for artifact in artifacts:
-            found[artifact.id] = self._integrity(artifact, step)
+            found[artifact.id] = self._integrity(artifact, step, cancelled)
             done += artifact.size if artifact.has_file else 0
         return found
 
-    def _integrity(self, artifact: Artifact, progress: Progress) -> tuple[IntegrityState, str]:
+    def _integrity(
+        self, artifact: Artifact, progress: Progress, cancelled: Cancelled | None = None
+    ) -> tuple[IntegrityState, str]:
         """(state, a sentence about what was found when it is not intact)."""
         if not artifact.has_file:
             return IntegrityState.INTACT, ""
         path = self.artifact_path(artifact)
         try:
-            digest = vault.hash_file(path, progress)
+            digest = vault.hash_file(path, progress, cancelled)
         except FileNotFoundError:
             return IntegrityState.MISSING, f"the file is gone from the vault ({path})"
         except OSError as exc:
@@ -580,7 +586,9 @@ class EvidenceService:
         return results
 
     # -- export ------------------------------------------------------------------------------
-    def export_bundle(self, incident_id: int, out: Path, reason: str = "") -> Path:
+    def export_bundle(
+        self, incident_id: int, out: Path, reason: str = "", cancelled: Cancelled | None = None
+    ) -> Path:
         """A zip for whoever receives the evidence: the files under artifacts/, manifest.json
         and MANIFEST.md with hashes and custody logs, and SHA256SUMS for `sha256sum -c`.
         Every file is re-hashed on the way in; a modified one stops the export."""
@@ -597,7 +605,7 @@ class EvidenceService:
         try:
             for artifact in artifacts:
                 if artifact.has_file:
-                    bundle.add_artifact(artifact, self.artifact_path(artifact))
+                    bundle.add_artifact(artifact, self.artifact_path(artifact), cancelled)
             self._seal(bundle, incident_id, artifacts, reason)
         except OSError as exc:  # the destination: full, read-only, gone
             bundle.abandon()
@@ -720,14 +728,14 @@ class _Bundle:
     def arcname(artifact: Artifact) -> str:
         return f"artifacts/{artifact.stored_name}" if artifact.has_file else ""
 
-    def add_artifact(self, artifact: Artifact, path: Path) -> None:
+    def add_artifact(self, artifact: Artifact, path: Path, cancelled: Cancelled | None) -> None:
         info = zipfile.ZipInfo(self.arcname(artifact), _zip_time(artifact.collected_at))
         info.compress_type = zipfile.ZIP_STORED  # evidence is often already compressed
         info.external_attr = 0o100400 << 16  # a read-only regular file once unzipped
         digest = hashlib.sha256()
         try:
             with self.zip.open(info, "w", force_zip64=True) as entry:
-                for chunk in vault.chunks(path):
+                for chunk in vault.chunks(path, cancelled):
                     digest.update(chunk)
                     entry.write(chunk)
         except FileNotFoundError:

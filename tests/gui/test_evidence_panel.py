@@ -188,3 +188,28 @@ def test_snippets_and_references_are_kept(board, panel, qtbot):
     assert kinds == ["reference", "snippet"]
     assert not panel.add_snippet("   ", "empty")
     assert "empty" in panel.error.text()
+
+
+def test_a_duplicate_among_several_files_does_not_stop_the_others(board, panel, tmp_path, qtbot):
+    a, b, c = (tmp_path / n for n in ("a.log", "b.log", "c.log"))
+    a.write_text("same bytes")
+    b.write_text("same bytes")
+    c.write_text("other bytes")
+    panel.collect([a, b, c])  # no item selected: nothing to link, so it only says so
+    wait_for_job(qtbot, panel)
+    assert sorted(x.name for x in panel.artifacts) == ["a.log", "c.log"]
+    assert "Not copied again: b.log (already kept as “a.log”)" in panel.info.text()
+
+
+def test_a_running_verify_can_be_cancelled_and_records_nothing(board, panel, tmp_path, qtbot):
+    big = tmp_path / "disk.img"
+    with open(big, "wb") as f:
+        f.truncate(1 << 30)
+    panel.collect([big])
+    wait_for_job(qtbot, panel, timeout=120_000)
+    before = board.service.timeline(panel.incident_id)
+    panel.verify()
+    panel.job.progress.connect(lambda *_: panel.cancel())
+    wait_for_job(qtbot, panel, timeout=120_000)
+    assert "Cancelled" in panel.info.text()
+    assert board.service.timeline(panel.incident_id) == before

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,15 @@ def _size(size: int) -> str:
 
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass
+class _Outcome:
+    """What a multi-file collect did, file by file."""
+
+    done: list[Artifact] = field(default_factory=list)
+    duplicates: list[tuple[Path, Artifact]] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
 
 
 def _table(parent: QWidget, columns: tuple[str, ...], name: str, stretch: int) -> QTableWidget:
@@ -385,35 +396,47 @@ class EvidencePanel(QDialog):
         evidence, incident_id = self._evidence, self.incident_id
 
         def work(progress, cancelled):  # type: ignore[no-untyped-def]
-            done: list[Artifact] = []
+            """Each file on its own: one that fails or is a duplicate does not stop the rest;
+            a cancel stops them all."""
+            outcome = _Outcome()
             for path in paths:
                 try:
-                    done.append(
+                    outcome.done.append(
                         evidence.collect_file(incident_id, path, target, "", progress, cancelled)
                     )
                 except DuplicateArtifact as exc:
-                    return done, (exc, path)
-            return done, None
+                    outcome.duplicates.append((path, exc.existing))
+                except ValidationError as exc:
+                    outcome.failed.append(exc.message)
+            return outcome
 
         self._start(work, f"Copying {len(paths)} file" + ("s" if len(paths) > 1 else ""))
         assert self.job is not None
-        self.job.done.connect(lambda result: self._collected(result, target))
+        self.job.done.connect(lambda outcome: self._collected(outcome, target))
 
-    def _collected(self, result: tuple[list[Artifact], Any], item_id: int | None) -> None:
-        done, duplicate = result
-        names = ", ".join(a.name for a in done)
-        if done:
-            self._show_info(f"Collected {names}.")
-        if duplicate is not None:
-            exc, path = duplicate
-            existing: Artifact = exc.existing
+    def _collected(self, outcome: _Outcome, item_id: int | None) -> None:
+        if outcome.done:
+            self._show_info("Collected " + ", ".join(a.name for a in outcome.done) + ".")
+        if outcome.failed:
+            self.error.show_message("Not collected: " + " ".join(outcome.failed))
+        unlinked = []
+        for path, existing in outcome.duplicates:
             question = (
                 f"{path.name} is already in the vault as “{existing.name}” (same SHA-256, "
                 f"collected {_utc(existing.collected_at)} UTC by {existing.collector}).\n\n"
                 "Link the existing artifact to this item instead of keeping a second copy?"
             )
             if item_id is not None and self._ask("Already in the vault", question):
-                self._run(lambda: self._evidence.link_existing(item_id, existing.id, path.name))
+                self._run(partial(self._evidence.link_existing, item_id, existing.id, path.name))
+            else:
+                unlinked.append(f"{path.name} (already kept as “{existing.name}”)")
+        if unlinked:
+            self._show_info(
+                (self.info.text() + " " if outcome.done else "")
+                + "Not copied again: "
+                + ", ".join(unlinked)
+                + "."
+            )
         self.refresh()
 
     def add_snippet(self, text: str, description: str) -> bool:
@@ -456,7 +479,10 @@ class EvidencePanel(QDialog):
         if self.job is not None:
             return
         evidence, incident_id = self._evidence, self.incident_id
-        self._start(lambda progress, _c: evidence.verify(incident_id, progress), "Verifying")
+        self._start(
+            lambda progress, cancelled: evidence.verify(incident_id, progress, cancelled),
+            "Verifying",
+        )
         assert self.job is not None
         self.job.done.connect(self._verified)
 
@@ -476,7 +502,10 @@ class EvidencePanel(QDialog):
         if self.job is not None:
             return
         evidence, incident_id = self._evidence, self.incident_id
-        self._start(lambda _p, _c: evidence.export_bundle(incident_id, out, reason), "Exporting")
+        self._start(
+            lambda _p, cancelled: evidence.export_bundle(incident_id, out, reason, cancelled),
+            "Exporting",
+        )
         assert self.job is not None
         self.job.done.connect(lambda path: self._show_info(f"Exported to {path}."))
 
@@ -500,7 +529,7 @@ class EvidencePanel(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, CollectCancelled):
-            self._show_info("Cancelled: nothing was kept of the file being copied.")
+            self._show_info("Cancelled: nothing was kept or recorded of the work in progress.")
         elif isinstance(exc, ValidationError):
             self.error.show_message(exc.message)
         else:
