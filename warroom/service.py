@@ -125,6 +125,10 @@ class IncidentService:
         for listener in list(self._listeners):
             listener(change)
 
+    def announce(self, incident_id: int, kind: EventKind) -> None:
+        """For sibling services whose commits add no timeline event (an autosave)."""
+        self._announce(Change(incident_id, kind))
+
     def changed_elsewhere(self) -> bool:
         """Whether the file changed since the last call (other instances included)."""
         return self._db.changed_since_last_check()
@@ -389,6 +393,7 @@ class IncidentService:
             extra = {"sensitive": True} if sensitive else {}
             row = edit.event(EventKind.NOTE, clean, at=when, backdated=at is not None, **extra)
             _store_draft(edit.session, incident_id, "note", "", edit.now)
+            _store_draft(edit.session, incident_id, "note_sensitive", "", edit.now)
         return repo.to_event(row)
 
     def set_key_time(
@@ -487,7 +492,7 @@ class IncidentService:
         self._announce(Change(incident_id, EventKind.DELETED))
 
 
-DRAFT_FIELDS = ("note", "impact")
+DRAFT_FIELDS = ("note", "note_sensitive", "impact")
 
 
 def _store_draft(session: Session, incident_id: int, field: str, text: str, now: datetime) -> None:

@@ -60,3 +60,17 @@ def test_closing_keeps_an_unsent_note_as_a_draft(qtbot, board):
     detail.close()
     assert board.service.drafts(incident.id) == {"note": "Consumer restarted"}
     assert [e.kind.value for e in board.service.timeline(incident.id)] == ["declared"]
+
+
+def test_a_half_typed_sensitive_note_comes_back_still_marked_sensitive(qtbot, board, clock, policy):
+    incident = board.service.declare("Card data exposed", "P0")
+    detail = board.window.open_incident(incident.id)
+    qtbot.keyClicks(detail.note_edit, "Customer list for ACME")
+    detail.note_sensitive.setChecked(True)
+    detail.draft_timer.timeout.emit()
+    again = reopen_after_crash(board, incident.id, clock, policy)
+    assert again.note_edit.text() == "Customer list for ACME"
+    assert again.note_sensitive.isChecked()  # it must not reach the shared screen by accident
+    qtbot.keyClick(again.note_edit, Qt.Key.Key_Return)
+    assert board.service.timeline(incident.id)[-1].data["sensitive"] is True
+    assert board.service.drafts(incident.id) == {}

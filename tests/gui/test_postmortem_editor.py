@@ -268,3 +268,14 @@ def test_an_editor_whose_text_cannot_be_saved_stays_open(board, resolved, monkey
     monkeypatch.undo()
     assert editor.close()
     assert board.window.postmortems.get(resolved.id).lessons == "Certificates need an owner."
+
+
+def test_the_open_action_items_view_follows_the_editor_as_items_are_typed(board, resolved, qtbot):
+    view = board.window.show_action_items()
+    editor = open_editor(board, resolved.id)
+    editor.add_item()
+    editor.items_table.item(0, 1).setText("Rotate the gateway certificate automatically")
+    assert editor.save()
+    assert view.table.rowCount() == 1
+    assert view.table.item(0, 2).text() == "Rotate the gateway certificate automatically"
+    view.close()

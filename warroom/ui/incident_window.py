@@ -356,6 +356,7 @@ class IncidentWindow(QDialog):
         self.note_now.setAccessibleName("Note time: now")
         self.note_now.clicked.connect(self._note_time_to_now)
         self.note_sensitive = QCheckBox("Sensitive", box)
+        self.note_sensitive.toggled.connect(lambda _on: self.draft_timer.start())
         self.note_sensitive.setToolTip(
             "Customer names, security details: hidden on the shared screen when privacy is on"
         )
@@ -659,6 +660,7 @@ class IncidentWindow(QDialog):
         restored = []
         if drafts.get("note"):
             self.note_edit.setText(drafts["note"])
+            self.note_sensitive.setChecked(bool(drafts.get("note_sensitive")))
             restored.append("a note not yet added")
         if drafts.get("impact") and drafts["impact"] != self.incident.impact:
             self._loading = True
@@ -678,6 +680,8 @@ class IncidentWindow(QDialog):
         impact = self.impact_edit.toPlainText() if self._impact_dirty else ""
         try:
             self._service.save_draft(self.incident_id, "note", self.note_edit.text())
+            sensitive = self.note_sensitive.isChecked() and bool(self.note_edit.text())
+            self._service.save_draft(self.incident_id, "note_sensitive", "1" if sensitive else "")
             self._service.save_draft(self.incident_id, "impact", impact)
         except ValidationError as exc:  # shown, but never clears another message
             self.error.show_message(exc.message)
