@@ -46,6 +46,20 @@ HIDDEN_NOTE = "Sensitive note (hidden on the shared screen)"
 HIDDEN_EVIDENCE = "Evidence handled (name hidden on the shared screen)"
 
 
+# One stylesheet for every look of a clock; blinking flips a property, never restyles.
+CLOCK_LOOKS = "".join(
+    f' #presenterClock[look="{look}"] {{ background: {fill}; border: 2px solid {MUTED};'
+    f" border-radius: 10px; }}"
+    f' #presenterClock[look="{look}"] QLabel {{ color: {text}; background: transparent; }}'
+    for look, fill, text in (
+        ("plain", BACKGROUND, TEXT),
+        ("warning", WARNING_BG, "#000000"),
+        ("overdue", OVERDUE_BG, TEXT),
+        ("overdue-dim", BACKGROUND, "#FF5A5A"),
+    )
+)
+
+
 @dataclass(frozen=True)
 class FocusedData:
     """What the presenter shows of the focused incident, refreshed when the data changes."""
@@ -80,25 +94,23 @@ class _Clock(QFrame):
         layout.setContentsMargins(16, 8, 16, 8)
         layout.addWidget(self.caption)
         layout.addWidget(self.value)
-        self._state: tuple[str, str] | None = None
+        self.setProperty("look", "plain")
 
     def show_value(self, text: str, state: ClockState | None, blink_on: bool) -> None:
         if text != self.value.text():
             self.value.setText(text)
             self.fit_text()
         if state is ClockState.OVERDUE:
-            colours = (OVERDUE_BG, TEXT) if blink_on else (BACKGROUND, "#FF5A5A")
+            look = "overdue" if blink_on else "overdue-dim"
         elif state is ClockState.WARNING:
-            colours = (WARNING_BG, "#000000")
+            look = "warning"
         else:
-            colours = (BACKGROUND, TEXT)
-        if colours != self._state:  # restyle only on a change, not every tick
-            self._state = colours
-            self.setStyleSheet(
-                f"#presenterClock {{ background: {colours[0]}; border: 2px solid {MUTED};"
-                f" border-radius: 10px; }}"
-                f" QLabel {{ color: {colours[1]}; background: transparent; }}"
-            )
+            look = "plain"
+        if look != self.property("look"):  # re-polish only on a change of look
+            self.setProperty("look", look)
+            for widget in (self, self.caption, self.value):
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
 
     def fit_text(self) -> None:
         """The target size, or smaller until the text fits the tile's width."""
@@ -116,7 +128,8 @@ class _Clock(QFrame):
         self.fit_text()
 
     def background(self) -> str:
-        return self._state[0] if self._state else BACKGROUND
+        """The tile's fill as painted now (read from the widget, not from our bookkeeping)."""
+        return self.palette().color(self.backgroundRole()).name().upper()
 
 
 class _GridTile(QFrame):
@@ -158,7 +171,7 @@ class PresenterWindow(QWidget):
         self.setStyleSheet(
             f"#presenter, #presenter QWidget {{ background: {BACKGROUND}; color: {TEXT}; }}"
             f" #presenterCaption, #presenterMuted {{ color: {MUTED}; }}"
-            f" #presenterTile {{ border: 2px solid #3A3A3A; border-radius: 10px; }}"
+            f" #presenterTile {{ border: 2px solid #3A3A3A; border-radius: 10px; }}" + CLOCK_LOOKS
         )
         self._policy = policy
         self._incidents = incidents
@@ -263,20 +276,24 @@ class PresenterWindow(QWidget):
         )
 
     def _fill_grid(self) -> None:
+        open_incidents = [i for i in self._incidents() if i.status.is_open]
+        if [i.id for i in open_incidents] == [i.id for i, _t in self.grid_tiles]:
+            self.grid_tiles = [
+                (incident, tile)
+                for incident, (_old, tile) in zip(open_incidents, self.grid_tiles, strict=True)
+            ]
+            for incident, tile in self.grid_tiles:
+                self._fill_tile(tile, incident)
+            return  # same incidents: the tiles stay, only their texts follow
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
-        open_incidents = [i for i in self._incidents() if i.status.is_open]
         columns = 1 if len(open_incidents) <= 1 else 2 if len(open_incidents) <= 4 else 3
         self.grid_tiles = []
         for index, incident in enumerate(open_incidents):
             tile = _GridTile(self.grid_page)
-            self._style_badge(tile.badge, incident)
-            tile.title.setText(incident.title)
-            tile.detail.setText(
-                f"{incident.status.label.upper()}   ·   IC: {incident.commander or '⚠ none'}"
-            )
+            self._fill_tile(tile, incident)
             self.grid.addWidget(tile, index // columns, index % columns)
             self.grid_tiles.append((incident, tile))
         if not open_incidents:
@@ -284,9 +301,18 @@ class PresenterWindow(QWidget):
             empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.grid.addWidget(empty, 0, 0)
 
+    def _fill_tile(self, tile: _GridTile, incident: Incident) -> None:
+        self._style_badge(tile.badge, incident)
+        tile.title.setText(incident.title)
+        tile.detail.setText(
+            f"{incident.status.label.upper()}   ·   IC: {incident.commander or '⚠ none'}"
+        )
+
     @staticmethod
     def _style_badge(badge: QLabel, incident: Incident) -> None:
         background, foreground = severity_colours(incident.severity)
+        if badge.text() == incident.severity.value:
+            return  # restyle only when the severity changes
         badge.setText(incident.severity.value)
         badge.setToolTip(incident.severity.meaning)
         badge.setStyleSheet(
