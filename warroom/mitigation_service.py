@@ -37,7 +37,7 @@ class ChangePending(ValidationError):
     """Another applied change is still unverified: applying one more needs a stated reason."""
 
     def __init__(self, pending: list[Mitigation]) -> None:
-        names = ", ".join(f"“{m.action or m.option_verb}”" for m in pending)
+        names = ", ".join(f"“{m.subject}”" for m in pending)
         super().__init__(
             "override_reason",
             f"{names} is still unverified. If you apply another change now, you won't be able "
@@ -323,7 +323,7 @@ class MitigationService:
             if not mitigation.unverified:
                 raise ValidationError(
                     "outcome",
-                    f"“{mitigation.action or mitigation.option_verb}” was already checked.",
+                    f"“{mitigation.subject}” was already checked.",
                 )
             row.outcome = (Outcome.WORKED if worked else Outcome.DID_NOT_WORK).value
             row.outcome_at = edit.now
@@ -362,7 +362,7 @@ class MitigationService:
             existing = [store.to_mitigation(r) for r in store.rows_for(edit.session, incident_id)]
             pending = rules.unverified(existing)
             if pending:
-                names = ", ".join(f"“{m.action or m.option_verb}”" for m in pending)
+                names = ", ".join(f"“{m.subject}”" for m in pending)
                 raise ValidationError(
                     "detail",
                     f"Not marked mitigated: {names} is still unverified. Say whether it worked "

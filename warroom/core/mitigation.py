@@ -74,8 +74,13 @@ class Mitigation:
         return self.unverified and self.check_back_at is not None and now >= self.check_back_at
 
     @property
+    def subject(self) -> str:
+        """What was done, in words: the action typed, or the option's verb."""
+        return self.action or self.option_verb
+
+    @property
     def question(self) -> str:
-        return f"Did “{self.action or self.option_verb}” work?"
+        return f"Did “{self.subject}” work?"
 
 
 def unverified(mitigations: list[Mitigation]) -> list[Mitigation]:
@@ -117,14 +122,14 @@ def not_applicable_text(verb: str, reason: str) -> str:
 
 
 def outcome_text(mitigation: Mitigation, worked: bool, note: str) -> str:
-    subject = mitigation.action or mitigation.option_verb
+    subject = mitigation.subject
     verdict = "worked" if worked else "did not work"
     text = f"Check-back: {subject} {verdict}"
     return text + (f": {note}" if note else "")
 
 
 def override_text(pending: list[Mitigation], reason: str) -> str:
-    names = ", ".join(m.action or m.option_verb for m in pending)
+    names = ", ".join(m.subject for m in pending)
     return f"Second change while {names} is unverified, on purpose: {reason}"
 
 

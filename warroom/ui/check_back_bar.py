@@ -36,7 +36,7 @@ class _Row(QFrame):
         self.label.setWordWrap(True)
         self.worked = QPushButton("Worked", self)
         self.failed = QPushButton("Did not work", self)
-        subject = mitigation.action or mitigation.option_verb
+        subject = mitigation.subject
         self.worked.setAccessibleName(f"{subject} worked")
         self.failed.setAccessibleName(f"{subject} did not work")
         self.worked.clicked.connect(lambda: bar.answered.emit(mitigation.id, True))
@@ -66,7 +66,7 @@ class _Row(QFrame):
         mitigation = self.pending.mitigation
         snoozed_until = self.bar.snoozed.get(f"check_back:{mitigation.id}")
         if snoozed_until is not None and snoozed_until > now:
-            subject = mitigation.action or mitigation.option_verb
+            subject = mitigation.subject
             self.label.setText(
                 f"◷ {self.prefix}Check-back of “{subject}” snoozed: asks again in "
                 f"{compact(snoozed_until - now)}"
@@ -80,7 +80,7 @@ class _Row(QFrame):
             text = f"⚠ Check back now: {self.prefix}{mitigation.question}  (due {late} ago)"
         else:
             left = compact(mitigation.check_back_at - now)
-            subject = mitigation.action or mitigation.option_verb
+            subject = mitigation.subject
             text = f"◷ {self.prefix}Checking “{subject}”: check back in {left}"
         self.label.setText(text)
         self._restyle(due)

@@ -514,7 +514,7 @@ class OptionPage(FlowPage):
             widget.setVisible(bool(pending))
 
     def _show_pending(self, pending: list[Mitigation]) -> None:
-        names = ", ".join(f"“{m.action or m.option_verb}”" for m in pending)
+        names = ", ".join(f"“{m.subject}”" for m in pending)
         self.override.setText(
             f"⚠ {names} is still unverified. If you apply this now, you won't be able to "
             "tell which change fixed it. Check back first, or say why it cannot wait."

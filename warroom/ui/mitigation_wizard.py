@@ -131,7 +131,7 @@ class MitigationWizard(QWizard):
             return "Impact is mitigated. Next: investigate, then fix for good."
         pending = self.pending()
         if pending:
-            names = ", ".join(f"“{m.action or m.option_verb}”" for m in pending)
+            names = ", ".join(f"“{m.subject}”" for m in pending)
             return (
                 f"Waiting to check back on {names}. Close the wizard if you like: the board "
                 "asks when the time comes. One change at a time: another change now makes it "
@@ -140,7 +140,7 @@ class MitigationWizard(QWizard):
         following = self._option_after_last_decided()
         last = self._last_applied()
         if last is not None and last.outcome is Outcome.DID_NOT_WORK:
-            subject = last.action or last.option_verb
+            subject = last.subject
             if following is not None:
                 return f"“{subject}” did not work. Press Next for the next option: {following}."
             return f"“{subject}” did not work, and every option has been decided."

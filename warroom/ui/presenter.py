@@ -349,7 +349,7 @@ class PresenterWindow(QWidget):
             return "Mitigation: none in progress"
         parts = []
         for m in self._data.pending:
-            subject = m.action or m.option_verb
+            subject = m.subject
             assert m.check_back_at is not None
             if now >= m.check_back_at:
                 parts.append(f"⚠ {subject}: CHECK BACK NOW (did it work?)")
