@@ -7,12 +7,10 @@ from datetime import timedelta
 from PySide6.QtCore import Qt
 
 from tests.gui.helpers import background, cell, row_titled, rows
-from warroom.core.clocks import ClockState
 from warroom.ui.board_model import Column
-from warroom.ui.palette import clock_colours
 
-OVERDUE_RED = clock_colours(ClockState.OVERDUE)[0].upper()
-AMBER = clock_colours(ClockState.WARNING)[0].upper()
+OVERDUE_RED = "#C8102E"  # as painted: literal, not read back from the code under test
+AMBER = "#F5B700"
 
 
 def declare_via_dialog(qtbot, window, title, severity="P0", impact="", commander=""):

@@ -113,9 +113,9 @@ def test_a_check_back_can_be_snoozed_from_the_board(board, clock):
     board.tick()
     bar = board.window.check_backs
     assert len(bar.due_rows()) == 1
-    board.window._snooze_check_back(
-        board.window.check_backs.due_rows()[0].pending.mitigation.id, 10
-    )
+    [row] = bar.due_rows()
+    [ten] = [a for a in row.snooze.menu().actions() if a.text() == "10 min"]
+    ten.trigger()  # what choosing "10 min" in the row's Snooze menu does
     assert bar.due_rows() == []
     assert bar.texts()[0].endswith("snoozed: asks again in 10:00")
 
