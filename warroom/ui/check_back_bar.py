@@ -14,12 +14,12 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from warroom.core.durations import compact
 from warroom.core.reminders import SNOOZE_CHOICES
+from warroom.ui.row_strip import RowStrip, restyle
 
 if TYPE_CHECKING:  # the board paints before the service stack is imported
     from warroom.mitigation_service import PendingCheckBack
@@ -89,13 +89,11 @@ class _Row(QFrame):
         self.snooze.setEnabled(due)
         if due != self.due:  # restyle only when the state changes, not every tick
             self.due = due
-            self.setObjectName("checkBackDue" if due else "checkBackPending")
-            self.style().unpolish(self)  # re-applies the theme's rules for the new name
-            self.style().polish(self)
+            restyle(self, "checkBackDue" if due else "checkBackPending")
             self.worked.setDefault(due)
 
 
-class CheckBackBar(QFrame):
+class CheckBackBar(RowStrip[_Row]):
     """Rows are rebuilt only when the set of pending mitigations changes; a tick updates
     their text."""
 
@@ -105,36 +103,19 @@ class CheckBackBar(QFrame):
     def __init__(
         self, with_incident: bool, parent: QWidget | None = None, snoozable: bool = False
     ) -> None:
-        super().__init__(parent)
+        super().__init__("Mitigation check-backs", parent)
         self.snoozable = snoozable
         self.snoozed: dict[str, datetime] = {}  # reminder key -> until, shared with reminders
         self.setObjectName("checkBackBar")
-        self.setAccessibleName("Mitigation check-backs")
         self._with_incident = with_incident
-        self._rows: list[_Row] = []
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(4)
-        self.hide()
 
     def set_pending(self, pending: list[PendingCheckBack], now: datetime) -> None:
-        if pending != [row.pending for row in self._rows]:
-            for row in self._rows:
-                row.hide()  # gone now; deleted when the event loop next turns
-                row.deleteLater()
-            self._rows = [_Row(p, self._with_incident, self) for p in pending]
-            for row in self._rows:
-                self._layout.addWidget(row)
-        self.setVisible(bool(self._rows))
+        self.replace_rows(pending, lambda p: _Row(p, self._with_incident, self))
         self.on_tick(now)
 
     def on_tick(self, now: datetime) -> None:
         for row in self._rows:
             row.show_at(now)
-
-    def texts(self) -> list[str]:
-        """What each row says, as shown."""
-        return [row.label.text() for row in self._rows]
 
     def due_rows(self) -> list[_Row]:
         return [row for row in self._rows if row.due]

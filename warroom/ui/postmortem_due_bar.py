@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from warroom.core.durations import compact
+from warroom.ui.row_strip import RowStrip, restyle
 
 if TYPE_CHECKING:  # the board paints before the service stack is imported
     from warroom.postmortem_service import PostmortemDue
@@ -41,37 +42,19 @@ class _Row(QFrame):
             self.label.setText(f"✎ {subject} due in {compact(due_at - now)}")
         if overdue != self.overdue:  # restyle only when the state changes
             self.overdue = overdue
-            self.setObjectName("checkBackDue" if overdue else "checkBackPending")
-            self.style().unpolish(self)
-            self.style().polish(self)
+            restyle(self, "checkBackDue" if overdue else "checkBackPending")
 
 
-class PostmortemDueBar(QFrame):
+class PostmortemDueBar(RowStrip[_Row]):
     open_requested = Signal(int)  # incident id
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName("Post-mortems due")
-        self._rows: list[_Row] = []
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(4)
-        self.hide()
+        super().__init__("Post-mortems due", parent)
 
     def set_due(self, due: list[PostmortemDue], now: datetime) -> None:
-        if due != [row.due for row in self._rows]:
-            for row in self._rows:
-                row.hide()  # gone now; deleted when the event loop next turns
-                row.deleteLater()
-            self._rows = [_Row(d, self) for d in due]
-            for row in self._rows:
-                self._layout.addWidget(row)
-        self.setVisible(bool(self._rows))
+        self.replace_rows(due, lambda d: _Row(d, self))
         self.on_tick(now)
 
     def on_tick(self, now: datetime) -> None:
         for row in self._rows:
             row.show_at(now)
-
-    def texts(self) -> list[str]:
-        return [row.label.text() for row in self._rows]

@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSystemTrayIcon,
-    QVBoxLayout,
     QWidget,
 )
 
 from warroom.core.reminders import SNOOZE_CHOICES, Reminder, ReminderKind, due_reminders
+from warroom.ui.row_strip import RowStrip
 
 if TYPE_CHECKING:
     from warroom.core.incident import Incident
@@ -73,7 +73,7 @@ class _Row(QFrame):
             button.setAutoDefault(False)
 
 
-class ReminderStrip(QFrame):
+class ReminderStrip(RowStrip[_Row]):
     """What is due now. Check-backs are asked in their own strip (with worked / did not
     work), so they are left out here."""
 
@@ -81,31 +81,11 @@ class ReminderStrip(QFrame):
     open_requested = Signal(int)  # incident id
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName("Reminders")
-        self._rows: list[_Row] = []
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(4)
-        self.hide()
+        super().__init__("Reminders", parent)
 
     def show_reminders(self, reminders: list[Reminder]) -> None:
         shown = [r for r in reminders if r.kind is not ReminderKind.CHECK_BACK_DUE]
-        if shown == [row.reminder for row in self._rows]:
-            return
-        for row in self._rows:
-            row.hide()  # gone now; deleted when the event loop next turns
-            row.deleteLater()
-        self._rows = [_Row(r, self) for r in shown]
-        for row in self._rows:
-            self._layout.addWidget(row)
-        self.setVisible(bool(self._rows))
-
-    def rows(self) -> list[_Row]:
-        return list(self._rows)
-
-    def texts(self) -> list[str]:
-        return [row.label.text() for row in self._rows]
+        self.replace_rows(shown, lambda r: _Row(r, self))
 
 
 class ReminderCenter(QObject):

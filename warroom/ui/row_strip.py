@@ -1,0 +1,50 @@
+"""A strip of one-line rows above the board (check-backs, post-mortems due, reminders):
+rebuilt only when what it lists changes, its rows restyled only when their state does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+Key = Any
+RowT = TypeVar("RowT", bound=QWidget)
+
+
+class RowStrip(QFrame, Generic[RowT]):
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(accessible_name)
+        self._rows: list[RowT] = []
+        self._keys: list[Key] = []
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        self.hide()
+
+    def replace_rows(self, keys: Sequence[Key], make: Callable[[Key], RowT]) -> None:
+        """One row per key, rebuilt only when the keys differ from those shown."""
+        if list(keys) != self._keys:
+            for row in self._rows:
+                row.hide()  # gone now; deleted when the event loop next turns
+                row.deleteLater()
+            self._keys = list(keys)
+            self._rows = [make(key) for key in keys]
+            for row in self._rows:
+                self._layout.addWidget(row)
+        self.setVisible(bool(self._rows))
+
+    def rows(self) -> list[RowT]:
+        return list(self._rows)
+
+    def texts(self) -> list[str]:
+        """What each row says, as shown."""
+        return [row.findChild(QLabel).text() for row in self._rows]
+
+
+def restyle(widget: QWidget, name: str) -> None:
+    """Gives `widget` the theme's look for `name` (e.g. checkBackDue) at once."""
+    widget.setObjectName(name)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
