@@ -46,7 +46,7 @@ TOKEN_RE = re.compile(r"\[k\d+\.\d+\]")
 LARGE_NOTE_CHARS = 999_000  # the service accepts up to 1,000,000 (core/validation.MAX_TEXT)
 LARGE_IMPACT_CHARS = 500_000
 ROLES = ("commander", "tech_lead", "comms_lead", "scribe")
-DRAFT_FIELDS = ("note", "impact")  # warroom.service.DRAFT_FIELDS
+DRAFT_FIELDS = ("note", "note_sensitive", "impact")  # warroom.service.DRAFT_FIELDS
 STATUSES = ("triage", "active", "mitigated", "resolved", "postmortem", "closed")
 SEVERITIES = ("P0", "P1", "P2", "P3")
 
@@ -194,6 +194,7 @@ class Driver:
         elif op == "note":
             text = self._pad(tok, LARGE_NOTE_CHARS, f"note {self.seed}-{seq}")
             after["draft_note"] = ""  # adding the note clears its draft
+            after["draft_note_sensitive"] = ""  # and its sensitive mark
             marks = [("note", tok)]
 
             def call() -> Any:
