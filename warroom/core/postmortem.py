@@ -3,7 +3,7 @@ its action items, the key metrics and the due clock. Plain data; no Qt, no SQL."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -117,11 +117,6 @@ class Postmortem:
     added_rows: tuple[AddedRow, ...] = ()
     action_items: tuple[ActionItem, ...] = ()
 
-    def with_section(self, name: str, text: str) -> Postmortem:
-        if name not in dict(SECTIONS):
-            raise KeyError(name)
-        return replace(self, **{name: text})
-
     def root_cause_line(self) -> str:
         """The root cause in one sentence, for the resolution message."""
         first = " ".join(self.root_cause.split())
@@ -212,12 +207,3 @@ def postmortem_due(incident: Incident, policy: Policy) -> datetime | None:
     if span is None or incident.resolved_at is None or incident.status.is_open:
         return None
     return incident.resolved_at + span
-
-
-def open_action_items(postmortem: Postmortem) -> list[tuple[int, ActionItem]]:
-    """(number, item) for items not done, numbered as in the document (from 1)."""
-    return [
-        (number, item)
-        for number, item in enumerate(postmortem.action_items, start=1)
-        if not item.status.is_closed
-    ]

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from warroom.core import clocks
+from warroom.core.evidence import RISK_WINDOW  # the checklist's own "at risk" window
 from warroom.core.incident import Incident
 from warroom.core.mitigation import Mitigation
 from warroom.core.policy import Policy
 
 SNOOZE_CHOICES = (5, 10, 15)  # minutes
-ROTATION_WARNING = timedelta(hours=1)
 
 
 class ReminderKind(StrEnum):
@@ -110,7 +110,7 @@ def due_reminders(
                 )
             )
     for item in rotating:
-        if item.incident_id in titles and now >= item.rotates_at - ROTATION_WARNING:
+        if item.incident_id in titles and now >= item.rotates_at - RISK_WINDOW:
             found.append(
                 Reminder(
                     f"evidence:{item.item_id}:{item.rotates_at.isoformat()}",

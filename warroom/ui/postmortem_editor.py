@@ -4,7 +4,7 @@ incident, autosaved as it is typed (at most a second behind) and flushed on clos
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer, QTimeZone
@@ -62,6 +62,7 @@ from warroom.core.postmortem import (
     timeline_rows,
 )
 from warroom.core.validation import ValidationError
+from warroom.export.markdown import format_utc
 from warroom.postmortem_service import PostmortemService
 from warroom.ui.palette import alert_text
 from warroom.ui.qtime import from_qdatetime, to_qdatetime
@@ -88,10 +89,6 @@ class BlameHighlighter(QSyntaxHighlighter):
     def highlightBlock(self, text: str) -> None:
         for hint in blame_hints(text, self._responders, self._root_cause):
             self.setFormat(hint.start, hint.end - hint.start, self._format)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 class PostmortemEditor(QDialog):
@@ -206,7 +203,7 @@ class PostmortemEditor(QDialog):
 
         return (
             f"{incident.severity.value} · {incident.status.label} · declared "
-            f"{_utc(incident.declared_at)} · duration {span(metrics.duration)}\n"
+            f"{format_utc(incident.declared_at)} · duration {span(metrics.duration)}\n"
             f"Detect {span(metrics.time_to_detect)} · acknowledge "
             f"{span(metrics.time_to_acknowledge)} · mitigate {span(metrics.time_to_mitigate)}"
             f" · resolve {span(metrics.time_to_resolve)} · first update "
@@ -347,7 +344,7 @@ class PostmortemEditor(QDialog):
             show = QTableWidgetItem()
             show.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
             show.setCheckState(Qt.CheckState.Unchecked if row.hidden else Qt.CheckState.Checked)
-            when = QTableWidgetItem(_utc(row.at).removesuffix(" UTC"))
+            when = QTableWidgetItem(format_utc(row.at, zone=False))
             when.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             text = QTableWidgetItem(row.text)
             if row.event_id is None:
