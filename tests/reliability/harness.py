@@ -184,6 +184,7 @@ class _Child:
         self.lines: list[str] = []
         self.stderr: list[str] = []
         self.ready = threading.Event()
+        self.first_ack = threading.Event()
         self._threads = [
             threading.Thread(target=self._drain_stdout, daemon=True),
             threading.Thread(target=self._drain, args=(self.proc.stderr, self.stderr), daemon=True),
@@ -197,6 +198,8 @@ class _Child:
             self.lines.append(line)
             if line.startswith("READY"):
                 self.ready.set()
+            elif line.startswith("ACK"):
+                self.first_ack.set()
 
     @staticmethod
     def _drain(stream: Any, into: list[str]) -> None:
@@ -213,6 +216,16 @@ class _Child:
             return False
         deadline = time.monotonic() + READY_TIMEOUT
         while not self.ready.wait(0.01):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                return False
+        return True
+
+    def wait_first_ack(self) -> bool:
+        """True once the child has acknowledged an action in this run. The kill delay starts
+        only then, so a loaded machine that slows the child cannot make a kill land before
+        anything was committed."""
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not self.first_ack.wait(0.01):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 return False
         return True
@@ -253,10 +266,10 @@ def run_kill_trials(
     until: Callable[[TrialReport], bool] | None = None,
 ) -> TrialReport:
     """`runs` times: start a child on base_dir/data, let it work for a random delay after
-    READY, SIGKILL it, check the file. `large`: big notes, impacts and drafts. `lie`: the
-    self-test, whose child acknowledges before committing. `progress`, if given, is called
-    with (run, report) after each run; `until`, if given, with the report, and the trials stop
-    early when it returns True."""
+    its first acknowledged action, SIGKILL it, check the file. `large`: big notes, impacts and
+    drafts. `lie`: the self-test, whose child acknowledges before committing. `progress`, if
+    given, is called with (run, report) after each run; `until`, if given, with the report,
+    and the trials stop early when it returns True."""
     options = ["--large"] * large + ["--lie"] * lie
     data_dir = base_dir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -270,7 +283,7 @@ def run_kill_trials(
         for run in range(runs):
             assert child is not None
             report.runs += 1
-            became_ready = child.go()
+            became_ready = child.go() and child.wait_first_ack()
             if became_ready:
                 time.sleep(rng.uniform(min_delay, max_delay))
             alive = child.kill() and became_ready

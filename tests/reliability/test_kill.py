@@ -4,8 +4,9 @@ action it had acknowledged must be in the file afterwards, the file must pass
 
     WARROOM_KILL_RUNS=500 .venv/bin/python -m pytest tests/reliability -s
 
-WARROOM_KILL_RUNS (default 50) sets the main test's runs and WARROOM_KILL_LARGE_RUNS (default
-10) the large-write test's; WARROOM_KILL_SEED fixes the seed (by default a new one each session,
+WARROOM_KILL_RUNS (default 20, sized for the normal test run; CI's long step runs 300) sets the
+main test's runs and WARROOM_KILL_LARGE_RUNS (default 5; CI's long step 30) the large-write
+test's; WARROOM_KILL_SEED fixes the seed (by default a new one each session,
 printed with the figures; the kill timing is never reproducible anyway).
 """
 
@@ -18,8 +19,8 @@ import shutil
 from tests.reliability import kill_child
 from tests.reliability.harness import TrialReport, run_kill_trials
 
-RUNS = int(os.environ.get("WARROOM_KILL_RUNS", "50"))
-LARGE_RUNS = int(os.environ.get("WARROOM_KILL_LARGE_RUNS", "10"))
+RUNS = int(os.environ.get("WARROOM_KILL_RUNS", "20"))
+LARGE_RUNS = int(os.environ.get("WARROOM_KILL_LARGE_RUNS", "5"))
 SEED = int(os.environ.get("WARROOM_KILL_SEED", str(random.randrange(1_000_000))))
 LARGE_OPS = ("note", "declare", "impact", "draft")  # the ones that write 0.5-1 MB with --large
 
@@ -58,22 +59,35 @@ def test_acknowledged_actions_survive_sigkill(tmp_path, record_property):
     report = run_kill_trials(RUNS, tmp_path, seed=SEED, min_delay=0.05, max_delay=0.6)
     _show(f"{RUNS} kills of a child doing mixed user actions", report, record_property)
     _assert_survived(report)
-    # Not vacuous: nearly every kill hit a live child that had committed something.
-    assert report.kills_after_ack >= 0.9 * RUNS, report.summary()
+    # Not vacuous: every kill hit a live child that had committed something in that run (the
+    # harness starts the kill delay at the child's first acknowledgement).
+    assert report.kills_after_ack == RUNS, report.summary()
     assert report.acked >= RUNS, report.summary()
+
+
+def _large_in_flight(report: TrialReport) -> int:
+    return sum(report.in_flight_ops[op] for op in LARGE_OPS)
 
 
 def test_kill_in_the_middle_of_large_writes(tmp_path, record_property):
     """Notes of 999,000 characters, impacts of 500,000: each commit spans hundreds of
-    overflow pages, and the write-ahead log is checkpointed every few of them."""
+    overflow pages, and the write-ahead log is checkpointed every few of them.
+
+    About 2 kills in 3 land inside a large write, but where a kill lands depends on the
+    machine's load, so the trials go on (up to four times LARGE_RUNS) until at least one has."""
     report = run_kill_trials(
-        LARGE_RUNS, tmp_path, seed=SEED, min_delay=0.05, max_delay=0.4, large=True
+        4 * LARGE_RUNS,
+        tmp_path,
+        seed=SEED,
+        min_delay=0.05,
+        max_delay=0.4,
+        large=True,
+        until=lambda r: r.runs >= LARGE_RUNS and _large_in_flight(r) >= 1,
     )
-    _show(f"{LARGE_RUNS} kills of a child doing large writes", report, record_property)
+    _show(f"{report.runs} kills of a child doing large writes", report, record_property)
     _assert_survived(report)
-    assert report.kills_after_ack >= 0.9 * LARGE_RUNS, report.summary()
-    large_in_flight = sum(report.in_flight_ops[op] for op in LARGE_OPS)
-    assert large_in_flight >= 1, report.summary()  # about 2 kills in 3 land in one
+    assert report.kills_after_ack == report.runs, report.summary()
+    assert _large_in_flight(report) >= 1, report.summary()
     shutil.rmtree(tmp_path / "data")  # ~10 MB a run; kept only when the test fails
 
 
