@@ -325,7 +325,8 @@ def test_naive_times_are_refused(policy):
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(None, "—"), (45, "45s"), (750, "12m 30s"), (7500, "2h 05m"), (277200, "3d 05h")],
+    [(None, "—"), (45, "45s"), (750, "12m 30s"), (7500, "2h 05m"), (277200, "3d 05h 00m")]
+    + [(24 * 3600 + 11 * 60, "1d 00h 11m"), (2 * 86400 + 3 * 3600 + 59 * 60 + 59, "2d 03h 59m")],
 )
 def test_short_duration(seconds, text):
     assert short_duration(None if seconds is None else s(seconds)) == text

@@ -315,7 +315,8 @@ def _month_trends(
 
 # -- wording shared by the view, the exports and the CLI --------------------------------------
 def short_duration(value: timedelta | None) -> str:
-    """'45s', '12m 30s', '2h 05m', '3d 04h'; '—' when there is nothing to show."""
+    """'45s', '12m 30s', '2h 05m', '3d 04h 00m'; '—' when there is nothing to show. From an
+    hour up the minutes always show, so a day and eleven minutes never reads as a round day."""
     if value is None:
         return "—"
     seconds = round(value.total_seconds())
@@ -325,7 +326,7 @@ def short_duration(value: timedelta | None) -> str:
         return f"{seconds // 60}m {seconds % 60:02d}s"
     if seconds < 86400:
         return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
-    return f"{seconds // 86400}d {seconds % 86400 // 3600:02d}h"
+    return f"{seconds // 86400}d {seconds % 86400 // 3600:02d}h {seconds % 3600 // 60:02d}m"
 
 
 def percent(rate: float | None) -> str:
