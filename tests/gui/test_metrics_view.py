@@ -129,18 +129,18 @@ def test_the_table_shows_the_last_90_days_by_default(view):
     assert view.period.currentText() == "Last 90 days"
     assert column(view, 0) == ["P0", "P1", "P2", "P3", "All"]
     assert column(view, COUNT) == ["2", "0", "1", "0", "3"]
-    assert view.cell_text(P0, MTTD) == "3m 30s / 3m 30s\nn = 2"
-    assert view.cell_text(P0, MTTA) == "7m 00s / 7m 00s\nn = 2"
-    assert view.cell_text(P0, MTTM) == "1h 00m / 1h 00m\nn = 2"
-    assert view.cell_text(P0, MTTR) == "2h 00m / 2h 00m\nn = 2"
-    assert view.cell_text(P0, FIRST_UPDATE) == "20m 00s / 20m 00s\nn = 2"
-    assert view.cell_text(P2, MTTA) == "1m 00s / 1m 00s\nn = 1"
-    assert view.cell_text(P2, MTTM) == "1h 30m / 1h 30m\nn = 1"
+    assert view.cell_text(P0, MTTD) == "3m 30s /\n3m 30s\nn = 2"
+    assert view.cell_text(P0, MTTA) == "7m 00s /\n7m 00s\nn = 2"
+    assert view.cell_text(P0, MTTM) == "1h 00m /\n1h 00m\nn = 2"
+    assert view.cell_text(P0, MTTR) == "2h 00m /\n2h 00m\nn = 2"
+    assert view.cell_text(P0, FIRST_UPDATE) == "20m 00s /\n20m 00s\nn = 2"
+    assert view.cell_text(P2, MTTA) == "1m 00s /\n1m 00s\nn = 1"
+    assert view.cell_text(P2, MTTM) == "1h 30m /\n1h 30m\nn = 1"
     assert view.cell_text(P2, MTTR) == "—"
     assert view.cell_text(P2, FIRST_UPDATE) == "—"
     # The "all" row: ack 4m, 10m and 1m -> mean 5m, median 4m.
-    assert view.cell_text(ALL, MTTA) == "5m 00s / 4m 00s\nn = 3"
-    assert view.cell_text(ALL, MTTM) == "1h 10m / 1h 10m\nn = 3"
+    assert view.cell_text(ALL, MTTA) == "5m 00s /\n4m 00s\nn = 3"
+    assert view.cell_text(ALL, MTTM) == "1h 10m /\n1h 10m\nn = 3"
 
 
 def test_drills_are_excluded_and_counted(view):
@@ -182,8 +182,8 @@ def test_changing_the_period(view):
     choose(view, Period.MONTHS_12)
     assert column(view, COUNT) == ["2", "1", "1", "0", "4"]
     # Ack 4m, 10m, 1m and 15m: mean 7m30s, median 7m.
-    assert view.cell_text(ALL, MTTA) == "7m 30s / 7m 00s\nn = 4"
-    assert view.cell_text(P1, MTTR) == "1h 30m / 1h 30m\nn = 1"
+    assert view.cell_text(ALL, MTTA) == "7m 30s /\n7m 00s\nn = 4"
+    assert view.cell_text(P1, MTTR) == "1h 30m /\n1h 30m\nn = 1"
     assert view.cell_text(P1, PM) == "0 of 1 · 0 %\n⚠ below 100 % target"
     assert len(view.count_chart.bars) == 13  # November 2025 to November 2026
     assert view.count_chart.bars[8].month == "2026-07"

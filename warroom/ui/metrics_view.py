@@ -261,9 +261,11 @@ class MetricsView(QDialog):
 
 # -- cell wording ------------------------------------------------------------------------------
 def stat_cell(stat: Stat) -> str:
+    """Mean and median on lines of their own: a day-long '1d 00h 11m' pair is too wide for one
+    column at 1366 px, and an elided duration would hide its minutes."""
     if stat.n == 0:
         return "—"
-    return f"{short_duration(stat.mean)} / {short_duration(stat.median)}\nn = {stat.n}"
+    return f"{short_duration(stat.mean)} /\n{short_duration(stat.median)}\nn = {stat.n}"
 
 
 def pm_cell(m: SeverityMetrics) -> str:
