@@ -127,3 +127,47 @@ def test_overdue_clocks_blink_or_stay_steady_with_reduced_motion(board, incident
         board.tick()
         steady.append(presenter.next_update.background())
     assert steady == [OVERDUE_BG, OVERDUE_BG]
+
+
+def test_the_grid_marks_drills_and_fits_each_title_to_its_tile(board, incident):
+    service = board.service
+    title = "Kubernetes control-plane upgrade broke pod scheduling across every production region"
+    long = service.declare(title, "P1", commander="Dana Whitfield")
+    drill = service.declare("Primary database failover", "P2", is_drill=True)
+    service.declare("Search slow", "P3", commander="Noor Haddad-Lindqvist")
+    board.window.board.clearSelection()
+    presenter = board.window.open_presenter()
+    presenter.resize(1366, 768)
+    board.tick()
+    tiles = {shown.id: tile for shown, tile in presenter.grid_tiles}
+
+    # As read on the screen: the drill says so, like on the board and the focused view.
+    assert tiles[drill.id].title.text().replace("\n", " ") == "[DRILL] Primary database failover"
+    shown = tiles[long.id].title.text()
+    assert shown.endswith("…")
+    kept = shown.removesuffix("…").replace("\n", " ")
+    assert title.startswith(kept) and title[len(kept)] == " "  # cut between two words
+    for tile in tiles.values():
+        label = tile.title
+        lines = label.text().split("\n")
+        metrics = QFontMetrics(label.font())
+        assert all(metrics.horizontalAdvance(line) <= label.width() for line in lines)
+        assert label.height() >= len(lines) * metrics.lineSpacing()  # descenders included
+        # The stage and IC line keeps clear of the tile's border on both sides.
+        detail = tile.detail.geometry()
+        assert detail.left() >= 12 and tile.width() - detail.right() >= 12
+        assert detail.bottom() < tile.clock.geometry().top()
+
+
+def test_a_shrunk_clock_value_sits_level_with_its_neighbours(board, incident, clock):
+    board.service.acknowledge(incident.id)
+    board.window.board.select_incident(incident.id)
+    presenter = board.window.open_presenter()
+    presenter.resize(1366, 768)
+    clock.advance(minutes=1)
+    board.tick()
+    tiles = (presenter.elapsed, presenter.next_update, presenter.response)
+    assert presenter.response.value.text().startswith("acked in")
+    assert presenter.response.value.font().pixelSize() < presenter.elapsed.value.font().pixelSize()
+    assert len({tile.caption.geometry().top() for tile in tiles}) == 1
+    assert len({tile.value.geometry().center().y() for tile in tiles}) == 1

@@ -61,6 +61,11 @@ class Incident:
         return self.roles.get(Role.COMMANDER, "")
 
     @property
+    def shown_title(self) -> str:
+        """The title as every screen shows it: a drill says so before anything else."""
+        return f"[DRILL] {self.title}" if self.is_drill else self.title
+
+    @property
     def severity_since(self) -> datetime:
         """When the current severity took effect: the clocks run under it from then."""
         if self.severity_changed_at is None:

@@ -230,7 +230,7 @@ class BoardModel(QAbstractTableModel):
         if column == Column.SEVERITY:
             return incident.severity.value
         if column == Column.TITLE:
-            return ("[DRILL] " if incident.is_drill else "") + incident.title
+            return incident.shown_title
         if column == Column.STATUS:
             return incident.status.label
         if column == Column.COMMANDER:

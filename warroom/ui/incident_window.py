@@ -399,8 +399,7 @@ class IncidentWindow(QDialog):
             f"background: {background.name()}; color: {foreground.name()};"
             "border-radius: 6px; padding: 4px 12px; font-weight: bold;"
         )
-        drill = "[DRILL] " if incident.is_drill else ""
-        self.heading.setText(drill + incident.title)
+        self.heading.setText(incident.shown_title)
         commander = incident.commander or "⚠ no incident commander"
         self.status_label.setText(f"{incident.status.label}  ·  IC: {commander}")
         self.status_combo.setCurrentIndex(self.status_combo.findData(incident.status.value))

@@ -35,6 +35,7 @@ from warroom.core.lifecycle import Role
 from warroom.core.mitigation import Mitigation
 from warroom.core.policy import Policy
 from warroom.ui.palette import severity_colours
+from warroom.ui.widgets import ElidedLabel
 
 BACKGROUND = "#0B0C0E"
 TEXT = "#FFFFFF"
@@ -42,6 +43,7 @@ MUTED = "#C8C8C8"
 OVERDUE_BG = "#D0021B"
 WARNING_BG = "#FFC400"
 LATEST_EVENTS = 5
+TILE_TITLE_LINES = 3
 HIDDEN_NOTE = "Sensitive note (hidden on the shared screen)"
 HIDDEN_EVIDENCE = "Evidence handled (name hidden on the shared screen)"
 
@@ -89,11 +91,13 @@ class _Clock(QFrame):
         self.value.setAccessibleName(caption)
         # The text is fitted to the tile (fit_text), so it must never widen the window.
         self.value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.value.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.target_px = 48
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 8)
         layout.addWidget(self.caption)
         layout.addWidget(self.value)
+        layout.addStretch(1)
         self.setProperty("look", "plain")
 
     def show_value(self, text: str, state: ClockState | None, blink_on: bool) -> None:
@@ -113,9 +117,11 @@ class _Clock(QFrame):
                 widget.style().polish(widget)
 
     def fit_text(self) -> None:
-        """The target size, or smaller until the text fits the tile's width."""
+        """The target size, or smaller until the text fits the tile's width. The value
+        keeps the target size's height, so a shrunk value sits level with its neighbours."""
         font = QFont(self.value.font())
         font.setPixelSize(self.target_px)
+        self.value.setFixedHeight(QFontMetrics(font).height())
         room = max(self.width() - 36, 40)
         wide = QFontMetrics(font).horizontalAdvance(self.value.text())
         if wide > room:
@@ -133,21 +139,27 @@ class _Clock(QFrame):
 
 
 class _GridTile(QFrame):
+    """One open incident in the grid: its title in two lines at most (ending in an ellipsis
+    when longer), its stage and IC on one line, and its next-update clock."""
+
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("presenterTile")
         self.badge = QLabel(self)
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.title = QLabel(self)
-        self.title.setWordWrap(True)
-        self.detail = QLabel(self)
+        self.title = ElidedLabel(TILE_TITLE_LINES, self, keep_height=True)
+        self.detail = ElidedLabel(1, self)
         self.clock = _Clock("Next update", self)
         top = QHBoxLayout()
-        top.addWidget(self.badge)
+        top.setSpacing(14)
+        top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.title, 1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 14)  # nothing touches the tile's border
+        layout.setSpacing(8)
         layout.addLayout(top)
         layout.addWidget(self.detail)
+        layout.addStretch(1)  # spare height between the words and the clock
         layout.addWidget(self.clock)
 
 
@@ -258,7 +270,7 @@ class PresenterWindow(QWidget):
     def _fill_focused(self, data: FocusedData) -> None:
         incident = data.incident
         self._style_badge(self.badge, incident)
-        self.title.setText(("[DRILL] " if incident.is_drill else "") + incident.title)
+        self.title.setText(incident.shown_title)
         self.status.setText(incident.status.label.upper())
         names = [
             f"{role.label}: {incident.roles[role]}" for role in Role if incident.roles.get(role)
@@ -303,8 +315,8 @@ class PresenterWindow(QWidget):
 
     def _fill_tile(self, tile: _GridTile, incident: Incident) -> None:
         self._style_badge(tile.badge, incident)
-        tile.title.setText(incident.title)
-        tile.detail.setText(
+        tile.title.set_full_text(incident.shown_title)
+        tile.detail.set_full_text(
             f"{incident.status.label.upper()}   ·   IC: {incident.commander or '⚠ none'}"
         )
 
@@ -388,7 +400,8 @@ class PresenterWindow(QWidget):
 
     def _apply_sizes(self) -> None:
         size = self.sizes()
-        grid_clock = round(size["clock"] * (0.8 if len(self.grid_tiles) <= 4 else 0.6))
+        grid_scale = 0.8 if len(self.grid_tiles) <= 4 else 0.6  # more tiles, smaller type
+        grid_clock = round(size["clock"] * grid_scale)
 
         def font(label: QLabel, pixels: int, bold: bool = False) -> None:
             current = QFont(label.font())
@@ -407,8 +420,8 @@ class PresenterWindow(QWidget):
         font(self.banner, max(14, size["caption"] // 2 + 6))
         for _incident, tile in self.grid_tiles:
             font(tile.badge, size["severity"], True)
-            font(tile.title, size["title"], True)
-            font(tile.detail, size["text"])
+            font(tile.title, round(size["title"] * (grid_scale + 0.2)), True)
+            font(tile.detail, round(size["text"] * (grid_scale + 0.2)))
             self._size_clock(tile.clock, grid_clock, size["caption"], font)
 
     @staticmethod

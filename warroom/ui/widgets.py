@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+import re
+
+from PySide6.QtCore import QEvent, Qt, QTextBoundaryFinder
+from PySide6.QtGui import QFontMetrics, QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+ELLIPSIS = "…"
 
 
 class ErrorBanner(QLabel):
@@ -22,3 +28,106 @@ class ErrorBanner(QLabel):
     def clear_message(self) -> None:
         self.clear()
         self.hide()
+
+
+def _graphemes(word: str) -> list[int]:
+    """The positions in `word` where a cut leaves whole characters (grapheme clusters)."""
+    finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Grapheme, word)
+    cuts = []
+    while (position := finder.toNextBoundary()) != -1:
+        cuts.append(position)
+    return cuts
+
+
+def _fitting_prefix(word: str, metrics: QFontMetrics, width: int, suffix: str = "") -> str:
+    """The longest start of `word`, cut between characters, that fits with `suffix`."""
+    best = ""
+    for cut in _graphemes(word):
+        if metrics.horizontalAdvance(word[:cut] + suffix) > width:
+            break
+        best = word[:cut]
+    return best or word[: (_graphemes(word) or [len(word)])[0]]  # at least one character
+
+
+def elided_lines(text: str, metrics: QFontMetrics, width: int, max_lines: int) -> list[str]:
+    """`text` wrapped into at most `max_lines` lines of `width` pixels, breaking between
+    words (a word wider than a line breaks between two characters, never inside one).
+    What does not fit ends the last line with an ellipsis; spacing inside a line is kept."""
+    words = re.findall(r"\S+\s*", text.strip())  # each word with the space after it
+    lines: list[str] = []
+    while words and len(lines) < max_lines:
+        last = len(lines) == max_lines - 1
+        taken = 0
+        while taken < len(words) and (
+            metrics.horizontalAdvance("".join(words[: taken + 1]).rstrip()) <= width
+        ):
+            taken += 1
+        if last and taken < len(words):  # the rest does not fit: end on a whole word and …
+            while taken and (
+                metrics.horizontalAdvance("".join(words[:taken]).rstrip() + ELLIPSIS) > width
+            ):
+                taken -= 1
+            head = "".join(words[:taken]).rstrip()
+            if not head:
+                head = _fitting_prefix(words[0].rstrip(), metrics, width, ELLIPSIS)
+            lines.append(head + ELLIPSIS)
+            return lines
+        if taken == 0:  # one word wider than the line: it breaks between two characters
+            word = words[0].rstrip()
+            head = _fitting_prefix(word, metrics, width)
+            lines.append(head)
+            words[0] = words[0][len(head) :]
+            continue
+        lines.append("".join(words[:taken]).rstrip())
+        words = words[taken:]
+    return lines
+
+
+class ElidedLabel(QLabel):
+    """Text in at most `max_lines` lines, wrapped between words and ending in an ellipsis
+    when it does not fit. Its height is always whole lines (descenders included), and long
+    text never widens the window. The full text is the tooltip and the accessible name."""
+
+    def __init__(
+        self, max_lines: int = 1, parent: QWidget | None = None, keep_height: bool = False
+    ) -> None:
+        super().__init__(parent)
+        self.max_lines = max_lines
+        self.keep_height = keep_height  # always max_lines tall, so side-by-side tiles align
+        self._full = ""
+        self.setWordWrap(False)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        if text != self._full:
+            self._full = text
+            self.setToolTip(text)
+            self.setAccessibleName(text)
+            self._lay_out()
+
+    def _lay_out(self) -> None:
+        metrics = self.fontMetrics()
+        width = self.contentsRect().width()
+        if width <= 0:  # not laid out yet: the full text until the width is known
+            lines = [self._full.strip()] if self._full.strip() else []
+        else:
+            lines = elided_lines(self._full, metrics, width, self.max_lines)
+        super().setText("\n".join(lines))
+        margins = self.contentsMargins()
+        rows = self.max_lines if self.keep_height else max(1, len(lines))
+        self.setFixedHeight(rows * metrics.lineSpacing() + margins.top() + margins.bottom() + 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._lay_out()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._lay_out()
