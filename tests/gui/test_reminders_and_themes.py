@@ -57,7 +57,8 @@ def test_a_snooze_delays_the_reminder_and_lands_on_the_timeline(board, clock, qt
     kinds = {t.split(" | ")[0] for t in seen}
     assert kinds == {"warroom: stakeholder update due", "warroom: response target breached"}
     [update_row] = [r for r in window.reminder_strip.rows() if "update due" in r.label.text()]
-    qtbot.mouseClick(update_row.snooze_buttons[5], Qt.MouseButton.LeftButton)
+    [five] = [a for a in update_row.snooze.menu().actions() if a.text() == "5 min"]
+    five.trigger()  # what choosing "5 min" in the row's Snooze menu does
     assert [t for t in window.reminder_strip.texts() if "update due" in t] == []
     [event] = [e for e in board.service.timeline(incident.id) if e.kind is EventKind.REMINDER]
     assert event.text == "Reminder snoozed for 5 min: stakeholder update due"
@@ -133,3 +134,49 @@ def test_each_theme_loads_with_no_stylesheet_warnings(board, key, qtbot):
     assert ("Board", "F11", "Presenter mode") in dialog.shown()
     dialog.close()
     apply_theme(app, "light")
+
+
+def test_a_due_check_back_shows_its_warning_style_from_start_up(board, open_board, clock):
+    from warroom.core.playbook import load_playbook_file
+    from warroom.mitigation_service import MitigationService
+    from warroom.paths import builtin_playbook_file
+
+    apply_theme(QApplication.instance(), "light")
+    incident = board.service.declare("Checkout returns 500", "P1", commander="Priya Raman")
+    playbook = load_playbook_file(builtin_playbook_file())
+    MitigationService(board.service).apply(
+        incident.id, playbook.option("scale"), action="add nodes", expected_effect="p99 down"
+    )
+    board.window.close()
+    clock.advance(minutes=12)  # the check-back fell due while the app was closed
+    restarted = open_board()
+    [row] = restarted.window.check_backs.due_rows()
+    label = row.label
+    assert label.text().startswith("⚠ Check back now")
+    # As the light theme draws a due check-back: bold, 12 pt, in the warning text colour.
+    assert label.font().bold() and label.font().pointSizeF() == 12
+    assert label.palette().color(label.foregroundRole()).name().upper() == "#4A3000"
+
+
+def test_reminders_and_check_backs_are_snoozed_with_the_same_control(board, clock):
+    from PySide6.QtWidgets import QPushButton
+
+    from warroom.core.playbook import load_playbook_file
+    from warroom.mitigation_service import MitigationService
+    from warroom.paths import builtin_playbook_file
+
+    incident = board.service.declare("Checkout returns 500", "P1", commander="Priya Raman")
+    playbook = load_playbook_file(builtin_playbook_file())
+    MitigationService(board.service).apply(
+        incident.id, playbook.option("scale"), action="add nodes", expected_effect="p99 down"
+    )
+    clock.advance(minutes=31)  # the update and the check-back are both due
+    board.tick()
+    window = board.window
+    [reminder] = [r for r in window.reminder_strip.rows() if "update due" in r.label.text()]
+    [check_back] = window.check_backs.due_rows()
+    for control in (reminder.snooze, check_back.snooze):
+        assert isinstance(control, QPushButton) and control.text() == "Snooze"
+        assert [a.text() for a in control.menu().actions()] == ["5 min", "10 min", "15 min"]
+        # Laid out at least as wide as it asks: the menu arrow has room beside the label.
+        assert control.isEnabled() and control.width() >= control.sizeHint().width()

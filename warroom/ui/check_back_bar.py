@@ -7,19 +7,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QMenu,
-    QPushButton,
-    QToolButton,
-    QWidget,
-)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from warroom.core.durations import compact
-from warroom.core.reminders import SNOOZE_CHOICES
-from warroom.ui.row_strip import RowStrip, restyle
+from warroom.ui.row_strip import RowStrip, restyle, snooze_button
 
 if TYPE_CHECKING:  # the board paints before the service stack is imported
     from warroom.mitigation_service import PendingCheckBack
@@ -41,16 +32,11 @@ class _Row(QFrame):
         self.failed.setAccessibleName(f"{subject} did not work")
         self.worked.clicked.connect(lambda: bar.answered.emit(mitigation.id, True))
         self.failed.clicked.connect(lambda: bar.answered.emit(mitigation.id, False))
-        self.snooze = QToolButton(self)
-        self.snooze.setText("Snooze")
-        self.snooze.setAccessibleName(f"Snooze the check-back of {subject}")
-        self.snooze.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.snooze)
-        for minutes in SNOOZE_CHOICES:
-            menu.addAction(
-                f"{minutes} min", lambda m=minutes: bar.snooze_requested.emit(mitigation.id, m)
-            )
-        self.snooze.setMenu(menu)
+        self.snooze = snooze_button(
+            self,
+            f"Snooze the check-back of {subject}",
+            lambda minutes: bar.snooze_requested.emit(mitigation.id, minutes),
+        )
         self.snooze.setVisible(bar.snoozable)
         self.bar = bar
         for button in (self.worked, self.failed):

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom.core.reminders import SNOOZE_CHOICES, Reminder, ReminderKind, due_reminders
-from warroom.ui.row_strip import RowStrip
+from warroom.core.reminders import Reminder, ReminderKind, due_reminders
+from warroom.ui.row_strip import RowStrip, snooze_button
 
 if TYPE_CHECKING:
     from warroom.core.incident import Incident
@@ -61,16 +61,13 @@ class _Row(QFrame):
         open_button.setAccessibleName(f"Open incident #{reminder.incident_id}")
         open_button.clicked.connect(lambda: strip.open_requested.emit(reminder.incident_id))
         layout.addWidget(open_button)
-        self.snooze_buttons: dict[int, QPushButton] = {}
-        for minutes in SNOOZE_CHOICES:
-            button = QPushButton(f"Snooze {minutes} min", self)
-            button.clicked.connect(
-                lambda _c=False, m=minutes: strip.snooze_requested.emit(reminder, m)
-            )
-            layout.addWidget(button)
-            self.snooze_buttons[minutes] = button
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(False)
+        open_button.setAutoDefault(False)
+        self.snooze = snooze_button(
+            self,
+            f"Snooze: {reminder.text}",
+            lambda minutes: strip.snooze_requested.emit(reminder, minutes),
+        )
+        layout.addWidget(self.snooze)
 
 
 class ReminderStrip(RowStrip[_Row]):

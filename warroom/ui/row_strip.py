@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
+
+from warroom.core.reminders import SNOOZE_CHOICES
 
 Key = Any
 RowT = TypeVar("RowT", bound=QWidget)
@@ -44,7 +46,25 @@ class RowStrip(QFrame, Generic[RowT]):
 
 
 def restyle(widget: QWidget, name: str) -> None:
-    """Gives `widget` the theme's look for `name` (e.g. checkBackDue) at once."""
+    """Gives `widget` the theme's look for `name` (e.g. checkBackDue) at once. Its children
+    are polished again too: rules such as `#checkBackDue QLabel` style them, and a child
+    polished under the old name would keep the old look until the next theme change."""
     widget.setObjectName(name)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
+    for each in (widget, *widget.findChildren(QWidget)):
+        each.style().unpolish(each)
+        each.style().polish(each)
+
+
+def snooze_button(
+    parent: QWidget, accessible_name: str, chosen: Callable[[int], None]
+) -> QPushButton:
+    """The one snooze control of every strip: "Snooze" with a menu of 5, 10 or 15 minutes.
+    A push button keeps its menu arrow clear of its label."""
+    button = QPushButton("Snooze", parent)
+    button.setAccessibleName(accessible_name)
+    button.setAutoDefault(False)
+    menu = QMenu(button)
+    for minutes in SNOOZE_CHOICES:
+        menu.addAction(f"{minutes} min", lambda m=minutes: chosen(m))
+    button.setMenu(menu)
+    return button
