@@ -39,6 +39,7 @@ def test_declaring_through_the_dialog_puts_the_incident_on_the_board(qtbot, boar
     assert window.stack.currentWidget() is window.board
     assert rows(window) == [
         {
+            "id": "1",
             "severity": "P0",
             "title": "Checkout API returning 500s",
             "status": "triage",
@@ -243,3 +244,43 @@ def test_each_severity_choice_says_its_clocks(board):
         "Respond by the close of the next business day; "
         "update stakeholders by the end of each business day"
     )
+
+
+def painted(window, row: int, column: Column) -> str:
+    """The colour the board paints in a cell, away from its text: what the user sees."""
+    view = window.board
+    rect = view.visualRect(window.model.index(row, column))
+    image = view.viewport().grab().toImage()
+    return image.pixelColor(rect.right() - 4, rect.center().y()).name().upper()
+
+
+def test_a_selected_row_keeps_its_overdue_and_amber_clocks(qtbot, board, clock):
+    service = board.service
+    late = service.declare("Payments failing", "P0")
+    clock.advance(minutes=4)
+    soon = service.declare("Search slow", "P0")
+    clock.advance(minutes=12, seconds=30)  # late is overdue; soon has 2:30 left (amber)
+    board.tick()
+    window = board.window
+    selection = window.board.palette().highlight().color().name().upper()
+    for incident, colour in ((late, OVERDUE_RED), (soon, AMBER)):
+        window.board.select_incident(incident.id)
+        row = window.model.row_of(incident.id)
+        assert painted(window, row, Column.NEXT_UPDATE) == colour
+        assert painted(window, row, Column.STATUS) == selection  # the row still reads selected
+
+
+def test_the_number_every_strip_uses_is_a_column_of_the_board(board, clock):
+    service = board.service
+    service.declare("Search slow", "P3")
+    payments = service.declare("Payments failing", "P0", commander="Priya Raman")
+    service.acknowledge(payments.id)
+    clock.advance(minutes=16)  # the P0's stakeholder update is due
+    board.tick()
+    window = board.window
+    assert window.model.headerData(Column.ID, Qt.Orientation.Horizontal, 0) == "#"
+    [reminder] = window.reminder_strip.texts()
+    assert reminder.startswith("⚠ #2 Payments failing")
+    row = row_titled(window, "Payments failing")
+    assert cell(window, row, Column.ID) == "2"
+    assert not window.board.isColumnHidden(Column.ID) and window.board.columnWidth(Column.ID) > 0

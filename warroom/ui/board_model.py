@@ -33,16 +33,18 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class Column(IntEnum):
-    SEVERITY = 0
-    TITLE = 1
-    STATUS = 2
-    COMMANDER = 3
-    ELAPSED = 4
-    RESPONSE = 5
-    NEXT_UPDATE = 6
+    ID = 0  # the number every strip and message uses: "#2"
+    SEVERITY = 1
+    TITLE = 2
+    STATUS = 3
+    COMMANDER = 4
+    ELAPSED = 5
+    RESPONSE = 6
+    NEXT_UPDATE = 7
 
 
 HEADERS = {
+    Column.ID: "#",
     Column.SEVERITY: "Sev",
     Column.TITLE: "Incident",
     Column.STATUS: "Status",
@@ -223,10 +225,14 @@ class BoardModel(QAbstractTableModel):
         ):
             return self._bold
         if role == Qt.ItemDataRole.AccessibleTextRole:
+            if column == Column.ID:
+                return f"Incident #{incident.id}"
             return f"{HEADERS[column]}: {self._text(incident, column)}"
         return None
 
     def _text(self, incident: Incident, column: Column) -> str:
+        if column == Column.ID:
+            return str(incident.id)
         if column == Column.SEVERITY:
             return incident.severity.value
         if column == Column.TITLE:
@@ -238,6 +244,8 @@ class BoardModel(QAbstractTableModel):
         return ""
 
     def _tooltip(self, incident: Incident, column: Column) -> str | None:
+        if column == Column.ID:
+            return f"Incident #{incident.id}: the number the strips and messages use"
         if column == Column.SEVERITY:
             return f"{incident.severity.value}: {incident.severity.meaning}"
         if column == Column.TITLE:

@@ -61,6 +61,32 @@ class SeverityBadgeDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+class StateColourDelegate(QStyledItemDelegate):
+    """Cells that carry a state in their colours (an overdue or amber clock, a reminder's
+    highlight) keep them in the selected row: the selection shows as a band along the
+    cell's top and bottom instead of painting over the state."""
+
+    BAND = 3  # px
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if not selected or index.data(Qt.ItemDataRole.BackgroundRole) is None:
+            super().paint(painter, option, index)
+            return
+        unselected = QStyleOptionViewItem(option)
+        unselected.state &= ~QStyle.StateFlag.State_Selected
+        super().paint(painter, unselected, index)
+        band = option.palette.highlight()
+        rect = option.rect
+        painter.fillRect(rect.x(), rect.y(), rect.width(), self.BAND, band)
+        painter.fillRect(rect.x(), rect.bottom() - self.BAND + 1, rect.width(), self.BAND, band)
+
+
 class BoardView(QTableView):
     """Double-click or Enter opens the incident under the cursor."""
 
@@ -85,6 +111,7 @@ class BoardView(QTableView):
         font = self.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         self.setFont(font)
+        self.setItemDelegate(StateColourDelegate(self))
         self.setItemDelegateForColumn(Column.SEVERITY, SeverityBadgeDelegate(self))
         self.doubleClicked.connect(self._open_index)
 
@@ -116,6 +143,7 @@ class BoardView(QTableView):
         }
         for column, (font_metrics, sample) in samples.items():
             self.setColumnWidth(column, font_metrics.horizontalAdvance(sample) + 24)
+        self.setColumnWidth(Column.ID, metrics.horizontalAdvance("999") + 16)  # up to #999
         self.verticalHeader().setDefaultSectionSize(metrics.height() + 18)
 
     def selected_incident_id(self) -> int | None:
