@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from warroom.postmortem_service import PostmortemService
 from warroom.ui.palette import alert_text
+from warroom.ui.widgets import fit_to_screen
 
 COLUMNS = ("Incident", "#", "Action", "Owner", "Deadline", "Status", "Priority", "Type")
 INCIDENT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -38,7 +39,7 @@ class ActionItemsView(QDialog):
         self._now = now
         self.setWindowTitle("Open action items — warroom")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.resize(1100, 520)
+        fit_to_screen(self, 1100, 520)
         self.summary = QLabel(self)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setAccessibleName("Open action items")

@@ -48,7 +48,7 @@ from warroom.core.validation import ValidationError
 from warroom.evidence_service import EvidenceService
 from warroom.ui.evidence_worker import BackgroundJob
 from warroom.ui.palette import alert_text
-from warroom.ui.widgets import ErrorBanner
+from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 ITEM_COLUMNS = ("Evidence", "State", "Rotates", "Artifacts")
@@ -112,7 +112,7 @@ class EvidencePanel(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
         self.setAcceptDrops(True)
-        self.resize(1280, 760)
+        fit_to_screen(self, 1280, 760)
         incident = evidence.incidents.get(incident_id)
         self.setWindowTitle(f"Evidence — #{incident.id} {incident.title} — warroom")
 

@@ -48,7 +48,7 @@ from warroom.service import IncidentService
 from warroom.ui.check_back_bar import CheckBackBar
 from warroom.ui.palette import clock_colours, severity_colours
 from warroom.ui.qtime import EDIT_FORMAT, from_qdatetime, local_text, same_second, to_qdatetime
-from warroom.ui.widgets import ErrorBanner
+from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
 # Text being typed is saved as a draft at most this long after the last keystroke.
 DRAFT_DEBOUNCE_MS = 1000
@@ -115,7 +115,7 @@ class IncidentWindow(QDialog):
         self.incident: Incident = service.get(incident_id)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
-        self.resize(1180, 760)
+        fit_to_screen(self, 1180, 760)
 
         self.error = ErrorBanner(self)
         self.closed_banner = QLabel(

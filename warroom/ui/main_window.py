@@ -29,6 +29,7 @@ from warroom.ui.check_back_bar import CheckBackBar
 from warroom.ui.postmortem_due_bar import PostmortemDueBar
 from warroom.ui.reminders import ReminderStrip
 from warroom.ui.ticker import Ticker
+from warroom.ui.widgets import fit_to_screen
 
 if TYPE_CHECKING:  # imported when first used, to keep them out of the cold start
     from warroom.core.incident import Incident
@@ -776,8 +777,7 @@ class MainWindow(QMainWindow):
         saved = QSettings().value("main_window/geometry")
         if isinstance(saved, QByteArray) and self.restoreGeometry(saved):
             return
-        screen = self.screen().availableGeometry()
-        self.resize(min(1440, int(screen.width() * 0.92)), min(900, int(screen.height() * 0.9)))
+        fit_to_screen(self, 1440, 900)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for editor in list(self.editors.values()):

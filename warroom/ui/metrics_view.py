@@ -48,7 +48,7 @@ from warroom.metrics_service import (
     to_markdown,
 )
 from warroom.ui.palette import alert_text, severity_colours
-from warroom.ui.widgets import ErrorBanner
+from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
 # Severity, count, five times, then post-mortems, action items and overdue items.
 COLUMNS: tuple[str, ...] = (
@@ -77,7 +77,7 @@ class MetricsView(QDialog):
         self.setWindowTitle("Incident metrics — warroom")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
-        self.resize(1280, 720)
+        fit_to_screen(self, 1280, 720)
 
         self.period = QComboBox(self)
         self.period.setAccessibleName("Period")

@@ -20,6 +20,7 @@ from warroom.core.validation import ValidationError
 from warroom.core.wizard_state import WizardProgress
 from warroom.mitigation_service import MitigationService, PendingCheckBack
 from warroom.ui.mitigation_pages import FlowPage, OptionPage, SecurityPage, TriagePage, VerifyPage
+from warroom.ui.widgets import fit_to_screen
 
 # QWizard never shows a page twice in one path, so each option has its own check-back page
 # (FIRST_CHECK + its index), and the path ends on VERIFY when no option was applied.
@@ -59,7 +60,7 @@ class MitigationWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.CustomButton1, "&Verify recovery…")
         self.setOption(QWizard.WizardOption.HaveCustomButton1)
         self.customButtonClicked.connect(lambda _which: self.go_to_verify())
-        self.resize(980, 680)
+        fit_to_screen(self, 980, 680)
 
         stored = mitigations.progress(incident_id)
         self.progress = stored or WizardProgress()

@@ -66,7 +66,7 @@ from warroom.export.markdown import format_utc
 from warroom.postmortem_service import PostmortemService
 from warroom.ui.palette import alert_text
 from warroom.ui.qtime import from_qdatetime, to_qdatetime
-from warroom.ui.widgets import ErrorBanner
+from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
 AUTOSAVE_MS = 1000
 PREVIEW_MS = 300
@@ -105,7 +105,7 @@ class PostmortemEditor(QDialog):
         self._clock = clock
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
-        self.resize(1280, 800)
+        fit_to_screen(self, 1280, 800)
         self.incident = postmortems.incidents.get(incident_id)
         self.events: list[TimelineEvent] = postmortems.incidents.timeline(incident_id)
         self.postmortem = postmortems.get(incident_id)

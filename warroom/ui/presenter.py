@@ -35,7 +35,7 @@ from warroom.core.lifecycle import Role
 from warroom.core.mitigation import Mitigation
 from warroom.core.policy import Policy
 from warroom.ui.palette import severity_colours
-from warroom.ui.widgets import ElidedLabel
+from warroom.ui.widgets import ElidedLabel, fit_to_screen
 
 BACKGROUND = "#0B0C0E"
 TEXT = "#FFFFFF"
@@ -209,7 +209,7 @@ class PresenterWindow(QWidget):
         layout.addWidget(self.banner)
         QShortcut(QKeySequence("F11"), self, activated=self.toggle_full_screen)
         QShortcut(QKeySequence("Ctrl+Shift+H"), self, activated=self.toggle_privacy)
-        self.resize(1280, 720)
+        fit_to_screen(self, 1280, 720)
 
     # -- construction ------------------------------------------------------------------------
     def _build_focused(self) -> QWidget:

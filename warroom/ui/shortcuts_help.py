@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from warroom.ui.widgets import fit_to_screen
+
 # Shortcuts of the other windows: (where, keys, what).
 OTHER_WINDOWS: tuple[tuple[str, str, str], ...] = (
     ("Incident", "Ctrl+K", "Acknowledge"),
@@ -50,7 +52,7 @@ class ShortcutsHelp(QDialog):
         super().__init__(window)
         self.setWindowTitle("Keyboard shortcuts — warroom")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.resize(820, 640)
+        fit_to_screen(self, 820, 640)
         rows = board_shortcuts(window) + list(OTHER_WINDOWS)
         self.table = QTableWidget(len(rows), 3, self)
         self.table.setAccessibleName("Keyboard shortcuts")

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from warroom.core.incident import Incident
 from warroom.core.validation import ValidationError
 from warroom.postmortem_service import MESSAGE_LABELS, MessageKind, PostmortemService
-from warroom.ui.widgets import ErrorBanner
+from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
 TRENDS = ("", "improving", "stable", "worsening")
 
@@ -44,7 +44,7 @@ class StatusMessageDialog(QDialog):
         self._service = postmortems
         incident = postmortems.incidents.get(incident_id)
         self.setWindowTitle(f"Stakeholder message — #{incident.id} {incident.title}")
-        self.resize(760, 560)
+        fit_to_screen(self, 760, 560)
         self._edited = False
 
         self.kind_combo = QComboBox(self)

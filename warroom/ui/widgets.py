@@ -5,10 +5,26 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QEvent, Qt, QTextBoundaryFinder
-from PySide6.QtGui import QFontMetrics, QResizeEvent
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 ELLIPSIS = "…"
+# Of the screen's available area, what a window may take: the rest is left for the title bar
+# and frame the window manager adds around it.
+SCREEN_SHARE = (0.94, 0.9)
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Opens a top-level window at `width` x `height`, or smaller where the screen it opens
+    on (its parent's, when it has one) has less room: every window fits a 1366x768 laptop."""
+    parent = window.parentWidget()
+    anchor = parent.window() if parent is not None else window
+    screen = anchor.screen() or QGuiApplication.primaryScreen()
+    area = screen.availableGeometry()
+    window.resize(
+        min(width, int(area.width() * SCREEN_SHARE[0])),
+        min(height, int(area.height() * SCREEN_SHARE[1])),
+    )
 
 
 class ErrorBanner(QLabel):
