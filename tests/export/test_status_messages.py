@@ -165,3 +165,11 @@ def test_a_template_with_an_unknown_name_raises(tmp_path, source):
     (tmp_path / "status" / "update.txt.j2").write_text(source, encoding="utf-8")
     with pytest.raises(jinja2.UndefinedError):
         render_status(make_environment(tmp_path), MessageKind.UPDATE, FACTS, plain=True)
+
+
+@pytest.mark.parametrize("kind", [MessageKind.INITIAL, MessageKind.RESOLUTION])
+def test_plain_text_shows_the_impact_as_typed(env, kind):
+    facts = replace(FACTS, impact="failing for ~30% of orders (EU_*, \\ and # too)")
+    plain = render_status(env, kind, facts, plain=True)
+    assert "failing for ~30% of orders (EU_*, \\ and # too)" in plain
+    assert "\\~" not in plain and "\\_" not in plain

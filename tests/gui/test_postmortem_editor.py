@@ -278,3 +278,27 @@ def test_the_open_action_items_view_follows_the_editor_as_items_are_typed(board,
     assert view.table.rowCount() == 1
     assert view.table.item(0, 2).text() == "Rotate the gateway certificate automatically"
     view.close()
+
+
+def test_the_plain_text_message_reads_as_typed_with_no_markdown_escapes(board):
+    impact = "Checkout failing for ~30% of orders (EU_* shops)"
+    incident = board.service.declare("Checkout returns 500", "P1", impact=impact)
+    dialog = board.window.open_message(incident.id)
+    assert "failing for \\~30% of orders" in dialog.text_edit.toPlainText()  # Markdown
+    dialog.plain_check.click()
+    plain = dialog.text_edit.toPlainText()
+    assert f"Impact: {impact}" in plain and "\\" not in plain
+
+    # Plain text chosen after editing the Markdown: the edits go only if the user says so.
+    dialog.plain_check.click()  # back to Markdown
+    dialog.text_edit.appendPlainText("Status page: updated.")
+    answers = iter([False, True])  # "Cancel", then "Yes"
+    dialog.ask = lambda: next(answers)
+    dialog.plain_check.click()
+    assert not dialog.plain_check.isChecked()
+    assert dialog.text_edit.toPlainText().endswith("Status page: updated.")
+    dialog.plain_check.click()
+    assert dialog.plain_check.isChecked()
+    plain = dialog.text_edit.toPlainText()
+    assert f"Impact: {impact}" in plain and "\\" not in plain and "**" not in plain
+    dialog.close()

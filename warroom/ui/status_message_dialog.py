@@ -80,13 +80,13 @@ class StatusMessageDialog(QDialog):
         self.done_label.setWordWrap(True)
         self.done_label.hide()
 
-        for signal in (
-            self.kind_combo.currentIndexChanged,
-            self.plain_check.toggled,
-            self.trend_combo.currentIndexChanged,
-        ):
-            signal.connect(lambda *_: self.render())
+        # Another message, or plain text instead of Markdown, is another template: the text
+        # follows, asking first when the comms lead has edited it.
+        self.kind_combo.currentIndexChanged.connect(lambda *_: self._switch_template())
+        self.plain_check.toggled.connect(lambda *_: self._switch_template())
+        self.trend_combo.currentIndexChanged.connect(lambda *_: self.render())
         self.eta_edit.textEdited.connect(lambda _t: self.render())
+        self.ask = self._ask_replace
         self.reset_button.clicked.connect(self.reset)
         self.copy_button.clicked.connect(self.copy)
         self.sent_button.clicked.connect(self.mark_sent)
@@ -132,7 +132,37 @@ class StatusMessageDialog(QDialog):
         self._setting = True
         self.text_edit.setPlainText(text)
         self._setting = False
+        self._template = (self.kind(), self.plain_check.isChecked())
         self._count()
+
+    _template: tuple[MessageKind, bool] | None = None  # the kind and form the text is in
+
+    def _switch_template(self) -> None:
+        """The text is replaced by the chosen message in the chosen form (Markdown or plain
+        text); edits are replaced only if the comms lead agrees, else the choice goes back."""
+        if self._edited and self.sent_button.isEnabled() and not self.ask():
+            kind, plain = self._template or (self.kind(), self.plain_check.isChecked())
+            for widget in (self.kind_combo, self.plain_check):
+                widget.blockSignals(True)
+            self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind.value))
+            self.plain_check.setChecked(plain)
+            for widget in (self.kind_combo, self.plain_check):
+                widget.blockSignals(False)
+            return
+        self._edited = False
+        self.render()
+
+    def _ask_replace(self) -> bool:
+        form = "plain text" if self.plain_check.isChecked() else "Markdown"
+        answer = QMessageBox.question(
+            self,
+            "Replace the edited message?",
+            f"You have edited this message. Switch to the {MESSAGE_LABELS[self.kind()]} "
+            f"in {form} and lose your edits?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     _setting = False
 
