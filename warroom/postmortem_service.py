@@ -65,7 +65,8 @@ class PostmortemService:
 
     def save(self, postmortem: Postmortem) -> Postmortem:
         """Autosave: the whole document in one transaction. Not a timeline event, except
-        the first save, which records that the write-up has started."""
+        the first save (the editor saves only once the author has changed something),
+        which records that the write-up has started."""
         clean = _cleaned(postmortem)
         with self.incidents.editing(postmortem.incident_id, allow_closed=True) as edit:
             first = store.load(edit.session, postmortem.incident_id) is None
@@ -82,16 +83,14 @@ class PostmortemService:
         except ValueError:
             raise ValidationError("status", f"Unknown post-mortem status {status!r}.") from None
         current = self.get(incident_id)
-        if status is PostmortemStatus.PUBLISHED and not current.root_cause.strip():
-            raise ValidationError(
-                "root_cause",
-                "Not published: the root cause is empty. Say what caused the incident "
-                "(a system or a decision, not a person) first.",
-            )
+        if status is PostmortemStatus.PUBLISHED:
+            _refuse_unfinished(current)
         if status is current.status:
             return current
         updated = replace(current, status=status)
         with self.incidents.editing(incident_id, allow_closed=True) as edit:
+            if store.load(edit.session, incident_id) is None:
+                edit.event(EventKind.POSTMORTEM, "Post-mortem started", status=status.value)
             row = store.store(edit.session, updated, edit.now)
             if status is PostmortemStatus.PUBLISHED:
                 row.published_at = edit.now
@@ -168,6 +167,29 @@ class PostmortemService:
         if not text.strip():
             raise ValidationError("message", "The message is empty: nothing was sent.")
         return self.incidents.mark_update_sent(incident_id, MESSAGE_LABELS[kind], text)
+
+
+def _refuse_unfinished(postmortem: Postmortem) -> None:
+    """A post-mortem is published once it says what caused the incident, who wrote it, and
+    every action item it lists: each gap is named, with what to do about it."""
+    gaps: list[tuple[str, str]] = []
+    if not postmortem.root_cause.strip():
+        cause = "say what caused the incident (a system or a decision, not a person)"
+        gaps.append(("root_cause", f"the root cause is empty: {cause}"))
+    if not postmortem.authors.strip():
+        gaps.append(("authors", "there are no authors: say who wrote it"))
+    empty = [n for n, item in enumerate(postmortem.action_items, 1) if not item.action.strip()]
+    if empty:
+        rows = f"item {empty[0]} has" if len(empty) == 1 else f"items {_listed(empty)} have"
+        gaps.append(("action_items", f"action {rows} no action: write it or remove the row"))
+    if gaps:
+        raise ValidationError(gaps[0][0], "Not published: " + "; ".join(t for _f, t in gaps) + ".")
+
+
+def _listed(numbers: list[int]) -> str:
+    """'2, 3 and 5'"""
+    words = [str(n) for n in numbers]
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _checked(field: str, text: str, label: str) -> str:

@@ -42,7 +42,9 @@ def work_p0_published(service, postmortems, clock):
         ActionItem("Load-test the failover", deadline=START.date() - timedelta(days=1)),
     )
     draft = postmortems.get(incident.id)
-    postmortems.save(replace(draft, root_cause="A config push.", action_items=items))
+    postmortems.save(
+        replace(draft, root_cause="A config push.", authors="Dana Whitfield", action_items=items)
+    )
     postmortems.set_status(incident.id, PostmortemStatus.PUBLISHED)
 
 

@@ -164,6 +164,7 @@ def test_publishing_needs_a_root_cause_and_ends_the_due_clock(board, resolved, c
     assert editor.status_combo.currentData() == PostmortemStatus.DRAFT.value
 
     editor.section_edits["root_cause"].setPlainText("Human error: a timeout set too low.")
+    editor.authors_edit.setText("Priya Raman")
     editor.refresh_preview()  # what the debounce timer does a moment after typing
     assert editor.hint_labels["root_cause"].isVisible()
     assert "“Human error”" in editor.hint_labels["root_cause"].text()
@@ -302,3 +303,46 @@ def test_the_plain_text_message_reads_as_typed_with_no_markdown_escapes(board):
     plain = dialog.text_edit.toPlainText()
     assert f"Impact: {impact}" in plain and "\\" not in plain and "**" not in plain
     dialog.close()
+
+
+def test_opening_and_closing_the_editor_writes_nothing(board, resolved):
+    before = board.service.timeline(resolved.id)
+    editor = open_editor(board, resolved.id)
+    editor.close()  # looked at, nothing changed
+    assert board.service.timeline(resolved.id) == before
+    assert not board.window.postmortems.is_stored(resolved.id)
+
+    editor = open_editor(board, resolved.id)
+    editor.section_edits["lessons"].setPlainText("Certificates need an owner.")
+    assert editor.save()  # the first change starts the write-up, once
+    editor.section_edits["lessons"].appendPlainText("And an alert.")
+    assert editor.save()
+    events = [e.text for e in board.service.timeline(resolved.id) if e.kind is EventKind.POSTMORTEM]
+    assert events == ["Post-mortem started"]
+    editor.close()
+
+
+def test_publishing_is_refused_with_no_authors_or_an_empty_action_item(board, resolved):
+    editor = open_editor(board, resolved.id)
+    editor.section_edits["root_cause"].setPlainText("Deploy 4812 cut the tax timeout to 50 ms.")
+    editor.add_item()  # a row left empty
+    published = editor.status_combo.findData(PostmortemStatus.PUBLISHED.value)
+
+    def publish() -> None:
+        editor.status_combo.setCurrentIndex(published)
+        editor.status_combo.activated.emit(published)
+
+    publish()
+    assert editor.error.isVisible()
+    assert editor.error.text() == (
+        "Not published: there are no authors: say who wrote it; action item 1 has no action: "
+        "write it or remove the row."
+    )
+    assert editor.status_combo.currentData() == PostmortemStatus.DRAFT.value
+    editor.authors_edit.setText("Priya Raman")
+    publish()
+    assert "action item 1 has no action" in editor.error.text()
+    editor.items_table.item(0, 1).setText("Alert on timeouts under 200 ms")
+    publish()
+    assert not editor.error.isVisible()
+    assert board.window.postmortems.get(resolved.id).status is PostmortemStatus.PUBLISHED

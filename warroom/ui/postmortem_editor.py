@@ -112,7 +112,6 @@ class PostmortemEditor(QDialog):
         self.items: list[ActionItem] = list(self.postmortem.action_items)
         self.edits: dict[int, TimelineEdit] = dict(self.postmortem.timeline_edits)
         self.added: list[AddedRow] = list(self.postmortem.added_rows)
-        self._stored = postmortems.is_stored(incident_id)
         self._loading = True
 
         self.error = ErrorBanner(self)
@@ -517,17 +516,18 @@ class PostmortemEditor(QDialog):
         self.preview_timer.start()
 
     def save(self) -> bool:
-        """Called at most a second after typing stops, on Ctrl+S and on close."""
+        """Called at most a second after typing stops, on Ctrl+S and on close. Nothing is
+        written until the author changes something: opening the editor and closing it
+        again leaves no post-mortem and no "Post-mortem started" on the timeline."""
         self.autosave_timer.stop()
         document = self.document()
-        if document == self.postmortem and self._stored:
+        if document == self.postmortem:
             return True
         try:
             self.postmortem = self._service.save(document)
         except ValidationError as exc:
             self.error.show_message(f"Not saved: {exc.message}")
             return False
-        self._stored = True
         self.error.clear_message()
         self.saved_label.setText(f"Saved {self._clock.now().astimezone().strftime('%H:%M:%S')}")
         return True
