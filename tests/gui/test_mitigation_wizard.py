@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWizard
 from warroom.core.incident import EventKind
 from warroom.core.lifecycle import Status
 from warroom.ui.mitigation_pages import OptionPage, SecurityPage, TriagePage, VerifyPage
-from warroom.ui.qtime import to_qdatetime
+from warroom.ui.qtime import local_text, to_qdatetime
 
 MITIGATION_KINDS = (
     EventKind.TRIAGE,
@@ -41,6 +41,14 @@ def open_wizard(board, incident, qtbot):
         return board.window.open_wizard(incident.id)
 
     return open_
+
+
+def started(incident):
+    """Triage question 2 as recorded when its prefilled answer is kept: from the incident."""
+    return (
+        "Triage: When did it start? "
+        f"{local_text(incident.impact_started_at, seconds=False)} (the incident's impact start)"
+    )
 
 
 def record(board, incident_id):
@@ -125,6 +133,7 @@ def test_rollback_applied_and_verified_then_mitigated(board, incident, open_wiza
     assert wizard.button(QWizard.WizardButton.FinishButton).isVisible()
     assert record(board, incident.id) == [
         (EventKind.TRIAGE, "Triage: What is the user impact right now? EU checkout fails"),
+        (EventKind.TRIAGE, started(incident)),
         (EventKind.TRIAGE, "Triage: What changed recently? deploy 4812"),
         (EventKind.TRIAGE, "Triage: Can we roll back? Yes"),
         (
@@ -169,6 +178,7 @@ def test_skip_rollback_scale_fails_failover_works(board, incident, open_wizard, 
     verify(qtbot, verify_page, "checkout error rate back to 0.05 %")
 
     assert [text for _kind, text in record(board, incident.id)] == [
+        started(incident),
         "Rejected roll back: no deploy in 24 h",
         "Applied scale: add 4 web nodes (by alice); expected: p99 under 300 ms; "
         "check back in 5 min",
@@ -198,6 +208,7 @@ def test_security_breach_preserves_and_isolates_before_any_change(
     assert rollback.option.key == "rollback"
     texts = [text for _kind, text in record(board, incident.id)]
     assert texts == [
+        started(incident),
         "Triage: Is this a security breach? Yes — unknown admin logins",
         "Security path: preserve evidence and isolate before changing anything",
         "Security path done: " + "; ".join(c.text() for c in security.checks),
@@ -311,7 +322,7 @@ def test_a_malformed_team_playbook_is_named_and_the_built_in_still_works(
     rollback = next_page(qtbot, wizard)
     apply_option(rollback, "revert 4812", "errors stop")
     next_page(qtbot, wizard)
-    assert record(board, incident.id)[0][1].startswith("Applied roll back: revert 4812")
+    assert record(board, incident.id)[1][1].startswith("Applied roll back: revert 4812")
 
     # The team's playbook is offered and walks its own options, with the built-in triage.
     wizard.restart()
@@ -404,6 +415,7 @@ def test_recovery_can_be_verified_without_walking_every_option(board, incident, 
     verify(qtbot, wizard.verify, "errors stopped after the upstream fix, 0.05 % for 15 min")
     assert [text for _kind, text in record(board, incident.id)] == [
         "Triage: What is the user impact right now? EU checkout fails",
+        started(incident),
         "Recovery verified (health check passing): errors stopped after the upstream fix, "
         "0.05 % for 15 min",
         "Status changed: triage → mitigated",
@@ -470,3 +482,43 @@ def test_the_reason_to_change_before_preserving_is_kept_on_close(
     next_page(qtbot, again)
     texts = [t for _k, t in record(board, incident.id)]
     assert sum(t.startswith("Security path done") for t in texts) == 1
+
+
+def test_triage_starts_from_the_incident_and_records_it_only_on_next(board, clock, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from warroom.ui.theme import apply_theme
+
+    apply_theme(QApplication.instance(), "light")
+    incident = board.service.declare(
+        "Checkout returns 500",
+        "P1",
+        impact="EU checkouts fail",
+        impact_started_at=clock.now() - timedelta(minutes=14),
+    )
+    wizard = board.window.open_wizard(incident.id)
+    triage = wizard.currentPage()
+    impact, when = triage.answer_edits["impact"], triage.answer_edits["started"]
+    assert impact.text() == "EU checkouts fail"
+    assert when.text() == started(incident).removeprefix("Triage: When did it start? ")
+    assert impact.font().italic() and when.font().italic()  # shown as prefilled
+    assert triage.prefilled_note.isVisible()
+    assert triage.prefilled_note.text().startswith("Answers 1 and 2 (in italics) come from")
+    assert record(board, incident.id) == []  # opening records nothing
+
+    qtbot.keyClicks(impact, " and US")  # edited: the user's own answer now
+    assert not impact.font().italic() and when.font().italic()
+    assert triage.prefilled_note.text().startswith("Answer 2 (in italics)")
+    next_page(qtbot, wizard)
+    assert [text for _kind, text in record(board, incident.id)] == [
+        "Triage: What is the user impact right now? EU checkouts fail and US",
+        started(incident),
+    ]
+
+
+def test_an_impact_start_left_at_the_declaration_is_not_offered_as_an_answer(board, qtbot):
+    incident = board.service.declare("Search slow", "P2")  # impact start: when declared
+    wizard = board.window.open_wizard(incident.id)
+    triage = wizard.currentPage()
+    assert triage.answer_edits["started"].text() == ""
+    assert triage.answer_edits["impact"].text() == "" and triage.prefilled_note.isHidden()

@@ -3,7 +3,7 @@ check back and verify. Each records through the wizard's flow the moment the IC 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, Qt, Signal
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from warroom.core.incident import Incident
 from warroom.core.mitigation import (
     DEFAULT_CHECK_BACK,
     MAX_CHECK_BACK,
@@ -52,6 +53,12 @@ from warroom.ui.widgets import ErrorBanner
 
 if TYPE_CHECKING:
     from warroom.ui.mitigation_wizard import MitigationWizard
+
+
+# The built-in triage questions 1 and 2 ("What is the user impact right now?", "When did it
+# start?"), prefilled from the incident.
+PREFILL_IMPACT = "impact"
+PREFILL_STARTED = "started"
 
 
 def _banner(name: str, text: str = "") -> QLabel:
@@ -129,6 +136,9 @@ class TriagePage(FlowPage):
         self.warnings = _banner("warningBanner", "\n".join(warnings))
         self.warnings.setVisible(bool(warnings))
         self.warnings.setAccessibleName("Playbook problems")
+        self.prefilled_note = _banner("infoBanner")
+        self.prefilled_note.setAccessibleName("Answers filled in from the incident")
+        self.prefilled: set[str] = set()  # answers shown as the incident has them, untouched
 
         self.questions = QWidget(self)
         self.grid = QGridLayout(self.questions)
@@ -139,6 +149,7 @@ class TriagePage(FlowPage):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.warnings)
+        layout.addWidget(self.prefilled_note)
         if len(playbooks) > 1:
             layout.addLayout(picker)
         else:
@@ -150,6 +161,7 @@ class TriagePage(FlowPage):
     def show_playbook(self, playbook: Playbook) -> None:
         """Lays out the playbook's questions, keeping any answer already typed."""
         kept = self.answers()
+        was_prefilled, self.prefilled = self.prefilled, set()
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget() is not None:
@@ -190,16 +202,60 @@ class TriagePage(FlowPage):
             else:
                 self.answer_edits[question.key] = note
                 self.grid.addWidget(note, row, 1)
+                # Typing in a prefilled answer makes it the user's own.
+                note.textEdited.connect(lambda _t, k=question.key: self._mark_prefilled(k, False))
         self.grid.setColumnMinimumWidth(0, 300)
         for row in range(self.grid.rowCount()):
             self.grid.setRowStretch(row, 0)
         self.grid.setRowStretch(len(playbook.triage), 1)  # spare height goes below, not between
         self.set_answers(kept)
+        for key in was_prefilled & self.answer_edits.keys():
+            self._mark_prefilled(key, True)
+        self.prefilled_note.setVisible(bool(self.prefilled))
 
     def answers(self) -> dict[str, str]:
         found = {key: edit.text() for key, edit in self.answer_edits.items() if edit.text()}
         found.update({key: c.currentData() for key, c in self.yes_no.items() if c.currentData()})
         return found
+
+    def prefill(self, incident: Incident) -> None:
+        """The first questions start from what the incident already says (its impact, and
+        when impact started if that was set before declaring), where nothing is answered or
+        typed yet. Shown in italics with a note until edited; recorded, like any answer,
+        only when Next is pressed."""
+        facts = {PREFILL_IMPACT: " ".join(incident.impact.split())}
+        if incident.declared_at - incident.impact_started_at >= timedelta(minutes=1):
+            started = local_text(incident.impact_started_at, seconds=False)
+            facts[PREFILL_STARTED] = f"{started} (the incident's impact start)"
+        for key, text in facts.items():
+            edit = self.answer_edits.get(key)
+            if edit is None or edit.text() or not text:
+                continue
+            edit.setText(text)
+            self._mark_prefilled(key, True)
+
+    def _mark_prefilled(self, key: str, prefilled: bool) -> None:
+        edit = self.answer_edits[key]
+        if prefilled == (key in self.prefilled):
+            return
+        if prefilled:
+            self.prefilled.add(key)
+            edit.setToolTip("From the incident: edit it if it has changed")
+        else:
+            self.prefilled.discard(key)
+            edit.setToolTip("")
+        edit.setProperty("prefilled", prefilled)
+        edit.style().unpolish(edit)
+        edit.style().polish(edit)
+        numbers = [n for n, k in enumerate(self.answer_edits, 1) if k in self.prefilled]
+        if numbers:
+            which = " and ".join(str(n) for n in numbers)
+            self.prefilled_note.setText(
+                f"{'Answers' if len(numbers) > 1 else 'Answer'} {which} (in italics) "
+                "come from the incident: keep them or edit them. Nothing is recorded until "
+                "you go on (Next or Verify recovery)."
+            )
+        self.prefilled_note.setVisible(bool(numbers))
 
     def set_answers(self, answers: dict[str, str]) -> None:
         for key, edit in self.answer_edits.items():
@@ -208,7 +264,9 @@ class TriagePage(FlowPage):
             combo.setCurrentIndex(max(0, combo.findData(answers.get(key, ""))))
 
     def fields(self) -> dict[str, str]:
-        return self.answers()
+        """What is typed, to resume with: a prefilled answer left as it was is not kept,
+        so it is filled in afresh (from the incident as it is then) next time."""
+        return {k: v for k, v in self.answers().items() if k not in self.prefilled}
 
     def restore(self, fields: dict[str, str]) -> None:
         self.set_answers(fields)

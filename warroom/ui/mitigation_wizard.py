@@ -81,6 +81,7 @@ class MitigationWizard(QWizard):
             page.edited.connect(self._save_timer.start)
         self._show_playbook(self.playbook)
         self.triage.restore({**self.progress.answers, **self.progress.fields.get("triage", {})})
+        self.triage.prefill(self.incident())
         self._restore_fields()
         self._refresh_title()
         resume_at = self.progress.page
