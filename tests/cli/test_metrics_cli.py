@@ -72,7 +72,8 @@ def test_json_for_all_time(service, capsys):
     p1 = report["by_severity"]["P1"]
     assert p1["count"] == 2
     assert p1["acknowledge"] == {"n": 2, "mean_s": 240, "median_s": 240}  # 5m and 3m
-    assert p1["first_update"] == {"n": 2, "mean_s": 510, "median_s": 510}  # 10m and 7m
+    # From impact start: 23:49 to 00:09 and 23:30 to 00:07.
+    assert p1["first_update"] == {"n": 2, "mean_s": 1710, "median_s": 1710}  # 20m and 37m
     assert p1["resolve"] == {"n": 2, "mean_s": 5400, "median_s": 5400}  # 1h and 2h
     assert p1["detect"] == {"n": 0, "mean_s": None, "median_s": None}
     assert p1["postmortems"] == {
@@ -105,7 +106,7 @@ def test_csv(service, capsys):
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == ",".join(CSV_COLUMNS)
-    assert lines[2] == "P1,1,0,,,1,180,180,1,7200,7200,1,7200,7200,1,420,420,1,0,0,1,0,0,,0"
+    assert lines[2] == "P1,1,0,,,1,180,180,1,7200,7200,1,7200,7200,1,2220,2220,1,0,0,1,0,0,,0"
     assert lines[3] == "P2,1,0,,,1,1200,1200,0,,,0,,,0,,,0,0,,,0,0,,0"
     table = list(csv.DictReader(io.StringIO(out)))
     assert [row["severity"] for row in table] == ["P0", "P1", "P2", "P3", "all"]

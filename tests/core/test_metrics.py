@@ -68,7 +68,8 @@ def record(
 
 
 # A: P0, declared on 31 October 23:30 UTC (October: the month boundary).
-# detect 10m, ack 5m, mitigate 60m, resolve 2h, first update 15m. Published.
+# detect 10m, ack 25m (from detection), mitigate 60m, resolve 2h, first update 45m (from impact
+# start). Published.
 A = record(
     1,
     Severity.P0,
@@ -83,7 +84,7 @@ A = record(
     postmortem=PostmortemStatus.PUBLISHED,
     items=(item(ItemStatus.DONE), item(ItemStatus.OPEN, date(2026, 11, 15))),  # overdue
 )
-# B: P0 in November. detect 5m, ack 20m, mitigate 40m, resolve 4h, first update 30m. Draft.
+# B: P0 in November. detect 5m, ack 25m, mitigate 40m, resolve 4h, first update 40m. Draft.
 B = record(
     2,
     Severity.P0,
@@ -102,7 +103,7 @@ B = record(
         item(ItemStatus.OPEN),  # no deadline: never overdue
     ),
 )
-# C: P1 in October. detect 30m, ack 10m, mitigate 2h, resolve 4h, no update. Published.
+# C: P1 in October. detect 30m, ack 40m, mitigate 2h, resolve 4h, no update. Published.
 C = record(
     3,
     Severity.P1,
@@ -115,7 +116,8 @@ C = record(
     resolved=at(10, 10, 15),
     postmortem=PostmortemStatus.PUBLISHED,
 )
-# D: P1, still active: ack 6m, first update 30m; no post-mortem due yet.
+# D: P1, still active, no alert: ack 6m (from declaration), first update 90m; no post-mortem
+# due yet.
 D = record(
     4,
     Severity.P1,
@@ -125,7 +127,7 @@ D = record(
     acknowledged=at(11, 20, 9, 6),
     first_update=at(11, 20, 9, 30),
 )
-# E: P2 (no post-mortem required). detect 20m, ack 1m, mitigate 1h, resolve 2h30m, update 30m.
+# E: P2 (no post-mortem required). detect 20m, ack 41m, mitigate 1h, resolve 2h30m, update 90m.
 E = record(
     5,
     Severity.P2,
@@ -200,28 +202,28 @@ def test_counts_exclude_drills_and_the_period_edges(report):
 def test_p0_times(report):
     p0 = report.by_severity[Severity.P0]
     assert p0.detect == Stat(2, s(450), s(450))  # 10m and 5m
-    assert p0.acknowledge == Stat(2, s(750), s(750))  # 5m and 20m
+    assert p0.acknowledge == Stat(2, s(1500), s(1500))  # 25m and 25m
     assert p0.mitigate == Stat(2, s(3000), s(3000))  # 60m and 40m
     assert p0.resolve == Stat(2, s(10800), s(10800))  # 2h and 4h
-    assert p0.first_update == Stat(2, s(1350), s(1350))  # 15m and 30m
+    assert p0.first_update == Stat(2, s(2550), s(2550))  # 45m and 40m
 
 
 def test_p1_uses_only_incidents_where_both_times_exist(report):
     p1 = report.by_severity[Severity.P1]
     assert p1.detect == Stat(1, s(1800), s(1800))
-    assert p1.acknowledge == Stat(2, s(480), s(480))  # 10m and 6m
+    assert p1.acknowledge == Stat(2, s(1380), s(1380))  # 40m and 6m
     assert p1.mitigate == Stat(1, s(7200), s(7200))
     assert p1.resolve == Stat(1, s(14400), s(14400))
-    assert p1.first_update == Stat(1, s(1800), s(1800))  # C sent none
+    assert p1.first_update == Stat(1, s(5400), s(5400))  # C sent none
 
 
 def test_all_row_means_and_medians_differ(report):
     every = report.all
     assert every.detect == Stat(4, s(975), s(900))  # 600 300 1800 1200
-    assert every.acknowledge == Stat(5, s(504), s(360))  # 300 1200 600 360 60
+    assert every.acknowledge == Stat(5, s(1644), s(1500))  # 1500 1500 2400 360 2460
     assert every.mitigate == Stat(4, s(4200), s(3600))  # 3600 2400 7200 3600
     assert every.resolve == Stat(4, s(11250), s(11700))  # 7200 14400 14400 9000
-    assert every.first_update == Stat(4, s(1575), s(1800))  # 900 1800 1800 1800
+    assert every.first_update == Stat(4, s(3975), s(4050))  # 2700 2400 5400 5400
 
 
 def test_an_empty_severity_has_no_figures(report):

@@ -128,13 +128,13 @@ def test_user_text_never_changes_the_structure(case, incident_impact):
     rows = timeline_rows(events, postmortem)
 
     assert doc.headings == [(1, f"Post-mortem: {normalized(postmortem.title)}"), *STRUCTURE]
-    assert [len(t.header) for t in doc.tables] == [2, 2, 2, 7]
+    assert [len(t.header) for t in doc.tables] == [2, 3, 2, 7]
     assert [len(t.rows) for t in doc.tables[2:]] == [
         max(len(rows), 1),
         max(len(postmortem.action_items), 1),
     ]
     # The source itself: every table line splits into exactly the header's cells.
-    assert [set(counts) for counts in cells_per_line(markdown)] == [{2}, {2}, {2}, {7}]
+    assert [set(counts) for counts in cells_per_line(markdown)] == [{2}, {3}, {2}, {7}]
     assert [h for h in doc.html if h != "<br>"] == []
 
     # The text reads back literally.

@@ -137,8 +137,8 @@ def test_tables_have_their_headers_rows_and_columns(markdown):
     tables = parse(markdown).tables
     shapes = [(table.header, len(table.rows)) for table in tables]
     assert shapes == [
-        (["Field", "Value"], 8),
-        (["Metric", "Value"], 5),
+        (["Field", "Value"], 9),
+        (["Metric", "Formula", "Value"], 5),
         (["Time (UTC)", "Event"], 8),
         (ACTION_HEADER, 3),
     ]
@@ -150,7 +150,8 @@ def test_summary_and_key_metrics(markdown):
     summary, metrics = parse(markdown).tables[:2]
     assert dict(summary.rows) == {
         "Date": "2026-11-22",
-        "Duration": "1 h 55 min",
+        "Customer impact": "55 min (impact started to mitigated)",
+        "Time to resolve": "1 h 55 min (impact started to resolved)",
         "Severity": "P1 (Major degradation: core feature broken, many users hit)",
         "Status": "resolved",
         "Impact": "30 % of checkout requests failed\nfor 55 min",  # <br> kept the break
@@ -158,13 +159,22 @@ def test_summary_and_key_metrics(markdown):
         "Post-mortem status": "in review",
         "Due": "2026-11-24 15:35 UTC",  # resolved 15:35, P1 due within 48 h
     }
-    assert dict(metrics.rows) == {
-        "Time to detect": "12 min",
-        "Time to acknowledge": "4 min",
-        "Time to mitigate": "55 min",
-        "Time to resolve": "1 h 55 min",
-        "Time to first update": "30 min",
-    }
+    # By hand: impact started 13:40, detected 13:52, declared 14:00, acknowledged 14:04,
+    # first update 14:30, mitigated 14:35, resolved 15:35.
+    assert [(name, value) for name, _formula, value in metrics.rows] == [
+        ("Time to detect", "12 min"),
+        ("Time to acknowledge", "12 min"),  # from detection, not declaration
+        ("Customer impact (time to mitigate)", "55 min"),
+        ("Time to resolve", "1 h 55 min"),
+        ("Time to first stakeholder update", "50 min"),  # from impact start
+    ]
+    assert [formula for _name, formula, _value in metrics.rows] == [
+        "detected − impact started",
+        "acknowledged − detected (declared when there was no alert)",
+        "mitigated − impact started",
+        "resolved − impact started",
+        "first update sent − impact started",
+    ]
 
 
 def test_timeline_shows_the_authors_edits_in_time_order(markdown):
@@ -235,7 +245,9 @@ def test_an_empty_postmortem_keeps_every_heading_and_table(env, policy):
     assert [b.text for b in doc.sections["Detection"]] == [
         "Detection gap: unknown (the detection time was not recorded)."
     ]
-    assert dict(doc.tables[1].rows)["Time to first update"] == "—"
+    assert {name: value for name, _formula, value in doc.tables[1].rows}[
+        "Time to first stakeholder update"
+    ] == "—"
     assert markdown.endswith("_Not written yet._\n")
 
 

@@ -22,7 +22,8 @@ COUNT, MTTD, MTTA, MTTM, MTTR, FIRST_UPDATE, PM, ITEMS, OVERDUE = range(1, 10)
 
 
 def work_p0_published(service, postmortems, clock):
-    """10 days ago: detect 5m, ack 4m, first update 10m, mitigate 50m, resolve 1h50m;
+    """10 days ago: detect 5m, ack 19m (from detection), first update 30m (from impact start),
+    mitigate 50m, resolve 1h50m;
     published, with one item done and one overdue."""
     clock.set(START - timedelta(days=10))
     incident = service.declare(
@@ -49,7 +50,7 @@ def work_p0_published(service, postmortems, clock):
 
 
 def work_p0_unwritten(service, clock):
-    """5 days ago: detect 2m, ack 10m, first update 30m, mitigate 1h10m, resolve 2h10m;
+    """5 days ago: detect 2m, ack 18m, first update 40m, mitigate 1h10m, resolve 2h10m;
     no post-mortem yet."""
     clock.set(START - timedelta(days=5))
     incident = service.declare(
@@ -67,7 +68,8 @@ def work_p0_unwritten(service, clock):
 
 
 def work_p2_mitigated(service, clock):
-    """2 days ago: ack 1m, mitigate 1h30m; not resolved, no update sent."""
+    """2 days ago, no alert: ack 1m (from declaration), mitigate 1h30m; not resolved, no update
+    sent."""
     clock.set(START - timedelta(days=2))
     incident = service.declare(
         "Search slow", "P2", impact_started_at=clock.now() - timedelta(hours=1)
@@ -91,7 +93,7 @@ def work_drill(service, clock):
 
 
 def work_old_p1(service, clock):
-    """120 days ago (outside 90 days, inside 12 months): ack 15m, resolve 1h30m."""
+    """120 days ago (outside 90 days, inside 12 months), no alert: ack 15m, resolve 1h30m."""
     clock.set(START - timedelta(days=120))
     incident = service.declare(
         "Old outage", "P1", impact_started_at=clock.now() - timedelta(minutes=30)
@@ -132,16 +134,16 @@ def test_the_table_shows_the_last_90_days_by_default(view):
     assert column(view, 0) == ["P0", "P1", "P2", "P3", "All"]
     assert column(view, COUNT) == ["2", "0", "1", "0", "3"]
     assert view.cell_text(P0, MTTD) == "3m 30s /\n3m 30s\nn = 2"
-    assert view.cell_text(P0, MTTA) == "7m 00s /\n7m 00s\nn = 2"
+    assert view.cell_text(P0, MTTA) == "18m 30s /\n18m 30s\nn = 2"
     assert view.cell_text(P0, MTTM) == "1h 00m /\n1h 00m\nn = 2"
     assert view.cell_text(P0, MTTR) == "2h 00m /\n2h 00m\nn = 2"
-    assert view.cell_text(P0, FIRST_UPDATE) == "20m 00s /\n20m 00s\nn = 2"
+    assert view.cell_text(P0, FIRST_UPDATE) == "35m 00s /\n35m 00s\nn = 2"
     assert view.cell_text(P2, MTTA) == "1m 00s /\n1m 00s\nn = 1"
     assert view.cell_text(P2, MTTM) == "1h 30m /\n1h 30m\nn = 1"
     assert view.cell_text(P2, MTTR) == "—"
     assert view.cell_text(P2, FIRST_UPDATE) == "—"
-    # The "all" row: ack 4m, 10m and 1m -> mean 5m, median 4m.
-    assert view.cell_text(ALL, MTTA) == "5m 00s /\n4m 00s\nn = 3"
+    # The "all" row: ack 19m, 18m and 1m -> mean 12m40s, median 18m.
+    assert view.cell_text(ALL, MTTA) == "12m 40s /\n18m 00s\nn = 3"
     assert view.cell_text(ALL, MTTM) == "1h 10m /\n1h 10m\nn = 3"
 
 
@@ -183,8 +185,8 @@ def test_the_month_charts(view):
 def test_changing_the_period(view):
     choose(view, Period.MONTHS_12)
     assert column(view, COUNT) == ["2", "1", "1", "0", "4"]
-    # Ack 4m, 10m, 1m and 15m: mean 7m30s, median 7m.
-    assert view.cell_text(ALL, MTTA) == "7m 30s /\n7m 00s\nn = 4"
+    # Ack 19m, 18m, 1m and 15m: mean 13m15s, median 16m30s.
+    assert view.cell_text(ALL, MTTA) == "13m 15s /\n16m 30s\nn = 4"
     assert view.cell_text(P1, MTTR) == "1h 30m /\n1h 30m\nn = 1"
     assert view.cell_text(P1, PM) == "0 of 1 · 0 %\n⚠ below 100 % target"
     assert len(view.count_chart.bars) == 13  # November 2025 to November 2026
@@ -203,11 +205,11 @@ def test_export_csv(view, tmp_path):
     assert lines[0].startswith("severity,count,detect_n,detect_mean_s,detect_median_s,")
     assert (
         lines[1]
-        == "P0,2,2,210,210,2,420,420,2,3600,3600,2,7200,7200,2,1200,1200,2,1,0.5,1,2,1,0.5,1"
+        == "P0,2,2,210,210,2,1110,1110,2,3600,3600,2,7200,7200,2,2100,2100,2,1,0.5,1,2,1,0.5,1"
     )
     assert lines[2] == "P1,0,0,,,0,,,0,,,0,,,0,,,0,0,,1,0,0,,0"
     assert lines[3] == "P2,1,0,,,1,60,60,1,5400,5400,0,,,0,,,0,0,,,0,0,,0"
-    assert lines[5].startswith("all,3,2,210,210,3,300,240,3,4200,4200,")
+    assert lines[5].startswith("all,3,2,210,210,3,760,1080,3,4200,4200,")
     assert len(lines) == 6
     assert view.saved_label.text() == "Exported to metrics.csv"
 
@@ -217,8 +219,8 @@ def test_export_markdown(view, tmp_path):
     assert view.export_markdown(path)
     text = path.read_text(encoding="utf-8")
     assert "1 drill excluded" in text
-    assert "| P0 | 2 | 3m 30s / 3m 30s (n=2) | 7m 00s / 7m 00s (n=2) |" in text
-    assert "| all | 3 | 3m 30s / 3m 30s (n=2) | 5m 00s / 4m 00s (n=3) |" in text
+    assert "| P0 | 2 | 3m 30s / 3m 30s (n=2) | 18m 30s / 18m 30s (n=2) |" in text
+    assert "| all | 3 | 3m 30s / 3m 30s (n=2) | 12m 40s / 18m 00s (n=3) |" in text
     assert "| P0 | 1 of 2 (50 %) ⚠ below target | 100 % | 1 of 2 (50 %) | 1 |" in text
     assert "| P2 | not required | — | no items | 0 |" in text
     assert "| 2026-11 | 3 | 2h 00m (n=2) |" in text

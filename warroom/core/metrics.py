@@ -8,15 +8,17 @@ Plain data in, plain data out: the caller reads the store and hands one record p
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
+from warroom.core import spans
 from warroom.core.incident import Incident
 from warroom.core.policy import Policy
 from warroom.core.postmortem import ActionItem, PostmortemStatus
 from warroom.core.severity import Severity
+from warroom.core.spans import Measure as Measure  # re-exported: callers read both here
 
 # The target completion rate where the policy requires a post-mortem (P0/P1 by default).
 PM_TARGET = 1.0
@@ -34,50 +36,6 @@ class IncidentRecord:
 
 
 # -- outputs ---------------------------------------------------------------------------------
-class Measure(StrEnum):
-    DETECT = "detect"
-    ACKNOWLEDGE = "acknowledge"
-    MITIGATE = "mitigate"
-    RESOLVE = "resolve"
-    FIRST_UPDATE = "first_update"
-
-    @property
-    def abbreviation(self) -> str:
-        return _ABBREVIATIONS[self]
-
-    @property
-    def label(self) -> str:
-        """'time to detect (detected − impact started)'."""
-        return f"{_NAMES[self]} ({self.formula})"
-
-    @property
-    def formula(self) -> str:
-        return _FORMULAS[self]
-
-
-_ABBREVIATIONS = {
-    Measure.DETECT: "MTTD",
-    Measure.ACKNOWLEDGE: "MTTA",
-    Measure.MITIGATE: "MTTM",
-    Measure.RESOLVE: "MTTR",
-    Measure.FIRST_UPDATE: "First update",
-}
-_NAMES = {
-    Measure.DETECT: "time to detect",
-    Measure.ACKNOWLEDGE: "time to acknowledge",
-    Measure.MITIGATE: "time to mitigate",
-    Measure.RESOLVE: "time to resolve",
-    Measure.FIRST_UPDATE: "time to first stakeholder update",
-}
-_FORMULAS = {
-    Measure.DETECT: "detected − impact started",
-    Measure.ACKNOWLEDGE: "acknowledged − declared",
-    Measure.MITIGATE: "mitigated − impact started",
-    Measure.RESOLVE: "resolved − impact started",
-    Measure.FIRST_UPDATE: "first update sent − declared",
-}
-
-
 @dataclass(frozen=True)
 class Stat:
     """Over the `n` incidents where both times exist; mean and median are None when n is 0."""
@@ -213,28 +171,12 @@ def _requires_pm(policy: Policy, severity: Severity) -> bool:
     return policy.for_severity(severity).postmortem_due is not None
 
 
-def _span(start: datetime | None, end: datetime | None) -> timedelta | None:
-    # Clamped like the post-mortem's key metrics: an edited time may run slightly backwards.
-    if start is None or end is None:
-        return None
-    return max(end - start, timedelta(0))
-
-
-_SPANS: dict[Measure, Callable[[IncidentRecord], timedelta | None]] = {
-    Measure.DETECT: lambda r: _span(r.incident.impact_started_at, r.incident.detected_at),
-    Measure.ACKNOWLEDGE: lambda r: _span(r.incident.declared_at, r.incident.acknowledged_at),
-    Measure.MITIGATE: lambda r: _span(r.incident.impact_started_at, r.incident.mitigated_at),
-    Measure.RESOLVE: lambda r: _span(r.incident.impact_started_at, r.incident.resolved_at),
-    Measure.FIRST_UPDATE: lambda r: _span(r.incident.declared_at, r.first_update_at),
-}
-
-
 def span(record: IncidentRecord, measure: Measure) -> timedelta | None:
-    return _SPANS[measure](record)
+    return spans.span(record.incident, record.first_update_at, measure)
 
 
-def stat(spans: Iterable[timedelta | None]) -> Stat:
-    seconds = [s.total_seconds() for s in spans if s is not None]
+def stat(values: Iterable[timedelta | None]) -> Stat:
+    seconds = [s.total_seconds() for s in values if s is not None]
     if not seconds:
         return Stat(0, None, None)
     return Stat(

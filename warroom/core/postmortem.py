@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from warroom.core.incident import EventKind, Incident, TimelineEvent
 from warroom.core.policy import Policy
+from warroom.core.spans import Measure, spans
 
 
 class PostmortemStatus(StrEnum):
@@ -177,26 +178,20 @@ class KeyMetrics:
     time_to_mitigate: timedelta | None
     time_to_resolve: timedelta | None
     time_to_first_update: timedelta | None
-    duration: timedelta | None  # impact start to resolution
-
-
-def _span(start: datetime | None, end: datetime | None) -> timedelta | None:
-    if start is None or end is None:
-        return None
-    return max(end - start, timedelta(0))
+    by_measure: dict[Measure, timedelta | None]  # the same, keyed for a table with formulas
 
 
 def key_metrics(incident: Incident, events: list[TimelineEvent]) -> KeyMetrics:
-    """From the incident's own timestamps (PRACTICE.md, "Metrics")."""
+    """From the incident's own timestamps, as the metrics define them (core.spans)."""
     first_update = min((e.at for e in events if e.kind is EventKind.UPDATE_SENT), default=None)
-    started = incident.impact_started_at
+    measured = spans(incident, first_update)
     return KeyMetrics(
-        time_to_detect=_span(started, incident.detected_at),
-        time_to_acknowledge=_span(incident.declared_at, incident.acknowledged_at),
-        time_to_mitigate=_span(started, incident.mitigated_at),
-        time_to_resolve=_span(started, incident.resolved_at),
-        time_to_first_update=_span(incident.declared_at, first_update),
-        duration=_span(started, incident.resolved_at),
+        time_to_detect=measured[Measure.DETECT],
+        time_to_acknowledge=measured[Measure.ACKNOWLEDGE],
+        time_to_mitigate=measured[Measure.MITIGATE],
+        time_to_resolve=measured[Measure.RESOLVE],
+        time_to_first_update=measured[Measure.FIRST_UPDATE],
+        by_measure=measured,
     )
 
 

@@ -61,6 +61,7 @@ from warroom.core.postmortem import (
     postmortem_due,
     timeline_rows,
 )
+from warroom.core.spans import Measure
 from warroom.core.validation import ValidationError
 from warroom.export.markdown import format_utc
 from warroom.postmortem_service import PostmortemService
@@ -174,6 +175,7 @@ class PostmortemEditor(QDialog):
         self.metrics_label = QLabel(self._metrics_text(), self)
         self.metrics_label.setWordWrap(True)
         self.metrics_label.setAccessibleName("Key metrics")
+        self.metrics_label.setToolTip(self._metrics_tooltip())
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -200,14 +202,17 @@ class PostmortemEditor(QDialog):
         def span(value) -> str:  # type: ignore[no-untyped-def]
             return "—" if value is None else describe_duration(value)
 
+        measures = " · ".join(
+            f"{measure.short_name} {span(value)}" for measure, value in metrics.by_measure.items()
+        )
         return (
             f"{incident.severity.value} · {incident.status.label} · declared "
-            f"{format_utc(incident.declared_at)} · duration {span(metrics.duration)}\n"
-            f"Detect {span(metrics.time_to_detect)} · acknowledge "
-            f"{span(metrics.time_to_acknowledge)} · mitigate {span(metrics.time_to_mitigate)}"
-            f" · resolve {span(metrics.time_to_resolve)} · first update "
-            f"{span(metrics.time_to_first_update)}"
+            f"{format_utc(incident.declared_at)}\n{measures[:1].upper()}{measures[1:]}"
         )
+
+    @staticmethod
+    def _metrics_tooltip() -> str:
+        return "\n".join(f"{m.short_name.capitalize()}: {m.formula}" for m in Measure)
 
     def _build_sections(self) -> QScrollArea:
         body = QWidget(self)
