@@ -56,6 +56,7 @@ from warroom.core.validation import MAX_TITLE, ValidationError, aware_utc, clean
 from warroom.paths import resources_dir
 from warroom.service import Change, Edit, IncidentService
 from warroom.store import evidence as store
+from warroom.store import mitigations as mitigation_store
 from warroom.store import repository as repo
 from warroom.store import vault
 from warroom.store.evidence import ArtifactNotFound, ItemNotFound
@@ -140,8 +141,19 @@ class EvidenceService:
         with self.incidents.reading() as session:
             return store.items(session, incident_id)
 
+    def security_incident(self, incident_id: int) -> bool:
+        """Triage said this is a security breach: the security-only items are asked too."""
+        with self.incidents.reading() as session:
+            return mitigation_store.security_incident(session, incident_id)
+
     def pending(self, incident_id: int) -> list[ChecklistItem]:
-        return [i for i in self.checklist(incident_id) if i.state is ItemState.PENDING]
+        """Items still to collect; a security-only one only on a security incident."""
+        security = self.security_incident(incident_id)
+        return [
+            i
+            for i in self.checklist(incident_id)
+            if i.state is ItemState.PENDING and i.asked_of(security)
+        ]
 
     def at_risk(self, now: datetime) -> list[tuple[Incident, ChecklistItem]]:
         """Pending items about to rotate away (or past it), on open incidents, soonest first."""
@@ -153,11 +165,19 @@ class EvidenceService:
         return self._rotating(None)
 
     def _rotating(self, until: datetime | None) -> list[tuple[Incident, ChecklistItem]]:
+        """A security-only item is left out on an incident that is not a security one."""
         with self.incidents.reading() as session:
             found = []
+            security: dict[int, bool] = {}
             for incident_row, item_row in store.rotating_rows(session, until):
-                assert item_row.id is not None
-                found.append((repo.to_incident(incident_row), store.item(session, item_row.id)))
+                assert item_row.id is not None and incident_row.id is not None
+                if incident_row.id not in security:
+                    security[incident_row.id] = mitigation_store.security_incident(
+                        session, incident_row.id
+                    )
+                item = store.item(session, item_row.id)
+                if item.asked_of(security[incident_row.id]):
+                    found.append((repo.to_incident(incident_row), item))
             return found
 
     def add_item(self, incident_id: int, name: str) -> ChecklistItem:

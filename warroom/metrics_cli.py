@@ -80,6 +80,7 @@ def text_report(report: MetricsReport) -> str:
             for label, m in rows(report)
         ],
     )
+    lines += [f"  {m.abbreviation}: {m.label}" for m in Measure]
     lines += ["", "Post-mortems and action items"]
     lines += _text_table(
         ["SEV", "PM PUBLISHED", "TARGET", "ITEMS CLOSED", "OVERDUE"],

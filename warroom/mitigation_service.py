@@ -381,8 +381,7 @@ class MitigationService:
 
 def _unpreserved_evidence(session: Session, incident_id: int) -> list[str]:
     """For a security incident (triage said so), the evidence items still pending."""
-    progress = store.load_progress(session, incident_id)
-    if progress is None or TriageFlag.SECURITY.value not in progress.flags:
+    if not store.security_incident(session, incident_id):
         return []
     items = evidence_store.items(session, incident_id)
     if not items:

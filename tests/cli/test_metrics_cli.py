@@ -152,3 +152,17 @@ def test_an_empty_database(tmp_path, policy, capsys):
         assert run(service, capsys, None, "table")[1].startswith("All incidents · 0 drills")
     finally:
         database.dispose()
+
+
+def test_the_text_report_says_how_each_measure_is_computed(service, capsys):
+    code, out, _err = run(service, capsys, None, "table")
+    assert code == 0
+    assert (
+        "  MTTA: time to acknowledge = acknowledged − detected (declared when there was no alert)\n"
+        in out
+    )
+    assert (
+        "  First update: time to first stakeholder update = first update sent − impact started\n"
+        in out
+    )
+    assert "  MTTM: customer impact (time to mitigate) = mitigated − impact started\n" in out

@@ -5,6 +5,7 @@ the GUI thread with progress and cancel, duplicates, custody, verification, and 
 from __future__ import annotations
 
 import hashlib
+import socket
 from datetime import timedelta
 
 import pytest
@@ -213,3 +214,63 @@ def test_a_running_verify_can_be_cancelled_and_records_nothing(board, panel, tmp
     wait_for_job(qtbot, panel, timeout=120_000)
     assert "Cancelled" in panel.info.text()
     assert board.service.timeline(panel.incident_id) == before
+
+
+def test_the_vault_names_each_artifact_whole_and_tells_its_custody_in_words(
+    board, panel, tmp_path, qtbot
+):
+    name = "api-server-errors-2026-11-22.log"
+    source = tmp_path / name
+    source.write_text("ERROR 500 checkout\n" * 50)
+    panel.select_item(item_named(panel, "application logs").id)
+    panel.collect([source])
+    wait_for_job(qtbot, panel)
+    panel.verify()
+    wait_for_job(qtbot, panel)
+    assert panel.info.text() == "The 1 artifact is intact, and its chain of custody holds."
+
+    panel.resize(1280, 691)  # as it opens on a 1366x768 laptop
+    qtbot.wait(0)
+    table = panel.artifacts_table
+    metrics = table.fontMetrics()
+    assert table.columnWidth(0) >= metrics.horizontalAdvance(name) + 8  # the name, whole
+    collected = table.item(0, 4).text()
+    assert collected == "2026-11-22 14:00"
+    assert table.columnWidth(4) <= metrics.horizontalAdvance(collected) + 40  # its content
+
+    table.selectRow(0)
+    assert panel.custody_summary.text() == (
+        "Chain intact — 2 entries, last verified 22 Nov 14:00 UTC by alice"
+    )
+    custody = panel.custody_table
+    details = [custody.item(row, 4).text() for row in range(custody.rowCount())]
+    assert details[0].startswith(f"from {socket.gethostname()}:{source}")
+    assert details[0].endswith("for “Application logs around the start”")
+    assert details[1] == "the file matched its sha256 and the chain held"
+    assert not any(raw in text for text in details for raw in ("chain_ok", "result:", "{"))
+
+
+def test_a_security_only_item_is_pending_only_on_a_security_incident(board, panel, clock):
+    from warroom.core.playbook import load_playbook_file
+    from warroom.mitigation_service import MitigationService
+    from warroom.paths import builtin_playbook_file
+
+    memory = item_named(panel, "process and memory state")
+    assert memory.security_only
+    row = panel.items.index(memory)
+    assert panel.items_table.item(row, 1).text() == "Only for security incidents"
+    assert panel.summary.text() == f"0 of {len(panel.items) - 1} collected · 11 pending"
+    # About to rotate, but not asked of this incident: the board does not warn.
+    evidence = board.window.evidence
+    evidence.set_rotates_at(memory.id, clock.now() + timedelta(minutes=30))
+    board.tick()
+    assert not any("evidence at risk" in t for t in board.window.reminder_strip.texts())
+    assert memory.name not in [i.name for i in evidence.pending(panel.incident_id)]
+
+    playbook = load_playbook_file(builtin_playbook_file())
+    MitigationService(board.service).record_triage(panel.incident_id, playbook, {"security": "yes"})
+    panel.refresh()
+    assert panel.items_table.item(row, 1).text() == "Pending"
+    assert panel.summary.text().startswith(f"0 of {len(panel.items)} collected · 12 pending")
+    board.tick()
+    assert any("evidence at risk" in t for t in board.window.reminder_strip.texts())

@@ -120,6 +120,11 @@ class ChecklistItem:
         left = self.rotates_in(now)
         return self.state is ItemState.PENDING and left is not None and left <= RISK_WINDOW
 
+    def asked_of(self, security_incident: bool) -> bool:
+        """Whether this incident needs the item: one worth collecting only in a security
+        incident is not asked of another, so it is neither pending nor at risk there."""
+        return security_incident or not self.security_only
+
 
 @dataclass(frozen=True)
 class Artifact:
@@ -284,6 +289,65 @@ def verify_summary(results: list[VerifyResult]) -> str:
         parts.append(f"custody log broken for {', '.join(broken)}")
     verdict = "verified" if all(r.ok for r in results) else "verification FAILED"
     return f"Evidence {verdict}: " + "; ".join(parts)
+
+
+def _utc_minute(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%d %b %H:%M UTC")
+
+
+def custody_details(entry: CustodyEntry) -> str:
+    """What one custody entry says beyond its action, in words: where from or to, what was
+    found, and why (its reason)."""
+    details = entry.details
+    parts: list[str] = []
+    if entry.action is CustodyAction.COLLECTED:
+        if details.get("original_path"):
+            parts.append(f"from {details.get('host') or 'this host'}:{details['original_path']}")
+        elif details.get("kind") == ArtifactKind.SNIPPET.value:
+            parts.append("pasted as a snippet")
+        elif details.get("url"):
+            parts.append(f"by reference: {details['url']}")
+        if details.get("sha256"):
+            parts.append(f"sha256 {short_hash(details['sha256'])}")
+        if details.get("item"):
+            parts.append(f"for “{details['item']}”")
+    elif entry.action is CustodyAction.VERIFIED:
+        found = list(details.get("problems") or [])
+        if details.get("result") == IntegrityState.INTACT.value and details.get("chain_ok"):
+            parts.append("the file matched its sha256 and the chain held")
+        else:
+            parts.append("found: " + ("; ".join(found) or str(details.get("result", "?"))))
+    elif entry.action is CustodyAction.COPIED_OUT and details.get("to"):
+        parts.append(f"to {details['to']}")
+    elif entry.action is CustodyAction.EXPORTED and details.get("bundle"):
+        parts.append(f"in the bundle {details['bundle']}")
+    elif entry.action is CustodyAction.LINKED and details.get("item"):
+        parts.append(f"also covers “{details['item']}”")
+    if entry.action in (CustodyAction.VIEWED, CustodyAction.COPIED_OUT) and details.get("host"):
+        parts.append(f"on {details['host']}")
+    if entry.reason and entry.action is CustodyAction.COLLECTED:
+        parts.insert(0, f"“{entry.reason}”")  # what the collector said it is
+    elif entry.reason:
+        parts.append(f"why: {entry.reason}")
+    return " · ".join(parts)
+
+
+def custody_summary(entries: list[CustodyEntry]) -> str:
+    """One artifact's chain of custody in a sentence: 'Chain intact — 3 entries, last
+    verified 22 Nov 14:05 UTC by Dana', or what is wrong with it."""
+    count = f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+    problems = check_chain(entries)
+    if problems:
+        return f"⚠ Chain BROKEN — {count}: " + "; ".join(problems)
+    checks = [e for e in entries if e.action is CustodyAction.VERIFIED]
+    if not checks:
+        return f"Chain intact — {count}, not verified yet"
+    last = max(checks, key=lambda e: e.seq)
+    when, who = _utc_minute(last.at), last.actor
+    found_ok = last.details.get("result") == IntegrityState.INTACT.value
+    if not (found_ok and last.details.get("chain_ok")):
+        return f"⚠ Chain intact — {count}; the last verification ({when} by {who}) found a problem"
+    return f"Chain intact — {count}, last verified {when} by {who}"
 
 
 # -- the checklist data file -------------------------------------------------------------------

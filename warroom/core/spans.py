@@ -34,8 +34,8 @@ class Measure(StrEnum):
 
     @property
     def label(self) -> str:
-        """'time to detect (detected − impact started)'."""
-        return f"{_NAMES[self]} ({self.formula})"
+        """'time to detect = detected − impact started'."""
+        return f"{_NAMES[self]} = {self.formula}"
 
     @property
     def formula(self) -> str:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from warroom.core.mitigation import Decision, Mitigation, Outcome
+from warroom.core.playbook import TriageFlag
 from warroom.core.wizard_state import WizardProgress
 from warroom.store.models import IncidentRow, MitigationRow, WizardProgressRow
 from warroom.store.repository import OPEN_STATUSES
@@ -67,6 +68,12 @@ def pending_on_open_incidents(session: Session) -> list[MitigationRow]:
 def load_progress(session: Session, incident_id: int) -> WizardProgress | None:
     row = session.get(WizardProgressRow, incident_id)
     return None if row is None else WizardProgress.from_json(row.state)
+
+
+def security_incident(session: Session, incident_id: int) -> bool:
+    """Triage said this is a security breach (the answer is kept with the wizard's progress)."""
+    progress = load_progress(session, incident_id)
+    return progress is not None and TriageFlag.SECURITY.value in progress.flags
 
 
 def store_progress(session: Session, incident_id: int, progress: WizardProgress, now) -> None:  # type: ignore[no-untyped-def]

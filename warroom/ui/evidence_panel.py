@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -41,19 +48,22 @@ from warroom.core.evidence import (
     DuplicateArtifact,
     ItemState,
     VerifyResult,
+    custody_details,
+    custody_summary,
     short_hash,
 )
 from warroom.core.incident import EventKind
 from warroom.core.validation import ValidationError
 from warroom.evidence_service import EvidenceService
 from warroom.ui.evidence_worker import BackgroundJob
-from warroom.ui.palette import alert_text
+from warroom.ui.palette import alert_text, muted_text
 from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 ITEM_COLUMNS = ("Evidence", "State", "Rotates", "Artifacts")
 ARTIFACT_COLUMNS = ("Name", "Kind", "Size", "SHA-256", "Collected (UTC)", "By", "Integrity")
-CUSTODY_COLUMNS = ("#", "Action", "Who", "When (UTC)", "Reason / details", "Entry hash")
+CUSTODY_COLUMNS = ("#", "Action", "Who", "When (UTC)", "Details", "Entry hash")
+NOT_ASKED = "Only for security incidents"
 
 
 def _size(size: int) -> str:
@@ -66,6 +76,11 @@ def _size(size: int) -> str:
 
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _counted(count: int, noun: str) -> str:
+    """'1 artifact', '3 artifacts'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass
@@ -143,12 +158,19 @@ class EvidencePanel(QDialog):
         self.artifacts_table = _table(self, ARTIFACT_COLUMNS, "Artifacts", 0)
         self.artifacts_table.itemSelectionChanged.connect(self._artifact_selected)
         self.custody_table = _table(self, CUSTODY_COLUMNS, "Chain of custody", 4)
+        self.custody_summary = QLabel(self)
+        self.custody_summary.setObjectName("gapFact")
+        self.custody_summary.setWordWrap(True)
+        self.custody_summary.setAccessibleName("Chain of custody")
 
         self.buttons: dict[str, QPushButton] = {}
-        item_row = self._button_row(
+        # Two rows, so the checklist's side stays narrow enough for the vault's columns.
+        collect_row = self._button_row(
             ("collect", "&Collect files…  Ctrl+O", self.pick_files),
             ("snippet", "Paste &snippet…", self._ask_snippet),
             ("reference", "Add &reference…", self._ask_reference),
+        )
+        item_row = self._button_row(
             ("na", "&Not applicable…", self._ask_not_applicable),
             ("reopen", "Re&open", self.reopen_selected),
             ("add", "Add &item…", self._ask_new_item),
@@ -175,6 +197,7 @@ class EvidencePanel(QDialog):
         left_column.setContentsMargins(0, 0, 0, 0)
         left_column.addWidget(QLabel("Checklist", left))
         left_column.addWidget(self.items_table, 1)
+        left_column.addLayout(collect_row)
         left_column.addLayout(item_row)
         right = QWidget(self)
         right_column = QVBoxLayout(right)
@@ -182,12 +205,15 @@ class EvidencePanel(QDialog):
         right_column.addWidget(QLabel("Artifacts in the vault", right))
         right_column.addWidget(self.artifacts_table, 3)
         right_column.addWidget(QLabel("Chain of custody of the selected artifact", right))
+        right_column.addWidget(self.custody_summary)
         right_column.addWidget(self.custody_table, 2)
         right_column.addLayout(vault_row)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setSizes([560, 720])
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)  # the vault's tables have the more columns
+        splitter.setSizes([500, 780])
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
@@ -215,10 +241,14 @@ class EvidencePanel(QDialog):
         selected = self.selected_item()
         self.items = self._evidence.checklist(self.incident_id)
         self.artifacts = self._evidence.artifacts(self.incident_id)
+        self.security = self._evidence.security_incident(self.incident_id)
         table = self.items_table
         table.setRowCount(len(self.items))
         for row, item in enumerate(self.items):
             state = item.state.label + (f": {item.reason}" if item.reason else "")
+            not_asked = item.state is ItemState.PENDING and not item.asked_of(self.security)
+            if not_asked:
+                state = NOT_ASKED
             name = item.name + (" (security incidents)" if item.security_only else "")
             cells = (name, state, "", str(len(item.artifact_ids)))
             for column, text in enumerate(cells):
@@ -226,6 +256,12 @@ class EvidencePanel(QDialog):
                 cell.setData(ITEM_ROLE, item.id)
                 if column == 0 and item.hint:
                     cell.setToolTip(item.hint)
+                if column == 1 and not_asked:
+                    cell.setForeground(QColor(muted_text()))
+                    cell.setToolTip(
+                        "Triage has not said this is a security breach, so this item is not "
+                        "pending; collect it anyway if it helps."
+                    )
                 table.setItem(row, column, cell)
         table.resizeRowsToContents()
         if selected is not None:
@@ -236,6 +272,7 @@ class EvidencePanel(QDialog):
     def on_tick(self, now: datetime) -> None:
         """The rotation countdowns, and the summary with what is at risk."""
         at_risk = 0
+        asked = [i for i in self.items if i.asked_of(self.security)]
         for row, item in enumerate(self.items):
             left = item.rotates_in(now)
             cell = self.items_table.item(row, 2)
@@ -245,22 +282,20 @@ class EvidencePanel(QDialog):
                 text = f"⚠ rotated {compact(-left)} ago"
             else:
                 text = f"{'⚠ ' if item.at_risk(now) else ''}in {compact(left)}"
-            at_risk += item.at_risk(now)
+            at_risk += item.at_risk(now) and item.asked_of(self.security)
             if cell.text() != text:
                 cell.setText(text)
                 if item.at_risk(now):
                     cell.setForeground(self._alert())
-        pending = sum(i.state is ItemState.PENDING for i in self.items)
-        collected = sum(i.state is ItemState.COLLECTED for i in self.items)
-        text = f"{collected} of {len(self.items)} collected · {pending} pending"
+        pending = sum(i.state is ItemState.PENDING for i in asked)
+        collected = sum(i.state is ItemState.COLLECTED for i in asked)
+        text = f"{collected} of {len(asked)} collected · {pending} pending"
         if at_risk:
             text += f" · ⚠ {at_risk} at risk: rotating within the hour"
         self.summary.setText(text)
 
     @staticmethod
-    def _alert():  # type: ignore[no-untyped-def]
-        from PySide6.QtGui import QColor
-
+    def _alert() -> QColor:
         return QColor(alert_text())
 
     def _fill_artifacts(self) -> None:
@@ -280,7 +315,7 @@ class EvidencePanel(QDialog):
                 artifact.kind.value,
                 _size(artifact.size) if artifact.has_file else "—",
                 short_hash(artifact.sha256) if artifact.sha256 else "—",
-                f"{_utc(artifact.collected_at)} ({artifact.local_zone})",
+                _utc(artifact.collected_at)[:16],  # to the minute; the seconds are in custody
                 artifact.collector,
                 state,
             )
@@ -288,6 +323,8 @@ class EvidencePanel(QDialog):
                 cell = QTableWidgetItem(text)
                 if column == 3 and artifact.sha256:
                     cell.setToolTip(artifact.sha256)
+                if column == 4:
+                    cell.setToolTip(f"The collector's zone then: {artifact.local_zone}")
                 if column == 0:
                     cell.setToolTip(artifact.original_path or artifact.url or artifact.description)
                 if column == 6 and result is not None and not result.ok:
@@ -301,16 +338,15 @@ class EvidencePanel(QDialog):
         entries = [] if artifact is None else self._evidence.custody(artifact.id)
         table = self.custody_table
         table.setRowCount(len(entries))
+        self.custody_summary.setText(custody_summary(entries) if artifact is not None else "")
+        self.custody_summary.setVisible(artifact is not None)
         for row, entry in enumerate(entries):
-            details = entry.reason or ", ".join(
-                f"{k}: {v}" for k, v in entry.details.items() if k not in ("problems",) and v
-            )
             cells = (
                 str(entry.seq),
                 entry.action.value.replace("_", " "),
                 entry.actor,
                 _utc(entry.at),
-                details,
+                custody_details(entry),
                 short_hash(entry.entry_hash),
             )
             for column, text in enumerate(cells):
@@ -410,7 +446,7 @@ class EvidencePanel(QDialog):
                     outcome.failed.append(exc.message)
             return outcome
 
-        self._start(work, f"Copying {len(paths)} file" + ("s" if len(paths) > 1 else ""))
+        self._start(work, f"Copying {_counted(len(paths), 'file')}")
         assert self.job is not None
         self.job.done.connect(lambda outcome: self._collected(outcome, target))
 
@@ -494,8 +530,12 @@ class EvidencePanel(QDialog):
                 "Verification found problems: "
                 + "; ".join(f"{r.artifact.name}: {', '.join(r.problems)}" for r in bad)
             )
-        else:
+        elif len(results) == 1:
+            self._show_info("The 1 artifact is intact, and its chain of custody holds.")
+        elif results:
             self._show_info(f"All {len(results)} artifacts intact; every chain of custody holds.")
+        else:
+            self._show_info("Nothing in the vault to verify yet.")
         self.refresh()
 
     def export_bundle(self, out: Path, reason: str = "") -> None:
