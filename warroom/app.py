@@ -54,8 +54,9 @@ def apply_saved_theme(app):  # type: ignore[no-untyped-def]
 
 def open_database_or_ask(path: Path) -> Database | None:
     """Opens the database. On a problem the dialog names the file and offers a way out:
-    restore the latest backup (the damaged file is kept), or open another data folder.
-    None: the user gave up."""
+    try again (a file another warroom kept busy), restore the latest backup (only for a
+    file an integrity check found damaged; that file is kept), or open another data
+    folder. None: the user gave up."""
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
     from warroom.store.backup import BackupError, list_backups, restore_backup
@@ -66,10 +67,14 @@ def open_database_or_ask(path: Path) -> Database | None:
             database = open_database(path)
         except StoreError as exc:
             log.error("cannot open %s: %s", path, exc)
-            box = QMessageBox(QMessageBox.Icon.Critical, "warroom: cannot open the data", str(exc))
+            busy = exc.kind == StoreError.BUSY
+            icon = QMessageBox.Icon.Warning if busy else QMessageBox.Icon.Critical
+            box = QMessageBox(icon, "warroom: cannot open the data", str(exc))
             backups = list_backups(path.parent / "backups")
-            restore = None
-            if backups and exc.kind in (StoreError.DAMAGED, StoreError.NOT_A_DATABASE):
+            retry = restore = None
+            if busy:
+                retry = box.addButton("Try again", QMessageBox.ButtonRole.AcceptRole)
+            if backups and exc.kind == StoreError.DAMAGED:
                 restore = box.addButton(
                     f"Restore the latest backup ({backups[0].name})",
                     QMessageBox.ButtonRole.ActionRole,
@@ -78,6 +83,8 @@ def open_database_or_ask(path: Path) -> Database | None:
             box.addButton(QMessageBox.StandardButton.Close)
             box.exec()
             clicked = box.clickedButton()
+            if retry is not None and clicked is retry:
+                continue
             if restore is not None and clicked is restore:
                 try:
                     kept = restore_backup(path, backups[0], SystemClock().now())
@@ -96,6 +103,19 @@ def open_database_or_ask(path: Path) -> Database | None:
             continue
         daily_backup(database.path, SystemClock().now())
         return database
+
+
+def _show_storage_warnings(window: MainWindow, database: Database) -> None:
+    """What the user should know about the data folder (it is open to others), in the
+    status bar: nothing stops, nothing is changed."""
+    if database.warnings:
+        window.statusBar().showMessage(" ".join(database.warnings), 60_000)
+
+
+def _watch_for_waits(window: MainWindow, service) -> None:  # type: ignore[no-untyped-def]
+    from warroom.ui.waiting import WaitingIndicator
+
+    WaitingIndicator(service, window)
 
 
 def _make_service(database: Database, clock: Clock, policy: Policy):  # type: ignore[no-untyped-def]
@@ -155,7 +175,10 @@ def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None)
                 app.exit(2)
                 return
             opened.append(database)
-            window.attach_service(_make_service(database, clock, policy))
+            service = _make_service(database, clock, policy)
+            window.attach_service(service)
+            _watch_for_waits(window, service)
+            _show_storage_warnings(window, database)
 
         QTimer.singleShot(0, go_live)
     else:
@@ -163,7 +186,10 @@ def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None)
         if database is None:
             return 2
         opened.append(database)
-        window = build_window(database.path, _make_service(database, clock, policy), None)
+        service = _make_service(database, clock, policy)
+        window = build_window(database.path, service, None)
+        _watch_for_waits(window, service)
+        _show_storage_warnings(window, database)
     log.info("warroom %s started on %s", __version__, paths.database)
     try:
         return app.exec()

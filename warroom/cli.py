@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from warroom import atomic
 from warroom.core import clocks
 from warroom.core.clock import SystemClock
 from warroom.core.clock_text import response_text, update_text
@@ -23,6 +24,7 @@ from warroom.service import IncidentNotFound, IncidentService, WriteFailed
 from warroom.settings import load_policy
 from warroom.store.backup import BackupError, backup_database, restore_backup, take_backup
 from warroom.store.database import StoreError, open_database
+from warroom.store.recognise import NotWarroom, recognise
 
 EXIT_OK, EXIT_INVALID, EXIT_STORE = 0, 1, 3
 
@@ -39,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"warroom: {exc}", file=sys.stderr)
         return EXIT_STORE
+    for warning in database.warnings:
+        print(f"warroom: warning: {warning}", file=sys.stderr)
     clock = SystemClock()
     service = IncidentService(database, clock, policy=policy)
     # Built for every verb: a declaration seeds the new incident's evidence checklist.
@@ -129,10 +133,13 @@ def _export(args: argparse.Namespace, service: IncidentService) -> int:
         print(f"warroom: the template cannot be used{where}: {exc}", file=sys.stderr)
         return EXIT_INVALID
     if args.output:
-        try:
-            Path(args.output).write_bytes(text.encode("utf-8"))
+        try:  # a private file, put in place whole: a failure leaves the old one as it was
+            atomic.write_bytes(Path(args.output), text.encode("utf-8"))
         except OSError as exc:
-            print(f"warroom: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            print(
+                f"warroom: cannot write {args.output}: {atomic.why(exc)}; nothing was changed",
+                file=sys.stderr,
+            )
             return EXIT_INVALID
         print(args.output, file=sys.stderr)
     else:
@@ -212,6 +219,7 @@ def _backups(args: argparse.Namespace, paths: AppPaths) -> int:
             if not paths.database.exists():
                 print(f"warroom: there is no database at {paths.database} yet", file=sys.stderr)
                 return EXIT_STORE
+            recognise(paths.database)  # another program's file has no place among backups
             if args.output:
                 made = backup_database(paths.database, Path(args.output).absolute())
             else:
@@ -222,8 +230,18 @@ def _backups(args: argparse.Namespace, paths: AppPaths) -> int:
             if kept is not None:
                 print(f"the previous database was kept as {kept}", file=sys.stderr)
             print(paths.database)
-    except (BackupError, sqlite3.Error, OSError) as exc:
+    except NotWarroom as exc:
+        print(
+            f"warroom: {paths.database} is not a warroom database ({exc}). It was left "
+            "untouched, and nothing was backed up.",
+            file=sys.stderr,
+        )
+        return EXIT_STORE
+    except (BackupError, sqlite3.Error) as exc:
         print(f"warroom: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    except OSError as exc:
+        print(f"warroom: {exc.filename or paths.database}: {atomic.why(exc)}", file=sys.stderr)
         return EXIT_STORE
     return EXIT_OK
 

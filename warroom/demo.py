@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from warroom import atomic
 from warroom.core.clock import Clock, FakeClock, SystemClock
 from warroom.core.incident import KeyTime
 from warroom.core.lifecycle import Role
@@ -37,7 +38,9 @@ def prepare_demo_dir(target: str | Path | None = None, clock: Clock | None = Non
             f"{folder} holds a warroom database that is not a demo; the demo will not touch it."
         )
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    (folder / MARKER).write_text("This folder holds warroom's demo data; it is rebuilt each run.\n")
+    atomic.write_bytes(
+        folder / MARKER, b"This folder holds warroom's demo data; it is rebuilt each run.\n"
+    )
     for name in (DB_FILENAME, DB_FILENAME + "-wal", DB_FILENAME + "-shm"):
         (folder / name).unlink(missing_ok=True)
     seed_demo(folder, (clock or SystemClock()).now())

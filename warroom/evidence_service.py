@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from warroom import atomic
 from warroom.core.evidence import (
     RISK_WINDOW,
     Artifact,
@@ -617,9 +618,8 @@ class EvidenceService:
         artifacts = self.artifacts(incident_id)
         if not artifacts:
             raise ValidationError("evidence", f"Incident #{incident_id} has no evidence to export.")
-        temp = out.parent / f".{out.name}.partial-{os.getpid()}"
         try:
-            bundle = _Bundle(temp, out)
+            bundle = _Bundle(atomic.new_temp(out.parent), out)
         except OSError as exc:
             raise _bundle_error(out, exc) from exc
         try:
@@ -787,9 +787,7 @@ class _Bundle:
         return dict((name, digest) for digest, name in sums)["manifest.json"]
 
     def put_in_place(self) -> None:
-        with open(self.temp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(self.temp, self.out)
+        atomic.put_in_place(self.temp, self.out)
         self._placed = True
 
     def settle(self) -> None:

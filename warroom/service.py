@@ -34,7 +34,7 @@ from warroom.core.validation import (
 )
 from warroom.paths import builtin_policy_file
 from warroom.store import repository as repo
-from warroom.store.database import Database
+from warroom.store.database import Database, Waiting, busy_message, is_busy
 from warroom.store.models import DraftRow, IncidentRow
 from warroom.store.repository import IncidentNotFound
 
@@ -50,12 +50,13 @@ class WriteFailed(ValidationError):
     def explain(cls, path: Path, error: Exception) -> WriteFailed:
         detail = str(getattr(error, "orig", error))
         lowered = detail.lower()
+        if is_busy(error):
+            log.error("write to %s gave up waiting for another writer", path)
+            return cls("storage", f"Nothing was saved: {busy_message(path)}.")
         if "full" in lowered:
             why = f"the disk holding {path} is full. Free some space and try again"
         elif "readonly" in lowered or "read-only" in lowered:
             why = f"{path} has become read-only"
-        elif "locked" in lowered or "busy" in lowered:
-            why = f"{path} is busy (another warroom is writing). Try again"
         else:
             why = f"{path} refused the write ({detail})"
         log.error("write to %s failed: %s", path, detail)
@@ -129,6 +130,12 @@ class IncidentService:
         """For sibling services whose commits add no timeline event (an autosave)."""
         self._announce(Change(incident_id, kind))
 
+    def when_waiting(self, listener: Waiting) -> Callable[[], None]:
+        """`listener(True)` while a write waits for another warroom to finish writing (at
+        most store.database.WRITE_WAIT_SECONDS), `listener(False)` when it stops waiting.
+        Called on the writing thread; returns a function that unsubscribes."""
+        return self._db.when_waiting(listener)
+
     def changed_elsewhere(self) -> bool:
         """Whether the file changed since the last call (other instances included)."""
         return self._db.changed_since_last_check()
@@ -162,7 +169,8 @@ class IncidentService:
     # -- the write path ------------------------------------------------------------------
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """One write transaction. A storage failure (full disk, read-only file, a lock held
+        """One write transaction. The write lock is taken first, waiting (bounded) while
+        another warroom writes. A storage failure (full disk, read-only file, a lock held
         too long) rolls it back whole and becomes a WriteFailed a user can read."""
         try:
             with Session(self._db.writer, expire_on_commit=False) as session:

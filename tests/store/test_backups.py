@@ -73,7 +73,7 @@ def test_restore_refuses_a_file_that_is_not_a_warroom_database(db, db_path, tmp_
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"definitely not sqlite" * 10)
     before = db_path.read_bytes()
-    with pytest.raises(BackupError, match="not an SQLite database"):
+    with pytest.raises(BackupError, match="not a warroom database: it is not an SQLite file"):
         restore_backup(db_path, junk, fake_clock.now())
     assert db_path.read_bytes() == before
 

@@ -115,9 +115,8 @@ def test_a_full_disk_saves_nothing_and_says_so(service, db, db_path):
     assert stored_counts(db_path) == before
 
 
-def test_the_data_dir_and_files_are_private(tmp_path):
+def test_the_data_dir_warroom_creates_and_its_files_are_private(tmp_path):
     folder = tmp_path / "data"
-    folder.mkdir(mode=0o755)
     old_umask = os.umask(0o022)
     try:
         database = open_database(folder / "warroom.db")
@@ -125,9 +124,10 @@ def test_the_data_dir_and_files_are_private(tmp_path):
             conn.exec_driver_sql("CREATE TABLE t (x)")
     finally:
         os.umask(old_umask)
-    assert folder.stat().st_mode & 0o777 == 0o700
+    assert folder.stat().st_mode & 0o7777 == 0o700
     for name in ("warroom.db", "warroom.db-wal", "warroom.db-shm"):
         assert (folder / name).stat().st_mode & 0o777 == 0o600, name
+    assert database.warnings == ()
     database.dispose()
     (folder / "warroom.db").chmod(0o644)
     open_database(folder / "warroom.db").dispose()

@@ -1,16 +1,18 @@
 """Backups: consistent copies of the live SQLite file (SQLite's online backup API), checked,
-then moved into place atomically; a rolling set of the last N; and restoring one."""
+then moved into place atomically (warroom.atomic); a rolling set of the last N; and restoring
+one."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from warroom import atomic
+from warroom.store import recognise
 from warroom.store.schema_version import SCHEMA_VERSION
 
 log = logging.getLogger("warroom.store.backup")
@@ -18,7 +20,6 @@ log = logging.getLogger("warroom.store.backup")
 KEEP_BACKUPS = 10
 DAILY = timedelta(hours=24)
 PREFIX = "warroom-"
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class BackupError(RuntimeError):
@@ -31,21 +32,30 @@ def backup_name(reason: str, moment: datetime) -> str:
 
 def backup_database(source: Path, destination: Path) -> Path:
     """Copies `source` to `destination` consistently, checks the copy, then moves it into
-    place atomically, so a half-written backup never carries the final name."""
-    destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    partial = destination.with_name(destination.name + ".partial")
-    partial.unlink(missing_ok=True)
-    with (
-        contextlib.closing(sqlite3.connect(source)) as src,
-        contextlib.closing(sqlite3.connect(partial)) as dst,
-    ):
-        src.backup(dst)
-        verdict = dst.execute("PRAGMA integrity_check").fetchone()[0]
-    if verdict != "ok":
-        partial.unlink(missing_ok=True)
-        raise BackupError(f"the backup of {source} failed its integrity check: {verdict}")
-    os.chmod(partial, 0o600)
-    os.replace(partial, destination)
+    place atomically: a failure (a full disk, a read-only folder) leaves whatever was at
+    `destination` and no partial file, and says why in a BackupError."""
+    folder = destination.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with atomic.replacing(destination) as temp:
+            with (
+                contextlib.closing(sqlite3.connect(source)) as src,
+                contextlib.closing(sqlite3.connect(temp)) as dst,
+            ):
+                src.backup(dst)
+                verdict = dst.execute("PRAGMA integrity_check").fetchone()[0]
+            if verdict != "ok":
+                raise BackupError(f"The backup of {source} failed its integrity check: {verdict}")
+    except OSError as exc:
+        raise BackupError(
+            f"The backup cannot be written to {folder}: {atomic.why(exc)}. Nothing was changed."
+        ) from exc
+    except sqlite3.OperationalError as exc:
+        if "full" in str(exc).lower():
+            raise BackupError(
+                f"The backup cannot be written to {folder}: the disk is full. Nothing was changed."
+            ) from exc
+        raise
     return destination
 
 
@@ -77,14 +87,14 @@ def backup_due(folder: Path, now: datetime) -> bool:
 def check_restorable(source: Path) -> None:
     """Refuses anything that is not an intact warroom database this build can read."""
     try:
-        with source.open("rb") as handle:
-            if handle.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
-                raise BackupError(f"{source} is not an SQLite database.")
+        recognise.recognise(source)
         with contextlib.closing(sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)) as conn:
             verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
             if verdict != "ok":
                 raise BackupError(f"{source} is damaged: {verdict}")
             version = conn.execute("SELECT MAX(version) FROM warroom_schema").fetchone()[0]
+    except recognise.NotWarroom as exc:
+        raise BackupError(f"{source} is not a warroom database: {exc}.") from exc
     except OSError as exc:
         raise BackupError(f"{source} cannot be read: {exc.strerror or exc}.") from exc
     except sqlite3.Error as exc:
@@ -98,9 +108,17 @@ def check_restorable(source: Path) -> None:
 def set_aside(database: Path, now: datetime, why: str) -> Path:
     """Keeps the current file, byte for byte, beside the database before it is replaced."""
     aside = database.with_name(f"{database.name}.{why}-{now.strftime('%Y%m%dT%H%M%SZ')}")
-    shutil.copy2(database, aside)
-    os.chmod(aside, 0o600)
+    with atomic.replacing(aside) as temp:
+        shutil.copyfile(database, temp)
     return aside
+
+
+def _is_warroom_file(path: Path) -> bool:
+    try:
+        recognise.recognise(path)
+    except (recognise.NotWarroom, sqlite3.Error, OSError):
+        return False
+    return True
 
 
 def restore_backup(database: Path, source: Path, now: datetime) -> Path | None:
@@ -108,7 +126,10 @@ def restore_backup(database: Path, source: Path, now: datetime) -> Path | None:
     regular backup when it is intact, else copied aside unchanged. Returns that copy."""
     check_restorable(source)
     kept: Path | None = None
-    if database.exists():
+    if database.exists() and not _is_warroom_file(database):
+        # Another program's file goes beside, never into the rotation that drops old ones.
+        kept = set_aside(database, now, "not-warroom")
+    elif database.exists():
         try:
             kept = take_backup(database, database.parent / "backups", "before-restore", now)
         except (sqlite3.Error, BackupError):
@@ -118,7 +139,7 @@ def restore_backup(database: Path, source: Path, now: datetime) -> Path | None:
     for leftover in (Path(f"{database}-wal"), Path(f"{database}-shm")):
         # A write-ahead log left by the old file would be replayed into the restored one.
         leftover.unlink(missing_ok=True)
-    os.replace(incoming, database)
+    atomic.put_in_place(incoming, database)
     log.info("restored %s from %s (previous copy: %s)", database, source, kept)
     return kept
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     text,
 )
 
+from warroom.store.recognise import APPLICATION_ID
 from warroom.store.schema_version import SCHEMA_VERSION
 from warroom.store.types import UTCDateTime
 
@@ -332,7 +333,9 @@ def current_version(conn: Connection) -> int:
 
 
 def migrate(conn: Connection, target: int = LATEST_VERSION) -> tuple[int, int]:
-    """Brings the schema up to `target` within the caller's transaction; returns (from, to)."""
+    """Brings the schema up to `target` within the caller's transaction, and stamps warroom's
+    application id in the file's header (files from before the id get it here); returns
+    (from, to)."""
     found = current_version(conn)
     if found > LATEST_VERSION:
         raise NewerSchemaError(
@@ -345,4 +348,6 @@ def migrate(conn: Connection, target: int = LATEST_VERSION) -> tuple[int, int]:
     if target > found:
         conn.execute(table.delete())
         conn.execute(table.insert().values(version=target))
+    if conn.execute(text("PRAGMA application_id")).scalar() != APPLICATION_ID:
+        conn.execute(text(f"PRAGMA application_id={APPLICATION_ID}"))
     return found, target

@@ -2,8 +2,9 @@
 
 At start-up this lets the board paint before SQLAlchemy and SQLModel are even imported
 (they take longer to import than everything else together). It only answers when the file
-is already at this build's schema; anything else returns None and the normal path, with its
-checks, migrations and messages, takes over.
+carries warroom's application id and is already at this build's schema; anything else
+returns None and the normal path, with its checks, migrations and messages, takes over (so
+another program's file is never even opened here).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from warroom.store.mapping import (
     incident_from_columns,
     parse_stored_time,
 )
+from warroom.store.recognise import has_our_id, read_header
 from warroom.store.schema_version import SCHEMA_VERSION
 
 OPEN_STATUSES = tuple(s.value for s in Status if s.is_open)
@@ -29,6 +31,8 @@ def read_board(path: Path, include_closed: bool = False) -> list[Incident] | Non
     if not path.is_file():
         return None
     try:
+        if not has_our_id(read_header(path)):
+            return None
         with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
             conn.row_factory = sqlite3.Row
             version = conn.execute("SELECT MAX(version) FROM warroom_schema").fetchone()[0]

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from warroom import atomic
 from warroom.core.metrics import (
     Measure,
     MetricsReport,
@@ -250,9 +251,9 @@ class MetricsView(QDialog):
     def _write(self, path: Path, text: str) -> bool:
         # Bytes, not text mode: the file is the same on every platform (no CRLF translation).
         try:
-            path.write_bytes(text.encode("utf-8"))
+            atomic.write_bytes(path, text.encode("utf-8"))
         except OSError as exc:
-            self.error.show_message(f"Not exported: cannot write {path}: {exc.strerror or exc}")
+            self.error.show_message(f"Not exported: cannot write {path}: {atomic.why(exc)}")
             return False
         self.error.clear_message()
         self.saved_label.setText(f"Exported to {path.name}")

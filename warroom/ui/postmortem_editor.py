@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from warroom import atomic
 from warroom.core.blameless import Hint, blame_hints
 from warroom.core.clock import Clock
 from warroom.core.durations import compact, describe_duration
@@ -586,9 +587,9 @@ class PostmortemEditor(QDialog):
         if not self.save():
             return False
         try:
-            path.write_bytes(self._service.markdown(self.incident_id).encode("utf-8"))
+            atomic.write_bytes(path, self._service.markdown(self.incident_id).encode("utf-8"))
         except OSError as exc:
-            self.error.show_message(f"Not exported: cannot write {path}: {exc.strerror or exc}")
+            self.error.show_message(f"Not exported: cannot write {path}: {atomic.why(exc)}")
             return False
         self.saved_label.setText(f"Exported to {path.name}")
         return True
