@@ -19,7 +19,11 @@ from PySide6.QtWidgets import (
 
 from warroom.core.severity import Severity
 from warroom.ui.board_model import CLOCK_COLUMNS, INCIDENT_ROLE, Column
+from warroom.ui.keys import Key
 from warroom.ui.palette import severity_colours
+
+# Keys the board's table handles itself, as F1 lists them beside the main window's actions.
+BOARD_VIEW_KEYS = (Key("Enter", "Open the selected incident (or double-click it)"),)
 
 
 class SeverityBadgeDelegate(QStyledItemDelegate):

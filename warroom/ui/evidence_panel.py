@@ -18,8 +18,6 @@ from PySide6.QtGui import (
     QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
-    QKeySequence,
-    QShortcut,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -56,6 +54,7 @@ from warroom.core.incident import EventKind
 from warroom.core.validation import ValidationError
 from warroom.evidence_service import EvidenceService
 from warroom.ui.evidence_worker import BackgroundJob
+from warroom.ui.keys import Key, bind
 from warroom.ui.palette import alert_text, muted_text
 from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
@@ -64,6 +63,7 @@ ITEM_COLUMNS = ("Evidence", "State", "Rotates", "Artifacts")
 ARTIFACT_COLUMNS = ("Name", "Kind", "Size", "SHA-256", "Collected (UTC)", "By", "Integrity")
 CUSTODY_COLUMNS = ("#", "Action", "Who", "When (UTC)", "Details", "Entry hash")
 NOT_ASKED = "Only for security incidents"
+EVIDENCE_KEYS = (Key("Ctrl+O", "Collect files", "pick_files"),)
 
 
 def _size(size: int) -> str:
@@ -222,7 +222,7 @@ class EvidencePanel(QDialog):
         layout.addWidget(self.info)
         layout.addWidget(splitter, 1)
         layout.addLayout(progress_row)
-        QShortcut(QKeySequence("Ctrl+O"), self, activated=self.pick_files)
+        bind(self, EVIDENCE_KEYS)
         self.refresh()
 
     def _button_row(self, *buttons: tuple[str, str, Callable[[], Any]]) -> QHBoxLayout:

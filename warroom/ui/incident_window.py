@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -46,10 +46,21 @@ from warroom.core.validation import ValidationError
 from warroom.mitigation_service import MitigationService, PendingCheckBack
 from warroom.service import IncidentService
 from warroom.ui.check_back_bar import CheckBackBar
+from warroom.ui.keys import Key, bind
 from warroom.ui.palette import clock_colours, severity_colours
 from warroom.ui.qtime import EDIT_FORMAT, from_qdatetime, local_text, same_second, to_qdatetime
 from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
+# The window's shortcuts, as F1 lists them.
+INCIDENT_KEYS = (
+    Key("Ctrl+K", "Acknowledge", "acknowledge"),
+    Key("Ctrl+U", "Stakeholder update sent", "mark_update_sent"),
+    Key("Ctrl+L", "Write a timeline note", "focus_note"),
+    Key("Ctrl+M", "Mitigation wizard", "open_wizard"),
+    Key("Ctrl+Shift+U", "Write a stakeholder message from a template", "compose_message"),
+    Key("Ctrl+Shift+P", "Post-mortem", "open_postmortem"),
+    Key("Ctrl+Shift+E", "Evidence checklist and vault", "open_evidence"),
+)
 # Text being typed is saved as a draft at most this long after the last keystroke.
 DRAFT_DEBOUNCE_MS = 1000
 NOT_SET = QDateTime.fromString("2000-01-01T00:00:00", Qt.DateFormat.ISODate)
@@ -154,13 +165,7 @@ class IncidentWindow(QDialog):
         self.draft_timer.timeout.connect(self.save_drafts)
         self.note_edit.textEdited.connect(lambda _text: self.draft_timer.start())
         self.impact_edit.textChanged.connect(self._impact_typed)
-        QShortcut(QKeySequence("Ctrl+K"), self, activated=self.acknowledge)
-        QShortcut(QKeySequence("Ctrl+U"), self, activated=self.mark_update_sent)
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.focus_note)
-        QShortcut(QKeySequence("Ctrl+M"), self, activated=self.open_wizard)
-        QShortcut(QKeySequence("Ctrl+Shift+U"), self, activated=self.compose_message)
-        QShortcut(QKeySequence("Ctrl+Shift+P"), self, activated=self.open_postmortem)
-        QShortcut(QKeySequence("Ctrl+Shift+E"), self, activated=self.open_evidence)
+        bind(self, INCIDENT_KEYS)
         self._refresh_all()
         self._restore_drafts()
         self.on_tick(clock.now())

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -590,10 +590,7 @@ class MainWindow(QMainWindow):
             )
             presenter.closed.connect(self._presenter_closed)
             self.board.selection_changed.connect(presenter.focus)
-            for keys, step in (("PgDown", 1), ("PgUp", -1)):
-                QShortcut(
-                    QKeySequence(keys), presenter, activated=lambda s=step: self.step_selection(s)
-                )
+            presenter.step_requested.connect(self.step_selection)
             self.presenter = presenter
             presenter.focus(self.board.selected_incident_id())
             presenter.on_tick(self.clock.now())

@@ -19,6 +19,7 @@ from warroom.core.playbook import YES, Playbook, TriageFlag
 from warroom.core.validation import ValidationError
 from warroom.core.wizard_state import WizardProgress
 from warroom.mitigation_service import MitigationService, PendingCheckBack
+from warroom.ui.keys import Key
 from warroom.ui.mitigation_pages import FlowPage, OptionPage, SecurityPage, TriagePage, VerifyPage
 from warroom.ui.widgets import fit_to_screen
 
@@ -28,6 +29,12 @@ TRIAGE, SECURITY, VERIFY = 0, 1, 1000
 FIRST_OPTION = 100
 FIRST_CHECK = 500
 SAVE_DEBOUNCE_MS = 1000
+# The wizard's keys are its buttons' own (their mnemonics, and Enter for the default one).
+WIZARD_KEYS = (
+    Key("Alt+A / Alt+S / Alt+O", "Apply, skip or mark not applicable"),
+    Key("Enter / Alt+B", "Next (records the decision) / Back"),
+    Key("Alt+V", "Verify recovery"),
+)
 
 
 class MitigationWizard(QWizard):

@@ -11,8 +11,6 @@ from PySide6.QtCore import QDate, Qt, QTimer, QTimeZone
 from PySide6.QtGui import (
     QCloseEvent,
     QColor,
-    QKeySequence,
-    QShortcut,
     QSyntaxHighlighter,
     QTextCharFormat,
     QTextDocument,
@@ -66,11 +64,16 @@ from warroom.core.spans import Measure
 from warroom.core.validation import ValidationError
 from warroom.export.markdown import format_utc
 from warroom.postmortem_service import PostmortemService
+from warroom.ui.keys import Key, bind
 from warroom.ui.palette import alert_text
 from warroom.ui.qtime import from_qdatetime, to_qdatetime
 from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
 AUTOSAVE_MS = 1000
+POSTMORTEM_KEYS = (
+    Key("Ctrl+S", "Save now (it also saves as you type)", "save"),
+    Key("Ctrl+E", "Export Markdown", "export_dialog"),
+)
 PREVIEW_MS = 300
 NO_DEADLINE = QDate(2000, 1, 1)
 ITEM_COLUMNS = ("#", "Action", "Owner", "Deadline", "Status", "Priority", "Type")
@@ -141,8 +144,7 @@ class PostmortemEditor(QDialog):
         self.preview_timer.setSingleShot(True)
         self.preview_timer.setInterval(PREVIEW_MS)
         self.preview_timer.timeout.connect(self.refresh_preview)
-        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.export_dialog)
-        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
+        bind(self, POSTMORTEM_KEYS)
         self._fill_timeline()
         self._fill_items()
         self._loading = False

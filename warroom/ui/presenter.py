@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -34,6 +34,7 @@ from warroom.core.incident import EventKind, Incident, TimelineEvent
 from warroom.core.lifecycle import Role
 from warroom.core.mitigation import Mitigation
 from warroom.core.policy import Policy
+from warroom.ui.keys import Key, bind
 from warroom.ui.palette import severity_colours
 from warroom.ui.widgets import ElidedLabel, fit_to_screen
 
@@ -46,6 +47,13 @@ LATEST_EVENTS = 5
 TILE_TITLE_LINES = 3
 HIDDEN_NOTE = "Sensitive note (hidden on the shared screen)"
 HIDDEN_EVIDENCE = "Evidence handled (name hidden on the shared screen)"
+PRESENTER_KEYS = (
+    Key("F11", "Full screen on and off", "toggle_full_screen"),
+    Key("Esc", "Leave full screen"),
+    Key("PgDown", "Next incident", "next_incident"),
+    Key("PgUp", "Previous incident", "previous_incident"),
+    Key("Ctrl+Shift+H", "Privacy: hide sensitive notes and evidence names", "toggle_privacy"),
+)
 
 
 # One stylesheet for every look of a clock; blinking flips a property, never restyles.
@@ -167,6 +175,7 @@ class PresenterWindow(QWidget):
     """`focused` is read from the board; `load` fetches the focused incident's data."""
 
     closed = Signal()
+    step_requested = Signal(int)  # PgDown / PgUp: the next or previous incident on the board
 
     def __init__(
         self,
@@ -207,8 +216,7 @@ class PresenterWindow(QWidget):
         layout.setContentsMargins(28, 20, 28, 16)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.banner)
-        QShortcut(QKeySequence("F11"), self, activated=self.toggle_full_screen)
-        QShortcut(QKeySequence("Ctrl+Shift+H"), self, activated=self.toggle_privacy)
+        bind(self, PRESENTER_KEYS)
         fit_to_screen(self, 1280, 720)
 
     # -- construction ------------------------------------------------------------------------
@@ -379,6 +387,12 @@ class PresenterWindow(QWidget):
             self.events.setText(self._events_text(self._data.events))
         if self._now is not None:
             self.on_tick(self._now)
+
+    def next_incident(self) -> None:
+        self.step_requested.emit(1)
+
+    def previous_incident(self) -> None:
+        self.step_requested.emit(-1)
 
     def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()

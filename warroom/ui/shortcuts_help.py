@@ -1,10 +1,11 @@
-"""F1: every keyboard shortcut in one place, read from the actions themselves where they
-live in the main window, so the list cannot drift from what the keys do."""
+"""F1: every keyboard shortcut in one place. The main window's are read from its actions;
+every other window's from the table it binds its own shortcuts from (ui/keys.py), so the list
+cannot drift from what the keys do."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -15,36 +16,45 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from warroom.ui.keys import Key, bind
 from warroom.ui.widgets import fit_to_screen
 
-# Shortcuts of the other windows: (where, keys, what).
-OTHER_WINDOWS: tuple[tuple[str, str, str], ...] = (
-    ("Incident", "Ctrl+K", "Acknowledge"),
-    ("Incident", "Ctrl+U", "Stakeholder update sent"),
-    ("Incident", "Ctrl+Shift+U", "Write a stakeholder message from a template"),
-    ("Incident", "Ctrl+L", "Write a timeline note"),
-    ("Incident", "Ctrl+M", "Mitigation wizard"),
-    ("Incident", "Ctrl+Shift+P", "Post-mortem"),
-    ("Mitigation wizard", "Alt+A / Alt+S / Alt+O", "Apply, skip or mark not applicable"),
-    ("Mitigation wizard", "Enter / Alt+B", "Next (records the decision) / Back"),
-    ("Mitigation wizard", "Alt+V", "Verify recovery"),
-    ("Stakeholder message", "Ctrl+Shift+C", "Copy the text to the clipboard"),
-    ("Stakeholder message", "Ctrl+Enter", "Mark sent (restarts the update clock)"),
-    ("Post-mortem", "Ctrl+S / Ctrl+E", "Save now (it also saves as you type) / Export"),
-    ("Presenter", "F11 / Esc", "Full screen on and off"),
-    ("Presenter", "PgDown / PgUp", "Next or previous incident"),
-    ("Presenter", "Ctrl+Shift+H", "Privacy: hide sensitive notes and evidence names"),
-)
+Row = tuple[str, str, str]  # where, keys, what
+HELP_KEYS = (Key("F1", "Close this list", "close"),)
 
 
-def board_shortcuts(window: QWidget) -> list[tuple[str, str, str]]:
+def board_shortcuts(window: QWidget) -> list[Row]:
+    from warroom.ui.board_view import BOARD_VIEW_KEYS
+
     rows = []
     for action in window.findChildren(QAction):
         keys = action.shortcut()
         if not keys.isEmpty():
             text = action.text().replace("&", "").rstrip("…")
             rows.append(("Board", keys.toString(QKeySequence.SequenceFormat.NativeText), text))
+    rows += [("Board", key.shown(), key.what) for key in BOARD_VIEW_KEYS]
     return sorted(set(rows), key=lambda row: row[2])
+
+
+def window_shortcuts() -> list[Row]:
+    """Each other window's keys, from the tables the windows bind them from."""
+    from warroom.ui.evidence_panel import EVIDENCE_KEYS
+    from warroom.ui.incident_window import INCIDENT_KEYS
+    from warroom.ui.mitigation_wizard import WIZARD_KEYS
+    from warroom.ui.postmortem_editor import POSTMORTEM_KEYS
+    from warroom.ui.presenter import PRESENTER_KEYS
+    from warroom.ui.status_message_dialog import MESSAGE_KEYS
+
+    tables: tuple[tuple[str, tuple[Key, ...]], ...] = (
+        ("Incident", INCIDENT_KEYS),
+        ("Mitigation wizard", WIZARD_KEYS),
+        ("Stakeholder message", MESSAGE_KEYS),
+        ("Post-mortem", POSTMORTEM_KEYS),
+        ("Evidence", EVIDENCE_KEYS),
+        ("Presenter", PRESENTER_KEYS),
+        ("Keyboard shortcuts", HELP_KEYS),
+    )
+    return [(where, key.shown(), key.what) for where, table in tables for key in table]
 
 
 class ShortcutsHelp(QDialog):
@@ -53,7 +63,7 @@ class ShortcutsHelp(QDialog):
         self.setWindowTitle("Keyboard shortcuts — warroom")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         fit_to_screen(self, 820, 640)
-        rows = board_shortcuts(window) + list(OTHER_WINDOWS)
+        rows = board_shortcuts(window) + window_shortcuts()
         self.table = QTableWidget(len(rows), 3, self)
         self.table.setAccessibleName("Keyboard shortcuts")
         self.table.setHorizontalHeaderLabels(["Where", "Keys", "What"])
@@ -69,9 +79,9 @@ class ShortcutsHelp(QDialog):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
-        QShortcut(QKeySequence("F1"), self, activated=self.close)
+        bind(self, HELP_KEYS)
 
-    def shown(self) -> list[tuple[str, str, str]]:
+    def shown(self) -> list[Row]:
         return [
             tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
             for r in range(self.table.rowCount())

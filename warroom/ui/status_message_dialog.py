@@ -3,7 +3,7 @@ keystroke, and marks it sent, which records it and restarts the update clock."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,9 +22,14 @@ from PySide6.QtWidgets import (
 from warroom.core.incident import Incident
 from warroom.core.validation import ValidationError
 from warroom.postmortem_service import MESSAGE_LABELS, MessageKind, PostmortemService
+from warroom.ui.keys import Key, bind
 from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
 TRENDS = ("", "improving", "stable", "worsening")
+MESSAGE_KEYS = (
+    Key("Ctrl+Shift+C", "Copy the text to the clipboard", "copy"),
+    Key("Ctrl+Return", "Mark sent (restarts the update clock)", "mark_sent"),
+)
 
 
 def default_kind(incident: Incident) -> MessageKind:
@@ -91,8 +96,7 @@ class StatusMessageDialog(QDialog):
         self.copy_button.clicked.connect(self.copy)
         self.sent_button.clicked.connect(self.mark_sent)
         close.clicked.connect(self.reject)
-        QShortcut(QKeySequence("Ctrl+Shift+C"), self, activated=self.copy)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.mark_sent)
+        bind(self, MESSAGE_KEYS)
 
         form = QFormLayout()
         form.addRow("Message", self.kind_combo)
