@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+# Offscreen unless the run says otherwise: .ci/run runs tests/gui a second time under Xvfb
+# with QT_QPA_PLATFORM=xcb, where focus, window activation and key bindings are real.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # A Sunday afternoon in UTC; tests that care about weekdays set their own times.
@@ -21,6 +23,7 @@ def isolated_dirs(tmp_path_factory, monkeypatch):
         monkeypatch.setenv(variable, str(home / variable.lower()))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("WARROOM_DATA_DIR", raising=False)
+    monkeypatch.delenv("WARROOM_ACTOR", raising=False)
     return home
 
 

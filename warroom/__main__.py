@@ -31,6 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="folder holding warroom.db (default: the user data dir, or $WARROOM_DATA_DIR)",
     )
+    common.add_argument(
+        "--actor",
+        default=argparse.SUPPRESS,
+        metavar="NAME",
+        help="your name on the timeline (default: $WARROOM_ACTOR, else the name set in the "
+        "app, else the OS login, marked as such)",
+    )
     parser = argparse.ArgumentParser(
         prog="warroom",
         description="The incident commander's board. With no command, opens the window.",
@@ -127,10 +134,11 @@ def _add_evidence_verbs(verbs, common: argparse.ArgumentParser) -> None:  # type
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.data_dir = getattr(args, "data_dir", None)
+    args.actor = getattr(args, "actor", None)
     if args.verb is None:
         from warroom.app import run_gui
 
-        return run_gui(data_dir=args.data_dir)
+        return run_gui(data_dir=args.data_dir, actor=args.actor)
     if args.verb == "demo":
         from warroom.app import run_gui
         from warroom.demo import NotADemoDir, prepare_demo_dir
@@ -140,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except NotADemoDir as exc:
             print(f"warroom: {exc}", file=sys.stderr)
             return 2
-        return run_gui(data_dir=demo_dir, title_suffix="demo")
+        return run_gui(data_dir=demo_dir, title_suffix="demo", actor=args.actor)
     if args.verb == "paths":
         from warroom.paths import resolve_paths
 

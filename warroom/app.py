@@ -16,7 +16,7 @@ from warroom import __version__
 from warroom.core.clock import Clock, SystemClock
 from warroom.logs import setup_logging
 from warroom.paths import resolve_paths
-from warroom.settings import load_policy
+from warroom.settings import load_policy, resolve_actor
 from warroom.store.backup import daily_backup
 
 if TYPE_CHECKING:
@@ -118,13 +118,17 @@ def _watch_for_waits(window: MainWindow, service) -> None:  # type: ignore[no-un
     WaitingIndicator(service, window)
 
 
-def _make_service(database: Database, clock: Clock, policy: Policy):  # type: ignore[no-untyped-def]
+def _make_service(database: Database, clock: Clock, policy: Policy, actor: str):  # type: ignore[no-untyped-def]
     from warroom.service import IncidentService
 
-    return IncidentService(database, clock, policy=policy)
+    return IncidentService(database, clock, actor=actor, policy=policy)
 
 
-def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None) -> int:
+def run_gui(
+    data_dir: str | Path | None = None,
+    title_suffix: str | None = None,
+    actor: str | None = None,
+) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -144,6 +148,7 @@ def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None)
     install_exception_hook(log_file)
     theme = apply_saved_theme(app)
     policy, warnings = load_policy(paths)
+    who = resolve_actor(actor, paths.settings_file)  # asked for in the window when unset
     clock = SystemClock()
     ticker = Ticker(clock)
     opened: list[Database] = []
@@ -158,6 +163,7 @@ def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None)
             title_suffix,
             incidents,
             user_templates=paths.user_templates,
+            actor=who,
         )
         if theme is not None:
             window.use_icons(theme)
@@ -175,7 +181,7 @@ def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None)
                 app.exit(2)
                 return
             opened.append(database)
-            service = _make_service(database, clock, policy)
+            service = _make_service(database, clock, policy, who.name)
             window.attach_service(service)
             _watch_for_waits(window, service)
             _show_storage_warnings(window, database)
@@ -186,7 +192,7 @@ def run_gui(data_dir: str | Path | None = None, title_suffix: str | None = None)
         if database is None:
             return 2
         opened.append(database)
-        service = _make_service(database, clock, policy)
+        service = _make_service(database, clock, policy, who.name)
         window = build_window(database.path, service, None)
         _watch_for_waits(window, service)
         _show_storage_warnings(window, database)

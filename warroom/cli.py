@@ -21,7 +21,7 @@ from warroom.core.validation import ValidationError
 from warroom.evidence_service import ArtifactNotFound, EvidenceService, ItemNotFound
 from warroom.paths import AppPaths, resolve_paths
 from warroom.service import IncidentNotFound, IncidentService, WriteFailed
-from warroom.settings import load_policy
+from warroom.settings import load_policy, resolve_actor
 from warroom.store.backup import BackupError, backup_database, restore_backup, take_backup
 from warroom.store.database import StoreError, open_database
 from warroom.store.recognise import NotWarroom, recognise
@@ -44,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     for warning in database.warnings:
         print(f"warroom: warning: {warning}", file=sys.stderr)
     clock = SystemClock()
-    service = IncidentService(database, clock, policy=policy)
+    actor = resolve_actor(args.actor, paths.settings_file)
+    service = IncidentService(database, clock, actor=actor.name, policy=policy)
     # Built for every verb: a declaration seeds the new incident's evidence checklist.
     evidence = EvidenceService(service, paths.vault, paths.user_checklist)
     for warning in evidence.warnings:

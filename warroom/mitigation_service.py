@@ -342,10 +342,6 @@ class MitigationService:
         """Impact has stopped, and this measurement shows it. Refused without one."""
         detail = " ".join(clean_text("detail", detail, "The verification").split())
         link = clean_text("link", link, "The link")
-        try:
-            check = RecoveryCheck(check)
-        except ValueError:
-            raise ValidationError("check", f"Unknown kind of check {check!r}.") from None
         if not detail:
             raise ValidationError(
                 "detail",
@@ -353,6 +349,16 @@ class MitigationService:
                 "passing, the error rate back to baseline, or a key metric recovered). "
                 "Without a measurement, “mitigated” is a guess.",
             )
+        if not check:  # the record says what the user saw, never a default
+            raise ValidationError(
+                "check",
+                "Not marked mitigated: choose how recovery was measured (a health check "
+                "passing, the error rate back to baseline, or a key metric recovered).",
+            )
+        try:
+            check = RecoveryCheck(check)
+        except ValueError:
+            raise ValidationError("check", f"Unknown kind of check {check!r}.") from None
         with self.incidents.editing(incident_id) as edit:
             incident = repo.to_incident(edit.row)
             if not incident.status.is_open or incident.status is Status.MITIGATED:

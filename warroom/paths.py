@@ -42,6 +42,11 @@ class AppPaths:
         return self.config_dir / "checklists" / "evidence.toml"
 
     @property
+    def settings_file(self) -> Path:
+        """The user's own settings (their display name), read by the GUI and the CLI."""
+        return self.config_dir / "settings.toml"
+
+    @property
     def user_policy(self) -> Path:
         return self.config_dir / "policy.toml"
 

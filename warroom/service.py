@@ -4,7 +4,6 @@ The GUI and the CLI both go through here."""
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -33,6 +32,7 @@ from warroom.core.validation import (
     not_in_future,
 )
 from warroom.paths import builtin_policy_file
+from warroom.settings import login_actor
 from warroom.store import repository as repo
 from warroom.store.database import Database, Waiting, busy_message, is_busy
 from warroom.store.models import DraftRow, IncidentRow
@@ -75,10 +75,8 @@ Listener = Callable[[Change], None]
 
 
 def default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers and services
-        return "unknown"
+    """Nobody said who acts: the OS login, marked as such (see settings.resolve_actor)."""
+    return login_actor()
 
 
 def _sentence(exc: Exception) -> str:

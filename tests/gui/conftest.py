@@ -26,17 +26,19 @@ class Board:
 
 @pytest.fixture
 def open_board(qtbot, clock: FakeClock, policy: Policy, data_dir: Path):
-    """Opens a main window on `data_dir`; call again to simulate a restart."""
+    """Opens a main window on `data_dir`; call again to simulate a restart. The user is
+    "alice" unless `actor` (a settings.Actor) says who it is, as the app resolves it."""
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
 
     opened: list[Board] = []
 
-    def open_() -> Board:
+    def open_(actor=None) -> Board:
         database = open_database(data_dir / "warroom.db", now=clock.now())
-        service = IncidentService(database, clock, actor="alice", policy=policy)
+        name = actor.name if actor is not None else "alice"
+        service = IncidentService(database, clock, actor=name, policy=policy)
         ticker = Ticker(clock, running=False)
-        window = MainWindow(service, policy, clock, ticker, database.path)
+        window = MainWindow(service, policy, clock, ticker, database.path, actor=actor)
         qtbot.addWidget(window)
         window.resize(1366, 768)
         window.show()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from warroom.ui.board_model import Column
 
@@ -29,3 +30,13 @@ def row_titled(window, title: str) -> int:
 def background(window, row: int, column: Column) -> str | None:
     brush = cell(window, row, column, Qt.ItemDataRole.BackgroundRole)
     return None if brush is None else brush.color().name().upper()
+
+
+def focus(qtbot, widget: QWidget) -> None:
+    """As a user's click does it: the window active, the field focused. Under a real X
+    server (xcb) activation arrives later, as an event; offscreen it is at once."""
+    window = widget.window()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=30_000)
+    widget.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(widget.hasFocus, timeout=30_000)

@@ -75,6 +75,7 @@ def test_moving_through_the_lifecycle_and_back(qtbot, board, detail):
     assert wizard.currentPage() is wizard.verify
     assert board.service.get(detail.incident_id).status.value == "active"
     assert detail.status_combo.currentData() == "active"
+    wizard.verify.check_kind.setCurrentIndex(wizard.verify.check_kind.findData("health_check"))
     wizard.verify.detail.setText("5xx back at 0.05 %")
     qtbot.mouseClick(wizard.verify.mitigated_button, Qt.MouseButton.LeftButton)
     move_to(qtbot, detail, "active")

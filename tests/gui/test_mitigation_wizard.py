@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWizard
 from warroom.core.incident import EventKind
 from warroom.core.lifecycle import Status
 from warroom.ui.mitigation_pages import OptionPage, SecurityPage, TriagePage, VerifyPage
-from warroom.ui.qtime import local_text, to_qdatetime
+from warroom.ui.qtime import local_text
 
 MITIGATION_KINDS = (
     EventKind.TRIAGE,
@@ -41,6 +41,11 @@ def open_wizard(board, incident, qtbot):
         return board.window.open_wizard(incident.id)
 
     return open_
+
+
+def local_hm(moment):
+    """A time as a user types it: local wall-clock hours and minutes."""
+    return moment.astimezone().strftime("%H:%M")
 
 
 def started(incident):
@@ -100,8 +105,9 @@ def answer_check_back(qtbot, page, worked):
     qtbot.mouseClick(row.worked if worked else row.failed, Qt.MouseButton.LeftButton)
 
 
-def verify(qtbot, page, detail, link=""):
+def verify(qtbot, page, detail, link="", check="health_check"):
     assert isinstance(page, VerifyPage)
+    page.check_kind.setCurrentIndex(page.check_kind.findData(check))
     page.detail.setText(detail)
     page.link.setText(link)
     qtbot.mouseClick(page.mitigated_button, Qt.MouseButton.LeftButton)
@@ -113,7 +119,7 @@ def test_rollback_applied_and_verified_then_mitigated(board, incident, open_wiza
     rollback = next_page(qtbot, wizard)
     assert rollback.option.key == "rollback"
     rollback.change_edit.setText("deploy 4812")
-    rollback.change_time.setDateTime(to_qdatetime(clock.now() - timedelta(minutes=20)))
+    qtbot.keyClicks(rollback.change_time, local_hm(clock.now() - timedelta(minutes=20)))
     # The deciding fact: how the change lines up with the start of impact.
     assert rollback.gap.text().startswith("deploy 4812 came 6 min before impact started")
     clock.advance(minutes=1)

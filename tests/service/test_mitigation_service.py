@@ -183,3 +183,29 @@ def test_security_path_without_every_step_needs_a_reason(service, mitigations, p
     assert last[0].startswith("Security path done: Preserve evidence")
     assert last[1].startswith("Security path: went ahead before Bring in the security team")
     assert last[1].endswith(": security on call")
+
+
+@pytest.mark.parametrize("check", ["", None])
+def test_mitigated_needs_a_chosen_kind_of_check(service, mitigations, incident, check):
+    """No default: the record says what the user saw, or nothing is recorded."""
+    with pytest.raises(ValidationError) as unchosen:
+        mitigations.mark_mitigated(incident.id, check, "5xx at 0.05 %")
+    assert unchosen.value.field == "check"
+    assert "choose how recovery was measured" in unchosen.value.message
+    assert service.get(incident.id).status is Status.TRIAGE
+    assert texts(service, incident.id) == ["Declared P1: Checkout 500s"]
+
+
+def test_a_change_with_no_time_says_nothing_about_the_impact_start(
+    service, mitigations, playbook, incident
+):
+    mitigations.apply(
+        incident.id,
+        playbook.option("rollback"),
+        action="revert 4812",
+        expected_effect="errors stop",
+        change=ChangeFacts("deploy 4812", None),
+    )
+    [applied] = texts(service, incident.id, EventKind.MITIGATION)
+    assert applied.endswith("; suspected change: deploy 4812")
+    assert "impact started" not in applied

@@ -22,6 +22,11 @@ class PlaybookError(ValueError):
         self.problem = problem
 
 
+# The triage question "What changed recently?": a time written in its answer ("deploy 4812
+# at 13:58") is offered as the roll-back's "made at".
+CHANGED_QUESTION = "changed"
+
+
 class AnswerKind(StrEnum):
     TEXT = "text"
     YES_NO = "yes_no"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -28,6 +29,7 @@ from warroom.ui.bridge import ServiceBridge
 from warroom.ui.check_back_bar import CheckBackBar
 from warroom.ui.postmortem_due_bar import PostmortemDueBar
 from warroom.ui.reminders import ReminderStrip
+from warroom.ui.shortcut_guard import guard_shortcuts
 from warroom.ui.ticker import Ticker
 from warroom.ui.widgets import fit_to_screen
 
@@ -39,6 +41,7 @@ if TYPE_CHECKING:  # imported when first used, to keep them out of the cold star
     from warroom.mitigation_service import MitigationService
     from warroom.postmortem_service import PostmortemService
     from warroom.service import IncidentService
+    from warroom.settings import Actor
     from warroom.ui.declare_dialog import DeclareDialog
     from warroom.ui.evidence_panel import EvidencePanel
     from warroom.ui.incident_window import IncidentWindow
@@ -47,6 +50,7 @@ if TYPE_CHECKING:  # imported when first used, to keep them out of the cold star
     from warroom.ui.presenter import FocusedData, PresenterWindow
     from warroom.ui.reminders import ReminderCenter
     from warroom.ui.theme import Theme
+    from warroom.ui.your_name import YourNameDialog
 
 # Changes seen in the file (ours or another warroom's) refresh the reminder strips this
 # long after the file goes quiet, not at every tick of an autosave burst.
@@ -103,8 +107,12 @@ class MainWindow(QMainWindow):
         initial_incidents: list[Incident] | None = None,
         playbook_loader: PlaybookLoader = load_user_playbooks,
         user_templates: Path | None = None,
+        actor: Actor | None = None,
     ) -> None:
         super().__init__()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            guard_shortcuts(app)  # a focused field never swallows the app's own keys
         self.service: IncidentService | None = None
         self.mitigations: MitigationService | None = None
         self._playbook_loader = playbook_loader
@@ -127,6 +135,7 @@ class MainWindow(QMainWindow):
         self.ticker = ticker
         self.bridge: ServiceBridge | None = None
         self.incident_windows: dict[int, IncidentWindow] = {}
+        self.actor = actor  # who is at the keyboard; None: the service's own
         self.setWindowTitle("warroom" + (f" — {title_suffix}" if title_suffix else ""))
         self._restore_geometry()
 
@@ -201,6 +210,11 @@ class MainWindow(QMainWindow):
         self.delete_action.setShortcut(QKeySequence("Ctrl+Shift+Delete"))
         self.delete_action.setToolTip("Delete the selected incident and its timeline for good")
         self.delete_action.triggered.connect(self.delete_selected)
+        self.name_action = QAction("Your &name…", self)
+        self.name_action.setToolTip(
+            "The name on your timeline entries; acknowledging makes you the incident commander"
+        )
+        self.name_action.triggered.connect(self.ask_name)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -221,6 +235,7 @@ class MainWindow(QMainWindow):
         incident_menu.addSeparator()
         incident_menu.addAction(self.delete_action)
         incident_menu.addSeparator()
+        incident_menu.addAction(self.name_action)
         incident_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.show_closed_action)
@@ -289,6 +304,8 @@ class MainWindow(QMainWindow):
         else:
             self.model.set_incidents(initial_incidents or [])
             self._set_live(False)
+        if actor is not None and not actor.chosen:
+            QTimer.singleShot(0, self.ask_name)  # nobody said who acts: ask, once shown
 
     def attach_service(self, service: IncidentService) -> None:
         from warroom.evidence_service import EvidenceService
@@ -297,6 +314,8 @@ class MainWindow(QMainWindow):
         from warroom.postmortem_service import PostmortemService
 
         self.service = service
+        if self.actor is not None:  # named while the database was opening
+            service.actor = self.actor.name
         self.mitigations = MitigationService(service)
         self.postmortems = PostmortemService(service, self._user_templates)
         self.evidence = EvidenceService(
@@ -656,8 +675,6 @@ class MainWindow(QMainWindow):
         group.triggered.connect(lambda action: self.set_theme(action.data()))
 
     def set_theme(self, key: str) -> None:
-        from PySide6.QtWidgets import QApplication
-
         from warroom.ui.theme import apply_theme
 
         QSettings().setValue("view/theme", key)
@@ -684,6 +701,33 @@ class MainWindow(QMainWindow):
             (self.help_action, "help"),
         ):
             action.setIcon(themed_icon(name, theme))
+
+    # -- who acts ----------------------------------------------------------------------------
+    _name_dialog: YourNameDialog | None = None
+
+    def ask_name(self) -> YourNameDialog:
+        from warroom.ui.your_name import YourNameDialog
+
+        if self._name_dialog is not None:  # already asking
+            self._name_dialog.raise_()
+            return self._name_dialog
+        chosen = self.actor is not None and self.actor.chosen
+        current = self.actor.name if self.actor is not None and chosen else ""
+        dialog = YourNameDialog(current, first_time=not chosen, parent=self)
+        dialog.named.connect(self.set_actor_name)
+        dialog.finished.connect(lambda _result: setattr(self, "_name_dialog", None))
+        self._name_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def set_actor_name(self, name: str) -> None:
+        """From now on, this name is on every timeline entry made here."""
+        from warroom.settings import Actor, ActorSource
+
+        self.actor = Actor(name, ActorSource.SETTINGS)
+        if self.service is not None:
+            self.service.actor = name
+        self.statusBar().showMessage(f"Timeline entries made here now say “{name}”.", 8000)
 
     def show_shortcuts(self):  # type: ignore[no-untyped-def]
         from warroom.ui.shortcuts_help import ShortcutsHelp
@@ -782,6 +826,8 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         QSettings().setValue("main_window/geometry", self.saveGeometry())
+        if self._name_dialog is not None:
+            self._name_dialog.reject()
         for window in list(self.incident_windows.values()):
             window.close()  # flushes any text still being typed
         for wizard in list(self.wizards.values()):

@@ -3,15 +3,16 @@ check back and verify. Each records through the wizard's flow the moment the IC 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -39,7 +40,16 @@ from warroom.core.mitigation import (
     RecoveryCheck,
     change_gap_text,
 )
-from warroom.core.playbook import NO, YES, AnswerKind, MitigationOption, Playbook, TriageFlag
+from warroom.core.playbook import (
+    CHANGED_QUESTION,
+    NO,
+    YES,
+    AnswerKind,
+    MitigationOption,
+    Playbook,
+    TriageFlag,
+)
+from warroom.core.typed_time import EXAMPLE, find_typed_time, parse_typed_time
 from warroom.core.validation import ValidationError
 from warroom.mitigation_service import (
     ChangeFacts,
@@ -48,7 +58,7 @@ from warroom.mitigation_service import (
     answer_note_key,
 )
 from warroom.ui.check_back_bar import CheckBackBar
-from warroom.ui.qtime import EDIT_FORMAT, from_qdatetime, local_text, to_qdatetime
+from warroom.ui.qtime import local_text
 from warroom.ui.widgets import ErrorBanner
 
 if TYPE_CHECKING:
@@ -83,6 +93,26 @@ def _scrolling(content: QWidget) -> QScrollArea:
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setWidget(content)
     return scroll
+
+
+FROM_TRIAGE = "The time is from your triage answer"
+
+
+class EnterRecords(QObject):
+    """Enter in a watched field calls `record` and goes no further: a wizard's default
+    button never sees it."""
+
+    def __init__(self, record: Callable[[], None], parent: QObject) -> None:
+        super().__init__(parent)
+        self._record = record
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._record()
+                return True
+        return False
 
 
 class FlowPage(QWizardPage):
@@ -397,11 +427,11 @@ class OptionPage(FlowPage):
         self.change_edit = QLineEdit(self.change_box)
         self.change_edit.setAccessibleName("Which change")
         self.change_edit.setPlaceholderText("e.g. deploy 4812 of checkout-api")
-        self.change_time = QDateTimeEdit(self.change_box)
-        self.change_time.setDisplayFormat(EDIT_FORMAT)
-        self.change_time.setCalendarPopup(True)
+        # Empty until someone says when: a default here would be a claim nobody made.
+        self.change_time = QLineEdit(self.change_box)
         self.change_time.setAccessibleName("When the change was made")
-        self.change_time.dateTimeChanged.connect(self._change_time_edited)
+        self.change_time.setPlaceholderText(f"e.g. {EXAMPLE} (local, or add UTC)")
+        self.change_time.textEdited.connect(self._change_time_edited)
         self.change_edit.textEdited.connect(lambda _t: self._show_gap())
         self.gap = QLabel(self.change_box)
         self.gap.setAccessibleName("Gap between the change and the impact")
@@ -413,7 +443,8 @@ class OptionPage(FlowPage):
         change_form.addRow("Made at (local)", self.change_time)
         change_form.addRow("", self.gap)
         self.change_box.setVisible(option.asks_for_change)
-        self._change_time_set = False
+        self._change_time_typed = False  # by the user, or restored from what they typed
+        self._time_from_triage = False
 
         self.apply_box = QGroupBox("Apply", self)
         self.action = QLineEdit(self.apply_box)
@@ -529,10 +560,12 @@ class OptionPage(FlowPage):
         self.corruption.setVisible(TriageFlag.DATA_CORRUPTION in flow.flags())
         if not self.applied_by.text():
             self.applied_by.setText(flow.actor)
-        if not self._change_time_set:  # the impact start is the likeliest neighbourhood
-            self.change_time.blockSignals(True)
-            self.change_time.setDateTime(to_qdatetime(flow.incident().impact_started_at))
-            self.change_time.blockSignals(False)
+        if self.option.asks_for_change and not self._change_time_typed:
+            # Only a time the user wrote in triage ("deploy 4812 at 13:58"), never a guess.
+            said = find_typed_time(flow.progress.answers.get(CHANGED_QUESTION, ""))
+            self.change_time.setText(said or "")
+            self._time_from_triage = bool(said)
+            self.change_time.setToolTip(FROM_TRIAGE if said else "")
         self._show_decided(flow.decisions().get(self.option.key))
         self._show_pending(flow.pending())
         self._show_unpreserved(flow.mitigations.unpreserved_evidence(flow.incident_id))
@@ -581,22 +614,46 @@ class OptionPage(FlowPage):
             widget.setVisible(bool(pending))
 
     def _change_time_edited(self) -> None:
-        self._change_time_set = True
+        self._change_time_typed = True
+        self._time_from_triage = False
+        self.change_time.setToolTip("")
         self._show_gap()
         self.edited.emit()
 
     def _show_gap(self) -> None:
+        """How the change lines up with the impact start, once a time is typed."""
         if not self.option.asks_for_change:
             return
-        changed_at = from_qdatetime(self.change_time.dateTime())
         started = self.flow.incident().impact_started_at
+        since = f"Impact started {local_text(started, seconds=False)}."
+        try:
+            changed_at = self._changed_at()
+        except ValueError as exc:
+            self.gap.setText(f"{exc}. {since}")
+            return
+        if changed_at is None:
+            self.gap.setText(f"{since} Type when the change was made to see how they line up.")
+            return
         gap = change_gap_text(self.change_edit.text().strip(), changed_at, started)
-        self.gap.setText(f"{gap} (impact started {local_text(started, seconds=False)}).")
+        source = f" {FROM_TRIAGE}." if self._time_from_triage else ""
+        self.gap.setText(f"{gap} (impact started {local_text(started, seconds=False)}).{source}")
+
+    def _changed_at(self) -> datetime | None:
+        """The time typed in "Made at"; raises ValueError when it is not a time."""
+        started = self.flow.incident().impact_started_at
+        return parse_typed_time(self.change_time.text(), near=started)
 
     def _change(self) -> ChangeFacts | None:
-        if not self.option.asks_for_change or not self.change_edit.text().strip():
+        """Which change and when, as typed; raises ValidationError for a time that is not one."""
+        if not self.option.asks_for_change:
             return None
-        return ChangeFacts(self.change_edit.text(), from_qdatetime(self.change_time.dateTime()))
+        try:
+            changed_at = self._changed_at()
+        except ValueError as exc:
+            raise ValidationError("changed_at", f"{exc}.") from None
+        if not self.change_edit.text().strip() and changed_at is None:
+            return None
+        return ChangeFacts(self.change_edit.text(), changed_at)
 
     def validatePage(self) -> bool:
         if self.flow.replaying:
@@ -672,7 +729,7 @@ class OptionPage(FlowPage):
         typed = {
             "decision": decision.value if decision else "",
             "change": self.change_edit.text(),
-            "changed_at": self.change_time.dateTime().toString(Qt.DateFormat.ISODate),
+            "changed_at": self.change_time.text() if self._change_time_typed else "",
             "action": self.action.text(),
             "applied_by": self.applied_by.text(),
             "expected": self.expected.text(),
@@ -681,8 +738,6 @@ class OptionPage(FlowPage):
             "preserve_reason": self.preserve_reason.text(),
             "reason": self.reason.text(),
         }
-        if not self._change_time_set:
-            del typed["changed_at"]
         if self.check_back.value() == int(DEFAULT_CHECK_BACK.total_seconds() // 60):
             del typed["check_back"]
         if self.applied_by.text() == self.flow.actor:
@@ -710,9 +765,8 @@ class OptionPage(FlowPage):
         if fields.get("decision") in radios:
             radios[fields["decision"]].setChecked(True)
         if fields.get("changed_at"):
-            value = QDateTime.fromString(fields["changed_at"], Qt.DateFormat.ISODate)
-            if value.isValid():
-                self.change_time.setDateTime(value)
+            self.change_time.setText(fields["changed_at"])
+            self._change_time_typed = True
 
 
 # -- check back and verify ----------------------------------------------------------------------
@@ -741,6 +795,13 @@ class VerifyPage(FlowPage):
         self.check_kind.setAccessibleName("What showed recovery")
         for check in RecoveryCheck:
             self.check_kind.addItem(check.label.capitalize(), check.value)
+        # No choice until the user makes one: the record must say what they saw.
+        self.check_kind.setPlaceholderText("Choose how recovery was measured…")
+        self.check_kind.setCurrentIndex(-1)
+        self.check_kind.setMinimumContentsLength(len(self.check_kind.placeholderText()))
+        self.check_kind.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.detail = QLineEdit(self.verify_box)
         self.detail.setAccessibleName("The measurement")
         self.detail.setPlaceholderText("e.g. 5xx at 0.04 % for 10 min (baseline 0.05 %)")
@@ -752,7 +813,11 @@ class VerifyPage(FlowPage):
         self.mitigated_button = QPushButton("&Mark mitigated", self.verify_box)
         self.mitigated_button.setAutoDefault(False)
         self.mitigated_button.clicked.connect(self.mark_mitigated)
-        self.detail.returnPressed.connect(self.mark_mitigated)
+        # Enter in these fields records (or refuses, visibly); it must not also press the
+        # wizard's default button, which would close it before the result shows.
+        self._enter_records = EnterRecords(self.mark_mitigated, self)
+        for edit in (self.detail, self.link):
+            edit.installEventFilter(self._enter_records)
         form = _form(self.verify_box)
         form.addRow("Check", self.check_kind)
         form.addRow("Measurement", self.detail)
@@ -803,27 +868,28 @@ class VerifyPage(FlowPage):
         try:
             self.flow.mitigations.mark_mitigated(
                 self.flow.incident_id,
-                self.check_kind.currentData(),
+                self.check_kind.currentData() or "",
                 self.detail.text(),
                 self.link.text(),
             )
         except ValidationError as exc:
             self.error.show_message(exc.message)
-            self.detail.setFocus()
+            (self.check_kind if exc.field == "check" else self.detail).setFocus()
             return
         self.error.clear_message()
+        self.check_kind.setCurrentIndex(-1)
         self.detail.clear()
         self.link.clear()
         self.refresh(self.flow.clock.now())
 
     def fields(self) -> dict[str, str]:
         return {
-            "check": self.check_kind.currentData() if self.check_kind.currentIndex() else "",
+            "check": self.check_kind.currentData() or "",
             "detail": self.detail.text(),
             "link": self.link.text(),
         }
 
     def restore(self, fields: dict[str, str]) -> None:
-        self.check_kind.setCurrentIndex(max(0, self.check_kind.findData(fields.get("check"))))
+        self.check_kind.setCurrentIndex(self.check_kind.findData(fields.get("check", "")))
         self.detail.setText(fields.get("detail", ""))
         self.link.setText(fields.get("link", ""))
