@@ -40,3 +40,8 @@ def focus(qtbot, widget: QWidget) -> None:
     qtbot.waitUntil(window.isActiveWindow, timeout=30_000)
     widget.setFocus(Qt.FocusReason.MouseFocusReason)
     qtbot.waitUntil(widget.hasFocus, timeout=30_000)
+
+
+def local_hm(moment) -> str:
+    """A time as a user types it: local wall-clock hours and minutes."""
+    return moment.astimezone().strftime("%H:%M")

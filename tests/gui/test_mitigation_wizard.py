@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
+from tests.gui.helpers import local_hm
 from warroom.core.incident import EventKind
 from warroom.core.lifecycle import Status
 from warroom.ui.mitigation_pages import OptionPage, SecurityPage, TriagePage, VerifyPage
@@ -41,11 +42,6 @@ def open_wizard(board, incident, qtbot):
         return board.window.open_wizard(incident.id)
 
     return open_
-
-
-def local_hm(moment):
-    """A time as a user types it: local wall-clock hours and minutes."""
-    return moment.astimezone().strftime("%H:%M")
 
 
 def started(incident):

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
-from tests.gui.helpers import focus
+from tests.gui.helpers import focus, local_hm
 from warroom.core.incident import EventKind
 from warroom.core.lifecycle import Status
 from warroom.ui.mitigation_pages import OptionPage, VerifyPage
@@ -27,11 +27,6 @@ def incident(board, clock):
 @pytest.fixture
 def wizard(board, incident):
     return board.window.open_wizard(incident.id)
-
-
-def local_hm(moment) -> str:
-    """A time as a user types it: local hours and minutes."""
-    return moment.astimezone().strftime("%H:%M")
 
 
 def timeline(board, incident_id) -> list[str]:
