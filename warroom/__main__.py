@@ -24,6 +24,19 @@ def parse_when(text: str) -> datetime:
     return moment
 
 
+class _PrintVersion(argparse.Action):
+    """--version: looks the version up only when asked (argparse's own takes it eagerly)."""
+
+    def __init__(self, option_strings, dest, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        from warroom import version
+
+        print(f"warroom {version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -43,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="The incident commander's board. With no command, opens the window.",
         parents=[common],
     )
+    parser.add_argument("--version", action=_PrintVersion, help="print the version and exit")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
 
     verbs.add_parser("demo", parents=[common], help="open the app on a fresh demo data dir")

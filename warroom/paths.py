@@ -1,8 +1,9 @@
 """Where warroom keeps its files. Importing this module creates nothing.
 
 platformdirs gives the per-user defaults; `--data-dir` or WARROOM_DATA_DIR override the data
-dir (tests always do). Resources and templates are found in a source checkout, an installed
-wheel (warroom/_data/) and a PyInstaller bundle (sys._MEIPASS).
+dir (tests always do), and its logs/ folder then holds the log. Resources and templates are
+found in a source checkout, an installed wheel (warroom/_data/) and a PyInstaller bundle
+(sys._MEIPASS).
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
     return AppPaths(
         data_dir=data.absolute(),
         config_dir=platformdirs.user_config_path(APP_NAME),
-        log_dir=platformdirs.user_log_path(APP_NAME),
+        # a data folder of its own keeps its log beside it, out of the user's home
+        log_dir=data.absolute() / "logs" if chosen else platformdirs.user_log_path(APP_NAME),
     )
 
 
