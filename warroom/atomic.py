@@ -99,6 +99,15 @@ def why(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def disk_full(folder: Path) -> bool:
+    """Whether the filesystem holding `folder` has no block left for us (SQLite reports a
+    full disk as a plain I/O error when it cannot even grow its shared-memory file)."""
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except OSError:
+        return False
+
+
 def _fsync_folder(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))

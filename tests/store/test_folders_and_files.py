@@ -216,3 +216,20 @@ def test_the_helper_leaves_the_old_file_and_no_debris_on_a_full_disk(tmp_path, d
     assert atomic.why(failed.value) == "the disk is full"
     assert out.read_bytes() == b"old = true\n"
     assert [p.name for p in tmp_path.iterdir()] == ["settings.toml"]
+
+
+def test_a_full_disk_at_open_is_named_as_such(tmp_path, monkeypatch):
+    from warroom.store import database as database_module
+
+    path = tmp_path / "data" / "warroom.db"
+    open_database(path).dispose()
+
+    def io_error(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise sqlite3.OperationalError("disk I/O error")  # all SQLite says when it cannot grow
+
+    monkeypatch.setattr(database_module.recognise, "recognise", io_error)
+    monkeypatch.setattr(atomic, "disk_full", lambda folder: True)
+    with pytest.raises(database_module.StoreError) as refused:
+        open_database(path)
+    assert "the disk holding it is full" in str(refused.value)
+    assert refused.value.kind == database_module.StoreError.UNWRITABLE

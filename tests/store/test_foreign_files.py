@@ -126,3 +126,19 @@ def test_a_new_file_stopped_before_its_first_table_is_still_warroom_s(folder):
         IncidentService(opened, FakeClock(STORE_T0)).declare("First", "P3")
     finally:
         opened.dispose()
+
+
+def test_restoring_over_a_foreign_file_keeps_it_beside_never_among_backups(folder, tmp_path):
+    from warroom.store.backup import backup_database, restore_backup
+
+    ours = tmp_path / "ours" / "warroom.db"
+    open_database(ours).dispose()
+    backup = backup_database(ours, tmp_path / "saved.db")
+    database = folder / "warroom.db"
+    FOREIGN_SHAPES["photo catalogue"](database)
+    foreign = database.read_bytes()
+    kept = restore_backup(database, backup, STORE_T0)
+    assert kept is not None and kept.parent == folder and kept.read_bytes() == foreign
+    assert ".not-warroom-" in kept.name
+    assert not (folder / "backups").exists()
+    open_database(database).dispose()  # the restored file is warroom's

@@ -50,12 +50,16 @@ def backup_database(source: Path, destination: Path) -> Path:
         raise BackupError(
             f"The backup cannot be written to {folder}: {atomic.why(exc)}. Nothing was changed."
         ) from exc
-    except sqlite3.OperationalError as exc:
-        if "full" in str(exc).lower():
+    except sqlite3.Error as exc:
+        if (
+            "full" in str(exc).lower()
+            or atomic.disk_full(folder)
+            or atomic.disk_full(source.parent)
+        ):
             raise BackupError(
                 f"The backup cannot be written to {folder}: the disk is full. Nothing was changed."
             ) from exc
-        raise
+        raise BackupError(f"The backup of {source} failed ({exc}). Nothing was changed.") from exc
     return destination
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 
+from warroom import atomic
 from warroom.store import recognise
 from warroom.store.backup import BackupError, take_backup
 from warroom.store.filesystem import filesystem_type, is_network_filesystem
@@ -32,7 +33,6 @@ from warroom.store.migrations import LATEST_VERSION, NewerSchemaError, current_v
 
 log = logging.getLogger("warroom.store")
 
-SQLITE_MAGIC = recognise.SQLITE_MAGIC
 # Any statement: SQLite's own busy handler waits this long for a lock (reads in WAL mode
 # almost never need one).
 BUSY_TIMEOUT_MS = 5000
@@ -368,6 +368,13 @@ def _explain(path: Path, error: BaseException) -> StoreError:
             StoreError.BUSY,
         )
     code = getattr(orig, "sqlite_errorcode", None)
+    if atomic.disk_full(path.parent):  # SQLite says only "disk I/O error"
+        return StoreError(
+            path,
+            f"{path} cannot be opened: the disk holding it is full. Free some space and try "
+            "again. It was left untouched.",
+            StoreError.UNWRITABLE,
+        )
     if code is not None and code & 0xFF in _DAMAGE_CODES:
         return StoreError(
             path,
