@@ -156,7 +156,7 @@ def test_a_user_template_overrides_the_shipped_one(tmp_path):
 
 def test_a_missing_user_folder_falls_back_to_the_shipped_templates(tmp_path):
     env = make_environment(tmp_path / "not-there")
-    assert render_status(env, MessageKind.INITIAL, FACTS).startswith("**P1 incident:")
+    assert render_status(env, MessageKind.INITIAL, FACTS).startswith("# P1 incident:")
 
 
 @pytest.mark.parametrize("source", ["{{ facts.titel }}\n", "{{ commander }}\n"])
