@@ -6,6 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from warroom.paths import AppPaths
 
 
 def parse_when(text: str) -> datetime:
@@ -74,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("id", type=int)
     note.add_argument("text")
     note.add_argument("--at", type=parse_when, help="when it happened, ISO 8601 with offset")
+    note.add_argument(
+        "--force",
+        action="store_true",
+        help="record a time more than a day before the incident (refused without it)",
+    )
 
     listing = verbs.add_parser("list", parents=[common], help="open incidents and their clocks")
     listing.add_argument("--all", action="store_true", help="include resolved and closed")
@@ -146,7 +155,10 @@ def _add_evidence_verbs(verbs, common: argparse.ArgumentParser) -> None:  # type
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from warroom.core.safe_text import shown_safely
+
+    with shown_safely():  # a usage error quotes the arguments: made visible too
+        args = build_parser().parse_args(argv)
     args.data_dir = getattr(args, "data_dir", None)
     args.actor = getattr(args, "actor", None)
     if args.verb is None:
@@ -166,17 +178,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verb == "paths":
         from warroom.paths import resolve_paths
 
-        paths = resolve_paths(args.data_dir)
-        print(f"data:   {paths.data_dir}\nconfig: {paths.config_dir}\nlogs:   {paths.log_dir}")
-        print(f"policy override: {paths.user_policy}")
-        print(f"team playbooks:  {paths.user_playbooks}")
-        print(f"team templates:  {paths.user_templates}")
-        print(f"evidence vault:  {paths.vault}")
-        print(f"team checklist:  {paths.user_checklist}")
-        return 0
+        with shown_safely():
+            return _print_paths(resolve_paths(args.data_dir))
     from warroom.cli import run
 
-    return run(args)
+    # Every character a headless verb prints passes through here: a title or note holding
+    # ESC[2J, an OSC sequence, a bare CR or a bidi override shows as an escape, never acts.
+    with shown_safely():
+        return run(args)
+
+
+def _print_paths(paths: AppPaths) -> int:
+    print(f"data:   {paths.data_dir}\nconfig: {paths.config_dir}\nlogs:   {paths.log_dir}")
+    print(f"policy override: {paths.user_policy}")
+    print(f"team playbooks:  {paths.user_playbooks}")
+    print(f"team templates:  {paths.user_templates}")
+    print(f"evidence vault:  {paths.vault}")
+    print(f"team checklist:  {paths.user_checklist}")
+    print(f"your settings:   {paths.settings_file}")
+    return 0
 
 
 if __name__ == "__main__":

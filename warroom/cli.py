@@ -15,9 +15,10 @@ from warroom.core import clocks
 from warroom.core.clock import SystemClock
 from warroom.core.clock_text import response_text, update_text
 from warroom.core.durations import hms
-from warroom.core.evidence import CollectCancelled, CollectError, IntegrityState
+from warroom.core.evidence import CollectCancelled, CollectError, IntegrityState, deleted_text
+from warroom.core.safe_text import json_safe, visible_line
 from warroom.core.snapshot import event_snapshot, incident_snapshot
-from warroom.core.validation import ValidationError
+from warroom.core.validation import NeedsConfirmation, ValidationError
 from warroom.evidence_service import ArtifactNotFound, EvidenceService, ItemNotFound
 from warroom.paths import AppPaths, resolve_paths
 from warroom.service import IncidentNotFound, IncidentService, WriteFailed
@@ -53,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.verb == "evidence":
             return _evidence(args, evidence)
+        if args.verb == "delete":
+            return _delete(args, evidence)
         return _dispatch(args, service, policy, clock)
     except WriteFailed as exc:
         print(f"warroom: {exc}", file=sys.stderr)
@@ -79,19 +82,15 @@ def _dispatch(args: argparse.Namespace, service: IncidentService, policy, clock)
         )
         print(incident.id)
     elif args.verb == "note":
-        event = service.add_note(args.id, args.text, at=args.at)
-        print(event.id)
-    elif args.verb == "delete":
-        incident = service.get(args.id)
-        if not args.yes:
+        try:
+            event = service.add_note(args.id, args.text, at=args.at, confirmed=args.force)
+        except NeedsConfirmation as exc:
             print(
-                f"warroom: deleting #{incident.id} “{incident.title}” cannot be undone; "
-                "add --yes to confirm",
+                f"warroom: {exc} Nothing was recorded; add --force to record it at that time.",
                 file=sys.stderr,
             )
             return EXIT_INVALID
-        service.delete_incident(args.id)
-        print(f"deleted #{incident.id}", file=sys.stderr)
+        print(event.id)
     elif args.verb == "list":
         incidents = service.list_incidents(include_closed=args.all)
         now = clock.now()
@@ -116,6 +115,22 @@ def _dispatch(args: argparse.Namespace, service: IncidentService, policy, clock)
             _print_json(snapshot)
         else:
             _print_incident(incident, timeline, policy, now)
+    return EXIT_OK
+
+
+def _delete(args: argparse.Namespace, evidence: EvidenceService) -> int:
+    """The incident, its timeline and its evidence records, and its vault folder."""
+    incident = evidence.incidents.get(args.id)
+    what = deleted_text(evidence.vault_file_count(args.id))
+    if not args.yes:
+        print(
+            f"warroom: deleting #{incident.id} “{incident.title}”, its timeline{what} cannot "
+            "be undone; add --yes to confirm",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    removed = evidence.delete_incident(args.id)
+    print(f"deleted #{incident.id}, its timeline{deleted_text(removed)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -248,8 +263,8 @@ def _backups(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    # Exact: json.dumps escapes C0 controls; json_safe escapes DEL, C1 and bidi controls too.
+    sys.stdout.write(json_safe(json.dumps(value, indent=2, ensure_ascii=False)) + "\n")
 
 
 def _clock_cells(incident, policy, now) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
@@ -273,11 +288,11 @@ def _print_table(incidents, policy, now) -> None:  # type: ignore[no-untyped-def
                 str(incident.id),
                 incident.severity.value,
                 incident.status.label,
-                incident.commander or "NO IC",
+                visible_line(incident.commander or "NO IC"),
                 elapsed,
                 response,
                 update,
-                incident.title + (" [drill]" if incident.is_drill else ""),
+                visible_line(incident.title) + (" [drill]" if incident.is_drill else ""),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]

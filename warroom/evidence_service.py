@@ -19,8 +19,8 @@ import socket
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import UTC, datetime
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from sqlmodel import Session
 
 from warroom import atomic
 from warroom.core.evidence import (
+    HEAD_FILE,
     RISK_WINDOW,
     Artifact,
     ArtifactKind,
@@ -39,20 +40,25 @@ from warroom.core.evidence import (
     CustodyAction,
     CustodyEntry,
     DuplicateArtifact,
-    IntegrityState,
+    FileFinding,
+    HeadFile,
     ItemState,
     VerifyResult,
-    check_chain,
+    assess,
+    collected_entry,
     collected_text,
+    head_record,
     iso_utc,
     linked_text,
     load_checklist_file,
     short_hash,
+    vanished,
     verify_summary,
     zone_label,
 )
 from warroom.core.incident import EventKind, Incident
 from warroom.core.lifecycle import Status
+from warroom.core.safe_text import visible
 from warroom.core.validation import MAX_TITLE, ValidationError, aware_utc, clean_text
 from warroom.paths import resources_dir
 from warroom.service import Change, Edit, IncidentService
@@ -61,7 +67,7 @@ from warroom.store import mitigations as mitigation_store
 from warroom.store import repository as repo
 from warroom.store import vault
 from warroom.store.evidence import ArtifactNotFound, ItemNotFound
-from warroom.store.models import ArtifactRow, EvidenceItemRow
+from warroom.store.models import ArtifactRow, EvidenceItemRow, IncidentRow
 
 log = logging.getLogger("warroom.evidence")
 
@@ -78,6 +84,7 @@ __all__ = [
 
 Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
+BUNDLE_MODE = 0o600  # a bundle can hold every artifact of an incident
 
 
 def builtin_checklist_file() -> Path:
@@ -108,6 +115,8 @@ class EvidenceService:
         self.incidents = incidents
         self.vault_root = Path(vault_root)
         self.template, self.warnings = load_checklist(checklist_override)
+        # What removing a deleted incident's vault folder came to: a count or the error.
+        self._removed: dict[int, int | CollectError] = {}
         self._unsubscribe = incidents.subscribe(self._on_change)
 
     def close(self) -> None:
@@ -116,6 +125,9 @@ class EvidenceService:
 
     # -- the checklist -----------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
+        if change.kind is EventKind.DELETED:
+            self._remove_deleted(change.incident_id)
+            return
         if change.kind is not EventKind.DECLARED:
             return
         try:
@@ -339,6 +351,7 @@ class EvidenceService:
     def link_existing(self, item_id: int, artifact_id: int, note: str = "") -> ChecklistItem:
         """The same artifact also covers another item (offered after a DuplicateArtifact)."""
         note = " ".join(clean_text("note", note, "The note").split())
+        logged: list[CustodyEntry] = []
         with self._editing_item(item_id) as (edit, row):
             artifact = store.to_artifact(store.get_artifact_row(edit.session, artifact_id))
             if artifact.incident_id != row.incident_id:
@@ -352,12 +365,11 @@ class EvidenceService:
                     "artifact", f"Evidence #{artifact_id} already covers “{row.name}”."
                 )
             row.state, row.reason = ItemState.COLLECTED.value, ""
-            store.append_custody(
-                edit.session,
+            _log(
+                edit,
+                logged,
                 artifact_id,
                 CustodyAction.LINKED,
-                actor=edit.actor,
-                at=edit.now,
                 reason=note,
                 details={"item": row.name, "item_id": item_id},
             )
@@ -368,7 +380,8 @@ class EvidenceService:
                 artifact=artifact_id,
                 item=item_id,
             )
-            return item
+        self._write_heads(artifact.incident_id, logged)
+        return item
 
     def _prepare(self, incident_id: int, item_id: int | None) -> Path:
         """Refuses early (before a long copy) what the commit would refuse anyway."""
@@ -399,6 +412,7 @@ class EvidenceService:
     ) -> Artifact:
         """One transaction: the artifact, its item, its first custody entry and the timeline
         event. The file gets its final name inside it, and is removed if it does not commit."""
+        logged: list[CustodyEntry] = []
         with self.incidents.editing(incident_id) as edit:
             if incoming is not None:
                 existing = store.artifact_by_sha(edit.session, incident_id, incoming.sha256)
@@ -426,12 +440,11 @@ class EvidenceService:
             edit.session.flush()
             artifact = store.to_artifact(row)
             item = self._collected(edit, item_row, artifact) if item_row else None
-            store.append_custody(
-                edit.session,
+            _log(
+                edit,
+                logged,
                 artifact.id,
                 CustodyAction.COLLECTED,
-                actor=edit.actor,
-                at=edit.now,
                 reason=description,
                 details=_collected_details(artifact, item),
             )
@@ -445,6 +458,7 @@ class EvidenceService:
             edit.session.commit()
             if incoming is not None:
                 incoming.settle()
+        self._write_heads(incident_id, logged)
         log.info("collected evidence #%d on incident #%d", artifact.id, incident_id)
         return artifact
 
@@ -509,16 +523,78 @@ class EvidenceService:
         self, artifact_id: int, action: CustodyAction, reason: str, details: dict[str, Any]
     ) -> CustodyEntry:
         incident_id = self.artifact(artifact_id).incident_id
+        logged: list[CustodyEntry] = []
         with self.incidents.editing(incident_id, allow_closed=True) as edit:
-            return store.append_custody(
-                edit.session,
+            entry = _log(
+                edit,
+                logged,
                 artifact_id,
                 action,
-                actor=edit.actor,
-                at=edit.now,
                 reason=reason,
                 details={**details, "host": socket.gethostname()},
             )
+        self._write_heads(incident_id, logged)
+        return entry
+
+    def _write_heads(self, incident_id: int, entries: list[CustodyEntry]) -> None:
+        """Appends committed entries to the incident's head file in the vault. The entries
+        are committed whatever happens here: a vault that refuses the write is logged, and
+        the head file lags behind (which verify tolerates; it never invents entries)."""
+        try:
+            vault.append_heads(
+                self.vault_root / str(incident_id), [head_record(e) for e in entries]
+            )
+        except OSError as exc:
+            log.error(
+                "could not append to the custody head file of #%d: %s",
+                incident_id,
+                exc.strerror or exc,
+            )
+
+    def head_path(self, incident_id: int) -> Path:
+        """The file outside the database that keeps the head of every custody log."""
+        return vault.head_path(self.vault_root / str(incident_id))
+
+    def vault_file_count(self, incident_id: int) -> int:
+        """How many evidence files the incident's vault folder holds."""
+        return len(vault.evidence_files(self.vault_root / str(incident_id)))
+
+    def remove_vault(self, incident_id: int) -> int:
+        """Removes the vault folder of an incident that is no longer in the database (its
+        files, the head file, anything left there); returns how many evidence files went."""
+        with self.incidents.reading() as session:
+            if session.get(IncidentRow, incident_id) is not None:
+                raise ValidationError(
+                    "incident", f"Incident #{incident_id} still exists: delete it first."
+                )
+        try:
+            removed = vault.remove_incident_folder(self.vault_root, incident_id)
+        except OSError as exc:
+            raise CollectError(
+                f"its evidence files could not all be removed from "
+                f"{self.vault_root / str(incident_id)} ({exc.strerror or exc}); remove "
+                "that folder by hand"
+            ) from exc
+        log.info("removed the vault folder of deleted incident #%d", incident_id)
+        return removed
+
+    def _remove_deleted(self, incident_id: int) -> None:
+        try:
+            self._removed[incident_id] = self.remove_vault(incident_id)
+        except ValidationError as exc:
+            log.error("deleted incident #%d: %s", incident_id, exc)
+            self._removed[incident_id] = CollectError(exc.message)
+
+    def delete_incident(self, incident_id: int) -> int:
+        """Deletes the incident (its rows, timeline and evidence records) and then its vault
+        folder (whoever deletes an incident through the incident service, this service
+        removes the folder as it hears of it); returns how many evidence files went."""
+        self._removed.pop(incident_id, None)
+        self.incidents.delete_incident(incident_id)
+        outcome = self._removed.pop(incident_id, 0)
+        if isinstance(outcome, CollectError):
+            raise CollectError(f"Incident #{incident_id} was deleted, but {outcome.message}.")
+        return outcome
 
     # -- verification ------------------------------------------------------------------------
     def verify(
@@ -528,23 +604,59 @@ class EvidenceService:
         cancelled: Cancelled | None = None,
     ) -> list[VerifyResult]:
         """Recomputes every artifact's hash (outside any transaction: it can take a while)
-        and checks every custody chain; records a "verified" entry per artifact and a
-        summary on each incident's timeline. `progress(bytes_done, total)` spans them all."""
+        and checks it against the hash in the artifact's "collected" custody entry; checks
+        every custody chain against the vault's head file, and every artifact against the
+        timeline's record of its collection; names artifacts that the head file or the
+        timeline know but the database no longer holds. Records a "verified" entry for each
+        artifact whose records hold together (never on top of a broken log, which would
+        seal it) and a summary on each incident's timeline. `progress(bytes_done, total)`
+        spans them all."""
         with self.incidents.reading() as session:
             if incident_id is not None:
                 repo.get_row(session, incident_id)
             artifacts = [store.to_artifact(r) for r in store.artifact_rows(session, incident_id)]
-        found = self._integrity_all(artifacts, progress, cancelled)
+            paths = {a.id: self._path_to_check(a, store.custody(session, a.id)) for a in artifacts}
+            incident_ids = self._incidents_with_evidence(session, incident_id, artifacts)
+        found = self._integrity_all(artifacts, paths, progress, cancelled)
         results: list[VerifyResult] = []
-        for iid, group in groupby(artifacts, key=lambda a: a.incident_id):
-            results.extend(self._record_verified(iid, list(group), found))
+        for iid in incident_ids:
+            group = [a for a in artifacts if a.incident_id == iid]
+            results.extend(self._record_verified(iid, group, found))
         return results
 
+    def _path_to_check(self, artifact: Artifact, entries: list[CustodyEntry]) -> Path | None:
+        """The file to hash: the one named when it was collected (a row edited to point
+        elsewhere, or to nothing, does not hide it); None when there never was one."""
+        collected = collected_entry(entries)
+        name = str(collected.details.get("stored_name", "")) if collected else ""
+        name = name or artifact.stored_name
+        if not name or "/" in name or name in (".", ".."):
+            return None
+        return self.vault_root / str(artifact.incident_id) / name
+
+    def _incidents_with_evidence(
+        self, session: Session, incident_id: int | None, artifacts: list[Artifact]
+    ) -> list[int]:
+        """The incidents to verify: those with artifacts, and those whose head file or
+        timeline records evidence (which may have been deleted from the database)."""
+        if incident_id is not None:
+            return [incident_id]
+        found = {a.incident_id for a in artifacts}
+        found |= set(_collected_events(session, None))
+        if self.vault_root.is_dir():
+            found |= {int(p.name) for p in self.vault_root.iterdir() if p.name.isdigit()}
+        existing = {i.id for i in repo.list_rows(session, include_closed=True)}
+        return sorted(found & existing)
+
     def _integrity_all(
-        self, artifacts: list[Artifact], progress: Progress | None, cancelled: Cancelled | None
-    ) -> dict[int, tuple[IntegrityState, str]]:
-        """Every artifact's state; a cancel stops it with nothing recorded."""
-        total = sum(a.size for a in artifacts if a.has_file)
+        self,
+        artifacts: list[Artifact],
+        paths: dict[int, Path | None],
+        progress: Progress | None,
+        cancelled: Cancelled | None,
+    ) -> dict[int, FileFinding]:
+        """What each artifact's file hashes to now; a cancel stops it with nothing recorded."""
+        total = sum(a.size for a in artifacts if paths[a.id] is not None)
         done = 0
 
         def step(current: int, _size: int) -> None:
@@ -553,58 +665,117 @@ class EvidenceService:
 
         found = {}
         for artifact in artifacts:
-            found[artifact.id] = self._integrity(artifact, step, cancelled)
-            done += artifact.size if artifact.has_file else 0
+            found[artifact.id] = _hash_of(paths[artifact.id], step, cancelled)
+            done += artifact.size if paths[artifact.id] is not None else 0
         return found
 
-    def _integrity(
-        self, artifact: Artifact, progress: Progress, cancelled: Cancelled | None = None
-    ) -> tuple[IntegrityState, str]:
-        """(state, a sentence about what was found when it is not intact)."""
-        if not artifact.has_file:
-            return IntegrityState.INTACT, ""
-        path = self.artifact_path(artifact)
-        try:
-            digest = vault.hash_file(path, progress, cancelled)
-        except FileNotFoundError:
-            return IntegrityState.MISSING, f"the file is gone from the vault ({path})"
-        except OSError as exc:
-            return IntegrityState.MISSING, f"the file cannot be read ({exc.strerror or exc})"
-        if digest != artifact.sha256:
-            return IntegrityState.MODIFIED, (
-                f"the file's sha256 is now {short_hash(digest)}, recorded "
-                f"{short_hash(artifact.sha256)} at collection"
-            )
-        return IntegrityState.INTACT, ""
-
     def _record_verified(
-        self,
-        incident_id: int,
-        artifacts: list[Artifact],
-        found: dict[int, tuple[IntegrityState, str]],
+        self, incident_id: int, artifacts: list[Artifact], found: dict[int, FileFinding]
     ) -> list[VerifyResult]:
-        results = []
+        folder = self.vault_root / str(incident_id)
+        logged: list[CustodyEntry] = []
         with self.incidents.editing(incident_id, allow_closed=True) as edit:
+            head = vault.read_heads(folder)
+            collected = _collected_events(edit.session, incident_id).get(incident_id, {})
+            results = []
             for artifact in artifacts:
-                state, finding = found[artifact.id]
-                chain = check_chain(store.custody(edit.session, artifact.id))
-                problems = tuple(([finding] if finding else []) + chain)
-                results.append(VerifyResult(artifact, state, not chain, problems))
-                store.append_custody(
-                    edit.session,
-                    artifact.id,
-                    CustodyAction.VERIFIED,
-                    actor=edit.actor,
-                    at=edit.now,
-                    details={"result": state.value, "chain_ok": not chain, "problems": problems},
+                entries = store.custody(edit.session, artifact.id)
+                shown = collected.get(artifact.id)
+                result = assess(
+                    artifact,
+                    found[artifact.id],
+                    entries,
+                    head,
+                    None if shown is None else shown[0],
+                    str(vault.head_path(folder)),
                 )
-            edit.event(
-                EventKind.EVIDENCE,
-                verify_summary(results),
-                results={str(r.artifact.id): r.state.value for r in results},
-                broken_chains=[r.artifact.id for r in results if not r.chain_ok],
+                results.append(result)
+            results += self._vanished(edit.session, incident_id, head, collected)
+            if head.unreadable:
+                results = [_with_problem(r, _unreadable(head, folder)) for r in results]
+            for result in results:
+                if not result.chain_ok:
+                    continue  # an entry on a broken log would make it look whole again
+                _log(
+                    edit,
+                    logged,
+                    result.artifact.id,
+                    CustodyAction.VERIFIED,
+                    details={
+                        "result": result.state.value,
+                        "chain_ok": True,
+                        "problems": result.problems,
+                    },
+                )
+            if results:
+                edit.event(
+                    EventKind.EVIDENCE,
+                    verify_summary(results),
+                    results={str(r.artifact.id): r.state.value for r in results},
+                    broken_chains=[r.artifact.id for r in results if not r.chain_ok],
+                )
+        self._write_heads(incident_id, logged)
+        return results
+
+    def _vanished(
+        self,
+        session: Session,
+        incident_id: int,
+        head: HeadFile,
+        collected: dict[int, tuple[str, datetime]],
+    ) -> list[VerifyResult]:
+        """Artifacts of this incident that the head file or the timeline knows of and the
+        database does not hold (deleted, triggers dropped), or holds under another incident."""
+        known = set(head.artifact_ids()) | set(collected)
+        rows = {r.id: r for r in store.artifact_rows(session, incident_id)}
+        results = []
+        for artifact_id in sorted(known - set(rows)):
+            heads = head.of(artifact_id)
+            stored = next((h.stored_name for h in heads if h.stored_name), "")
+            left = None
+            if stored and "/" not in stored:
+                left = (self.vault_root / str(incident_id) / stored).exists()
+            results.append(
+                vanished(artifact_id, incident_id, heads, collected.get(artifact_id), left)
             )
         return results
+
+    def custody_problems(self, incident_id: int) -> list[str]:
+        """What is wrong with the incident's custody records, without hashing any file (the
+        export re-hashes each one as it copies it): broken or shortened logs, rows changed
+        since collection, artifacts gone from the database. Empty when they hold together."""
+        folder = self.vault_root / str(incident_id)
+        with self.incidents.reading() as session:
+            repo.get_row(session, incident_id)
+            head = vault.read_heads(folder)
+            collected = _collected_events(session, incident_id).get(incident_id, {})
+            results = []
+            for row in store.artifact_rows(session, incident_id):
+                artifact = store.to_artifact(row)
+                entries = store.custody(session, artifact.id)
+                shown = collected.get(artifact.id)
+                # The file is not judged here: take it as what was collected.
+                expected = collected_entry(entries)
+                digest = (
+                    str(expected.details.get("sha256", artifact.sha256))
+                    if expected
+                    else artifact.sha256
+                )
+                results.append(
+                    assess(
+                        artifact,
+                        FileFinding(digest or None),
+                        entries,
+                        head,
+                        None if shown is None else shown[0],
+                        str(vault.head_path(folder)),
+                    )
+                )
+            results += self._vanished(session, incident_id, head, collected)
+        problems = [f"#{r.artifact.id} {r.artifact.name}: {p}" for r in results for p in r.problems]
+        if head.unreadable:
+            problems.append(_unreadable(head, folder))
+        return problems
 
     # -- export ------------------------------------------------------------------------------
     def export_bundle(
@@ -612,21 +783,28 @@ class EvidenceService:
     ) -> Path:
         """A zip for whoever receives the evidence: the files under artifacts/, manifest.json
         and MANIFEST.md with hashes and custody logs, and SHA256SUMS for `sha256sum -c`.
-        Every file is re-hashed on the way in; a modified one stops the export."""
+        Every file is re-hashed on the way in, against the hash recorded at collection; a
+        modified one stops the export. Custody records that do not hold together (a
+        shortened or rewritten log, an artifact gone from the database) are named on the
+        first line of MANIFEST.md and in manifest.json. The zip is private (0600)."""
         reason = clean_text("reason", reason, "The reason")
         out = Path(os.path.abspath(out))
         artifacts = self.artifacts(incident_id)
         if not artifacts:
             raise ValidationError("evidence", f"Incident #{incident_id} has no evidence to export.")
+        problems = self.custody_problems(incident_id)
+        with self.incidents.reading() as session:
+            expected = {a.id: _collected_sha256(a, store.custody(session, a.id)) for a in artifacts}
         try:
-            bundle = _Bundle(atomic.new_temp(out.parent), out)
+            bundle = _Bundle(atomic.new_temp(out.parent, BUNDLE_MODE), out)
         except OSError as exc:
             raise _bundle_error(out, exc) from exc
         try:
             for artifact in artifacts:
                 if artifact.has_file:
-                    bundle.add_artifact(artifact, self.artifact_path(artifact), cancelled)
-            self._seal(bundle, incident_id, artifacts, reason)
+                    path = self.artifact_path(artifact)
+                    bundle.add_artifact(artifact, path, cancelled, expected[artifact.id])
+            self._seal(bundle, incident_id, artifacts, reason, problems)
         except OSError as exc:  # the destination: full, read-only, gone
             bundle.abandon()
             raise _bundle_error(out, exc) from exc
@@ -637,18 +815,23 @@ class EvidenceService:
         return out
 
     def _seal(
-        self, bundle: _Bundle, incident_id: int, artifacts: list[Artifact], reason: str
+        self,
+        bundle: _Bundle,
+        incident_id: int,
+        artifacts: list[Artifact],
+        reason: str,
+        problems: list[str],
     ) -> None:
         """Appends the "exported" entries, writes the manifests (which include them), puts
         the bundle in place and commits, in that order: no entry without a bundle."""
+        logged: list[CustodyEntry] = []
         with self.incidents.editing(incident_id, allow_closed=True) as edit:
             for artifact in artifacts:
-                store.append_custody(
-                    edit.session,
+                _log(
+                    edit,
+                    logged,
                     artifact.id,
                     CustodyAction.EXPORTED,
-                    actor=edit.actor,
-                    at=edit.now,
                     reason=reason,
                     details={"bundle": bundle.out.name, "path": bundle.arcname(artifact)},
                 )
@@ -658,6 +841,7 @@ class EvidenceService:
                 artifacts,
                 {a.id: store.custody(edit.session, a.id) for a in artifacts},
                 {"at": edit.now, "by": edit.actor, "reason": reason, "bundle": bundle.out.name},
+                problems,
             )
             manifest_sha = bundle.finish(manifest)
             suffix = f": {reason}" if reason else ""
@@ -672,6 +856,7 @@ class EvidenceService:
             bundle.put_in_place()
             edit.session.commit()
             bundle.settle()
+        self._write_heads(incident_id, logged)
 
     # -- helpers -----------------------------------------------------------------------------
     @contextmanager
@@ -687,6 +872,79 @@ class EvidenceService:
         assert row.id is not None
         session.flush()
         return store.item(session, row.id)
+
+
+def _collected_sha256(artifact: Artifact, entries: list[CustodyEntry]) -> str:
+    """The hash recorded when the artifact was collected (its row's, for a log whose
+    first entry is gone: verify names that)."""
+    collected = collected_entry(entries)
+    return str(collected.details.get("sha256", artifact.sha256)) if collected else artifact.sha256
+
+
+def _log(
+    edit: Edit,
+    logged: list[CustodyEntry],
+    artifact_id: int,
+    action: CustodyAction,
+    *,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> CustodyEntry:
+    """Appends a custody entry in `edit`'s transaction; `logged` collects it for the head
+    file, which is written once the transaction has committed."""
+    entry = store.append_custody(
+        edit.session, artifact_id, action, actor=edit.actor, at=edit.now, reason=reason,
+        details=details,
+    )  # fmt: skip
+    logged.append(entry)
+    return entry
+
+
+def _collected_events(
+    session: Session, incident_id: int | None
+) -> dict[int, dict[int, tuple[str, datetime]]]:
+    """The timeline's "collected" events: incident -> artifact -> (sha256, when)."""
+    found: dict[int, dict[int, tuple[str, datetime]]] = {}
+    rows = (
+        repo.events_of_kind(session, EventKind.EVIDENCE)
+        if incident_id is None
+        else [r for r in repo.event_rows(session, incident_id) if r.kind == EventKind.EVIDENCE]
+    )
+    for row in rows:
+        try:
+            data = json.loads(row.data or "{}")
+        except ValueError:
+            continue
+        if not isinstance(data, dict) or "sha256" not in data:
+            continue
+        artifact_id = data.get("artifact")
+        if isinstance(artifact_id, int) and not isinstance(artifact_id, bool):
+            found.setdefault(row.incident_id, {})[artifact_id] = (str(data["sha256"]), row.at)
+    return found
+
+
+def _hash_of(path: Path | None, progress: Progress, cancelled: Cancelled | None) -> FileFinding:
+    if path is None:
+        return FileFinding()
+    try:
+        return FileFinding(vault.hash_file(path, progress, cancelled))
+    except FileNotFoundError:
+        return FileFinding(problem=f"the file is gone from the vault ({path})")
+    except OSError as exc:
+        return FileFinding(problem=f"the file cannot be read ({exc.strerror or exc})")
+
+
+def _unreadable(head: HeadFile, folder: Path) -> str:
+    lines = ", ".join(str(n) for n in head.unreadable[:10])
+    more = "…" if len(head.unreadable) > 10 else ""
+    return (
+        f"the vault's custody head file ({vault.head_path(folder)}) has lines that are not "
+        f"records ({lines}{more}): it was edited"
+    )
+
+
+def _with_problem(result: VerifyResult, problem: str) -> VerifyResult:
+    return replace(result, chain_ok=False, problems=(*result.problems, problem))
 
 
 def _item_row(session: Session, item_id: int, incident_id: int) -> EvidenceItemRow:
@@ -740,7 +998,14 @@ class _Bundle:
     def __init__(self, temp: Path, out: Path) -> None:
         self.temp = temp
         self.out = out
-        self.zip = zipfile.ZipFile(temp, "w", allowZip64=True)
+        # Private from the first byte (atomic.new_temp): it can hold every artifact.
+        self._file = os.fdopen(os.open(temp, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)), "wb")
+        try:
+            self.zip = zipfile.ZipFile(self._file, "w", allowZip64=True)
+        except BaseException:
+            self._file.close()
+            temp.unlink(missing_ok=True)
+            raise
         self.sums: list[tuple[str, str]] = []  # (sha256, path in the bundle)
         self._placed = self._settled = False
 
@@ -748,7 +1013,11 @@ class _Bundle:
     def arcname(artifact: Artifact) -> str:
         return f"artifacts/{artifact.stored_name}" if artifact.has_file else ""
 
-    def add_artifact(self, artifact: Artifact, path: Path, cancelled: Cancelled | None) -> None:
+    def add_artifact(
+        self, artifact: Artifact, path: Path, cancelled: Cancelled | None, collected: str
+    ) -> None:
+        """Copies the file in, hashing it: it must match both its row and the hash recorded
+        in its "collected" custody entry (a row edited to match a replaced file does not)."""
         info = zipfile.ZipInfo(self.arcname(artifact), _zip_time(artifact.collected_at))
         info.compress_type = zipfile.ZIP_STORED  # evidence is often already compressed
         info.external_attr = 0o100400 << 16  # a read-only regular file once unzipped
@@ -768,6 +1037,12 @@ class _Bundle:
                 f"Evidence #{artifact.id} ({artifact.name}) no longer matches its recorded "
                 "sha256 (it was modified in the vault); nothing was exported. Run verify."
             )
+        if digest.hexdigest() != collected:
+            raise CollectError(
+                f"Evidence #{artifact.id} ({artifact.name}) no longer matches the sha256 "
+                f"recorded when it was collected ({short_hash(collected)}); its record was "
+                "changed to match a replaced file. Nothing was exported. Run verify."
+            )
         self.sums.append((artifact.sha256, info.filename))
 
     def finish(self, manifest: dict[str, Any]) -> str:
@@ -784,6 +1059,7 @@ class _Bundle:
         lines = "".join(f"{digest}  {name}\n" for digest, name in sums)
         self.zip.writestr("SHA256SUMS", lines, compress_type=zipfile.ZIP_DEFLATED)
         self.zip.close()
+        self._file.close()
         return dict((name, digest) for digest, name in sums)["manifest.json"]
 
     def put_in_place(self) -> None:
@@ -797,8 +1073,8 @@ class _Bundle:
         """Nothing half-written is left, and no bundle whose export was not recorded."""
         with suppress(Exception):  # a full disk can fail the close too: remove it anyway
             self.zip.close()
-        if self.zip.fp is not None:
-            self.zip.fp.close()
+        with suppress(Exception):
+            self._file.close()
         self.temp.unlink(missing_ok=True)
         if self._placed and not self._settled:
             self.out.unlink(missing_ok=True)
@@ -820,10 +1096,13 @@ def _manifest(
     artifacts: list[Artifact],
     custody: dict[int, list[CustodyEntry]],
     export: dict[str, Any],
+    problems: list[str],
 ) -> dict[str, Any]:
     names = {i.id: i.name for i in items}
     return {
         "format": "warroom evidence bundle, version 1",
+        "custody_ok": not problems,
+        "custody_problems": problems,
         "incident": {
             "id": incident.id,
             "title": incident.title,
@@ -843,6 +1122,18 @@ def _manifest(
             "artifact_id, seq, action, actor, at, reason, details, prev_hash; the first "
             "entry's prev_hash is 64 zeros"
         ),
+        "custody_head": {
+            "file": f"vault/{incident.id}/{HEAD_FILE}",
+            "entries": sum(len(entries) for entries in custody.values()),
+            "artifacts": [
+                {
+                    "id": a.id,
+                    "entries": len(custody[a.id]),
+                    "last_hash": custody[a.id][-1].entry_hash if custody[a.id] else None,
+                }
+                for a in artifacts
+            ],
+        },
         "checklist": [_item_json(i) for i in items],
         "artifacts": [
             _artifact_json(a, custody[a.id], [names[i] for i in _covers(a, items)])
@@ -902,13 +1193,26 @@ def _artifact_json(
 
 
 def _md(text: Any) -> str:
-    """One table cell: a `|` or a newline in user text must not break the table."""
-    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|") or "—"
+    """One table cell: a `|` or a newline in user text must not break the table, and a
+    control character (ESC, BEL, a bidi override) shows as an escape (as in every export)."""
+    line = visible(" ".join(str(text).split()))
+    return line.replace("\\", "\\\\").replace("|", "\\|") or "—"
 
 
 def _manifest_markdown(manifest: dict[str, Any]) -> str:
     incident = manifest["incident"]
-    lines = [
+    lines = []
+    if not manifest["custody_ok"]:
+        # The first line, where no reader can miss it.
+        problems = manifest["custody_problems"]
+        lines += [
+            f"**WARNING: the chain of custody is BROKEN ({len(problems)} "
+            f"problem{'s' * (len(problems) != 1)}); do not rely on this bundle as it stands.**",
+            "",
+            *(f"- {_md(p)}" for p in problems),
+            "",
+        ]
+    lines += [
         f"# Evidence bundle: incident #{incident['id']} {_md(incident['title'])}",
         "",
         f"- Severity: {incident['severity']}; impact started {incident['impact_started_at']}",
@@ -916,6 +1220,8 @@ def _manifest_markdown(manifest: dict[str, Any]) -> str:
         f"on {_md(manifest['exported_from_host'])}",
         f"- Reason: {_md(manifest['reason'])}",
         "- Check the files: `sha256sum -c SHA256SUMS` in the unzipped folder.",
+        f"- Custody head at export: {manifest['custody_head']['entries']} entries "
+        "(the last hash of each log is in manifest.json, `custody_head`).",
         "",
         "## Artifacts",
         "",

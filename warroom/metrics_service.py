@@ -222,7 +222,8 @@ def to_json(report: MetricsReport) -> dict[str, Any]:
 
 
 def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    utc = moment.astimezone(UTC)  # the year padded by hand: strftime's %Y is not, for year 1
+    return f"{utc.year:04d}-{utc:%m-%d %H:%M} UTC"
 
 
 def period_text(report: MetricsReport) -> str:

@@ -27,6 +27,7 @@ from warroom.core.validation import (
     ValidationError,
     aware_utc,
     check_key_times,
+    check_near_incident,
     clean_text,
     clean_title,
     not_in_future,
@@ -386,16 +387,27 @@ class IncidentService:
         return repo.to_incident(edit.row)
 
     def add_note(
-        self, incident_id: int, text: str, at: datetime | None = None, sensitive: bool = False
+        self,
+        incident_id: int,
+        text: str,
+        at: datetime | None = None,
+        sensitive: bool = False,
+        confirmed: bool = False,
     ) -> TimelineEvent:
         """A timeline note. A sensitive one (customer names, security details) is kept off
-        the shared screen when presenter mode's privacy is on."""
+        the shared screen when presenter mode's privacy is on. A time more than a day before
+        the incident raises NeedsConfirmation unless `confirmed`; one in the future is
+        refused."""
         clean = clean_text("note", text, "The note")
         if not clean:
             raise ValidationError("note", "The note is empty.")
         with self.editing(incident_id) as edit:
             when = edit.now if at is None else aware_utc("at", at)
-            not_in_future("at", "The note's time", when, edit.now)
+            row = edit.row
+            check_near_incident(
+                "at", "The note's time", when, edit.now, row.impact_started_at,
+                row.declared_at, confirmed,
+            )  # fmt: skip
             extra = {"sensitive": True} if sensitive else {}
             row = edit.event(EventKind.NOTE, clean, at=when, backdated=at is not None, **extra)
             _store_draft(edit.session, incident_id, "note", "", edit.now)
@@ -403,8 +415,14 @@ class IncidentService:
         return repo.to_event(row)
 
     def set_key_time(
-        self, incident_id: int, key: KeyTime | str, value: datetime | None
+        self,
+        incident_id: int,
+        key: KeyTime | str,
+        value: datetime | None,
+        confirmed: bool = False,
     ) -> Incident:
+        """Sets (or clears) one key time; the edit is recorded. A time more than a day
+        before the incident's dates raises NeedsConfirmation unless `confirmed`."""
         try:
             key = KeyTime(key)
         except ValueError:
@@ -419,6 +437,11 @@ class IncidentService:
             if old == value:
                 return repo.to_incident(edit.row)
             times = {k: getattr(row, k.value) for k in KeyTime}
+            if value is not None:
+                check_near_incident(
+                    key.value, key.label, value, edit.now, row.impact_started_at,
+                    row.declared_at, confirmed,
+                )  # fmt: skip
             times[key] = value
             check_key_times(times, edit.now)
             if key is KeyTime.ACKNOWLEDGED and (value is None or row.response_due_at is None):

@@ -211,5 +211,6 @@ def test_deleting_an_incident_removes_its_evidence_rows(
         ids = [row[0] for row in conn.execute("SELECT DISTINCT artifact_id FROM custody_entry")]
     assert ids == [kept.id]
     assert [r.ok for r in evidence.verify()] == [True]
-    # The vault folder of a deleted incident is left as it is (not removed by the delete).
-    assert any(p.startswith(f"{incident.id}/") for p in vault_files(vault_root))
+    # The vault folder of the deleted incident went with it; the other one's is untouched.
+    assert not (vault_root / str(incident.id)).exists()
+    assert vault_files(vault_root) == [f"{other.id}/{kept.stored_name}"]

@@ -12,7 +12,9 @@ from markdown_it.token import Token
 
 from warroom.core.incident import EventKind, Incident, TimelineEvent
 from warroom.core.lifecycle import Role, Status
+from warroom.core.safe_text import visible
 from warroom.core.severity import Severity
+from warroom.export.markdown import _LINE_BREAK
 
 # Linkify (part of the "gfm-like" preset) needs an extra package; it only turns bare URLs
 # into links, which changes no structure, so tables and strikethrough are enough here.
@@ -119,8 +121,9 @@ def cells_per_line(markdown: str) -> list[list[int]]:
 
 def normalized(text: str) -> str:
     """Text as a reader compares it: runs of whitespace (including line breaks) as one space;
-    NUL becomes U+FFFD, as every CommonMark parser does."""
-    return " ".join(text.replace("\0", "\ufffd").split())
+    a control character (NUL, ESC, BEL, a bidi override...) as the visible escape every
+    export shows in its place (`\\x1b`, `\\u202e`)."""
+    return " ".join(visible(_LINE_BREAK.sub(" ", text)).split())
 
 
 # -- the incident the tests share ----------------------------------------------------------

@@ -38,7 +38,14 @@ from warroom.core.incident import EventKind, Incident, KeyTime, TimelineEvent
 from warroom.core.lifecycle import Role, Status
 from warroom.core.policy import Policy, parse_policy
 from warroom.core.severity import Severity
-from warroom.core.validation import CLOCK_SKEW, MAX_TEXT, MAX_TITLE
+from warroom.core.validation import (
+    CLOCK_SKEW,
+    FAR_BEFORE,
+    MAX_TEXT,
+    MAX_TITLE,
+    NeedsConfirmation,
+    limit_of,
+)
 from warroom.paths import builtin_policy_file
 from warroom.service import IncidentService, ValidationError
 from warroom.store.database import open_database
@@ -218,10 +225,13 @@ def title_verdict(raw: str) -> bool:
     return bool(cleaned) and len(cleaned) <= MAX_TITLE and storable(cleaned)
 
 
-def text_verdict(raw: str, required: bool = False) -> bool | None:
-    if not storable(raw) or len(raw.strip()) > MAX_TEXT or (required and not raw.strip()):
+def text_verdict(raw: str, required: bool = False, field: str = "text") -> bool | None:
+    """`field` picks the limit (warroom.core.validation.LIMITS): 200 for a name, 10,000 for
+    a reason or a summary, MAX_TEXT for a note or the impact."""
+    most = limit_of(field).most
+    if not storable(raw) or len(raw.strip()) > most or (required and not raw.strip()):
         return False
-    return None if len(raw) > MAX_TEXT else True
+    return None if len(raw) > most else True
 
 
 def as_utc(moment: datetime) -> datetime | None:
@@ -246,6 +256,13 @@ def time_verdict(moment: datetime | None, now: datetime = NOW) -> bool | None:
     if utc is None or utc > now + CLOCK_SKEW:
         return False
     return None if utc < FAR_PAST else True
+
+
+def far_before(moment: datetime | None, incident: Incident) -> bool:
+    """More than a day before the incident's dates: stored only once confirmed."""
+    utc = None if moment is None else as_utc(moment)
+    earliest = min(incident.impact_started_at, incident.declared_at) - FAR_BEFORE
+    return utc is not None and utc < earliest
 
 
 def attempt(call: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, Any]:
@@ -442,7 +459,7 @@ def check_declare(
     verdicts = {
         "title": title_verdict(title),
         "impact": text_verdict(impact),
-        "commander": text_verdict(commander),
+        "commander": text_verdict(commander, field="commander"),
         "impact_started_at": time_verdict(started),
     }
     outcome = perform(
@@ -602,7 +619,7 @@ def test_assign_role(board, role, person):
     outcome = perform(
         board,
         incident.id,
-        {"person": text_verdict(raw)},
+        {"person": text_verdict(raw, field="person")},
         service.assign_role,
         incident.id,
         role,
@@ -642,7 +659,7 @@ def test_change_severity_reason(board, start, level, reason, as_text):
     outcome = perform(
         board,
         incident.id,
-        {"reason": text_verdict(raw)},
+        {"reason": text_verdict(raw, field="reason")},
         service.change_severity,
         incident.id,
         level.value.lower() if as_text else level,
@@ -676,7 +693,7 @@ def test_mark_update_sent(board, summary):
     outcome = perform(
         board,
         incident.id,
-        {"summary": text_verdict(raw)},
+        {"summary": text_verdict(raw, field="summary")},
         service.mark_update_sent,
         incident.id,
         raw,
@@ -750,7 +767,18 @@ def check_note(board: Board, text: str, at: datetime | None) -> None:
     service = board.service()
     incident = board.fresh_incident()
     verdicts = {"note": text_verdict(text, required=True), "at": time_verdict(at)}
-    outcome = perform(board, incident.id, verdicts, service.add_note, incident.id, text, at=at)
+    far = far_before(at, incident)
+    # A time far before the incident is refused until confirmed, then judged as any other.
+    first = {**verdicts, "at": False} if far else verdicts
+    outcome = perform(board, incident.id, first, service.add_note, incident.id, text, at=at)
+    if far and outcome.error is not None and outcome.error.field == "at":
+        assert isinstance(outcome.error, NeedsConfirmation) or verdicts["at"] is not True
+        outcome = perform(
+            board, incident.id, verdicts, service.add_note, incident.id, text, at=at,
+            confirmed=True,
+        )  # fmt: skip
+    elif not far:
+        assert not isinstance(outcome.error, NeedsConfirmation), outcome.error
     if outcome.error is not None:
         return
     event: TimelineEvent = outcome.result
@@ -866,6 +894,11 @@ def test_set_key_times(board, steps, severity, zone):
         verdict = (not required) if value is None else time_verdict(value)
         outcome = perform(board, incident.id, None, service.set_key_time, incident.id, key, value)
         error = outcome.error
+        if isinstance(error, NeedsConfirmation):  # asked first, then judged as any other
+            assert error.field == key.value and far_before(value, incident), error.message
+            confirmed = (incident.id, key, value, True)
+            outcome = perform(board, incident.id, None, service.set_key_time, *confirmed)
+            error = outcome.error
         if error is not None:
             if verdict is False:
                 assert error.field == key.value, (error.field, error.message)
@@ -935,7 +968,8 @@ def test_edge_key_time_keeps_incident_usable(board, key, moment, severity, zone)
     service = board.service(zone)
     incident = board.fresh_incident(severity.value, zone)
     verdicts = {key.value: time_verdict(moment)}
-    outcome = perform(board, incident.id, verdicts, service.set_key_time, incident.id, key, moment)
+    confirmed = (incident.id, key, moment, True)  # a time far before: the user said it is right
+    outcome = perform(board, incident.id, verdicts, service.set_key_time, *confirmed)
     if outcome.error is not None:
         return
     result: Incident = outcome.result

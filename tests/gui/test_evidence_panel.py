@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import QTimer
 
-from warroom.core.evidence import ItemState
+from warroom.core.evidence import HEAD_FILE, ItemState
 from warroom.core.incident import EventKind
 
 
@@ -41,7 +41,9 @@ def item_named(panel, fragment):
 
 def vault_files(data_dir, incident_id):
     folder = data_dir / "vault" / str(incident_id)
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    if not folder.exists():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.name != HEAD_FILE)
 
 
 def test_the_checklist_is_seeded_most_volatile_first_and_counts_down(board, panel, clock):

@@ -245,6 +245,273 @@ def _seq_range(first: int, last: int) -> str:
     return f"entry {first} is" if first == last else f"entries {first}-{last} are"
 
 
+# -- the head file: the chain's head kept outside the database ---------------------------------
+# Anyone who can write the database file can drop the triggers and rewrite rows: delete the
+# last custody entries, or an artifact with its whole log, and the chain left behind is still
+# whole. So each entry's (artifact, seq, hash) is also appended to a head file in the vault,
+# after its commit. Verify checks every recorded line against the database: a log shorter
+# than the head file, or an entry that differs from it, is found, whatever the database says.
+HEAD_FILE = "custody-head.jsonl"
+
+
+@dataclass(frozen=True)
+class HeadRecord:
+    """One line of the head file: an entry that was committed."""
+
+    artifact_id: int
+    seq: int
+    entry_hash: str
+    action: str
+    sha256: str = ""  # for the "collected" entry: the hash the artifact was collected with
+    name: str = ""  # for the "collected" entry: the artifact's name
+    stored_name: str = ""  # for the "collected" entry: its file in the vault
+
+    def line(self) -> str:
+        data: dict[str, Any] = {
+            "artifact": self.artifact_id,
+            "seq": self.seq,
+            "action": self.action,
+            "entry_hash": self.entry_hash,
+        }
+        if self.action == CustodyAction.COLLECTED.value:
+            data.update(sha256=self.sha256, name=self.name, stored_name=self.stored_name)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def head_record(entry: CustodyEntry) -> HeadRecord:
+    collected = entry.action is CustodyAction.COLLECTED
+    details = entry.details if collected else {}
+    return HeadRecord(
+        artifact_id=entry.artifact_id,
+        seq=entry.seq,
+        entry_hash=entry.entry_hash,
+        action=entry.action.value,
+        sha256=str(details.get("sha256", "")),
+        name=str(details.get("name", "")),
+        stored_name=str(details.get("stored_name", "")),
+    )
+
+
+def parse_head_line(line: str) -> HeadRecord | None:
+    """A line of the head file, or None when it is not one (damaged or forged)."""
+    try:
+        data = json.loads(line)
+        record = HeadRecord(
+            artifact_id=data["artifact"],
+            seq=data["seq"],
+            entry_hash=data["entry_hash"],
+            action=data["action"],
+            sha256=data.get("sha256", ""),
+            name=data.get("name", ""),
+            stored_name=data.get("stored_name", ""),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    fields_ok = (
+        isinstance(record.artifact_id, int)
+        and isinstance(record.seq, int)
+        and record.seq >= 1
+        and all(
+            isinstance(v, str)
+            for v in (record.entry_hash, record.action, record.sha256, record.name)
+        )
+        and isinstance(record.stored_name, str)
+    )
+    return record if fields_ok else None
+
+
+@dataclass(frozen=True)
+class HeadFile:
+    """What the head file of one incident's vault folder holds."""
+
+    exists: bool
+    records: tuple[HeadRecord, ...] = ()
+    unreadable: tuple[int, ...] = ()  # line numbers that are not head records
+
+    def of(self, artifact_id: int) -> list[HeadRecord]:
+        return [r for r in self.records if r.artifact_id == artifact_id]
+
+    def artifact_ids(self) -> list[int]:
+        return sorted({r.artifact_id for r in self.records})
+
+
+def check_head(entries: list[CustodyEntry], heads: list[HeadRecord]) -> list[str]:
+    """What the head file knows that the database's log contradicts: entries missing from
+    its end (a truncation), an entry that differs from the one committed, or two different
+    entries committed under one number (entries removed, then new ones appended)."""
+    problems: list[str] = []
+    stored = {e.seq: e for e in entries}
+    last_stored = max(stored, default=0)
+    recorded: dict[int, set[str]] = {}
+    for head in heads:
+        recorded.setdefault(head.seq, set()).add(head.entry_hash)
+    twice = sorted(seq for seq, hashes in recorded.items() if len(hashes) > 1)
+    for seq in twice:
+        problems.append(
+            f"the vault's head file records two different custody entries {seq} "
+            "(entries were removed and others appended in their place)"
+        )
+    for seq in sorted(recorded):
+        entry = stored.get(seq)
+        if entry is not None and seq not in twice and entry.entry_hash not in recorded[seq]:
+            problems.append(
+                f"custody entry {seq} is not the one the vault's head file recorded "
+                "(the log was rewritten)"
+            )
+    last_recorded = max(recorded, default=0)
+    if last_recorded > last_stored:
+        missing = _seq_range(last_stored + 1, last_recorded)
+        problems.append(
+            f"custody {missing} missing: the vault's head file records {last_recorded} "
+            f"entr{'y' if last_recorded == 1 else 'ies'} (deleted from the database, or it "
+            "was restored from an older backup)"
+        )
+    return problems
+
+
+# The fields of the "collected" entry's details that must still match the artifact's row.
+COLLECTED_FIELDS = (
+    "kind",
+    "name",
+    "sha256",
+    "size",
+    "original_path",
+    "host",
+    "stored_name",
+    "local_zone",
+    "url",
+)
+
+
+def collected_entry(entries: list[CustodyEntry]) -> CustodyEntry | None:
+    first = next((e for e in entries if e.seq == 1), None)
+    return first if first is not None and first.action is CustodyAction.COLLECTED else None
+
+
+def changed_since_collection(artifact: Artifact, collected: CustodyEntry) -> list[str]:
+    """The fields of the artifact's row that no longer say what was recorded (and hashed
+    into the chain) when it was collected."""
+    row = {
+        "kind": artifact.kind.value,
+        "name": artifact.name,
+        "sha256": artifact.sha256,
+        "size": artifact.size,
+        "original_path": artifact.original_path,
+        "host": artifact.host,
+        "stored_name": artifact.stored_name,
+        "local_zone": artifact.local_zone,
+        "url": artifact.url,
+    }
+    details = collected.details
+    return [f for f in COLLECTED_FIELDS if f in details and details[f] != row[f]]
+
+
+@dataclass(frozen=True)
+class FileFinding:
+    """What the vault holds for an artifact now: the sha256 of its bytes, or why not."""
+
+    digest: str | None = None
+    problem: str = ""  # the file is gone or cannot be read (digest is None)
+
+
+def assess(
+    artifact: Artifact,
+    found: FileFinding,
+    entries: list[CustodyEntry],
+    head: HeadFile,
+    timeline_sha256: str | None,
+    head_path: str = "",
+) -> VerifyResult:
+    """One artifact judged against every record of it: the bytes against the hash in its
+    "collected" custody entry (which the chain and the head file protect), not only against
+    its row; its row against that entry; its log against the chain and the head file; and
+    its collection against the timeline. `timeline_sha256` is the sha256 the timeline's
+    "collected" event names (None: there is no such event)."""
+    record: list[str] = []  # the records disagree: the database was edited
+    chain = check_chain(entries)
+    if head.exists:
+        chain += check_head(entries, head.of(artifact.id))
+    elif entries:
+        chain.append(
+            f"the vault's custody head file is missing ({head_path or HEAD_FILE}): a shortened "
+            "log could not be told apart"
+        )
+    collected = collected_entry(entries)
+    expected = artifact.sha256
+    if collected is not None:
+        expected = str(collected.details.get("sha256", artifact.sha256))
+        changed = changed_since_collection(artifact, collected)
+        if changed:
+            record.append(
+                f"its record was changed after collection ({', '.join(changed)} no longer "
+                "match the collected custody entry)"
+            )
+    if timeline_sha256 is None:
+        record.append("the timeline has no record of its collection (the event was deleted)")
+    elif timeline_sha256 != expected:
+        record.append(
+            f"the timeline recorded sha256 {short_hash(timeline_sha256)} at collection, not "
+            f"{short_hash(expected)}"
+        )
+    state, finding = IntegrityState.INTACT, ""
+    has_file = artifact.has_file or bool(expected)
+    if has_file and found.digest is None:
+        state = IntegrityState.MISSING
+        finding = found.problem or "the file is gone from the vault"
+    elif has_file and found.digest != expected:
+        state = IntegrityState.MODIFIED
+        finding = (
+            f"the file's sha256 is now {short_hash(found.digest or '')}, recorded "
+            f"{short_hash(expected)} at collection"
+        )
+    problems = tuple(([finding] if finding else []) + chain + record)
+    return VerifyResult(artifact, state, not (chain or record), problems)
+
+
+def vanished(
+    artifact_id: int,
+    incident_id: int,
+    heads: list[HeadRecord],
+    timeline: tuple[str, datetime] | None,
+    file_left: bool | None,
+) -> VerifyResult:
+    """An artifact the head file or the timeline knows of, with no row in the database: its
+    rows were deleted (with the triggers dropped)."""
+    collected = next((h for h in heads if h.action == CustodyAction.COLLECTED.value), None)
+    name = (collected.name if collected else "") or f"evidence #{artifact_id}"
+    sha256 = (collected.sha256 if collected else "") or (timeline[0] if timeline else "")
+    placeholder = Artifact(
+        id=artifact_id,
+        incident_id=incident_id,
+        item_id=None,
+        kind=ArtifactKind.FILE,
+        name=name,
+        description="",
+        original_path="",
+        host="",
+        size=0,
+        sha256=sha256,
+        stored_name="",
+        collector="",
+        collected_at=timeline[1] if timeline else datetime.min.replace(tzinfo=UTC),
+        local_zone="",
+        url="",
+    )
+    known = []
+    if heads:
+        last = max(h.seq for h in heads)
+        entries = "entry" if last == 1 else "entries"
+        known.append(f"the vault's head file records {last} custody {entries}")
+    if timeline is not None:
+        known.append(f"the timeline its collection (sha256 {short_hash(timeline[0])})")
+    problem = f"evidence #{artifact_id} is gone from the database, but " + " and ".join(known)
+    if file_left is True:
+        problem += "; its file is still in the vault"
+    elif file_left is False:
+        problem += "; its file is gone from the vault too"
+    return VerifyResult(placeholder, IntegrityState.MISSING, False, (problem,))
+
+
 # -- wording for the timeline ------------------------------------------------------------------
 def short_hash(sha256: str) -> str:
     return f"{sha256[:8]}…" if sha256 else "no file"
@@ -269,6 +536,14 @@ def collected_text(artifact: Artifact, item: ChecklistItem | None) -> str:
     return (
         f"Evidence collected: {what}{artifact.name} (sha256 {short_hash(artifact.sha256)}){target}"
     )
+
+
+def deleted_text(files: int) -> str:
+    """What goes with a deleted incident besides its timeline, as the end of a sentence:
+    ' and its 3 evidence files in the vault' (or ' and its evidence records' without any)."""
+    if not files:
+        return " and its evidence records"
+    return f" and its {files:,} evidence file{'s' * (files != 1)} in the vault"
 
 
 def linked_text(artifact: Artifact, item: ChecklistItem, note: str) -> str:

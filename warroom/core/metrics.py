@@ -19,6 +19,7 @@ from warroom.core.policy import Policy
 from warroom.core.postmortem import ActionItem, PostmortemStatus
 from warroom.core.severity import Severity
 from warroom.core.spans import Measure as Measure  # re-exported: callers read both here
+from warroom.core.validation import EARLIEST
 
 # The target completion rate where the policy requires a post-mortem (P0/P1 by default).
 PM_TARGET = 1.0
@@ -224,7 +225,9 @@ def _severity_metrics(
 
 
 def month_key(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m")
+    # Not strftime: its %Y drops the leading zeros of a year before 1000 on glibc ("1-01").
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-{utc.month:02d}"
 
 
 def _months_between(first: str, last: str) -> list[str]:
@@ -242,6 +245,8 @@ def _month_trends(
     """Every month of the period, empty ones included, so a chart shows the gaps. An
     unbounded start follows the data; an unbounded end runs to now."""
     keys = [month_key(r.incident.declared_at) for r in records]
+    if since is not None and since < EARLIEST:
+        since = None  # before any time that can be stored (--since 0001-01-01): all time
     if since is None and not keys:
         return []
     first = month_key(since) if since is not None else min(keys)

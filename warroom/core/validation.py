@@ -2,12 +2,67 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from warroom.core.incident import KeyTime
 
+
+@dataclass(frozen=True)
+class TextLimit:
+    noun: str  # "A name": how the message names the field
+    most: int  # characters, after surrounding whitespace is removed
+
+
+# -- every text field's limit, in one place ------------------------------------------------------
+# Long texts (notes, impact, messages, snippets, post-mortem sections) take up to a million
+# characters: a pasted log excerpt fits, and tests/reliability writes a 999,000-character
+# note. One-line texts take up to 10,000, names and titles 200.
 MAX_TITLE = 200
+MAX_NAME = 200
+MAX_LINE = 10_000
 MAX_TEXT = 1_000_000
+
+TITLE = TextLimit("A title", MAX_TITLE)
+NAME = TextLimit("A name", MAX_NAME)
+LONG_TEXT = TextLimit("A text", MAX_TEXT)
+LIMITS: dict[str, TextLimit] = {
+    "title": TITLE,
+    "name": NAME,
+    "commander": NAME,
+    "person": NAME,
+    "applied_by": NAME,
+    "owner": NAME,
+    "authors": TextLimit("A list of authors", 2_000),
+    "reason": TextLimit("A reason", MAX_LINE),
+    "override_reason": TextLimit("A reason", MAX_LINE),
+    "preserve_reason": TextLimit("A reason", MAX_LINE),
+    "summary": TextLimit("An update summary", MAX_LINE),
+    "description": TextLimit("A description", MAX_LINE),
+    "reference": TextLimit("A reference", MAX_LINE),
+    "link": TextLimit("A link", MAX_LINE),
+    "action": TextLimit("An action", MAX_LINE),
+    "expected_effect": TextLimit("An expected effect", MAX_LINE),
+    "detail": TextLimit("A verification", MAX_LINE),
+    "note": TextLimit("A note", MAX_TEXT),
+    "impact": TextLimit("An impact summary", MAX_TEXT),
+    "message": TextLimit("A message", MAX_TEXT),
+    "text": LONG_TEXT,
+}
+
+
+def limit_of(field: str) -> TextLimit:
+    """The limit of a text field; any field not named above is a long text."""
+    return LIMITS.get(field, LONG_TEXT)
+
+
+def too_long(field: str, length: int, limit: TextLimit | None = None) -> ValidationError:
+    limit = limit or limit_of(field)
+    return ValidationError(
+        field, f"{limit.noun} can be at most {limit.most:,} characters; this one has {length:,}."
+    )
+
+
 # Clocks on laptops drift; "the future" starts a little after now.
 CLOCK_SKEW = timedelta(seconds=60)
 # Earlier times are typing mistakes, and too close to the calendar's edge for the clock
@@ -27,15 +82,20 @@ def clean_title(title: str) -> str:
     if not cleaned:
         raise ValidationError("title", "A title is required: say what is broken, in a few words.")
     if len(cleaned) > MAX_TITLE:
-        raise ValidationError("title", f"The title is too long (at most {MAX_TITLE} characters).")
+        raise too_long("title", len(cleaned), TITLE)
     _no_nul("title", cleaned)
     return cleaned
 
 
 def clean_text(field: str, text: str, label: str) -> str:
+    """`text` without surrounding whitespace, refused (naming `field`) when it is longer than
+    the field's limit (LIMITS) or holds what cannot be stored. `label` is for other checks."""
     text = str(text)
-    if len(text) > MAX_TEXT:
-        raise ValidationError(field, f"{label} is too long (at most {MAX_TEXT:,} characters).")
+    limit = limit_of(field)
+    if len(text) > limit.most:
+        length = len(text.strip())
+        if length > limit.most:
+            raise too_long(field, length, limit)
     _no_nul(field, text)
     return text.strip()
 
@@ -99,3 +159,46 @@ def check_key_times(times: dict[KeyTime, datetime | None], now: datetime) -> Non
 
 def _hm(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+# -- times far from the incident ------------------------------------------------------------------
+# A note or key time more than this before the incident's own dates is most likely a typo
+# (2001 for 2026): possible, so it is not refused outright, but it needs a confirmation.
+FAR_BEFORE = timedelta(days=1)
+
+
+class NeedsConfirmation(ValidationError):
+    """Possible, but most likely a mistake: refused unless the user confirms it (the GUI
+    asks; the CLI needs --force). Nothing was saved."""
+
+
+def incident_dates(impact_started: datetime, declared: datetime) -> str:
+    return (
+        f"this incident's impact started {_hm(impact_started)} UTC and it was declared "
+        f"{_hm(declared)} UTC"
+    )
+
+
+def check_near_incident(
+    field: str,
+    label: str,
+    moment: datetime,
+    now: datetime,
+    impact_started: datetime,
+    declared: datetime,
+    confirmed: bool = False,
+) -> None:
+    """A time given for a note or a key time: one in the future is refused, one more than a
+    day before the incident's dates needs `confirmed`. Either message names those dates."""
+    dates = incident_dates(impact_started, declared)
+    if moment > now + CLOCK_SKEW:
+        raise ValidationError(
+            field,
+            f"{label} ({_hm(moment)} UTC) is in the future: it is {_hm(now)} UTC now, and {dates}.",
+        )
+    if not confirmed and moment < min(impact_started, declared) - FAR_BEFORE:
+        raise NeedsConfirmation(
+            field,
+            f"{label} ({_hm(moment)} UTC) is more than a day before this incident: {dates}. "
+            "Is the date right?",
+        )

@@ -30,6 +30,7 @@ from warroom.core.postmortem import (
     postmortem_due,
     timeline_rows,
 )
+from warroom.core.safe_text import visible
 from warroom.paths import templates_dir
 
 POSTMORTEM_TEMPLATE = "postmortem.md.j2"
@@ -61,13 +62,14 @@ def _escape_start(line: str, pattern: re.Pattern[str]) -> str:
 
 
 def _escape_line(line: str, start: re.Pattern[str]) -> str:
-    """One stripped line with every special character escaped."""
-    return _escape_start(_INLINE_SPECIAL.sub(r"\\\1", line.strip()), start)
+    """One stripped line with every special character escaped, and every terminal or bidi
+    control shown as an escape (its backslash escaped in turn, so it reads as typed)."""
+    return _escape_start(_INLINE_SPECIAL.sub(r"\\\1", visible(line.strip())), start)
 
 
 def escape_inline(text: str) -> str:
     """User text as one line of literal Markdown (a heading, a list item, a sentence)."""
-    return _escape_line(_LINE_BREAK.sub(" ", text), _INLINE_START)
+    return _escape_line(visible(_LINE_BREAK.sub(" ", text)), _INLINE_START)
 
 
 def _lines(text: str) -> list[str]:
@@ -75,7 +77,7 @@ def _lines(text: str) -> list[str]:
     either end."""
     lines: list[str] = []
     for raw in _LINE_BREAK.split(text):
-        line = raw.strip()
+        line = visible(raw).strip()  # a control is shown, so it is not whitespace to strip
         if line or (lines and lines[-1]):
             lines.append(line)
     while lines and not lines[-1]:
@@ -122,10 +124,17 @@ def format_utc(moment: datetime | None, zone: bool = True) -> str:
     return f"{text} UTC" if zone else text
 
 
+def neutralise(value: Any) -> Any:
+    """Every value a template prints: control characters (ESC, BEL, BS, a bare CR, C1,
+    bidi overrides) become visible escapes, whichever filters were (or were not) applied.
+    The plain-text messages, which escape nothing else, rely on it."""
+    return visible(value) if isinstance(value, str) else value
+
+
 def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
     """The one strict environment: an unknown variable or attribute raises instead of
-    rendering as nothing. Templates in `user_templates` (when it exists) win over the
-    shipped ones, file by file."""
+    rendering as nothing, and every printed value goes through `neutralise`. Templates in
+    `user_templates` (when it exists) win over the shipped ones, file by file."""
     loaders: list[jinja2.BaseLoader] = []
     if user_templates is not None and user_templates.is_dir():
         loaders.append(jinja2.FileSystemLoader(user_templates))
@@ -137,8 +146,10 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=neutralise,
     )
     env.filters.update(
+        visible=visible,
         md_inline=escape_inline,
         md_cell=escape_cell,
         md_block=escape_block,

@@ -17,13 +17,21 @@ import os
 import queue
 import re
 import secrets
+import shutil
 import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from warroom.core.evidence import CollectCancelled, CollectError
+from warroom.core.evidence import (
+    HEAD_FILE,
+    CollectCancelled,
+    CollectError,
+    HeadFile,
+    HeadRecord,
+    parse_head_line,
+)
 
 CHUNK = 1 << 20
 BUFFERS = 3  # in flight between the reading/hashing thread and the writing one
@@ -419,3 +427,73 @@ def copy_out(source: Path, destination: Path) -> str:
             temp.unlink()
         raise _vault_error(folder, exc, place) from exc
     return digest.hexdigest()
+
+
+# -- the custody head file ---------------------------------------------------------------------
+def head_path(folder: Path) -> Path:
+    return folder / HEAD_FILE
+
+
+def append_heads(folder: Path, records: list[HeadRecord]) -> None:
+    """Appends committed custody entries to the incident's head file (created 0600), in one
+    write, and fsyncs it. Only ever appended to: nothing here rewrites or truncates it."""
+    if not records:
+        return
+    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    path = head_path(folder)
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags, WRITING_MODE)
+    try:
+        size = os.fstat(fd).st_size
+        # A line torn by a crash must not swallow the next one.
+        torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+        text = ("\n" if torn else "") + "".join(r.line() + "\n" for r in records)
+        _write_all(fd, memoryview(text.encode("ascii")))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_heads(folder: Path) -> HeadFile:
+    """The head file's records; a last line without its newline (torn by a crash while it was
+    written) is left out, any other line that is not a record is reported by number."""
+    try:
+        data = head_path(folder).read_bytes()
+    except FileNotFoundError:
+        return HeadFile(exists=False)
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    complete = lines[:-1]  # the text after the last newline is torn (or empty)
+    records, unreadable = [], []
+    for number, line in enumerate(complete, start=1):
+        if not line.strip():
+            continue
+        record = parse_head_line(line)
+        if record is None:
+            unreadable.append(number)
+        else:
+            records.append(record)
+    return HeadFile(True, tuple(records), tuple(unreadable))
+
+
+def evidence_files(folder: Path) -> list[Path]:
+    """The evidence files in an incident's folder: not the head file, not a copy under way."""
+    try:
+        entries = list(folder.iterdir())
+    except FileNotFoundError:
+        return []
+    return sorted(
+        p
+        for p in entries
+        if p.name != HEAD_FILE and not p.name.startswith(PARTIAL_PREFIX) and not p.is_dir()
+    )
+
+
+def remove_incident_folder(root: Path, incident_id: int) -> int:
+    """Removes root/<incident id> and everything in it; returns how many evidence files it
+    held. Read-only files go too: the folder's own mode decides, not theirs."""
+    folder = root / str(incident_id)
+    if folder.is_symlink() or not folder.is_dir():
+        return 0  # never followed out of the vault
+    count = len(evidence_files(folder))
+    shutil.rmtree(folder)
+    return count

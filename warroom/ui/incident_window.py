@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -42,7 +43,7 @@ from warroom.core.incident import EventKind, Incident, KeyTime, TimelineEvent
 from warroom.core.lifecycle import LIFECYCLE, Role, Status
 from warroom.core.policy import Policy
 from warroom.core.severity import Severity
-from warroom.core.validation import ValidationError
+from warroom.core.validation import NeedsConfirmation, ValidationError
 from warroom.mitigation_service import MitigationService, PendingCheckBack
 from warroom.service import IncidentService
 from warroom.ui.check_back_bar import CheckBackBar
@@ -521,6 +522,45 @@ class IncidentWindow(QDialog):
         self.error.clear_message()
         return True
 
+    _asking = False  # a question is on screen: the field it is about must not ask again
+
+    def _run_asking(
+        self, action: Callable[[bool], Any], revert: Callable[[], None] | None = None
+    ) -> bool:
+        """Runs `action(confirmed=False)`; a time far from the incident (NeedsConfirmation)
+        is saved only once the user says it is right. Nothing is saved before that."""
+        try:
+            action(False)
+        except NeedsConfirmation as exc:
+            self._asking = True
+            try:
+                sure = self._ask_far_time(exc.message)
+            finally:
+                self._asking = False
+            if sure:
+                return self._run(lambda: action(True), revert)
+            self.error.show_message(exc.message + " Not saved.")
+            if revert is not None:
+                revert()
+            return False
+        except ValidationError as exc:
+            self.error.show_message(exc.message)
+            if revert is not None:
+                revert()
+            return False
+        self.error.clear_message()
+        return True
+
+    def _ask_far_time(self, message: str) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Is the date right?",
+            f"{message}\n\nSave it with this time anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def open_wizard(self) -> None:
         if self._open_wizard is not None and self.incident.status.is_open:
             self._open_wizard(self.incident_id)
@@ -605,6 +645,8 @@ class IncidentWindow(QDialog):
     def _time_saver(self, key: KeyTime) -> Callable[[], None]:
         def save() -> None:
             edit = self.time_edits[key]
+            if self._asking:
+                return
             value = None if edit.dateTime() == NOT_SET else from_qdatetime(edit.dateTime())
             if not same_second(value, self.incident.key_time(key)):
                 self._set_time(key, value)
@@ -619,7 +661,9 @@ class IncidentWindow(QDialog):
             stored = self.incident.key_time(key)
             self.time_edits[key].setDateTime(NOT_SET if stored is None else to_qdatetime(stored))
 
-        self._run(lambda: self._service.set_key_time(self.incident_id, key, value), revert)
+        self._run_asking(
+            lambda sure: self._service.set_key_time(self.incident_id, key, value, sure), revert
+        )
 
     def add_note(self) -> None:
         text = self.note_edit.text()
@@ -628,8 +672,12 @@ class IncidentWindow(QDialog):
             return
         at = None if self._note_time_live else from_qdatetime(self.note_time.dateTime())
         sensitive = self.note_sensitive.isChecked()
-        if self._run(
-            lambda: self._service.add_note(self.incident_id, text, at=at, sensitive=sensitive)
+        if self._asking:
+            return
+        if self._run_asking(
+            lambda sure: self._service.add_note(
+                self.incident_id, text, at=at, sensitive=sensitive, confirmed=sure
+            )
         ):
             self.note_edit.clear()
             self.note_sensitive.setChecked(False)

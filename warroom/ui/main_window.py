@@ -466,17 +466,30 @@ class MainWindow(QMainWindow):
         incident_id = self.board.selected_incident_id()
         if self.service is None or incident_id is None:
             return
+        from warroom.core.evidence import deleted_text
+        from warroom.core.validation import ValidationError
+
         incident = self.service.get(incident_id)
+        files = self.evidence.vault_file_count(incident_id) if self.evidence else 0
         answer = QMessageBox.warning(
             self,
             "Delete incident?",
-            f"Delete #{incident.id} “{incident.title}” and its whole timeline?\n\n"
-            "This cannot be undone; only backups taken before now will still hold it.",
+            f"Delete #{incident.id} “{incident.title}”, its whole timeline"
+            f"{deleted_text(files)}?\n\n"
+            "This cannot be undone; only backups taken before now will still hold it "
+            "(backups hold no evidence files).",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )
-        if answer == QMessageBox.StandardButton.Yes:
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        if self.evidence is None:
             self.service.delete_incident(incident_id)
+            return
+        try:
+            self.evidence.delete_incident(incident_id)
+        except ValidationError as exc:  # deleted, but its files could not all be removed
+            QMessageBox.warning(self, "Evidence files left behind", exc.message)
 
     def _after_data_change(self) -> None:
         """The reminder strips (check-backs, post-mortem due clocks) and the presenter.
