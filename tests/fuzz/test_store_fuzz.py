@@ -54,7 +54,7 @@ CASES: Counter[str] = Counter()
 @pytest.fixture(scope="module", autouse=True)
 def fuzz_report(request):
     yield
-    lines = [f"store fuzz cases run: {sum(CASES.values())}"]
+    lines = [f"fuzz cases run (foreign and busy files): {sum(CASES.values())}"]
     lines += [f"  {name}: {count}" for name, count in sorted(CASES.items())]
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
