@@ -417,7 +417,6 @@ def test_recovery_can_be_verified_without_walking_every_option(board, incident, 
     verify(qtbot, wizard.verify, "errors stopped after the upstream fix, 0.05 % for 15 min")
     assert [text for _kind, text in record(board, incident.id)] == [
         "Triage: What is the user impact right now? EU checkout fails",
-        started(incident),
         "Recovery verified (health check passing): errors stopped after the upstream fix, "
         "0.05 % for 15 min",
         "Status changed: triage → mitigated",
@@ -511,6 +510,7 @@ def test_triage_starts_from_the_incident_and_records_it_only_on_next(board, cloc
     qtbot.keyClicks(impact, " and US")  # edited: the user's own answer now
     assert not impact.font().italic() and when.font().italic()
     assert triage.prefilled_note.text().startswith("Answer 2 (in italics)")
+    assert triage.prefilled_note.text().endswith("They are recorded when you press Next.")
     next_page(qtbot, wizard)
     assert [text for _kind, text in record(board, incident.id)] == [
         "Triage: What is the user impact right now? EU checkouts fail and US",
@@ -524,3 +524,14 @@ def test_an_impact_start_left_at_the_declaration_is_not_offered_as_an_answer(boa
     triage = wizard.currentPage()
     assert triage.answer_edits["started"].text() == ""
     assert triage.answer_edits["impact"].text() == "" and triage.prefilled_note.isHidden()
+
+
+def test_going_straight_to_verify_records_no_answer_the_user_did_not_confirm(
+    board, incident, qtbot
+):
+    board.service.edit_impact(incident.id, "EU checkouts fail")
+    wizard = board.window.open_wizard(incident.id)
+    assert wizard.currentPage().answer_edits["impact"].text() == "EU checkouts fail"
+    press(qtbot, wizard, QWizard.WizardButton.CustomButton1)  # "Verify recovery…"
+    assert wizard.currentPage() is wizard.verify
+    assert [e for e in record(board, incident.id) if e[0] is EventKind.TRIAGE] == []

@@ -251,8 +251,8 @@ class TriagePage(FlowPage):
     def prefill(self, incident: Incident) -> None:
         """The first questions start from what the incident already says (its impact, and
         when impact started if that was set before declaring), where nothing is answered or
-        typed yet. Shown in italics with a note until edited; recorded, like any answer,
-        only when Next is pressed."""
+        typed yet. Shown in italics with a note until edited; recorded only when Next is
+        pressed (going straight to verify leaves them out)."""
         facts = {PREFILL_IMPACT: " ".join(incident.impact.split())}
         if incident.declared_at - incident.impact_started_at >= timedelta(minutes=1):
             started = local_text(incident.impact_started_at, seconds=False)
@@ -282,8 +282,8 @@ class TriagePage(FlowPage):
             which = " and ".join(str(n) for n in numbers)
             self.prefilled_note.setText(
                 f"{'Answers' if len(numbers) > 1 else 'Answer'} {which} (in italics) "
-                "come from the incident: keep them or edit them. Nothing is recorded until "
-                "you go on (Next or Verify recovery)."
+                "come from the incident: keep them or edit them. They are recorded when you "
+                "press Next."
             )
         self.prefilled_note.setVisible(bool(numbers))
 
@@ -304,8 +304,11 @@ class TriagePage(FlowPage):
     def validatePage(self) -> bool:
         if self.flow.replaying:
             return True
+        answers = self.answers()
+        if self.flow.jumping:  # straight to verify: only Next confirms what was filled in
+            answers = {k: v for k, v in answers.items() if k not in self.prefilled}
         try:
-            self.flow.record_triage(self.answers())
+            self.flow.record_triage(answers)
         except ValidationError as exc:
             self.error.show_message(exc.message)
             return False

@@ -57,12 +57,13 @@ def _graphemes(word: str) -> list[int]:
 
 def _fitting_prefix(word: str, metrics: QFontMetrics, width: int, suffix: str = "") -> str:
     """The longest start of `word`, cut between characters, that fits with `suffix`."""
-    best = ""
-    for cut in _graphemes(word):
+    cuts = _graphemes(word) or [len(word)]
+    best = word[: cuts[0]]  # at least one character, even where none fits
+    for cut in cuts[1:]:
         if metrics.horizontalAdvance(word[:cut] + suffix) > width:
             break
         best = word[:cut]
-    return best or word[: (_graphemes(word) or [len(word)])[0]]  # at least one character
+    return best
 
 
 def elided_lines(text: str, metrics: QFontMetrics, width: int, max_lines: int) -> list[str]:
@@ -115,9 +116,6 @@ class ElidedLabel(QLabel):
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-
-    def full_text(self) -> str:
-        return self._full
 
     def set_full_text(self, text: str) -> None:
         if text != self._full:
