@@ -41,6 +41,20 @@ class _PrintVersion(argparse.Action):
         parser.exit()
 
 
+MAX_ID = 2**63 - 1  # the largest id SQLite can store
+
+
+def incident_id(text: str) -> int:
+    """An incident's id: a whole number from 1 to SQLite's largest integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an incident id (a number)") from None
+    if not 1 <= value <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an incident id (1 or more)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -75,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     declare.add_argument("--drill", action="store_true", help="a drill or exercise")
 
     note = verbs.add_parser("note", parents=[common], help="add a timeline note")
-    note.add_argument("id", type=int)
+    note.add_argument("id", type=incident_id)
     note.add_argument("text")
     note.add_argument("--at", type=parse_when, help="when it happened, ISO 8601 with offset")
     note.add_argument(
@@ -89,18 +103,18 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
 
     show = verbs.add_parser("show", parents=[common], help="one incident with its timeline")
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=incident_id)
     show.add_argument("--json", action="store_true")
     delete = verbs.add_parser(
         "delete", parents=[common], help="delete an incident and its timeline for good"
     )
-    delete.add_argument("id", type=int)
+    delete.add_argument("id", type=incident_id)
     delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
 
     export = verbs.add_parser(
         "export", parents=[common], help="the incident's post-mortem as Markdown"
     )
-    export.add_argument("id", type=int)
+    export.add_argument("id", type=incident_id)
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.add_argument("--template", help="a Jinja2 template file to render instead")
 
@@ -132,24 +146,24 @@ def _add_evidence_verbs(verbs, common: argparse.ArgumentParser) -> None:  # type
     add = actions.add_parser(
         "add", parents=[common], help="copy files into the vault; prints id and sha256 of each"
     )
-    add.add_argument("id", type=int)
+    add.add_argument("id", type=incident_id)
     add.add_argument("files", nargs="+", metavar="FILE")
     add.add_argument("--item", help="the checklist item it covers (its name, any case)")
     add.add_argument("--note", default="", help="what it is, where it came from")
     checklist = actions.add_parser(
         "checklist", parents=[common], help="the incident's evidence checklist"
     )
-    checklist.add_argument("id", type=int)
+    checklist.add_argument("id", type=incident_id)
     verify = actions.add_parser(
         "verify",
         parents=[common],
         help="re-hash every artifact and check every custody log; exit 1 on any problem",
     )
-    verify.add_argument("id", type=int, nargs="?", help="one incident (default: all)")
+    verify.add_argument("id", type=incident_id, nargs="?", help="one incident (default: all)")
     export = actions.add_parser(
         "export", parents=[common], help="a zip of the evidence with manifests and SHA256SUMS"
     )
-    export.add_argument("id", type=int)
+    export.add_argument("id", type=incident_id)
     export.add_argument("-o", "--output", required=True, help="the zip file to write")
     export.add_argument("--reason", default="", help="why, and for whom (custody log)")
 

@@ -144,9 +144,10 @@ def _export(args: argparse.Namespace, service: IncidentService) -> int:
     template = Path(args.template).absolute() if args.template else None
     try:
         text = postmortems.markdown(args.id, template)
-    except (TemplateError, OSError) as exc:
+    except (TemplateError, OSError, UnicodeDecodeError) as exc:
         where = f" ({template})" if template else ""
-        print(f"warroom: the template cannot be used{where}: {exc}", file=sys.stderr)
+        why = "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc
+        print(f"warroom: the template cannot be used{where}: {why}", file=sys.stderr)
         return EXIT_INVALID
     if args.output:
         try:  # a private file, put in place whole: a failure leaves the old one as it was

@@ -75,7 +75,7 @@ def test_usage_errors_show_escapes(capsys, cli_data):
     with pytest.raises(SystemExit):
         main(["--data-dir", str(cli_data), "show", "\x1b[2J7"])
     err = capsys.readouterr().err
-    assert "invalid int value: '\\x1b[2J7'" in err
+    assert "'\\x1b[2J7' is not an incident id" in err
     assert CONTROL.search(err) is None
 
 

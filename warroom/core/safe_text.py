@@ -23,9 +23,12 @@ _C0_C1 = "\x00-\x08\x0b-\x1f\x7f-\x9f"
 # Bidirectional controls: marks (LRM, RLM, ALM), embeddings and overrides (LRE, RLE, PDF,
 # LRO, RLO) and isolates (LRI, RLI, FSI, PDI).
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-CONTROL = re.compile(f"[{_C0_C1}{_BIDI}]")
+# Lone surrogates: what a command line's undecodable bytes become (b"\xff" -> "\udcff");
+# they cannot be written as UTF-8 at all.
+_SURROGATES = "\ud800-\udfff"
+CONTROL = re.compile(f"[{_C0_C1}{_BIDI}{_SURROGATES}]")
 # The same characters, and line breaks too: for text that must stay on one line.
-CONTROL_OR_NEWLINE = re.compile(f"[{_C0_C1}{_BIDI}\n\t]")
+CONTROL_OR_NEWLINE = re.compile(f"[{_C0_C1}{_BIDI}{_SURROGATES}\n\t]")
 
 _NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
 
