@@ -83,4 +83,4 @@ def test_every_window_fits_a_1366x768_laptop(tmp_path: Path) -> None:
     assert shown["area"] == [0, 0, width, height]
     for name, (x, y, w, h) in shown["windows"].items():
         assert w <= width and h <= height - TITLE_BAR, (name, w, h)
-        assert 0 <= x and x + w <= width and 0 <= y and y + h <= height, (name, x, y, w, h)
+        assert 0 <= x <= width - w and 0 <= y <= height - h, (name, x, y, w, h)
