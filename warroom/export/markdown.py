@@ -63,13 +63,30 @@ def _escape_start(line: str, pattern: re.Pattern[str]) -> str:
 
 def _escape_line(line: str, start: re.Pattern[str]) -> str:
     """One stripped line with every special character escaped, and every terminal or bidi
-    control shown as an escape (its backslash escaped in turn, so it reads as typed)."""
-    return _escape_start(_INLINE_SPECIAL.sub(r"\\\1", visible(line.strip())), start)
+    control shown as an escape (its backslash escaped in turn, so it reads as typed). A tab
+    becomes a space: it shows as blank space either way, and linters flag hard tabs."""
+    text = visible(line.replace("\t", " ").strip())
+    return _escape_start(_INLINE_SPECIAL.sub(r"\\\1", text), start)
 
 
-def escape_inline(text: str) -> str:
-    """User text as one line of literal Markdown (a heading, a list item, a sentence)."""
-    return _escape_line(visible(_LINE_BREAK.sub(" ", text)), _INLINE_START)
+def escape_inline(text: str, placeholder: str = "") -> str:
+    """User text as one line of literal Markdown (a heading, a list item, a sentence).
+    Blank text renders as the (template's) placeholder, so no line ends in a bare space."""
+    return _escape_line(visible(_LINE_BREAK.sub(" ", text)), _INLINE_START) or placeholder
+
+
+# Punctuation that markdownlint (MD026) does not want at the end of a heading.
+_HEADING_END_PUNCTUATION = ".,;:!。，；：！"
+
+
+def escape_heading(text: str) -> str:
+    """User text at the end of a heading: as escape_inline, with a final punctuation mark
+    written as a character reference, so it shows as typed ("Checkout down!") and the
+    heading still passes markdownlint."""
+    escaped = escape_inline(text)
+    if escaped and escaped[-1] in _HEADING_END_PUNCTUATION:
+        return f"{escaped[:-1]}&#{ord(escaped[-1])};"
+    return escaped
 
 
 def _lines(text: str) -> list[str]:
@@ -151,6 +168,7 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
     env.filters.update(
         visible=visible,
         md_inline=escape_inline,
+        md_heading=escape_heading,
         md_cell=escape_cell,
         md_block=escape_block,
         duration=format_duration,
