@@ -46,6 +46,7 @@ from warroom.core.evidence import (
     VerifyResult,
     assess,
     collected_entry,
+    collected_record,
     collected_text,
     head_record,
     iso_utc,
@@ -959,18 +960,7 @@ def _item_row(session: Session, item_id: int, incident_id: int) -> EvidenceItemR
 
 
 def _collected_details(artifact: Artifact, item: ChecklistItem | None) -> dict[str, Any]:
-    return {
-        "kind": artifact.kind.value,
-        "name": artifact.name,
-        "sha256": artifact.sha256,
-        "size": artifact.size,
-        "original_path": artifact.original_path,
-        "host": artifact.host,
-        "stored_name": artifact.stored_name,
-        "local_zone": artifact.local_zone,
-        "url": artifact.url,
-        "item": item.name if item else "",
-    }
+    return {**collected_record(artifact), "item": item.name if item else ""}
 
 
 def local_zone(moment: datetime) -> str:

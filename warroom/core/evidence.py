@@ -369,29 +369,10 @@ def check_head(entries: list[CustodyEntry], heads: list[HeadRecord]) -> list[str
     return problems
 
 
-# The fields of the "collected" entry's details that must still match the artifact's row.
-COLLECTED_FIELDS = (
-    "kind",
-    "name",
-    "sha256",
-    "size",
-    "original_path",
-    "host",
-    "stored_name",
-    "local_zone",
-    "url",
-)
-
-
-def collected_entry(entries: list[CustodyEntry]) -> CustodyEntry | None:
-    first = next((e for e in entries if e.seq == 1), None)
-    return first if first is not None and first.action is CustodyAction.COLLECTED else None
-
-
-def changed_since_collection(artifact: Artifact, collected: CustodyEntry) -> list[str]:
-    """The fields of the artifact's row that no longer say what was recorded (and hashed
-    into the chain) when it was collected."""
-    row = {
+def collected_record(artifact: Artifact) -> dict[str, Any]:
+    """What the "collected" custody entry records of an artifact (and hashes into the
+    chain); its row must still say the same later."""
+    return {
         "kind": artifact.kind.value,
         "name": artifact.name,
         "sha256": artifact.sha256,
@@ -402,8 +383,18 @@ def changed_since_collection(artifact: Artifact, collected: CustodyEntry) -> lis
         "local_zone": artifact.local_zone,
         "url": artifact.url,
     }
-    details = collected.details
-    return [f for f in COLLECTED_FIELDS if f in details and details[f] != row[f]]
+
+
+def collected_entry(entries: list[CustodyEntry]) -> CustodyEntry | None:
+    first = next((e for e in entries if e.seq == 1), None)
+    return first if first is not None and first.action is CustodyAction.COLLECTED else None
+
+
+def changed_since_collection(artifact: Artifact, collected: CustodyEntry) -> list[str]:
+    """The fields of the artifact's row that no longer say what was recorded (and hashed
+    into the chain) when it was collected."""
+    row, details = collected_record(artifact), collected.details
+    return [f for f in row if f in details and details[f] != row[f]]
 
 
 @dataclass(frozen=True)
