@@ -27,6 +27,7 @@ from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
 
 from tests.cli.conftest import CLI_NOW
+from tests.fuzz.reporting import report_cases
 from warroom.core.clock import FakeClock
 from warroom.core.safe_text import CONTROL
 
@@ -146,11 +147,11 @@ ARGV = st.tuples(SHAPES, st.one_of(st.just([]), st.just([]), st.just([]), NOISE)
 
 
 @pytest.fixture(scope="module")
-def scratch(tmp_path_factory):
+def scratch(tmp_path_factory, request):
     folder = tmp_path_factory.mktemp("cli-fuzz")
     (folder / "app.log").write_text("ERROR checkout 500\n")
     yield folder
-    print(f"\nfuzz cases run: {CASES['argument lists']} (CLI argument lists)")
+    report_cases(request, "CLI argument lists", CASES)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ counts, the raw rows and what the service reads back are the same before and aft
 
 WARROOM_FUZZ_EXAMPLES sets the examples per test (default 40, sized for the normal test run;
 CI's long step runs 500);
-WARROOM_FUZZ_REPORT names a file that receives the "fuzz cases run" figure.
+WARROOM_FUZZ_REPORT names a file that receives the "fuzz cases run" figures (reporting.py).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
 
+from tests.fuzz.reporting import report_cases
 from warroom.core import clocks
 from warroom.core.clock import FakeClock
 from warroom.core.incident import EventKind, Incident, KeyTime, TimelineEvent
@@ -81,18 +82,7 @@ POLICIES = {zone: _policy(zone) for zone in ("local", "America/New_York", "Pacif
 @pytest.fixture(scope="module", autouse=True)
 def fuzz_report(request):
     yield
-    total = sum(CASES.values())
-    lines = [f"fuzz cases run: {total}"]
-    lines += [f"  {name}: {count}" for name, count in sorted(CASES.items())]
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("")
-        for line in lines:
-            reporter.write_line(line)
-    else:
-        print("\n".join(lines))
-    if report := os.environ.get("WARROOM_FUZZ_REPORT"):
-        Path(report).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report_cases(request, "service calls", CASES)
 
 
 def count_case(name: str) -> None:

@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
 
+from tests.fuzz.reporting import report_cases
 from tests.store.conftest import STORE_T0
 from tests.store.helpers import folder_state
 from warroom.__main__ import main
@@ -54,13 +55,7 @@ CASES: Counter[str] = Counter()
 @pytest.fixture(scope="module", autouse=True)
 def fuzz_report(request):
     yield
-    lines = [f"fuzz cases run (foreign and busy files): {sum(CASES.values())}"]
-    lines += [f"  {name}: {count}" for name, count in sorted(CASES.items())]
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("")
-        for line in lines:
-            reporter.write_line(line)
+    report_cases(request, "foreign and busy files", CASES)
 
 
 @pytest.fixture(autouse=True)
