@@ -156,6 +156,10 @@ class EvidencePanel(QDialog):
         )
         self.items_table.itemSelectionChanged.connect(self._item_selected)
         self.artifacts_table = _table(self, ARTIFACT_COLUMNS, "Artifacts", 0)
+        self.artifacts_table.horizontalHeaderItem(ARTIFACT_COLUMNS.index("Integrity")).setToolTip(
+            "What Verify vault found in this window (— until it runs); every earlier check is "
+            "in the artifact's chain of custody below"
+        )
         self.artifacts_table.itemSelectionChanged.connect(self._artifact_selected)
         self.custody_table = _table(self, CUSTODY_COLUMNS, "Chain of custody", 4)
         self.custody_summary = QLabel(self)
