@@ -515,12 +515,15 @@ class IncidentWindow(QDialog):
         try:
             action()
         except ValidationError as exc:
-            self.error.show_message(exc.message)
-            if revert is not None:
-                revert()
-            return False
+            return self._refused(exc.message, revert)
         self.error.clear_message()
         return True
+
+    def _refused(self, message: str, revert: Callable[[], None] | None) -> bool:
+        self.error.show_message(message)
+        if revert is not None:
+            revert()
+        return False
 
     _asking = False  # a question is on screen: the field it is about must not ask again
 
@@ -539,15 +542,9 @@ class IncidentWindow(QDialog):
                 self._asking = False
             if sure:
                 return self._run(lambda: action(True), revert)
-            self.error.show_message(exc.message + " Not saved.")
-            if revert is not None:
-                revert()
-            return False
+            return self._refused(exc.message + " Not saved.", revert)
         except ValidationError as exc:
-            self.error.show_message(exc.message)
-            if revert is not None:
-                revert()
-            return False
+            return self._refused(exc.message, revert)
         self.error.clear_message()
         return True
 
