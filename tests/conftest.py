@@ -29,7 +29,7 @@ def isolated_dirs(tmp_path_factory, monkeypatch):
 
 @pytest.fixture
 def clock():
-    from warroom.core.clock import FakeClock
+    from warroom.domain.clock import FakeClock
 
     return FakeClock(START)
 
@@ -41,7 +41,7 @@ def data_dir(tmp_path):
 
 @pytest.fixture
 def policy():
-    from warroom.core.policy import load_policy_file
-    from warroom.paths import builtin_policy_file
+    from warroom.domain.policy import load_policy_file
+    from warroom.system.paths import builtin_policy_file
 
     return load_policy_file(builtin_policy_file())

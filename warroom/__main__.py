@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from warroom.paths import AppPaths
+    from warroom.system.paths import AppPaths
 
 
 def parse_when(text: str) -> datetime:
@@ -169,19 +169,19 @@ def _add_evidence_verbs(verbs, common: argparse.ArgumentParser) -> None:  # type
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from warroom.core.safe_text import shown_safely
+    from warroom.domain.safe_text import shown_safely
 
     with shown_safely():  # a usage error quotes the arguments: made visible too
         args = build_parser().parse_args(argv)
     args.data_dir = getattr(args, "data_dir", None)
     args.actor = getattr(args, "actor", None)
     if args.verb is None:
-        from warroom.app import run_gui
+        from warroom.ui.app import run_gui
 
         return run_gui(data_dir=args.data_dir, actor=args.actor)
     if args.verb == "demo":
-        from warroom.app import run_gui
-        from warroom.demo import NotADemoDir, prepare_demo_dir
+        from warroom.services.demo import NotADemoDir, prepare_demo_dir
+        from warroom.ui.app import run_gui
 
         try:
             demo_dir = prepare_demo_dir(args.data_dir)
@@ -190,11 +190,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return run_gui(data_dir=demo_dir, title_suffix="demo", actor=args.actor)
     if args.verb == "paths":
-        from warroom.paths import resolve_paths
+        from warroom.system.paths import resolve_paths
 
         with shown_safely():
             return _print_paths(resolve_paths(args.data_dir))
-    from warroom.cli import run
+    from warroom.cli.main import run
 
     # Every character a headless verb prints passes through here: a title or note holding
     # ESC[2J, an OSC sequence, a bare CR or a bidi override shows as an escape, never acts.

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from warroom.__main__ import main
-from warroom.core.clock import FakeClock
+from warroom.domain.clock import FakeClock
 
 CLI_NOW = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
 
@@ -20,10 +20,10 @@ CLI_NOW = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
 def cli_clock(monkeypatch, tmp_path):
     """The CLI's clock, and no user config: the built-in policy applies."""
     clock = FakeClock(CLI_NOW)
-    monkeypatch.setattr("warroom.cli.SystemClock", lambda: clock)
+    monkeypatch.setattr("warroom.cli.main.SystemClock", lambda: clock)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     # A CLI verb must never reach for the GUI: make importing it fail loudly.
-    monkeypatch.setitem(sys.modules, "warroom.app", None)
+    monkeypatch.setitem(sys.modules, "warroom.ui.app", None)
     return clock
 
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from warroom.paths import resolve_paths
-from warroom.settings import save_display_name
+from warroom.system.paths import resolve_paths
+from warroom.system.settings import save_display_name
 
 
 def actors(run_cli, incident_id, *extra):

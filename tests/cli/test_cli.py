@@ -14,9 +14,9 @@ import pytest
 
 import warroom
 from warroom.__main__ import main
-from warroom.core.clock import FakeClock
-from warroom.service import IncidentService
-from warroom.store.database import open_database
+from warroom.adapters.sqlite.database import open_database
+from warroom.domain.clock import FakeClock
+from warroom.services.incidents import IncidentService
 
 NOW = datetime.fromisoformat("2026-11-22T14:05:00+00:00")  # the pinned CLI clock
 
@@ -302,6 +302,6 @@ def test_cli_runs_headless_without_pyside6(tmp_path):
 
 
 def test_main_without_a_verb_goes_for_the_gui():
-    """Sanity check of the in-process guard used above: the GUI path does import warroom.app."""
+    """Sanity check of the in-process guard used above: the GUI path does import warroom.ui.app."""
     with pytest.raises(ImportError):
         main(["--data-dir", "unused"])

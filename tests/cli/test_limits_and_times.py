@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from warroom.core.validation import LIMITS, MAX_NAME, MAX_TEXT, limit_of
+from warroom.domain.validation import LIMITS, MAX_NAME, MAX_TEXT, limit_of
 
 
 def declare(run_cli, *extra):

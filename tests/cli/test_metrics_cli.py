@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warroom.core.clock import FakeClock
-from warroom.core.lifecycle import Status
-from warroom.metrics_cli import run_metrics
-from warroom.metrics_service import CSV_COLUMNS
-from warroom.service import IncidentService
-from warroom.store.database import open_database
+from warroom.adapters.sqlite.database import open_database
+from warroom.cli.metrics import run_metrics
+from warroom.domain.clock import FakeClock
+from warroom.domain.lifecycle import Status
+from warroom.services.incidents import IncidentService
+from warroom.services.metrics import CSV_COLUMNS
 
 NOW = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from warroom.core.safe_text import CONTROL
+from warroom.domain.safe_text import CONTROL
 
 # An alert hook's title or note, each aimed at the terminal that prints it.
 PAYLOADS = {

@@ -12,10 +12,10 @@ import time
 import pytest
 
 from tests.evidence.helpers import EVIDENCE_T0, IMPACT_STARTED
-from warroom.core.clock import FakeClock
-from warroom.evidence_service import EvidenceService
-from warroom.service import IncidentService
-from warroom.store.database import open_database
+from warroom.adapters.sqlite.database import open_database
+from warroom.domain.clock import FakeClock
+from warroom.services.evidence import EvidenceService
+from warroom.services.incidents import IncidentService
 
 
 @pytest.fixture(autouse=True)
@@ -130,9 +130,9 @@ def run_cli(data_dir, capsys, monkeypatch, fake_clock, tmp_path):
     """`warroom --data-dir DATA ARGS...` in-process on the fake clock; (code, out, err)."""
     from warroom.__main__ import main
 
-    monkeypatch.setattr("warroom.cli.SystemClock", lambda: fake_clock)
+    monkeypatch.setattr("warroom.cli.main.SystemClock", lambda: fake_clock)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setitem(sys.modules, "warroom.app", None)  # a CLI verb never loads the GUI
+    monkeypatch.setitem(sys.modules, "warroom.ui.app", None)  # a CLI verb never loads the GUI
 
     def run(*args):
         code = main(["--data-dir", str(data_dir), *(str(a) for a in args)])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from warroom.core.evidence import HEAD_FILE
-from warroom.core.incident import EventKind
+from warroom.domain.evidence import HEAD_FILE
+from warroom.domain.incident import EventKind
 
 EVIDENCE_T0 = datetime(2026, 11, 22, 14, 0, 0, 250000, tzinfo=UTC)
 IMPACT_STARTED = EVIDENCE_T0 - timedelta(minutes=30)

@@ -9,15 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.evidence.helpers import EVIDENCE_T0, IMPACT_STARTED, evidence_events
-from warroom.core.evidence import (
+from warroom.domain.evidence import (
     ChecklistError,
     ItemState,
     load_checklist_file,
     parse_checklist,
 )
-from warroom.core.validation import ValidationError
-from warroom.evidence_service import EvidenceService, builtin_checklist_file
-from warroom.paths import AppPaths
+from warroom.domain.validation import ValidationError
+from warroom.services.evidence import EvidenceService, builtin_checklist_file
+from warroom.system.paths import AppPaths
 
 
 def builtin_names():

@@ -12,10 +12,10 @@ import zipfile
 import pytest
 
 from tests.evidence.helpers import evidence_events
-from warroom.core.evidence import CustodyAction
-from warroom.evidence_service import EvidenceService
-from warroom.service import IncidentService, default_actor
-from warroom.store.database import open_database
+from warroom.adapters.sqlite.database import open_database
+from warroom.domain.evidence import CustodyAction
+from warroom.services.evidence import EvidenceService
+from warroom.services.incidents import IncidentService, default_actor
 
 
 def sha(data):

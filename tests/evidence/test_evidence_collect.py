@@ -14,7 +14,8 @@ import threading
 import pytest
 
 from tests.evidence.helpers import EVIDENCE_T0, evidence_events, vault_files
-from warroom.core.evidence import (
+from warroom.adapters import vault
+from warroom.domain.evidence import (
     GENESIS_HASH,
     ArtifactKind,
     CollectCancelled,
@@ -23,8 +24,7 @@ from warroom.core.evidence import (
     DuplicateArtifact,
     ItemState,
 )
-from warroom.core.validation import ValidationError
-from warroom.store import vault
+from warroom.domain.validation import ValidationError
 
 MIB = 1 << 20
 # `truncate -s 1G f && sha256sum f`: known, so the test does not hash a second gigabyte.

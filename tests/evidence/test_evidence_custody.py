@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from tests.evidence.helpers import EVIDENCE_T0, evidence_events, vault_files
-from warroom.core.evidence import (
+from warroom.domain.evidence import (
     GENESIS_HASH,
     CustodyAction,
     CustodyEntry,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.evidence.helpers import vault_files
-from warroom.core.evidence import CollectError
+from warroom.domain.evidence import CollectError
 
 
 def declare(run_cli, title="Leaked key"):
@@ -63,7 +63,7 @@ def test_a_folder_that_cannot_be_removed_is_named(
     def refuse(*_args, **_kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("warroom.store.vault.shutil.rmtree", refuse)
+    monkeypatch.setattr("warroom.adapters.vault.shutil.rmtree", refuse)
     with pytest.raises(CollectError) as refused:
         evidence.delete_incident(incident.id)
     assert refused.value.message == (

@@ -10,8 +10,8 @@ import zipfile
 import pytest
 
 from tests.evidence.helpers import EVIDENCE_T0, evidence_events
-from warroom.core.evidence import CollectError, CustodyAction, check_chain
-from warroom.core.validation import ValidationError
+from warroom.domain.evidence import CollectError, CustodyAction, check_chain
+from warroom.domain.validation import ValidationError
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_a_full_disk_while_zipping_leaves_nothing(
 ):
     import errno
 
-    from warroom import evidence_service
+    from warroom.services import evidence as evidence_service
 
     def full(self):
         raise OSError(errno.ENOSPC, "No space left on device")

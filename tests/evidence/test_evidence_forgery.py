@@ -14,7 +14,7 @@ import zipfile
 import pytest
 
 from tests.evidence.helpers import evidence_events
-from warroom.core.evidence import HEAD_FILE, CollectError, CustodyAction, IntegrityState
+from warroom.domain.evidence import HEAD_FILE, CollectError, CustodyAction, IntegrityState
 
 DROP_TRIGGERS = (
     "DROP TRIGGER IF EXISTS custody_entry_no_update",
@@ -119,7 +119,7 @@ def test_entries_appended_after_a_truncation_do_not_hide_it(incident, evidence, 
 def test_a_rewritten_log_is_caught_by_the_head_file(incident, evidence, three, raw_sql):
     """The forger recomputes every hash after editing an entry: the chain is whole again,
     but its entries are no longer the ones committed."""
-    from warroom.core.evidence import entry_hash
+    from warroom.domain.evidence import entry_hash
 
     a, _, _ = three
     entries = evidence.custody(a.id)

@@ -10,12 +10,12 @@ import sqlite3
 from sqlalchemy import create_engine, text
 
 from tests.evidence.helpers import EVIDENCE_T0
-from warroom.core.clock import FakeClock
-from warroom.evidence_service import EvidenceService
-from warroom.service import IncidentService
-from warroom.store import evidence as store
-from warroom.store.database import open_database
-from warroom.store.migrations import migrate
+from warroom.adapters.sql import evidence as store
+from warroom.adapters.sql.migrations import migrate
+from warroom.adapters.sqlite.database import open_database
+from warroom.domain.clock import FakeClock
+from warroom.services.evidence import EvidenceService
+from warroom.services.incidents import IncidentService
 
 TRIGGERS = {
     "custody_entry_no_update",

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from warroom.core.incident import EventKind, Incident, TimelineEvent
-from warroom.core.lifecycle import Role, Status
-from warroom.core.safe_text import visible
-from warroom.core.severity import Severity
-from warroom.export.markdown import _LINE_BREAK
+from warroom.adapters.export.markdown import _LINE_BREAK
+from warroom.domain.incident import EventKind, Incident, TimelineEvent
+from warroom.domain.lifecycle import Role, Status
+from warroom.domain.safe_text import visible
+from warroom.domain.severity import Severity
 
 # Linkify (part of the "gfm-like" preset) needs an extra package; it only turns bare URLs
 # into links, which changes no structure, so tables and strikethrough are enough here.

@@ -9,10 +9,7 @@ from datetime import date
 import pytest
 
 from tests.export.helpers import T0, event, parse, resolved_incident
-from warroom.core.incident import EventKind
-from warroom.core.postmortem import ActionItem, AddedRow, Postmortem, PostmortemStatus
-from warroom.core.safe_text import CONTROL, json_safe, visible, visible_line
-from warroom.export.markdown import (
+from warroom.adapters.export.markdown import (
     MessageKind,
     escape_block,
     escape_cell,
@@ -22,6 +19,9 @@ from warroom.export.markdown import (
     render_status,
     status_facts,
 )
+from warroom.domain.incident import EventKind
+from warroom.domain.postmortem import ActionItem, AddedRow, Postmortem, PostmortemStatus
+from warroom.domain.safe_text import CONTROL, json_safe, visible, visible_line
 
 # The payloads of the hostile test: each names what it would do to a terminal.
 PAYLOADS = {

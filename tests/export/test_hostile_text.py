@@ -17,9 +17,16 @@ from tests.export.helpers import (
     parse,
     resolved_incident,
 )
-from warroom.core.incident import EventKind, TimelineEvent
-from warroom.core.policy import load_policy_file
-from warroom.core.postmortem import (
+from warroom.adapters.export.markdown import (
+    escape_block,
+    escape_cell,
+    escape_inline,
+    make_environment,
+    render_postmortem,
+)
+from warroom.domain.incident import EventKind, TimelineEvent
+from warroom.domain.policy import load_policy_file
+from warroom.domain.postmortem import (
     ActionItem,
     AddedRow,
     ItemStatus,
@@ -27,14 +34,7 @@ from warroom.core.postmortem import (
     TimelineEdit,
     timeline_rows,
 )
-from warroom.export.markdown import (
-    escape_block,
-    escape_cell,
-    escape_inline,
-    make_environment,
-    render_postmortem,
-)
-from warroom.paths import builtin_policy_file
+from warroom.system.paths import builtin_policy_file
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 # Module-level, not fixtures: Hypothesis runs many examples per test function call.

@@ -14,17 +14,17 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from pymarkdown.api import PyMarkdownApi
+from tests.domain.test_metrics import NOW as METRICS_NOW
+from tests.domain.test_metrics import RECORDS, SINCE, UNTIL
 
-from tests.core.test_metrics import NOW as METRICS_NOW
-from tests.core.test_metrics import RECORDS, SINCE, UNTIL
 from tests.export.helpers import parse, resolved_incident
 from tests.export.test_hostile_text import ENV, FUZZ, POLICY, hostile_text, postmortems
 from tests.export.test_postmortem_markdown import EVENTS, NOW, full_postmortem
 from tests.export.test_status_messages import FACTS
-from warroom.core.metrics import compute_metrics
-from warroom.core.postmortem import new_postmortem
-from warroom.export.markdown import MessageKind, render_postmortem, render_status
-from warroom.metrics_service import to_markdown
+from warroom.adapters.export.markdown import MessageKind, render_postmortem, render_status
+from warroom.domain.metrics import compute_metrics
+from warroom.domain.postmortem import new_postmortem
+from warroom.services.metrics import to_markdown
 
 # No shrinking: the linter is slow on large documents, and a failing document is readable as
 # it is (it is printed with the rules it breaks).

@@ -13,8 +13,18 @@ import jinja2
 import pytest
 
 from tests.export.helpers import event, minutes, parse, resolved_incident
-from warroom.core.incident import EventKind
-from warroom.core.postmortem import (
+from warroom.adapters.export.markdown import (
+    NOT_WRITTEN,
+    escape_block,
+    escape_cell,
+    escape_inline,
+    format_utc,
+    make_environment,
+    render_postmortem,
+    render_postmortem_file,
+)
+from warroom.domain.incident import EventKind
+from warroom.domain.postmortem import (
     ActionItem,
     AddedRow,
     ItemKind,
@@ -24,16 +34,6 @@ from warroom.core.postmortem import (
     PostmortemStatus,
     TimelineEdit,
     new_postmortem,
-)
-from warroom.export.markdown import (
-    NOT_WRITTEN,
-    escape_block,
-    escape_cell,
-    escape_inline,
-    format_utc,
-    make_environment,
-    render_postmortem,
-    render_postmortem_file,
 )
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # decides which action items are overdue

@@ -11,15 +11,15 @@ import jinja2
 import pytest
 
 from tests.export.helpers import T0, minutes, parse, resolved_incident
-from warroom.core.lifecycle import Status
-from warroom.core.severity import Severity
-from warroom.export.markdown import (
+from warroom.adapters.export.markdown import (
     MessageKind,
     StatusFacts,
     make_environment,
     render_status,
     status_facts,
 )
+from warroom.domain.lifecycle import Status
+from warroom.domain.severity import Severity
 
 FACTS = StatusFacts(
     severity="P1",

@@ -28,8 +28,8 @@ from hypothesis import strategies as st
 
 from tests.cli.conftest import CLI_NOW
 from tests.fuzz.reporting import report_cases
-from warroom.core.clock import FakeClock
-from warroom.core.safe_text import CONTROL
+from warroom.domain.clock import FakeClock
+from warroom.domain.safe_text import CONTROL
 
 EXAMPLES = int(
     os.environ.get("WARROOM_CLI_FUZZ_EXAMPLES", os.environ.get("WARROOM_FUZZ_EXAMPLES", "60"))
@@ -163,8 +163,8 @@ def cli(scratch, monkeypatch, capsys):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(scratch / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(scratch / "state"))
     monkeypatch.delenv("WARROOM_DATA_DIR", raising=False)
-    monkeypatch.setattr("warroom.cli.SystemClock", lambda: FakeClock(CLI_NOW))
-    monkeypatch.setitem(sys.modules, "warroom.app", None)  # a headless verb must not load it
+    monkeypatch.setattr("warroom.cli.main.SystemClock", lambda: FakeClock(CLI_NOW))
+    monkeypatch.setitem(sys.modules, "warroom.ui.app", None)  # a headless verb must not load it
     data = ["--data-dir", str(scratch / "data")]
 
     def run(argv: list[str]) -> tuple[int, str, str]:

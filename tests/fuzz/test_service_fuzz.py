@@ -33,13 +33,14 @@ from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
 
 from tests.fuzz.reporting import report_cases
-from warroom.core import clocks
-from warroom.core.clock import FakeClock
-from warroom.core.incident import EventKind, Incident, KeyTime, TimelineEvent
-from warroom.core.lifecycle import Role, Status
-from warroom.core.policy import Policy, parse_policy
-from warroom.core.severity import Severity
-from warroom.core.validation import (
+from warroom.adapters.sqlite.database import open_database
+from warroom.domain import clocks
+from warroom.domain.clock import FakeClock
+from warroom.domain.incident import EventKind, Incident, KeyTime, TimelineEvent
+from warroom.domain.lifecycle import Role, Status
+from warroom.domain.policy import Policy, parse_policy
+from warroom.domain.severity import Severity
+from warroom.domain.validation import (
     CLOCK_SKEW,
     FAR_BEFORE,
     MAX_TEXT,
@@ -47,9 +48,8 @@ from warroom.core.validation import (
     NeedsConfirmation,
     limit_of,
 )
-from warroom.paths import builtin_policy_file
-from warroom.service import IncidentService, ValidationError
-from warroom.store.database import open_database
+from warroom.services.incidents import IncidentService, ValidationError
+from warroom.system.paths import builtin_policy_file
 
 # The fake clock's "now"; microseconds so that their round trip is checked too.
 NOW = datetime(2026, 11, 22, 14, 0, 0, 123456, tzinfo=UTC)
@@ -216,7 +216,7 @@ def title_verdict(raw: str) -> bool:
 
 
 def text_verdict(raw: str, required: bool = False, field: str = "text") -> bool | None:
-    """`field` picks the limit (warroom.core.validation.LIMITS): 200 for a name, 10,000 for
+    """`field` picks the limit (warroom.domain.validation.LIMITS): 200 for a name, 10,000 for
     a reason or a summary, MAX_TEXT for a note or the impact."""
     most = limit_of(field).most
     if not storable(raw) or len(raw.strip()) > most or (required and not raw.strip()):

@@ -29,17 +29,17 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
+from tests.adapters.conftest import STORE_T0
+from tests.adapters.helpers import folder_state
 
 from tests.fuzz.reporting import report_cases
-from tests.store.conftest import STORE_T0
-from tests.store.helpers import folder_state
 from warroom.__main__ import main
-from warroom.core.clock import FakeClock
-from warroom.service import IncidentService
-from warroom.store import database as database_module
-from warroom.store.database import StoreError, open_database
-from warroom.store.migrations import LATEST_VERSION, migrate
-from warroom.store.recognise import APPLICATION_ID, SQLITE_MAGIC
+from warroom.adapters.sqlite import database as database_module
+from warroom.adapters.sql.migrations import LATEST_VERSION, migrate
+from warroom.adapters.sqlite.database import StoreError, open_database
+from warroom.adapters.sqlite.recognise import APPLICATION_ID, SQLITE_MAGIC
+from warroom.domain.clock import FakeClock
+from warroom.services.incidents import IncidentService
 
 EXAMPLES = int(os.environ.get("WARROOM_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from warroom.core.clock import FakeClock
-from warroom.core.policy import Policy
-from warroom.service import IncidentService
-from warroom.store.database import Database, open_database
+from warroom.adapters.sqlite.database import Database, open_database
+from warroom.domain.clock import FakeClock
+from warroom.domain.policy import Policy
+from warroom.services.incidents import IncidentService
 
 
 @dataclass

@@ -7,7 +7,7 @@ import sqlite3
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.conftest import START
-from warroom import app as app_module
+from warroom.ui import app as app_module
 
 
 def test_a_policy_problem_is_shown_naming_the_file_and_key(qtbot, board):
@@ -80,10 +80,10 @@ def _dialogs_while_opening(monkeypatch, data, answer=None):
 
 
 def _with_a_backup(data):
-    from warroom.core.clock import FakeClock
-    from warroom.service import IncidentService
-    from warroom.store.backup import take_backup
-    from warroom.store.database import open_database
+    from warroom.adapters.sqlite.backup import take_backup
+    from warroom.adapters.sqlite.database import open_database
+    from warroom.domain.clock import FakeClock
+    from warroom.services.incidents import IncidentService
 
     database = open_database(data / "warroom.db")
     IncidentService(database, FakeClock(START)).declare("Before the trouble", "P2")
@@ -92,8 +92,9 @@ def _with_a_backup(data):
 
 
 def test_a_busy_file_is_offered_try_again_never_a_restore(qtbot, tmp_path, monkeypatch):
-    from tests.store.helpers import held_by_another_process
-    from warroom.store import database as database_module
+    from tests.adapters.helpers import held_by_another_process
+
+    from warroom.adapters.sqlite import database as database_module
 
     monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 20)
     monkeypatch.setattr(database_module, "WRITE_ATTEMPT_MS", 20, raising=False)
@@ -136,7 +137,7 @@ def test_a_damaged_file_is_offered_the_latest_backup(qtbot, tmp_path, monkeypatc
 
 
 def test_another_program_s_file_is_not_offered_a_restore(qtbot, tmp_path, monkeypatch):
-    from tests.store.helpers import FOREIGN_SHAPES, folder_state
+    from tests.adapters.helpers import FOREIGN_SHAPES, folder_state
 
     data = tmp_path / "data"
     _with_a_backup(data)
@@ -153,9 +154,9 @@ def test_another_program_s_file_is_not_offered_a_restore(qtbot, tmp_path, monkey
 # -- waiting for the other window -------------------------------------------------------------
 def test_a_write_waiting_for_another_window_shows_it_then_saves(qtbot, board, monkeypatch):
     from PySide6.QtGui import QGuiApplication
+    from tests.adapters.helpers import held_here
 
-    from tests.store.helpers import held_here
-    from warroom.store import database as database_module
+    from warroom.adapters.sqlite import database as database_module
     from warroom.ui.waiting import WAITING_TEXT, WaitingIndicator
 
     monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 20)

@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import QTimer
 
-from warroom.core.evidence import HEAD_FILE, ItemState
-from warroom.core.incident import EventKind
+from warroom.domain.evidence import HEAD_FILE, ItemState
+from warroom.domain.incident import EventKind
 
 
 @pytest.fixture
@@ -253,9 +253,9 @@ def test_the_vault_names_each_artifact_whole_and_tells_its_custody_in_words(
 
 
 def test_a_security_only_item_is_pending_only_on_a_security_incident(board, panel, clock):
-    from warroom.core.playbook import load_playbook_file
-    from warroom.mitigation_service import MitigationService
-    from warroom.paths import builtin_playbook_file
+    from warroom.domain.playbook import load_playbook_file
+    from warroom.services.mitigation import MitigationService
+    from warroom.system.paths import builtin_playbook_file
 
     memory = item_named(panel, "process and memory state")
     assert memory.security_only

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import Qt
 
-from warroom.core.incident import EventKind, KeyTime
-from warroom.core.lifecycle import Role
+from warroom.domain.incident import EventKind, KeyTime
+from warroom.domain.lifecycle import Role
 from warroom.ui.qtime import to_qdatetime
 
 

@@ -6,7 +6,7 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from warroom import app as app_module
+from warroom.ui import app as app_module
 from warroom.ui.main_window import MainWindow
 
 

@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import START
-from warroom.core.lifecycle import Status
-from warroom.core.metrics import Period
-from warroom.core.postmortem import ActionItem, ItemStatus, PostmortemStatus
-from warroom.metrics_service import CSV_COLUMNS, MetricsService
-from warroom.postmortem_service import PostmortemService
+from warroom.domain.lifecycle import Status
+from warroom.domain.metrics import Period
+from warroom.domain.postmortem import ActionItem, ItemStatus, PostmortemStatus
+from warroom.services.metrics import CSV_COLUMNS, MetricsService
+from warroom.services.postmortems import PostmortemService
 from warroom.ui.metrics_view import COLUMNS, MetricsView
 
 P0, P1, P2, P3, ALL = range(5)

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
 from tests.gui.helpers import local_hm
-from warroom.core.incident import EventKind
-from warroom.core.lifecycle import Status
+from warroom.domain.incident import EventKind
+from warroom.domain.lifecycle import Status
 from warroom.ui.mitigation_pages import OptionPage, SecurityPage, TriagePage, VerifyPage
 from warroom.ui.qtime import local_text
 
@@ -300,7 +300,7 @@ def test_the_check_back_question_appears_on_board_and_incident_when_the_clock_re
 def test_a_malformed_team_playbook_is_named_and_the_built_in_still_works(
     board, incident, isolated_dirs, qtbot
 ):
-    from warroom.paths import resolve_paths
+    from warroom.system.paths import resolve_paths
 
     folder = resolve_paths().user_playbooks
     folder.mkdir(parents=True)

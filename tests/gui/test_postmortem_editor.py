@@ -11,9 +11,9 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication
 
 from warroom.__main__ import main as cli_main
-from warroom.core.incident import EventKind
-from warroom.core.lifecycle import Status
-from warroom.core.postmortem import PostmortemStatus
+from warroom.domain.incident import EventKind
+from warroom.domain.lifecycle import Status
+from warroom.domain.postmortem import PostmortemStatus
 from warroom.ui.qtime import to_qdatetime
 
 
@@ -254,7 +254,7 @@ def test_deadline_dates_round_trip(board, resolved):
 
 
 def test_an_editor_whose_text_cannot_be_saved_stays_open(board, resolved, monkeypatch):
-    from warroom.service import WriteFailed
+    from warroom.services.incidents import WriteFailed
 
     editor = open_editor(board, resolved.id)
     editor.section_edits["lessons"].setPlainText("Certificates need an owner.")

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from PySide6.QtGui import QFontMetrics
 
-from warroom.core.playbook import load_playbook_file
-from warroom.mitigation_service import MitigationService
-from warroom.paths import builtin_playbook_file
+from warroom.domain.playbook import load_playbook_file
+from warroom.services.mitigation import MitigationService
+from warroom.system.paths import builtin_playbook_file
 from warroom.ui.presenter import HIDDEN_NOTE, OVERDUE_BG
 
 

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import event
 
 from tests.gui.helpers import rows
-from warroom.service import IncidentService
-from warroom.store.database import open_database
+from warroom.adapters.sqlite.database import open_database
+from warroom.services.incidents import IncidentService
 
 
 def test_changes_from_another_instance_show_up_at_the_next_tick(qtbot, board, clock, policy):
@@ -67,8 +67,8 @@ def test_deleting_from_the_board_asks_first(qtbot, board, monkeypatch):
 
 
 def test_a_damaged_file_can_be_replaced_by_the_latest_backup(qtbot, tmp_path, monkeypatch, clock):
-    from warroom.app import open_database_or_ask
-    from warroom.store.backup import take_backup
+    from warroom.adapters.sqlite.backup import take_backup
+    from warroom.ui.app import open_database_or_ask
 
     path = tmp_path / "data" / "warroom.db"
     database = open_database(path)

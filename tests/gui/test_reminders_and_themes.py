@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from warroom.core.incident import EventKind
+from warroom.domain.incident import EventKind
 from warroom.ui.board_model import REMINDER_HIGHLIGHT, Column
 from warroom.ui.theme import THEME_LABELS, apply_theme, load_theme, stylesheet
 
@@ -101,9 +101,9 @@ def test_a_snooze_survives_a_restart(board, open_board, clock):
 
 
 def test_a_check_back_can_be_snoozed_from_the_board(board, clock):
-    from warroom.core.playbook import load_playbook_file
-    from warroom.mitigation_service import MitigationService
-    from warroom.paths import builtin_playbook_file
+    from warroom.domain.playbook import load_playbook_file
+    from warroom.services.mitigation import MitigationService
+    from warroom.system.paths import builtin_playbook_file
 
     incident = board.service.declare("Checkout returns 500", "P1", commander="Priya Raman")
     playbook = load_playbook_file(builtin_playbook_file())
@@ -137,9 +137,9 @@ def test_each_theme_loads_with_no_stylesheet_warnings(board, key, qtbot):
 
 
 def test_a_due_check_back_shows_its_warning_style_from_start_up(board, open_board, clock):
-    from warroom.core.playbook import load_playbook_file
-    from warroom.mitigation_service import MitigationService
-    from warroom.paths import builtin_playbook_file
+    from warroom.domain.playbook import load_playbook_file
+    from warroom.services.mitigation import MitigationService
+    from warroom.system.paths import builtin_playbook_file
 
     apply_theme(QApplication.instance(), "light")
     incident = board.service.declare("Checkout returns 500", "P1", commander="Priya Raman")
@@ -161,9 +161,9 @@ def test_a_due_check_back_shows_its_warning_style_from_start_up(board, open_boar
 def test_reminders_and_check_backs_are_snoozed_with_the_same_control(board, clock):
     from PySide6.QtWidgets import QPushButton
 
-    from warroom.core.playbook import load_playbook_file
-    from warroom.mitigation_service import MitigationService
-    from warroom.paths import builtin_playbook_file
+    from warroom.domain.playbook import load_playbook_file
+    from warroom.services.mitigation import MitigationService
+    from warroom.system.paths import builtin_playbook_file
 
     incident = board.service.declare("Checkout returns 500", "P1", commander="Priya Raman")
     playbook = load_playbook_file(builtin_playbook_file())

@@ -7,12 +7,12 @@ import sys
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.helpers import rows
-from warroom import app as app_module
-from warroom.store.database import open_database
+from warroom.adapters.sqlite.database import open_database
+from warroom.ui import app as app_module
 
 
 def test_the_board_opens_read_only_then_goes_live(qtbot, clock, policy, data_dir):
-    from warroom.service import IncidentService
+    from warroom.services.incidents import IncidentService
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
 
@@ -36,7 +36,7 @@ def test_the_board_opens_read_only_then_goes_live(qtbot, clock, policy, data_dir
 
 
 def test_run_gui_takes_the_quick_path_on_an_existing_database(qtbot, monkeypatch, data_dir, clock):
-    from warroom.service import IncidentService
+    from warroom.services.incidents import IncidentService
 
     database = open_database(data_dir / "warroom.db", now=clock.now())
     IncidentService(database, clock).declare("Survives a restart", "P2")

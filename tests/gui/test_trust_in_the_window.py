@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from warroom.core.incident import EventKind, KeyTime
-from warroom.core.lifecycle import Role
+from warroom.domain.incident import EventKind, KeyTime
+from warroom.domain.lifecycle import Role
 from warroom.ui.qtime import to_qdatetime
 
 YEARS = timedelta(days=25 * 365)

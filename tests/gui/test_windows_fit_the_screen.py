@@ -20,12 +20,12 @@ import json, sys
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
-from warroom.core.clock import SystemClock
-from warroom.core.policy import load_policy_file
-from warroom.demo import prepare_demo_dir
-from warroom.paths import builtin_policy_file
-from warroom.service import IncidentService
-from warroom.store.database import open_database
+from warroom.domain.clock import SystemClock
+from warroom.domain.policy import load_policy_file
+from warroom.services.demo import prepare_demo_dir
+from warroom.system.paths import builtin_policy_file
+from warroom.services.incidents import IncidentService
+from warroom.adapters.sqlite.database import open_database
 from warroom.ui.main_window import MainWindow
 from warroom.ui.ticker import Ticker
 

@@ -4,9 +4,9 @@ next tick, with nothing raised and nothing written."""
 
 from __future__ import annotations
 
-from warroom.core.clock import FakeClock
-from warroom.service import IncidentService
-from warroom.store.database import open_database
+from warroom.adapters.sqlite.database import open_database
+from warroom.domain.clock import FakeClock
+from warroom.services.incidents import IncidentService
 
 
 def test_an_incident_deleted_by_another_warroom_closes_its_windows(board, data_dir, clock):

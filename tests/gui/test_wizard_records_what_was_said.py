@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
 from tests.gui.helpers import focus, local_hm
-from warroom.core.incident import EventKind
-from warroom.core.lifecycle import Status
+from warroom.domain.incident import EventKind
+from warroom.domain.lifecycle import Status
 from warroom.ui.mitigation_pages import OptionPage, VerifyPage
 
 

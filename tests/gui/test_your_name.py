@@ -8,8 +8,8 @@ import getpass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from warroom.paths import resolve_paths
-from warroom.settings import Actor, ActorSource, load_display_name, resolve_actor
+from warroom.system.paths import resolve_paths
+from warroom.system.settings import Actor, ActorSource, load_display_name, resolve_actor
 from warroom.ui.your_name import YourNameDialog
 
 LOGIN = Actor(f"{getpass.getuser()} (OS login)", ActorSource.LOGIN)

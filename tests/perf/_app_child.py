@@ -113,12 +113,12 @@ def warroom(data_dir: str, running_ticker: bool) -> None:
 
     args = build_parser().parse_args(["--data-dir", data_dir])
     from warroom import __version__
-    from warroom.app import _make_service, load_stylesheet, open_database_or_ask
-    from warroom.core.clock import SystemClock
-    from warroom.logs import setup_logging
-    from warroom.paths import resolve_paths
-    from warroom.settings import load_policy
-    from warroom.store.quick_read import read_board
+    from warroom.adapters.sqlite.quick_read import read_board
+    from warroom.domain.clock import SystemClock
+    from warroom.system.logs import setup_logging
+    from warroom.system.paths import resolve_paths
+    from warroom.system.settings import load_policy
+    from warroom.ui.app import _make_service, load_stylesheet, open_database_or_ask
     from warroom.ui.errors import install_exception_hook, route_qt_messages, show_policy_warnings
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker

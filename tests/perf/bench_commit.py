@@ -77,9 +77,9 @@ def raw_connection(path: Path) -> sqlite3.Connection:
 
 
 def bench_location(parent: Path, n: int) -> dict[str, list[float]]:
-    from warroom.core.clock import SystemClock
-    from warroom.service import IncidentService
-    from warroom.store.database import open_database
+    from warroom.adapters.sqlite.database import open_database
+    from warroom.domain.clock import SystemClock
+    from warroom.services.incidents import IncidentService
 
     work = Path(tempfile.mkdtemp(prefix="warroom-perf-", dir=parent))
     try:

@@ -8,7 +8,7 @@ temp dir on the same filesystem as the vault copies. After one discarded warm-up
 the two are run alternately, N times each, each into a fresh destination:
 
   cp+sha256sum  subprocess `cp SRC DST && sha256sum DST`, timed together (no fsync)
-  vault         warroom.store.vault.receive_file + keep: read, hash and write in one pass
+  vault         warroom.adapters.vault.receive_file + keep: read, hash and write in one pass
                 through a reused 1 MiB buffer, fsync, rename, chmod 0400, folder fsync
   (info) cp+sync+sha256sum  the same as the first with `sync DST` before hashing, so both
                 sides pay for durability; printed for context, not the figure of record
@@ -33,8 +33,8 @@ from pathlib import Path
 
 from fixtures import header, machine_line
 
-from warroom.store import vault
-from warroom.store.filesystem import filesystem_type
+from warroom.adapters import vault
+from warroom.adapters.sqlite.filesystem import filesystem_type
 
 GOAL_RATIO = 0.8
 MIB = 1 << 20

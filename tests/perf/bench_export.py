@@ -19,11 +19,14 @@ from pathlib import Path
 
 from fixtures import Summary, fmt_ms, header
 
-from warroom.core.clock import FakeClock
-from warroom.core.incident import EventKind, Incident, TimelineEvent
-from warroom.core.lifecycle import Role, Status
-from warroom.core.policy import load_policy_file
-from warroom.core.postmortem import (
+from warroom.adapters.export.markdown import make_environment, render_postmortem
+from warroom.adapters.sql import repository as repo
+from warroom.adapters.sqlite.database import open_database
+from warroom.domain.clock import FakeClock
+from warroom.domain.incident import EventKind, Incident, TimelineEvent
+from warroom.domain.lifecycle import Role, Status
+from warroom.domain.policy import load_policy_file
+from warroom.domain.postmortem import (
     ActionItem,
     AddedRow,
     ItemPriority,
@@ -32,13 +35,10 @@ from warroom.core.postmortem import (
     TimelineEdit,
     timeline_rows,
 )
-from warroom.core.severity import Severity
-from warroom.export.markdown import make_environment, render_postmortem
-from warroom.paths import builtin_policy_file
-from warroom.postmortem_service import PostmortemService
-from warroom.service import IncidentService
-from warroom.store import repository as repo
-from warroom.store.database import open_database
+from warroom.domain.severity import Severity
+from warroom.services.incidents import IncidentService
+from warroom.services.postmortems import PostmortemService
+from warroom.system.paths import builtin_policy_file
 
 DECLARED = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

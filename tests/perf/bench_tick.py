@@ -111,12 +111,12 @@ def print_row(name: str, values: list[float], goal: float | None = None) -> None
 def bench_board(data_dir: Path, ticks: int, profile: bool) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from warroom.app import load_stylesheet
-    from warroom.core.clock import FakeClock
-    from warroom.paths import resolve_paths
-    from warroom.service import IncidentService
-    from warroom.settings import load_policy
-    from warroom.store.database import open_database
+    from warroom.adapters.sqlite.database import open_database
+    from warroom.domain.clock import FakeClock
+    from warroom.services.incidents import IncidentService
+    from warroom.system.paths import resolve_paths
+    from warroom.system.settings import load_policy
+    from warroom.ui.app import load_stylesheet
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
 

@@ -22,7 +22,7 @@ from pathlib import Path
 PERF_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PERF_DIR.parents[1]
 APP_CHILD = PERF_DIR / "_app_child.py"
-DB_NAME = "warroom.db"  # warroom.paths.DB_FILENAME
+DB_NAME = "warroom.db"  # warroom.system.paths.DB_FILENAME
 
 OPEN_STATUSES = ("triage", "active", "mitigated")
 CLOSED_STATUSES = ("resolved", "postmortem", "closed")
@@ -51,7 +51,7 @@ class BuiltDatabase:
 
 
 def iso(moment: datetime | None) -> str | None:
-    """The stored form of a timestamp (warroom.store.types.UTCDateTime on SQLite)."""
+    """The stored form of a timestamp (warroom.adapters.sql.types.UTCDateTime on SQLite)."""
     if moment is None:
         return None
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
@@ -75,9 +75,9 @@ def build_database(
     """
     import time
 
-    from warroom.core.clock import FakeClock
-    from warroom.service import IncidentService
-    from warroom.store.database import open_database
+    from warroom.adapters.sqlite.database import open_database
+    from warroom.domain.clock import FakeClock
+    from warroom.services.incidents import IncidentService
 
     started = time.perf_counter()
     now = (now or datetime.now(UTC)).replace(microsecond=0)

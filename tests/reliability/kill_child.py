@@ -41,12 +41,12 @@ from pathlib import Path
 from typing import Any
 
 ACTOR = "kill-child"
-DB_FILENAME = "warroom.db"  # warroom.paths.DB_FILENAME; the harness checks they agree
+DB_FILENAME = "warroom.db"  # warroom.system.paths.DB_FILENAME; the harness checks they agree
 TOKEN_RE = re.compile(r"\[k\d+\.\d+\]")
 LARGE_NOTE_CHARS = 999_000  # the service accepts up to 1,000,000 (core/validation.MAX_TEXT)
 LARGE_IMPACT_CHARS = 500_000
 ROLES = ("commander", "tech_lead", "comms_lead", "scribe")
-DRAFT_FIELDS = ("note", "note_sensitive", "impact")  # warroom.service.DRAFT_FIELDS
+DRAFT_FIELDS = ("note", "note_sensitive", "impact")  # warroom.services.incidents.DRAFT_FIELDS
 STATUSES = ("triage", "active", "mitigated", "resolved", "postmortem", "closed")
 SEVERITIES = ("P0", "P1", "P2", "P3")
 
@@ -89,7 +89,7 @@ def first_token(text: str) -> str:
 
 
 def incident_fields(incident: Any, drafts: dict[str, str]) -> dict[str, Any]:
-    """What the parent checks of one incident; `incident` is a warroom.core Incident,
+    """What the parent checks of one incident; `incident` is a warroom.domain Incident,
     `drafts` the tokens of its drafts by field."""
     return {
         "title": incident.title,
@@ -158,7 +158,7 @@ class Driver:
             return "declare", None
 
     def step(self) -> None:
-        from warroom.service import ValidationError
+        from warroom.services.incidents import ValidationError
 
         seq = self.n
         self.n += 1
@@ -325,9 +325,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy import text
 
-    from warroom.core.clock import SystemClock
-    from warroom.service import IncidentService
-    from warroom.store.database import open_database
+    from warroom.adapters.sqlite.database import open_database
+    from warroom.domain.clock import SystemClock
+    from warroom.services.incidents import IncidentService
 
     if args.wait_go and sys.stdin.readline().strip() != "GO":
         return 0  # the parent closed stdin: this spare child is not needed

@@ -46,9 +46,9 @@ def _assert_survived(report: TrialReport) -> None:
 
 
 def test_the_child_agrees_with_the_app():
-    from warroom.core.validation import MAX_TEXT
-    from warroom.paths import DB_FILENAME
-    from warroom.service import DRAFT_FIELDS
+    from warroom.domain.validation import MAX_TEXT
+    from warroom.services.incidents import DRAFT_FIELDS
+    from warroom.system.paths import DB_FILENAME
 
     assert kill_child.DB_FILENAME == DB_FILENAME
     assert kill_child.DRAFT_FIELDS == DRAFT_FIELDS

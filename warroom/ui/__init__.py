@@ -1,1 +1,1 @@
-"""PySide6 views. Only warroom.app imports this package."""
+"""PySide6 views. Only warroom.ui.app imports this package."""

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom.postmortem_service import PostmortemService
+from warroom.services.postmortems import PostmortemService
 from warroom.ui.palette import alert_text
 from warroom.ui.widgets import fit_to_screen
 

@@ -21,12 +21,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from warroom.core import clocks
-from warroom.core.clock_text import response_text, update_text
-from warroom.core.clocks import ClockState, Countdown
-from warroom.core.durations import hms
-from warroom.core.incident import Incident
-from warroom.core.policy import Policy
+from warroom.domain import clocks
+from warroom.domain.clock_text import response_text, update_text
+from warroom.domain.clocks import ClockState, Countdown
+from warroom.domain.durations import hms
+from warroom.domain.incident import Incident
+from warroom.domain.policy import Policy
 from warroom.ui.palette import alert_text, clock_colours, muted_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex

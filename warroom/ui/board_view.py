@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom.core.severity import Severity
+from warroom.domain.severity import Severity
 from warroom.ui.board_model import CLOCK_COLUMNS, INCIDENT_ROLE, Column
 from warroom.ui.keys import Key
 from warroom.ui.palette import severity_colours

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:
-    from warroom.service import Change, IncidentService
+    from warroom.services.incidents import Change, IncidentService
 
 
 class ServiceBridge(QObject):

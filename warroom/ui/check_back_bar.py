@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from warroom.core.durations import compact
+from warroom.domain.durations import compact
 from warroom.ui.row_strip import RowStrip, restyle, snooze_button
 
 if TYPE_CHECKING:  # the board paints before the service stack is imported
-    from warroom.mitigation_service import PendingCheckBack
+    from warroom.services.mitigation import PendingCheckBack
 
 
 class _Row(QFrame):

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom.core.clock import Clock
-from warroom.core.incident import Incident
-from warroom.core.policy import Policy
-from warroom.core.severity import WHEN_UNSURE_HINT, Severity
-from warroom.core.validation import ValidationError
-from warroom.service import IncidentService
+from warroom.domain.clock import Clock
+from warroom.domain.incident import Incident
+from warroom.domain.policy import Policy
+from warroom.domain.severity import WHEN_UNSURE_HINT, Severity
+from warroom.domain.validation import ValidationError
+from warroom.services.incidents import IncidentService
 from warroom.ui.qtime import EDIT_FORMAT, from_qdatetime, to_qdatetime
 from warroom.ui.widgets import ErrorBanner
 

@@ -37,9 +37,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom.core.clock import Clock
-from warroom.core.durations import compact
-from warroom.core.evidence import (
+from warroom.domain.clock import Clock
+from warroom.domain.durations import compact
+from warroom.domain.evidence import (
     Artifact,
     ChecklistItem,
     CollectCancelled,
@@ -50,9 +50,9 @@ from warroom.core.evidence import (
     custody_summary,
     short_hash,
 )
-from warroom.core.incident import EventKind
-from warroom.core.validation import ValidationError
-from warroom.evidence_service import EvidenceService
+from warroom.domain.incident import EventKind
+from warroom.domain.validation import ValidationError
+from warroom.services.evidence import EvidenceService
 from warroom.ui.evidence_worker import BackgroundJob
 from warroom.ui.keys import Key, bind
 from warroom.ui.palette import alert_text, muted_text

@@ -34,18 +34,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom.core import clocks
-from warroom.core.clock import Clock
-from warroom.core.clock_text import response_text, update_text
-from warroom.core.clocks import ClockState, Countdown
-from warroom.core.durations import hms
-from warroom.core.incident import EventKind, Incident, KeyTime, TimelineEvent
-from warroom.core.lifecycle import LIFECYCLE, Role, Status
-from warroom.core.policy import Policy
-from warroom.core.severity import Severity
-from warroom.core.validation import NeedsConfirmation, ValidationError
-from warroom.mitigation_service import MitigationService, PendingCheckBack
-from warroom.service import IncidentService
+from warroom.domain import clocks
+from warroom.domain.clock import Clock
+from warroom.domain.clock_text import response_text, update_text
+from warroom.domain.clocks import ClockState, Countdown
+from warroom.domain.durations import hms
+from warroom.domain.incident import EventKind, Incident, KeyTime, TimelineEvent
+from warroom.domain.lifecycle import LIFECYCLE, Role, Status
+from warroom.domain.policy import Policy
+from warroom.domain.severity import Severity
+from warroom.domain.validation import NeedsConfirmation, ValidationError
+from warroom.services.incidents import IncidentService
+from warroom.services.mitigation import MitigationService, PendingCheckBack
 from warroom.ui.check_back_bar import CheckBackBar
 from warroom.ui.keys import Key, bind
 from warroom.ui.palette import clock_colours, severity_colours

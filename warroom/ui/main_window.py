@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom.core.clock import Clock
-from warroom.core.policy import Policy
+from warroom.domain.clock import Clock
+from warroom.domain.policy import Policy
 from warroom.ui.board_model import BoardModel
 from warroom.ui.board_view import BoardView
 from warroom.ui.bridge import ServiceBridge
@@ -34,14 +34,14 @@ from warroom.ui.ticker import Ticker
 from warroom.ui.widgets import fit_to_screen
 
 if TYPE_CHECKING:  # imported when first used, to keep them out of the cold start
-    from warroom.core.incident import Incident
-    from warroom.core.playbook import Playbook
-    from warroom.core.reminders import RotatingEvidence
-    from warroom.evidence_service import EvidenceService
-    from warroom.mitigation_service import MitigationService
-    from warroom.postmortem_service import PostmortemService
-    from warroom.service import IncidentService
-    from warroom.settings import Actor
+    from warroom.domain.incident import Incident
+    from warroom.domain.playbook import Playbook
+    from warroom.domain.reminders import RotatingEvidence
+    from warroom.services.evidence import EvidenceService
+    from warroom.services.incidents import IncidentService
+    from warroom.services.mitigation import MitigationService
+    from warroom.services.postmortems import PostmortemService
+    from warroom.system.settings import Actor
     from warroom.ui.declare_dialog import DeclareDialog
     from warroom.ui.evidence_panel import EvidencePanel
     from warroom.ui.incident_window import IncidentWindow
@@ -60,8 +60,8 @@ PlaybookLoader = Callable[[], "tuple[list[Playbook], list[str]]"]
 
 
 def load_user_playbooks() -> tuple[list[Playbook], list[str]]:
-    from warroom.paths import resolve_paths
-    from warroom.settings import load_playbooks
+    from warroom.system.paths import resolve_paths
+    from warroom.system.settings import load_playbooks
 
     return load_playbooks(resolve_paths())
 
@@ -308,10 +308,10 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.ask_name)  # nobody said who acts: ask, once shown
 
     def attach_service(self, service: IncidentService) -> None:
-        from warroom.evidence_service import EvidenceService
-        from warroom.mitigation_service import MitigationService
-        from warroom.paths import resolve_paths
-        from warroom.postmortem_service import PostmortemService
+        from warroom.services.evidence import EvidenceService
+        from warroom.services.mitigation import MitigationService
+        from warroom.services.postmortems import PostmortemService
+        from warroom.system.paths import resolve_paths
 
         self.service = service
         if self.actor is not None:  # named while the database was opening
@@ -361,7 +361,7 @@ class MainWindow(QMainWindow):
         self._after_data_change()
 
     def _on_incident_changed(self, incident_id: int, _kind: str) -> None:
-        from warroom.service import IncidentNotFound
+        from warroom.services.incidents import IncidentNotFound
 
         assert self.service is not None
         try:
@@ -428,7 +428,7 @@ class MainWindow(QMainWindow):
         return window
 
     def _exists(self, incident_id: int) -> bool:
-        from warroom.service import IncidentNotFound
+        from warroom.services.incidents import IncidentNotFound
 
         assert self.service is not None
         try:
@@ -466,8 +466,8 @@ class MainWindow(QMainWindow):
         incident_id = self.board.selected_incident_id()
         if self.service is None or incident_id is None:
             return
-        from warroom.core.evidence import deleted_text
-        from warroom.core.validation import ValidationError
+        from warroom.domain.evidence import deleted_text
+        from warroom.domain.validation import ValidationError
 
         incident = self.service.get(incident_id)
         files = self.evidence.vault_file_count(incident_id) if self.evidence else 0
@@ -531,7 +531,7 @@ class MainWindow(QMainWindow):
         return self._rotating
 
     def _scheduled_rotations(self) -> list[RotatingEvidence]:
-        from warroom.core.reminders import RotatingEvidence
+        from warroom.domain.reminders import RotatingEvidence
 
         assert self.evidence is not None
         return [
@@ -557,7 +557,7 @@ class MainWindow(QMainWindow):
         self.check_backs.on_tick(self.clock.now())
 
     def _snooze(self, reminder, minutes: int) -> None:  # type: ignore[no-untyped-def]
-        from warroom.core.validation import ValidationError
+        from warroom.domain.validation import ValidationError
 
         assert self.reminders is not None
         try:
@@ -574,7 +574,7 @@ class MainWindow(QMainWindow):
                 return
 
     def _answer_check_back(self, mitigation_id: int, worked: bool) -> None:
-        from warroom.core.validation import ValidationError
+        from warroom.domain.validation import ValidationError
 
         assert self.mitigations is not None
         try:
@@ -634,7 +634,7 @@ class MainWindow(QMainWindow):
         self.presenter = None
 
     def _presenter_data(self, incident_id: int) -> FocusedData | None:
-        from warroom.service import IncidentNotFound
+        from warroom.services.incidents import IncidentNotFound
         from warroom.ui.presenter import FocusedData
 
         if self.service is None or self.mitigations is None:
@@ -663,7 +663,7 @@ class MainWindow(QMainWindow):
     def _update_sent_for_selected(self) -> None:
         incident_id = self.board.selected_incident_id()
         if self.service is not None and incident_id is not None:
-            from warroom.core.validation import ValidationError
+            from warroom.domain.validation import ValidationError
 
             try:
                 self.service.mark_update_sent(incident_id)
@@ -735,7 +735,7 @@ class MainWindow(QMainWindow):
 
     def set_actor_name(self, name: str) -> None:
         """From now on, this name is on every timeline entry made here."""
-        from warroom.settings import Actor, ActorSource
+        from warroom.system.settings import Actor, ActorSource
 
         self.actor = Actor(name, ActorSource.SETTINGS)
         if self.service is not None:
@@ -784,7 +784,7 @@ class MainWindow(QMainWindow):
         return view
 
     def show_metrics(self):  # type: ignore[no-untyped-def]
-        from warroom.metrics_service import MetricsService
+        from warroom.services.metrics import MetricsService
         from warroom.ui.metrics_view import MetricsView
 
         assert self.service is not None and self.postmortems is not None

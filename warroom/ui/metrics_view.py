@@ -28,8 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom import atomic
-from warroom.core.metrics import (
+from warroom.domain.metrics import (
     Measure,
     MetricsReport,
     MonthTrend,
@@ -39,8 +38,8 @@ from warroom.core.metrics import (
     percent,
     short_duration,
 )
-from warroom.core.severity import Severity
-from warroom.metrics_service import (
+from warroom.domain.severity import Severity
+from warroom.services.metrics import (
     MetricsService,
     closure_text,
     drills_text,
@@ -48,6 +47,7 @@ from warroom.metrics_service import (
     to_csv,
     to_markdown,
 )
+from warroom.system import atomic
 from warroom.ui.palette import alert_text, severity_colours
 from warroom.ui.widgets import ErrorBanner, fit_to_screen
 

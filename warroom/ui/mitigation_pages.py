@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from warroom.core.incident import Incident
-from warroom.core.mitigation import (
+from warroom.domain.incident import Incident
+from warroom.domain.mitigation import (
     DEFAULT_CHECK_BACK,
     MAX_CHECK_BACK,
     Decision,
@@ -40,7 +40,7 @@ from warroom.core.mitigation import (
     RecoveryCheck,
     change_gap_text,
 )
-from warroom.core.playbook import (
+from warroom.domain.playbook import (
     CHANGED_QUESTION,
     NO,
     YES,
@@ -49,9 +49,9 @@ from warroom.core.playbook import (
     Playbook,
     TriageFlag,
 )
-from warroom.core.typed_time import EXAMPLE, find_typed_time, parse_typed_time
-from warroom.core.validation import ValidationError
-from warroom.mitigation_service import (
+from warroom.domain.typed_time import EXAMPLE, find_typed_time, parse_typed_time
+from warroom.domain.validation import ValidationError
+from warroom.services.mitigation import (
     ChangeFacts,
     ChangePending,
     PreserveFirst,

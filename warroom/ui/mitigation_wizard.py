@@ -12,13 +12,13 @@ from datetime import datetime
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QWidget, QWizard
 
-from warroom.core.clock import Clock
-from warroom.core.incident import EventKind, Incident
-from warroom.core.mitigation import Decision, Mitigation, Outcome, latest_decisions, unverified
-from warroom.core.playbook import YES, Playbook, TriageFlag
-from warroom.core.validation import ValidationError
-from warroom.core.wizard_state import WizardProgress
-from warroom.mitigation_service import MitigationService, PendingCheckBack
+from warroom.domain.clock import Clock
+from warroom.domain.incident import EventKind, Incident
+from warroom.domain.mitigation import Decision, Mitigation, Outcome, latest_decisions, unverified
+from warroom.domain.playbook import YES, Playbook, TriageFlag
+from warroom.domain.validation import ValidationError
+from warroom.domain.wizard_state import WizardProgress
+from warroom.services.mitigation import MitigationService, PendingCheckBack
 from warroom.ui.keys import Key
 from warroom.ui.mitigation_pages import FlowPage, OptionPage, SecurityPage, TriagePage, VerifyPage
 from warroom.ui.widgets import fit_to_screen

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from warroom.core.clocks import ClockState
-from warroom.core.severity import Severity
+from warroom.domain.clocks import ClockState
+from warroom.domain.severity import Severity
 
 # Chosen for contrast with their text colour (WCAG AA or better), also on a washed-out projector.
 SEVERITY_COLOURS: dict[Severity, tuple[str, str]] = {

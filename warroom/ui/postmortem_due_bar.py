@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from warroom.core.durations import compact
+from warroom.domain.durations import compact
 from warroom.ui.row_strip import RowStrip, restyle
 
 if TYPE_CHECKING:  # the board paints before the service stack is imported
-    from warroom.postmortem_service import PostmortemDue
+    from warroom.services.postmortems import PostmortemDue
 
 
 class _Row(QFrame):

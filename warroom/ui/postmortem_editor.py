@@ -41,12 +41,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom import atomic
-from warroom.core.blameless import Hint, blame_hints
-from warroom.core.clock import Clock
-from warroom.core.durations import compact, describe_duration
-from warroom.core.incident import EventKind, TimelineEvent
-from warroom.core.postmortem import (
+from warroom.adapters.export.markdown import format_utc
+from warroom.domain.blameless import Hint, blame_hints
+from warroom.domain.clock import Clock
+from warroom.domain.durations import compact, describe_duration
+from warroom.domain.incident import EventKind, TimelineEvent
+from warroom.domain.postmortem import (
     SECTIONS,
     ActionItem,
     AddedRow,
@@ -60,10 +60,10 @@ from warroom.core.postmortem import (
     postmortem_due,
     timeline_rows,
 )
-from warroom.core.spans import Measure
-from warroom.core.validation import ValidationError
-from warroom.export.markdown import format_utc
-from warroom.postmortem_service import PostmortemService
+from warroom.domain.spans import Measure
+from warroom.domain.validation import ValidationError
+from warroom.services.postmortems import PostmortemService
+from warroom.system import atomic
 from warroom.ui.keys import Key, bind
 from warroom.ui.palette import alert_text
 from warroom.ui.qtime import from_qdatetime, to_qdatetime

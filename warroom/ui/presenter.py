@@ -26,14 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom.core import clocks
-from warroom.core.clock_text import response_text, update_text
-from warroom.core.clocks import ClockState
-from warroom.core.durations import compact, hms
-from warroom.core.incident import EventKind, Incident, TimelineEvent
-from warroom.core.lifecycle import Role
-from warroom.core.mitigation import Mitigation
-from warroom.core.policy import Policy
+from warroom.domain import clocks
+from warroom.domain.clock_text import response_text, update_text
+from warroom.domain.clocks import ClockState
+from warroom.domain.durations import compact, hms
+from warroom.domain.incident import EventKind, Incident, TimelineEvent
+from warroom.domain.lifecycle import Role
+from warroom.domain.mitigation import Mitigation
+from warroom.domain.policy import Policy
 from warroom.ui.keys import Key, bind
 from warroom.ui.palette import severity_colours
 from warroom.ui.widgets import ElidedLabel, fit_to_screen

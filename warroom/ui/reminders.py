@@ -20,15 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom.core.reminders import Reminder, ReminderKind, due_reminders
+from warroom.domain.reminders import Reminder, ReminderKind, due_reminders
 from warroom.ui.row_strip import RowStrip, snooze_button
 
 if TYPE_CHECKING:
-    from warroom.core.incident import Incident
-    from warroom.core.mitigation import Mitigation
-    from warroom.core.policy import Policy
-    from warroom.core.reminders import RotatingEvidence
-    from warroom.service import IncidentService
+    from warroom.domain.incident import Incident
+    from warroom.domain.mitigation import Mitigation
+    from warroom.domain.policy import Policy
+    from warroom.domain.reminders import RotatingEvidence
+    from warroom.services.incidents import IncidentService
 
 
 class DesktopNotifier:

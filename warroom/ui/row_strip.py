@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtWidgets import QFrame, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
-from warroom.core.reminders import SNOOZE_CHOICES
+from warroom.domain.reminders import SNOOZE_CHOICES
 
 Key = Any
 RowT = TypeVar("RowT", bound=QWidget)

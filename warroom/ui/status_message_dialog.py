@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom.core.incident import Incident
-from warroom.core.validation import ValidationError
-from warroom.postmortem_service import MESSAGE_LABELS, MessageKind, PostmortemService
+from warroom.domain.incident import Incident
+from warroom.domain.validation import ValidationError
+from warroom.services.postmortems import MESSAGE_LABELS, MessageKind, PostmortemService
 from warroom.ui.keys import Key, bind
 from warroom.ui.widgets import ErrorBanner, fit_to_screen
 

@@ -16,7 +16,7 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
-from warroom.paths import resources_dir
+from warroom.system.paths import resources_dir
 from warroom.ui import palette as signal_colours
 
 SYSTEM = "system"

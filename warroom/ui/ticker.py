@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from warroom.core.clock import Clock
+from warroom.domain.clock import Clock
 
 
 class Ticker(QObject):

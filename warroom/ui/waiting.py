@@ -11,7 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow
 
 if TYPE_CHECKING:
-    from warroom.service import IncidentService
+    from warroom.services.incidents import IncidentService
 
 WAITING_TEXT = "Waiting for the other warroom window to finish writing…"
 

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom import atomic
-from warroom.core.validation import ValidationError
-from warroom.paths import resolve_paths
-from warroom.settings import MAX_NAME, save_display_name
+from warroom.domain.validation import ValidationError
+from warroom.system import atomic
+from warroom.system.paths import resolve_paths
+from warroom.system.settings import MAX_NAME, save_display_name
 from warroom.ui.widgets import ErrorBanner
 
 

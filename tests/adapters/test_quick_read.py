@@ -1,0 +1,35 @@
+"""The standard-library board read that lets the window paint before SQLAlchemy loads."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+from warroom.adapters.sqlite.quick_read import read_board
+
+
+def test_it_reads_exactly_what_the_service_reads(service, fake_clock, db_path):
+    first = service.declare("Checkout down", "P0", impact="all", commander="Dana")
+    fake_clock.advance(minutes=3)
+    service.acknowledge(first.id)
+    service.change_severity(first.id, "P1", "contained")
+    service.mark_update_sent(first.id)
+    done = service.declare("Old one", "P3", is_drill=True)
+    service.set_status(done.id, "resolved")
+    assert read_board(db_path) == service.list_incidents()
+    assert read_board(db_path, include_closed=True) == service.list_incidents(include_closed=True)
+    assert read_board(db_path)[0].response_due_at == first.declared_at + timedelta(minutes=15)
+
+
+def test_it_steps_aside_when_the_file_is_missing_or_at_another_schema(tmp_path, db, db_path):
+    assert read_board(tmp_path / "nothing-here.db") is None
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE warroom_schema SET version = 1")
+    assert read_board(db_path) is None
+
+
+def test_it_steps_aside_for_a_file_that_is_not_a_database(tmp_path):
+    junk = tmp_path / "warroom.db"
+    junk.write_bytes(b"hello" * 100)
+    assert read_board(junk) is None
+    assert junk.read_bytes() == b"hello" * 100

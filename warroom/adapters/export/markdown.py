@@ -1,0 +1,319 @@
+"""Markdown rendering: the post-mortem (GitHub-flavoured Markdown) and the three stakeholder
+status messages (Markdown, and plain text for SMS or a phone bridge).
+
+Templates are Jinja2 files: the shipped ones in templates_dir(), overridable file by file from
+a user folder. User text only reaches the Markdown through the md_inline / md_cell / md_block
+filters, which escape it so that it always shows literally and never changes the document's
+structure (no extra heading, table column, list or code block). Times are shown in UTC, so a
+document renders the same on every machine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from warroom.domain.durations import describe_duration
+from warroom.domain.incident import Incident, TimelineEvent
+from warroom.domain.policy import Policy
+from warroom.domain.postmortem import (
+    SECTIONS,
+    ActionItem,
+    Postmortem,
+    key_metrics,
+    postmortem_due,
+    timeline_rows,
+)
+from warroom.domain.safe_text import visible
+from warroom.system.paths import templates_dir
+
+POSTMORTEM_TEMPLATE = "postmortem.md.j2"
+NOT_WRITTEN = "_Not written yet._"
+MISSING = "—"  # shown for a time or duration that is not known (yet)
+TRENDS = ("improving", "stable", "worsening", "")
+
+# -- escaping ------------------------------------------------------------------------------
+# Everything str.splitlines() breaks on: a renderer or an editor may start a new line at any.
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+# Characters that make Markdown syntax wherever they appear: escapes, code spans, emphasis,
+# links, raw HTML and autolinks, table cells, strikethrough, entities, ATX closing sequences.
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
+# Constructs that only count at the start of a line: bullets, setext underlines, ordered lists.
+_INLINE_START = re.compile(r"^(?:([-+=])|([0-9]+)([.)]))")
+# In a block, a line starting with ':' could also be a table's delimiter row (":--") under a
+# line that holds an escaped pipe, so it is escaped there too.
+_BLOCK_START = re.compile(r"^(?:([-+=:])|([0-9]+)([.)]))")
+
+
+def _escape_start(line: str, pattern: re.Pattern[str]) -> str:
+    match = pattern.match(line)
+    if match is None:
+        return line
+    if match.group(1):  # a lone marker character: escape it
+        return "\\" + line
+    digits, marker = match.group(2), match.group(3)  # "12." -> "12\."
+    return f"{digits}\\{marker}{line[match.end() :]}"
+
+
+def _escape_line(line: str, start: re.Pattern[str]) -> str:
+    """One stripped line with every special character escaped, and every terminal or bidi
+    control shown as an escape (its backslash escaped in turn, so it reads as typed). A tab
+    becomes a space: it shows as blank space either way, and linters flag hard tabs."""
+    text = visible(line.replace("\t", " ").strip())
+    return _escape_start(_INLINE_SPECIAL.sub(r"\\\1", text), start)
+
+
+def escape_inline(text: str, placeholder: str = "") -> str:
+    """User text as one line of literal Markdown (a heading, a list item, a sentence).
+    Blank text renders as the (template's) placeholder, so no line ends in a bare space."""
+    return _escape_line(visible(_LINE_BREAK.sub(" ", text)), _INLINE_START) or placeholder
+
+
+# Punctuation that markdownlint (MD026) does not want at the end of a heading.
+_HEADING_END_PUNCTUATION = ".,;:!。，；：！"
+
+
+def escape_heading(text: str) -> str:
+    """User text at the end of a heading: as escape_inline, with a final punctuation mark
+    written as a character reference, so it shows as typed ("Checkout down!") and the
+    heading still passes markdownlint."""
+    escaped = escape_inline(text)
+    if escaped and escaped[-1] in _HEADING_END_PUNCTUATION:
+        return f"{escaped[:-1]}&#{ord(escaped[-1])};"
+    return escaped
+
+
+def _lines(text: str) -> list[str]:
+    """The text's lines, stripped, with runs of blank lines collapsed into one and none at
+    either end."""
+    lines: list[str] = []
+    for raw in _LINE_BREAK.split(text):
+        line = visible(raw).strip()  # a control is shown, so it is not whitespace to strip
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def escape_cell(text: str, placeholder: str = "") -> str:
+    """User text for one GFM table cell: line breaks become <br>, every '|' is escaped.
+    Blank text renders as the (template's) placeholder."""
+    lines = _lines(text)
+    if not lines:
+        return placeholder
+    return "<br>".join(_escape_line(line, _INLINE_START) for line in lines)
+
+
+def escape_block(text: str, placeholder: str = NOT_WRITTEN) -> str:
+    """Multi-line user text as literal paragraphs: blank lines separate paragraphs, single
+    line breaks become hard breaks. Blank text renders as the (template's) placeholder."""
+    lines = _lines(text)
+    if not lines:
+        return placeholder
+    paragraphs = "\n".join(lines).split("\n\n")  # _lines left one blank line between them
+    return "\n\n".join(
+        # A trailing backslash makes a hard line break: the author's line breaks are kept.
+        "\\\n".join(_escape_line(line, _BLOCK_START) for line in paragraph.split("\n"))
+        for paragraph in paragraphs
+    )
+
+
+# -- filters -------------------------------------------------------------------------------
+def format_duration(span: timedelta | None) -> str:
+    return MISSING if span is None else describe_duration(span)
+
+
+def format_utc(moment: datetime | None, zone: bool = True) -> str:
+    """'2026-11-22 14:02 UTC' ('2026-11-22 14:02' with zone=False, for a UTC column)."""
+    if moment is None:
+        return MISSING
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        # A naive time would be read in this machine's zone: the output would vary by machine.
+        raise ValueError(f"naive datetime {moment.isoformat()} cannot be shown in UTC")
+    text = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return f"{text} UTC" if zone else text
+
+
+def neutralise(value: Any) -> Any:
+    """Every value a template prints: control characters (ESC, BEL, BS, a bare CR, C1,
+    bidi overrides) become visible escapes, whichever filters were (or were not) applied.
+    The plain-text messages, which escape nothing else, rely on it."""
+    return visible(value) if isinstance(value, str) else value
+
+
+def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
+    """The one strict environment: an unknown variable or attribute raises instead of
+    rendering as nothing, and every printed value goes through `neutralise`. Templates in
+    `user_templates` (when it exists) win over the shipped ones, file by file."""
+    loaders: list[jinja2.BaseLoader] = []
+    if user_templates is not None and user_templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(user_templates))
+    loaders.append(jinja2.FileSystemLoader(templates_dir()))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # Markdown, not HTML: the md_* filters do the escaping
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=neutralise,
+    )
+    env.filters.update(
+        visible=visible,
+        md_inline=escape_inline,
+        md_heading=escape_heading,
+        md_cell=escape_cell,
+        md_block=escape_block,
+        duration=format_duration,
+        utc=format_utc,
+    )
+    return env
+
+
+# -- the post-mortem -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ItemRow:
+    """One action item as the document shows it: numbered from 1, flagged when overdue."""
+
+    number: int
+    item: ActionItem
+    overdue: bool
+
+
+def postmortem_context(
+    incident: Incident,
+    postmortem: Postmortem,
+    events: list[TimelineEvent],
+    policy: Policy,
+    now: datetime,
+) -> dict[str, Any]:
+    """Everything a post-mortem template can use (the shipped one uses all of it)."""
+    today = now.date()
+    return {
+        "incident": incident,
+        "postmortem": postmortem,
+        "rows": timeline_rows(events, postmortem),
+        "metrics": key_metrics(incident, events),
+        "due": postmortem_due(incident, policy),
+        "heading": dict(SECTIONS),
+        "action_items": [
+            ItemRow(number, item, item.is_overdue(today))
+            for number, item in enumerate(postmortem.action_items, start=1)
+        ],
+        "started_on": incident.impact_started_at.astimezone(UTC).date().isoformat(),
+        "now": now,
+    }
+
+
+def render_postmortem(
+    env: jinja2.Environment,
+    incident: Incident,
+    postmortem: Postmortem,
+    events: list[TimelineEvent],
+    policy: Policy,
+    now: datetime,
+    template: str = POSTMORTEM_TEMPLATE,
+) -> str:
+    """The post-mortem as Markdown. `now` only decides which action items are overdue."""
+    context = postmortem_context(incident, postmortem, events, policy, now)
+    return env.get_template(template).render(context)
+
+
+def render_postmortem_file(
+    incident: Incident,
+    postmortem: Postmortem,
+    events: list[TimelineEvent],
+    policy: Policy,
+    now: datetime,
+    template_path: Path,
+) -> str:
+    """Renders a template file of the user's choice (the CLI's --template) with the same
+    filters and strictness; its folder comes first, so it can include its own neighbours."""
+    if not template_path.is_file():
+        # Checked here: a missing folder would otherwise fall through to a shipped template.
+        raise FileNotFoundError(f"template not found: {template_path}")
+    env = make_environment(template_path.parent)
+    return render_postmortem(
+        env, incident, postmortem, events, policy, now, template=template_path.name
+    )
+
+
+# -- status messages -----------------------------------------------------------------------
+class MessageKind(StrEnum):
+    INITIAL = "initial"
+    UPDATE = "update"
+    RESOLUTION = "resolution"
+
+
+@dataclass(frozen=True)
+class StatusFacts:
+    """What a stakeholder message says (PRACTICE.md, "Communication"), as plain text."""
+
+    severity: str
+    severity_meaning: str
+    title: str
+    impact: str
+    status: str  # the lifecycle label
+    commander: str
+    next_update_at: datetime | None  # None: no further updates (resolved)
+    duration: timedelta | None  # impact start to resolution, or to now while open
+    root_cause: str  # one line
+    trend: str  # "improving", "stable", "worsening", or "" when not assessed
+    eta: str  # "" means unknown
+    postmortem_due_at: datetime | None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def status_facts(
+    incident: Incident,
+    policy: Policy,
+    now: datetime,
+    root_cause_line: str = "",
+    trend: str = "",
+    eta: str = "",
+) -> StatusFacts:
+    """The facts for a message being sent at `now`: sending it restarts the update clock,
+    so the next update is due one cadence from now."""
+    if trend not in TRENDS:
+        raise ValueError(f"unknown trend {trend!r}; use improving, stable or worsening")
+    still_open = incident.status.is_open
+    next_update = None
+    if still_open:
+        cadence = policy.for_severity(incident.severity).update_every
+        next_update = cadence.deadline(now, policy.working_hours)
+    ended = incident.resolved_at if incident.resolved_at and not still_open else now
+    return StatusFacts(
+        severity=incident.severity.value,
+        severity_meaning=incident.severity.meaning,
+        title=_one_line(incident.title),
+        impact=_one_line(incident.impact),
+        status=incident.status.label,
+        commander=_one_line(incident.commander),
+        next_update_at=next_update,
+        duration=max(ended - incident.impact_started_at, timedelta(0)),
+        root_cause=_one_line(root_cause_line),
+        trend=trend,
+        eta=_one_line(eta),
+        postmortem_due_at=postmortem_due(incident, policy),
+    )
+
+
+def status_template(kind: MessageKind, plain: bool = False) -> str:
+    return f"status/{kind.value}.{'txt' if plain else 'md'}.j2"
+
+
+def render_status(
+    env: jinja2.Environment, kind: MessageKind, facts: StatusFacts, plain: bool = False
+) -> str:
+    """One stakeholder message; plain=True for the SMS / phone-bridge variant."""
+    return env.get_template(status_template(kind, plain)).render(facts=facts, kind=kind)

@@ -1,0 +1,75 @@
+"""Stored incident columns -> the domain Incident. Free of SQLAlchemy, so the quick board
+read at start-up (store/quick_read.py) and the ORM path share one mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from warroom.domain.incident import Incident
+from warroom.domain.lifecycle import Role, Status
+from warroom.domain.severity import Severity
+
+ROLE_COLUMNS: dict[Role, str] = {
+    Role.COMMANDER: "commander",
+    Role.TECH_LEAD: "tech_lead",
+    Role.COMMS_LEAD: "comms_lead",
+    Role.SCRIBE: "scribe",
+}
+TIME_COLUMNS = (
+    "impact_started_at",
+    "detected_at",
+    "declared_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "severity_changed_at",
+    "last_update_at",
+    "response_due_at",
+)
+INCIDENT_COLUMNS = (
+    "id",
+    "title",
+    "severity",
+    "status",
+    "impact",
+    "is_drill",
+    *ROLE_COLUMNS.values(),
+    *TIME_COLUMNS,
+)
+
+
+def format_stored_time(moment: datetime) -> str:
+    """Fixed-width UTC ISO 8601, so stored times also sort as text."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_stored_time(value: Any) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def incident_from_columns(column: Callable[[str], Any]) -> Incident:
+    """Builds an Incident from a column getter; time columns must already be datetimes."""
+    roles = {role: column(name) for role, name in ROLE_COLUMNS.items()}
+    return Incident(
+        id=column("id"),
+        title=column("title"),
+        severity=Severity(column("severity")),
+        status=Status(column("status")),
+        impact=column("impact"),
+        declared_at=column("declared_at"),
+        impact_started_at=column("impact_started_at"),
+        severity_changed_at=column("severity_changed_at"),
+        detected_at=column("detected_at"),
+        acknowledged_at=column("acknowledged_at"),
+        mitigated_at=column("mitigated_at"),
+        resolved_at=column("resolved_at"),
+        last_update_at=column("last_update_at"),
+        roles={role: name for role, name in roles.items() if name},
+        is_drill=bool(column("is_drill")),
+        response_due_at=column("response_due_at"),
+    )

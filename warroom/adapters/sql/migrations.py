@@ -1,0 +1,353 @@
+"""Versioned schema migrations, from the very first release on.
+
+Each step is a function that takes a connection inside the migration's transaction. The
+schema version lives in the `warroom_schema` table; a file newer than this app is refused.
+Step 1 keeps a frozen copy of the first schema, so later model changes never alter it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    text,
+)
+
+from warroom.adapters.sql.schema_version import SCHEMA_VERSION
+from warroom.adapters.sql.types import UTCDateTime
+from warroom.adapters.sqlite.recognise import APPLICATION_ID
+
+
+def _v1_create_schema(conn: Connection) -> None:
+    meta = MetaData()
+    Table(
+        "incident",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("title", String, nullable=False),
+        Column("severity", String, nullable=False),
+        Column("status", String, nullable=False),
+        Column("impact", Text, nullable=False),
+        Column("impact_started_at", UTCDateTime(), nullable=False),
+        Column("detected_at", UTCDateTime()),
+        Column("declared_at", UTCDateTime(), nullable=False),
+        Column("acknowledged_at", UTCDateTime()),
+        Column("mitigated_at", UTCDateTime()),
+        Column("resolved_at", UTCDateTime()),
+        Column("severity_changed_at", UTCDateTime()),
+        Column("last_update_at", UTCDateTime()),
+        Column("commander", String, nullable=False),
+        Column("tech_lead", String, nullable=False),
+        Column("comms_lead", String, nullable=False),
+        Column("scribe", String, nullable=False),
+        Index("ix_incident_status", "status"),
+        # Numbers are never reused after a delete: "#12" in a chat log or a post-mortem
+        # must keep meaning the same incident.
+        sqlite_autoincrement=True,
+    )
+    Table(
+        "timeline_event",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "incident_id",
+            Integer,
+            ForeignKey("incident.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        Column("kind", String, nullable=False),
+        Column("at", UTCDateTime(), nullable=False),
+        Column("recorded_at", UTCDateTime(), nullable=False),
+        Column("actor", String, nullable=False),
+        Column("text", Text, nullable=False),
+        Column("data", Text, nullable=False),
+        Index("ix_timeline_event_incident_at", "incident_id", "at"),
+    )
+    meta.create_all(conn)
+
+
+def _v2_drill_flag_and_response_due(conn: Connection) -> None:
+    # Drills and exercises are real rehearsals but must stay out of the metrics.
+    conn.execute(text("ALTER TABLE incident ADD COLUMN is_drill BOOLEAN NOT NULL DEFAULT FALSE"))
+    # The response deadline in force when acknowledged, so a later severity change cannot
+    # turn a late acknowledgement into an on-time one.
+    conn.execute(text("ALTER TABLE incident ADD COLUMN response_due_at VARCHAR(32)"))
+
+
+def _v3_drafts(conn: Connection) -> None:
+    # Text being typed (a note not yet added, an impact summary being rewritten), saved
+    # as it is typed so a crash loses at most the debounce window.
+    meta = MetaData()
+    Table("incident", meta, Column("id", Integer, primary_key=True))  # exists: the FK target
+    draft = Table(
+        "draft",
+        meta,
+        Column(
+            "incident_id",
+            Integer,
+            ForeignKey("incident.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        Column("field", String, primary_key=True),
+        Column("text", Text, nullable=False),
+        Column("saved_at", UTCDateTime(), nullable=False),
+    )
+    meta.create_all(conn, tables=[draft])
+
+
+def _v4_mitigations(conn: Connection) -> None:
+    # Every mitigation decision (applied, skipped, not applicable) with its check-back, and
+    # where the IC left the mitigation wizard.
+    meta = MetaData()
+    Table("incident", meta, Column("id", Integer, primary_key=True))  # exists: the FK target
+
+    def incident_fk(**kwargs: bool) -> Column:  # type: ignore[type-arg]
+        return Column(
+            "incident_id",
+            Integer,
+            ForeignKey("incident.id", ondelete="CASCADE"),
+            nullable=False,
+            **kwargs,
+        )
+
+    mitigation = Table(
+        "mitigation",
+        meta,
+        Column("id", Integer, primary_key=True),
+        incident_fk(),
+        Column("option_key", String, nullable=False),
+        Column("option_verb", String, nullable=False),
+        Column("decision", String, nullable=False),
+        Column("decided_at", UTCDateTime(), nullable=False),
+        Column("decided_by", String, nullable=False),
+        Column("action", Text, nullable=False),
+        Column("applied_by", String, nullable=False),
+        Column("expected_effect", Text, nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("check_back_at", UTCDateTime()),
+        Column("outcome", String),
+        Column("outcome_at", UTCDateTime()),
+        Index("ix_mitigation_incident", "incident_id"),
+    )
+    progress = Table(
+        "wizard_progress",
+        meta,
+        incident_fk(primary_key=True),
+        Column("state", Text, nullable=False),
+        Column("saved_at", UTCDateTime(), nullable=False),
+    )
+    meta.create_all(conn, tables=[mitigation, progress])
+
+
+def _v5_postmortems(conn: Connection) -> None:
+    # The post-mortem write-up per incident, and its action items (queried across incidents
+    # for the "open action items" view).
+    meta = MetaData()
+    Table("incident", meta, Column("id", Integer, primary_key=True))  # exists: the FK target
+    texts = (
+        "impact",
+        "root_cause",
+        "contributing_factors",
+        "detection",
+        "detection_sooner",
+        "went_well",
+        "went_poorly",
+        "lessons",
+        "prevention",
+        "timeline_edits",
+        "added_rows",
+    )
+    postmortem = Table(
+        "postmortem",
+        meta,
+        Column(
+            "incident_id",
+            Integer,
+            ForeignKey("incident.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        Column("status", String, nullable=False),
+        Column("title", String, nullable=False),
+        Column("authors", String, nullable=False),
+        *(Column(name, Text, nullable=False) for name in texts),
+        Column("saved_at", UTCDateTime(), nullable=False),
+        Column("published_at", UTCDateTime()),
+    )
+    action_item = Table(
+        "action_item",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "incident_id",
+            Integer,
+            ForeignKey("incident.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        Column("position", Integer, nullable=False),
+        Column("action", Text, nullable=False),
+        Column("owner", String, nullable=False),
+        Column("deadline", String),
+        Column("status", String, nullable=False),
+        Column("priority", String, nullable=False),
+        Column("kind", String, nullable=False),
+        Index("ix_action_item_incident", "incident_id", "position"),
+        Index("ix_action_item_status", "status"),
+    )
+    meta.create_all(conn, tables=[postmortem, action_item])
+
+
+# Custody entries are append-only and artifacts immutable. A DELETE is let through only once
+# the parent row is gone, which is what ON DELETE CASCADE does when a whole incident is
+# deleted (SQLite removes the parent row before cascading to its children).
+_V6_TRIGGERS = (
+    """CREATE TRIGGER custody_entry_no_update BEFORE UPDATE ON custody_entry
+    BEGIN SELECT RAISE(ABORT, 'custody entries are append-only: an entry cannot be changed');
+    END""",
+    """CREATE TRIGGER custody_entry_no_delete BEFORE DELETE ON custody_entry
+    WHEN EXISTS (SELECT 1 FROM evidence_artifact WHERE id = OLD.artifact_id)
+    BEGIN SELECT RAISE(ABORT, 'custody entries are append-only: an entry cannot be deleted');
+    END""",
+    """CREATE TRIGGER evidence_artifact_no_update BEFORE UPDATE ON evidence_artifact
+    BEGIN SELECT RAISE(ABORT, 'evidence artifacts cannot be changed once collected');
+    END""",
+    """CREATE TRIGGER evidence_artifact_no_delete BEFORE DELETE ON evidence_artifact
+    WHEN EXISTS (SELECT 1 FROM incident WHERE id = OLD.incident_id)
+    BEGIN SELECT RAISE(ABORT, 'evidence artifacts cannot be deleted (delete the incident)');
+    END""",
+)
+
+
+def _v6_evidence(conn: Connection) -> None:
+    # The evidence checklist per incident, the artifacts in the vault, which items they
+    # cover, and each artifact's hash-chained custody log.
+    meta = MetaData()
+    Table("incident", meta, Column("id", Integer, primary_key=True))  # exists: the FK target
+
+    def fk(target: str, **kwargs: bool) -> ForeignKey:
+        return ForeignKey(target, ondelete="CASCADE", **kwargs)
+
+    item = Table(
+        "evidence_item",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("incident_id", Integer, fk("incident.id"), nullable=False),
+        Column("position", Integer, nullable=False),
+        Column("name", String, nullable=False),
+        Column("hint", Text, nullable=False),
+        Column("state", String, nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("rotates_at", UTCDateTime()),
+        Column("security_only", Boolean, nullable=False),
+        Column("added_by", String, nullable=False),
+        Column("added_at", UTCDateTime(), nullable=False),
+        Index("ix_evidence_item_incident", "incident_id", "position"),
+        Index("ix_evidence_item_rotates", "state", "rotates_at"),
+    )
+    artifact = Table(
+        "evidence_artifact",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("incident_id", Integer, fk("incident.id"), nullable=False),
+        Column("item_id", Integer, fk("evidence_item.id")),
+        Column("kind", String, nullable=False),
+        Column("name", String, nullable=False),
+        Column("description", Text, nullable=False),
+        Column("original_path", Text, nullable=False),
+        Column("host", String, nullable=False),
+        Column("size", Integer, nullable=False),
+        Column("sha256", String, nullable=False),
+        Column("stored_name", String, nullable=False),
+        Column("collector", String, nullable=False),
+        Column("collected_at", UTCDateTime(), nullable=False),
+        Column("local_zone", String, nullable=False),
+        Column("url", Text, nullable=False),
+        Index("ix_evidence_artifact_incident_sha", "incident_id", "sha256"),
+    )
+    link = Table(
+        "evidence_link",
+        meta,
+        Column("item_id", Integer, fk("evidence_item.id"), primary_key=True),
+        Column("artifact_id", Integer, fk("evidence_artifact.id"), primary_key=True),
+        Column("linked_at", UTCDateTime(), nullable=False),
+        Index("ix_evidence_link_artifact", "artifact_id"),
+    )
+    custody = Table(
+        "custody_entry",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("artifact_id", Integer, fk("evidence_artifact.id"), nullable=False),
+        Column("seq", Integer, nullable=False),
+        Column("action", String, nullable=False),
+        Column("actor", String, nullable=False),
+        Column("at", UTCDateTime(), nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("details", Text, nullable=False),
+        Column("prev_hash", String, nullable=False),
+        Column("entry_hash", String, nullable=False),
+        Index("ix_custody_entry_artifact_seq", "artifact_id", "seq", unique=True),
+    )
+    meta.create_all(conn, tables=[item, artifact, link, custody])
+    for trigger in _V6_TRIGGERS:
+        conn.execute(text(trigger))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
+    _v1_create_schema,
+    _v2_drill_flag_and_response_due,
+    _v3_drafts,
+    _v4_mitigations,
+    _v5_postmortems,
+    _v6_evidence,
+)
+LATEST_VERSION = SCHEMA_VERSION
+assert len(MIGRATIONS) == LATEST_VERSION, "a migration step is missing for SCHEMA_VERSION"
+
+
+class NewerSchemaError(RuntimeError):
+    pass
+
+
+def _version_table(conn: Connection) -> Table:
+    meta = MetaData()
+    table = Table("warroom_schema", meta, Column("version", Integer, nullable=False))
+    meta.create_all(conn)
+    return table
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("warroom_schema"):
+        return 0
+    value = conn.execute(text("SELECT MAX(version) FROM warroom_schema")).scalar()
+    return int(value or 0)
+
+
+def migrate(conn: Connection, target: int = LATEST_VERSION) -> tuple[int, int]:
+    """Brings the schema up to `target` within the caller's transaction, and stamps warroom's
+    application id in the file's header (files from before the id get it here); returns
+    (from, to)."""
+    found = current_version(conn)
+    if found > LATEST_VERSION:
+        raise NewerSchemaError(
+            f"schema version {found} was written by a newer warroom "
+            f"(this one understands up to {LATEST_VERSION})"
+        )
+    table = _version_table(conn)
+    for step in range(found, target):
+        MIGRATIONS[step](conn)
+    if target > found:
+        conn.execute(table.delete())
+        conn.execute(table.insert().values(version=target))
+    if conn.execute(text("PRAGMA application_id")).scalar() != APPLICATION_ID:
+        conn.execute(text(f"PRAGMA application_id={APPLICATION_ID}"))
+    return found, target

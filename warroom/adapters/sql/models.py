@@ -1,0 +1,244 @@
+"""The current schema as SQLModel tables. Migrations (store/migrations.py) bring older files
+up to it; tests check that a migrated file and these models agree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text
+from sqlmodel import Field, SQLModel
+
+from warroom.adapters.sql.types import UTCDateTime
+
+
+def _when(nullable: bool = True) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class IncidentRow(SQLModel, table=True):
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_status", "status"), {"sqlite_autoincrement": True})
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    severity: str
+    status: str
+    impact: str = Field(default="", sa_type=Text)
+    impact_started_at: datetime = Field(sa_column=_when(nullable=False))
+    detected_at: datetime | None = Field(default=None, sa_column=_when())
+    declared_at: datetime = Field(sa_column=_when(nullable=False))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_when())
+    mitigated_at: datetime | None = Field(default=None, sa_column=_when())
+    resolved_at: datetime | None = Field(default=None, sa_column=_when())
+    # Denormalised from the timeline so the board needs no join to compute its clocks.
+    severity_changed_at: datetime | None = Field(default=None, sa_column=_when())
+    last_update_at: datetime | None = Field(default=None, sa_column=_when())
+    commander: str = ""
+    tech_lead: str = ""
+    comms_lead: str = ""
+    scribe: str = ""
+    is_drill: bool = False
+    response_due_at: datetime | None = Field(default=None, sa_column=_when())
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "timeline_event"
+    __table_args__ = (Index("ix_timeline_event_incident_at", "incident_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str
+    at: datetime = Field(sa_column=_when(nullable=False))
+    recorded_at: datetime = Field(sa_column=_when(nullable=False))
+    actor: str = ""
+    text: str = Field(default="", sa_type=Text)
+    data: str = Field(default="{}", sa_type=Text)  # JSON: old and new values, for the record
+
+
+class DraftRow(SQLModel, table=True):
+    __tablename__ = "draft"
+
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True)
+    )
+    field: str = Field(primary_key=True)
+    text: str = Field(default="", sa_type=Text)
+    saved_at: datetime = Field(sa_column=_when(nullable=False))
+
+
+class MitigationRow(SQLModel, table=True):
+    __tablename__ = "mitigation"
+    __table_args__ = (Index("ix_mitigation_incident", "incident_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), nullable=False)
+    )
+    option_key: str
+    option_verb: str
+    decision: str
+    decided_at: datetime = Field(sa_column=_when(nullable=False))
+    decided_by: str = ""
+    action: str = Field(default="", sa_type=Text)
+    applied_by: str = ""
+    expected_effect: str = Field(default="", sa_type=Text)
+    reason: str = Field(default="", sa_type=Text)
+    check_back_at: datetime | None = Field(default=None, sa_column=_when())
+    outcome: str | None = None
+    outcome_at: datetime | None = Field(default=None, sa_column=_when())
+
+
+class WizardProgressRow(SQLModel, table=True):
+    """Where the IC left the mitigation wizard, so it can be resumed."""
+
+    __tablename__ = "wizard_progress"
+
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True)
+    )
+    state: str = Field(default="{}", sa_type=Text)  # JSON, see core/wizard_state.py
+    saved_at: datetime = Field(sa_column=_when(nullable=False))
+
+
+class PostmortemRow(SQLModel, table=True):
+    """The write-up as the author left it; autosaved as they type."""
+
+    __tablename__ = "postmortem"
+
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True)
+    )
+    status: str = "draft"
+    title: str = ""
+    authors: str = ""
+    impact: str = Field(default="", sa_type=Text)
+    root_cause: str = Field(default="", sa_type=Text)
+    contributing_factors: str = Field(default="", sa_type=Text)
+    detection: str = Field(default="", sa_type=Text)
+    detection_sooner: str = Field(default="", sa_type=Text)
+    went_well: str = Field(default="", sa_type=Text)
+    went_poorly: str = Field(default="", sa_type=Text)
+    lessons: str = Field(default="", sa_type=Text)
+    prevention: str = Field(default="", sa_type=Text)
+    # JSON: {event id: {"text": str | null, "hidden": bool}} and [{"at": iso, "text": str}]
+    timeline_edits: str = Field(default="{}", sa_type=Text)
+    added_rows: str = Field(default="[]", sa_type=Text)
+    saved_at: datetime = Field(sa_column=_when(nullable=False))
+    published_at: datetime | None = Field(default=None, sa_column=_when())
+
+
+class ActionItemRow(SQLModel, table=True):
+    __tablename__ = "action_item"
+    __table_args__ = (
+        Index("ix_action_item_incident", "incident_id", "position"),
+        Index("ix_action_item_status", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), nullable=False)
+    )
+    position: int
+    action: str = Field(default="", sa_type=Text)
+    owner: str = ""
+    deadline: str | None = None  # ISO date: a calendar day, not an instant
+    status: str = "open"
+    priority: str = "medium"
+    kind: str = "prevent"
+
+
+def _incident_fk(**kwargs: bool) -> Column:  # type: ignore[type-arg]
+    return Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), nullable=False, **kwargs)
+
+
+class EvidenceItemRow(SQLModel, table=True):
+    """One line of an incident's evidence checklist."""
+
+    __tablename__ = "evidence_item"
+    __table_args__ = (
+        Index("ix_evidence_item_incident", "incident_id", "position"),
+        Index("ix_evidence_item_rotates", "state", "rotates_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(sa_column=_incident_fk())
+    position: int
+    name: str
+    hint: str = Field(default="", sa_type=Text)
+    state: str = "pending"
+    reason: str = Field(default="", sa_type=Text)
+    rotates_at: datetime | None = Field(default=None, sa_column=_when())
+    security_only: bool = False
+    added_by: str = ""  # "" for items seeded from the checklist file
+    added_at: datetime = Field(sa_column=_when(nullable=False))
+
+
+class ArtifactRow(SQLModel, table=True):
+    """A piece of evidence in the vault. Never updated, and never deleted while its incident
+    exists: triggers in migration v6 refuse it."""
+
+    __tablename__ = "evidence_artifact"
+    __table_args__ = (Index("ix_evidence_artifact_incident_sha", "incident_id", "sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(sa_column=_incident_fk())
+    item_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("evidence_item.id", ondelete="CASCADE")),
+    )
+    kind: str
+    name: str
+    description: str = Field(default="", sa_type=Text)
+    original_path: str = Field(default="", sa_type=Text)
+    host: str = ""
+    size: int = 0
+    sha256: str = ""
+    stored_name: str = ""
+    collector: str = ""
+    collected_at: datetime = Field(sa_column=_when(nullable=False))
+    local_zone: str = ""
+    url: str = Field(default="", sa_type=Text)
+
+
+class EvidenceLinkRow(SQLModel, table=True):
+    """Which artifacts cover which checklist items (one artifact can cover several)."""
+
+    __tablename__ = "evidence_link"
+    __table_args__ = (Index("ix_evidence_link_artifact", "artifact_id"),)
+
+    item_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("evidence_item.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    artifact_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("evidence_artifact.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    linked_at: datetime = Field(sa_column=_when(nullable=False))
+
+
+class CustodyRow(SQLModel, table=True):
+    """One hash-chained entry of an artifact's custody log. Append-only: triggers refuse
+    UPDATE, and DELETE while the artifact exists (so deleting the incident still cascades)."""
+
+    __tablename__ = "custody_entry"
+    __table_args__ = (Index("ix_custody_entry_artifact_seq", "artifact_id", "seq", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    artifact_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("evidence_artifact.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    seq: int
+    action: str
+    actor: str = ""
+    at: datetime = Field(sa_column=_when(nullable=False))
+    reason: str = Field(default="", sa_type=Text)
+    details: str = Field(default="{}", sa_type=Text)  # canonical JSON, part of the hash
+    prev_hash: str
+    entry_hash: str

@@ -1,0 +1,137 @@
+"""Post-mortems and action items: row <-> domain conversion and queries. Callers own the
+session and its transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from warroom.adapters.sql.mapping import parse_stored_time
+from warroom.adapters.sql.models import ActionItemRow, PostmortemRow
+from warroom.domain.postmortem import (
+    SECTIONS,
+    ActionItem,
+    AddedRow,
+    ItemKind,
+    ItemPriority,
+    ItemStatus,
+    Postmortem,
+    PostmortemStatus,
+    TimelineEdit,
+)
+
+SECTION_FIELDS = tuple(name for name, _heading in SECTIONS)
+
+
+def load(session: Session, incident_id: int) -> Postmortem | None:
+    row = session.get(PostmortemRow, incident_id)
+    if row is None:
+        return None
+    items = session.scalars(
+        select(ActionItemRow)
+        .where(ActionItemRow.incident_id == incident_id)
+        .order_by(ActionItemRow.position)  # type: ignore[arg-type]
+    )
+    return to_postmortem(row, [to_item(r) for r in items])
+
+
+def to_postmortem(row: PostmortemRow, items: list[ActionItem]) -> Postmortem:
+    edits = {
+        int(event_id): TimelineEdit(text=edit.get("text"), hidden=bool(edit.get("hidden")))
+        for event_id, edit in _json(row.timeline_edits, {}).items()
+    }
+    added = tuple(
+        AddedRow(parse_stored_time(entry["at"]), str(entry.get("text", "")))
+        for entry in _json(row.added_rows, [])
+    )
+    return Postmortem(
+        incident_id=row.incident_id,
+        title=row.title,
+        authors=row.authors,
+        status=PostmortemStatus(row.status),
+        timeline_edits=edits,
+        added_rows=added,
+        action_items=tuple(items),
+        **{name: getattr(row, name) for name in SECTION_FIELDS},
+    )
+
+
+def to_item(row: ActionItemRow) -> ActionItem:
+    return ActionItem(
+        action=row.action,
+        owner=row.owner,
+        deadline=date.fromisoformat(row.deadline) if row.deadline else None,
+        status=ItemStatus(row.status),
+        priority=ItemPriority(row.priority),
+        kind=ItemKind(row.kind),
+    )
+
+
+def store(session: Session, postmortem: Postmortem, now: datetime) -> PostmortemRow:
+    """Writes the whole document: its row, and its action items in their order."""
+    row = session.get(PostmortemRow, postmortem.incident_id)
+    if row is None:
+        row = PostmortemRow(incident_id=postmortem.incident_id, saved_at=now)
+        session.add(row)
+    row.status = postmortem.status.value
+    row.title = postmortem.title
+    row.authors = postmortem.authors
+    for name in SECTION_FIELDS:
+        setattr(row, name, getattr(postmortem, name))
+    row.timeline_edits = json.dumps(
+        {
+            str(k): {"text": e.text, "hidden": e.hidden}
+            for k, e in postmortem.timeline_edits.items()
+        },
+        ensure_ascii=False,
+    )
+    row.added_rows = json.dumps(
+        [{"at": r.at.isoformat(), "text": r.text} for r in postmortem.added_rows],
+        ensure_ascii=False,
+    )
+    row.saved_at = now
+    session.execute(
+        delete(ActionItemRow).where(ActionItemRow.incident_id == postmortem.incident_id)
+    )  # type: ignore[arg-type]
+    for position, item in enumerate(postmortem.action_items):
+        session.add(
+            ActionItemRow(
+                incident_id=postmortem.incident_id,
+                position=position,
+                action=item.action,
+                owner=item.owner,
+                deadline=item.deadline.isoformat() if item.deadline else None,
+                status=item.status.value,
+                priority=item.priority.value,
+                kind=item.kind.value,
+            )
+        )
+    return row
+
+
+def statuses(session: Session) -> dict[int, PostmortemStatus]:
+    rows = session.execute(select(PostmortemRow.incident_id, PostmortemRow.status))
+    return {incident_id: PostmortemStatus(status) for incident_id, status in rows}
+
+
+def open_items(session: Session) -> list[tuple[int, int, ActionItem]]:
+    """(incident id, number in its document, item) for every item not done."""
+    closed = [s.value for s in ItemStatus if s.is_closed]
+    rows = session.scalars(
+        select(ActionItemRow)
+        .where(ActionItemRow.status.not_in(closed))  # type: ignore[attr-defined]
+        .order_by(ActionItemRow.incident_id, ActionItemRow.position)  # type: ignore[arg-type]
+    )
+    return [(r.incident_id, r.position + 1, to_item(r)) for r in rows]
+
+
+def _json(text: str, default: Any) -> Any:
+    try:
+        value = json.loads(text or "")
+    except ValueError:
+        return default
+    return value if isinstance(value, type(default)) else default

@@ -1,0 +1,102 @@
+"""Queries and row <-> domain conversion. Callers own the session and its transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from warroom.adapters.sql.mapping import ROLE_COLUMNS, incident_from_columns
+from warroom.adapters.sql.models import EventRow, IncidentRow
+from warroom.domain.incident import EventKind, Incident, TimelineEvent
+from warroom.domain.lifecycle import Status
+
+__all__ = ["ROLE_COLUMNS", "IncidentNotFound", "add_event", "get_row", "list_rows", "to_event"]
+
+OPEN_STATUSES = tuple(s.value for s in Status if s.is_open)
+
+
+class IncidentNotFound(LookupError):
+    def __init__(self, incident_id: int) -> None:
+        super().__init__(f"There is no incident #{incident_id}.")
+        self.incident_id = incident_id
+
+
+def to_incident(row: IncidentRow) -> Incident:
+    assert row.id is not None
+    return incident_from_columns(lambda name: getattr(row, name))
+
+
+def to_event(row: EventRow) -> TimelineEvent:
+    assert row.id is not None
+    return TimelineEvent(
+        id=row.id,
+        incident_id=row.incident_id,
+        kind=EventKind(row.kind),
+        at=row.at,
+        recorded_at=row.recorded_at,
+        actor=row.actor,
+        text=row.text,
+        data=json.loads(row.data or "{}"),
+    )
+
+
+def get_row(session: Session, incident_id: int) -> IncidentRow:
+    row = session.get(IncidentRow, incident_id)
+    if row is None:
+        raise IncidentNotFound(incident_id)
+    return row
+
+
+def list_rows(session: Session, include_closed: bool) -> list[IncidentRow]:
+    query = select(IncidentRow)
+    if not include_closed:
+        query = query.where(IncidentRow.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
+    return list(session.scalars(query.order_by(IncidentRow.id)))  # type: ignore[arg-type]
+
+
+def event_rows(session: Session, incident_id: int) -> list[EventRow]:
+    query = (
+        select(EventRow)
+        .where(EventRow.incident_id == incident_id)
+        .order_by(EventRow.at, EventRow.id)  # type: ignore[arg-type]
+    )
+    return list(session.scalars(query))
+
+
+def events_of_kind(session: Session, kind: EventKind) -> list[EventRow]:
+    query = select(EventRow).where(EventRow.kind == kind.value).order_by(EventRow.id)  # type: ignore[arg-type]
+    return list(session.scalars(query))
+
+
+def add_event(
+    session: Session,
+    incident_id: int,
+    kind: EventKind,
+    *,
+    at: datetime,
+    recorded_at: datetime,
+    actor: str,
+    text: str,
+    data: dict[str, Any] | None = None,
+) -> EventRow:
+    row = EventRow(
+        incident_id=incident_id,
+        kind=kind.value,
+        at=at,
+        recorded_at=recorded_at,
+        actor=actor,
+        text=text,
+        data=json.dumps(data or {}, ensure_ascii=False, default=_json_default),
+    )
+    session.add(row)
+    return row
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in event data")

@@ -1,0 +1,313 @@
+"""Headless verbs for scripts and alert hooks. Nothing here imports Qt."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+from warroom.adapters.sqlite.backup import BackupError, backup_database, restore_backup, take_backup
+from warroom.adapters.sqlite.database import StoreError, open_database
+from warroom.adapters.sqlite.recognise import NotWarroom, recognise
+from warroom.domain import clocks
+from warroom.domain.clock import SystemClock
+from warroom.domain.clock_text import response_text, update_text
+from warroom.domain.durations import hms
+from warroom.domain.evidence import CollectCancelled, CollectError, IntegrityState, deleted_text
+from warroom.domain.safe_text import json_safe, visible_line
+from warroom.domain.snapshot import event_snapshot, incident_snapshot
+from warroom.domain.validation import NeedsConfirmation, ValidationError
+from warroom.services.evidence import ArtifactNotFound, EvidenceService, ItemNotFound
+from warroom.services.incidents import IncidentNotFound, IncidentService, WriteFailed
+from warroom.system import atomic
+from warroom.system.paths import AppPaths, resolve_paths
+from warroom.system.settings import load_policy, resolve_actor
+
+EXIT_OK, EXIT_INVALID, EXIT_STORE = 0, 1, 3
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = resolve_paths(args.data_dir)
+    if args.verb in ("backup", "restore"):
+        return _backups(args, paths)
+    policy, warnings = load_policy(paths)
+    for warning in warnings:
+        print(f"warroom: warning: {warning}", file=sys.stderr)
+    try:
+        database = open_database(paths.database)
+    except StoreError as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    for warning in database.warnings:
+        print(f"warroom: warning: {warning}", file=sys.stderr)
+    clock = SystemClock()
+    actor = resolve_actor(args.actor, paths.settings_file)
+    service = IncidentService(database, clock, actor=actor.name, policy=policy)
+    # Built for every verb: a declaration seeds the new incident's evidence checklist.
+    evidence = EvidenceService(service, paths.vault, paths.user_checklist)
+    for warning in evidence.warnings:
+        print(f"warroom: warning: {warning}", file=sys.stderr)
+    try:
+        if args.verb == "evidence":
+            return _evidence(args, evidence)
+        if args.verb == "delete":
+            return _delete(args, evidence)
+        return _dispatch(args, service, policy, clock)
+    except WriteFailed as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    except (ValidationError, IncidentNotFound, ItemNotFound, ArtifactNotFound) as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:  # `warroom list | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    finally:
+        database.dispose()
+
+
+def _dispatch(args: argparse.Namespace, service: IncidentService, policy, clock) -> int:  # type: ignore[no-untyped-def]
+    if args.verb == "declare":
+        incident = service.declare(
+            args.title,
+            args.severity,
+            impact=args.impact,
+            impact_started_at=args.started,
+            commander=args.commander,
+            is_drill=args.drill,
+        )
+        print(incident.id)
+    elif args.verb == "note":
+        try:
+            event = service.add_note(args.id, args.text, at=args.at, confirmed=args.force)
+        except NeedsConfirmation as exc:
+            print(
+                f"warroom: {exc} Nothing was recorded; add --force to record it at that time.",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+        print(event.id)
+    elif args.verb == "list":
+        incidents = service.list_incidents(include_closed=args.all)
+        now = clock.now()
+        incidents.sort(key=lambda i: (i.severity.rank, clocks.next_deadline(i, policy) or now))
+        if args.json:
+            _print_json([incident_snapshot(i, policy, now) for i in incidents])
+        else:
+            _print_table(incidents, policy, now)
+    elif args.verb == "metrics":
+        from warroom.cli.metrics import run_metrics
+
+        return run_metrics(service, args.since, args.output)
+    elif args.verb == "export":
+        return _export(args, service)
+    elif args.verb == "show":
+        incident = service.get(args.id)
+        now = clock.now()
+        timeline = service.timeline(args.id)
+        if args.json:
+            snapshot = incident_snapshot(incident, policy, now)
+            snapshot["timeline"] = [event_snapshot(e) for e in timeline]
+            _print_json(snapshot)
+        else:
+            _print_incident(incident, timeline, policy, now)
+    return EXIT_OK
+
+
+def _delete(args: argparse.Namespace, evidence: EvidenceService) -> int:
+    """The incident, its timeline and its evidence records, and its vault folder."""
+    incident = evidence.incidents.get(args.id)
+    what = deleted_text(evidence.vault_file_count(args.id))
+    if not args.yes:
+        print(
+            f"warroom: deleting #{incident.id} “{incident.title}”, its timeline{what} cannot "
+            "be undone; add --yes to confirm",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    removed = evidence.delete_incident(args.id)
+    print(f"deleted #{incident.id}, its timeline{deleted_text(removed)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace, service: IncidentService) -> int:
+    """Byte for byte what the GUI's export writes."""
+    from jinja2 import TemplateError
+
+    from warroom.services.postmortems import PostmortemService
+
+    postmortems = PostmortemService(service, resolve_paths(args.data_dir).user_templates)
+    template = Path(args.template).absolute() if args.template else None
+    try:
+        text = postmortems.markdown(args.id, template)
+    except (TemplateError, OSError, UnicodeDecodeError) as exc:
+        where = f" ({template})" if template else ""
+        why = "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc
+        print(f"warroom: the template cannot be used{where}: {why}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.output:
+        try:  # a private file, put in place whole: a failure leaves the old one as it was
+            atomic.write_bytes(Path(args.output), text.encode("utf-8"))
+        except OSError as exc:
+            print(
+                f"warroom: cannot write {args.output}: {atomic.why(exc)}; nothing was changed",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+        print(args.output, file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _evidence(args: argparse.Namespace, evidence: EvidenceService) -> int:
+    """The same operations, and so the same custody entries and timeline, as the GUI's."""
+    if args.evidence_verb == "add":
+        return _evidence_add(args, evidence)
+    if args.evidence_verb == "checklist":
+        for item in evidence.checklist(args.id):
+            rotates = f"  (rotates {item.rotates_at:%Y-%m-%d %H:%M} UTC)" if item.rotates_at else ""
+            reason = f": {item.reason}" if item.reason else ""
+            print(f"{item.state.value:<15} {item.name}{reason}{rotates}")
+        return EXIT_OK
+    if args.evidence_verb == "verify":
+        return _evidence_verify(args, evidence)
+    out = evidence.export_bundle(args.id, Path(args.output), reason=args.reason)
+    print(out)
+    return EXIT_OK
+
+
+def _evidence_add(args: argparse.Namespace, evidence: EvidenceService) -> int:
+    item_id = _item_named(evidence, args.id, args.item) if args.item else None
+    failed = False
+    for name in args.files:
+        try:
+            artifact = evidence.collect_file(args.id, Path(name), item_id=item_id, note=args.note)
+        except CollectError as exc:  # this file only: the others are still worth keeping
+            print(f"warroom: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        except (KeyboardInterrupt, CollectCancelled):
+            print(f"warroom: cancelled; nothing was kept of {name}", file=sys.stderr)
+            return 130
+        print(f"{artifact.id} {artifact.sha256}")
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _item_named(evidence: EvidenceService, incident_id: int, name: str) -> int:
+    items = evidence.checklist(incident_id)
+    wanted = " ".join(name.split()).casefold()
+    for item in items:
+        if item.name.casefold() == wanted:
+            return item.id
+    names = "; ".join(i.name for i in items)
+    raise ValidationError(
+        "item", f"#{incident_id} has no checklist item named “{name}”. Its items: {names}"
+    )
+
+
+def _evidence_verify(args: argparse.Namespace, evidence: EvidenceService) -> int:
+    results = evidence.verify(args.id)
+    if not results:
+        print("No evidence to verify.")
+    for result in results:
+        artifact = result.artifact
+        verdict = result.state.value
+        if result.state is not IntegrityState.INTACT:
+            verdict = verdict.upper()
+        if not result.chain_ok:
+            verdict += ", custody log BROKEN"
+        detail = f" — {'; '.join(result.problems)}" if result.problems else ""
+        print(
+            f"#{artifact.id} {artifact.name} (incident #{artifact.incident_id}): {verdict}{detail}"
+        )
+    return EXIT_OK if all(r.ok for r in results) else EXIT_INVALID
+
+
+def _backups(args: argparse.Namespace, paths: AppPaths) -> int:
+    """Backup and restore work on the file, so a damaged database can still be replaced."""
+    now = SystemClock().now()
+    try:
+        if args.verb == "backup":
+            if not paths.database.exists():
+                print(f"warroom: there is no database at {paths.database} yet", file=sys.stderr)
+                return EXIT_STORE
+            recognise(paths.database)  # another program's file has no place among backups
+            if args.output:
+                made = backup_database(paths.database, Path(args.output).absolute())
+            else:
+                made = take_backup(paths.database, paths.backups, "manual", now)
+            print(made)
+        else:
+            kept = restore_backup(paths.database, Path(args.file).absolute(), now)
+            if kept is not None:
+                print(f"the previous database was kept as {kept}", file=sys.stderr)
+            print(paths.database)
+    except NotWarroom as exc:
+        print(
+            f"warroom: {paths.database} is not a warroom database ({exc}). It was left "
+            "untouched, and nothing was backed up.",
+            file=sys.stderr,
+        )
+        return EXIT_STORE
+    except (BackupError, sqlite3.Error) as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    except OSError as exc:
+        print(f"warroom: {exc.filename or paths.database}: {atomic.why(exc)}", file=sys.stderr)
+        return EXIT_STORE
+    return EXIT_OK
+
+
+def _print_json(value: Any) -> None:
+    # Exact: json.dumps escapes C0 controls; json_safe escapes DEL, C1 and bidi controls too.
+    sys.stdout.write(json_safe(json.dumps(value, indent=2, ensure_ascii=False)) + "\n")
+
+
+def _clock_cells(incident, policy, now) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+    return (
+        hms(clocks.elapsed(incident, now)),
+        response_text(clocks.response_clock(incident, policy, now)),
+        update_text(clocks.update_clock(incident, policy, now)),
+    )
+
+
+def _print_table(incidents, policy, now) -> None:  # type: ignore[no-untyped-def]
+    if not incidents:
+        print("No open incidents.")
+        return
+    header = ("ID", "SEV", "STATUS", "IC", "SINCE DECLARED", "RESPONSE", "NEXT UPDATE", "TITLE")
+    rows = [header]
+    for incident in incidents:
+        elapsed, response, update = _clock_cells(incident, policy, now)
+        rows.append(
+            (
+                str(incident.id),
+                incident.severity.value,
+                incident.status.label,
+                visible_line(incident.commander or "NO IC"),
+                elapsed,
+                response,
+                update,
+                visible_line(incident.title) + (" [drill]" if incident.is_drill else ""),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1])
+
+
+def _print_incident(incident, timeline, policy, now) -> None:  # type: ignore[no-untyped-def]
+    elapsed, response, update = _clock_cells(incident, policy, now)
+    print(f"#{incident.id} {incident.severity.value} {incident.title}")
+    print(f"  status: {incident.status.label}    IC: {incident.commander or 'NONE ASSIGNED'}")
+    print(f"  since declared: {elapsed}   response: {response}   next update: {update}")
+    if incident.impact:
+        print(f"  impact: {incident.impact}")
+    print("  timeline:")
+    for event in timeline:
+        print(f"    {event.at:%Y-%m-%d %H:%M:%S}Z  {event.actor}: {event.text}")

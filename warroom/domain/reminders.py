@@ -1,0 +1,132 @@
+"""Reminders: what needs the IC's attention now, computed from stored deadlines and "now".
+
+Because they come from the deadlines themselves, they fire after a restart too, and one that
+fell due while the app was closed is simply due at start-up. A reminder's key names the
+deadline it is about, so a new deadline (an update sent, a new check-back) is a new reminder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from warroom.domain import clocks
+from warroom.domain.evidence import RISK_WINDOW  # the checklist's own "at risk" window
+from warroom.domain.incident import Incident
+from warroom.domain.mitigation import Mitigation
+from warroom.domain.policy import Policy
+
+SNOOZE_CHOICES = (5, 10, 15)  # minutes
+
+
+class ReminderKind(StrEnum):
+    UPDATE_DUE = "update_due"
+    RESPONSE_BREACHED = "response_breached"
+    CHECK_BACK_DUE = "check_back_due"
+    EVIDENCE_ROTATING = "evidence_rotating"
+
+    @property
+    def label(self) -> str:
+        return {
+            ReminderKind.UPDATE_DUE: "stakeholder update due",
+            ReminderKind.RESPONSE_BREACHED: "response target breached",
+            ReminderKind.CHECK_BACK_DUE: "mitigation check-back due",
+            ReminderKind.EVIDENCE_ROTATING: "evidence about to rotate",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Reminder:
+    key: str
+    kind: ReminderKind
+    incident_id: int
+    due_at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class RotatingEvidence:
+    """A pending evidence item with a rotation deadline (from the evidence checklist)."""
+
+    incident_id: int
+    item_id: int
+    name: str
+    rotates_at: datetime
+
+
+def due_reminders(
+    incidents: Iterable[Incident],
+    policy: Policy,
+    now: datetime,
+    check_backs: Iterable[Mitigation] = (),
+    rotating: Iterable[RotatingEvidence] = (),
+    snoozed: dict[str, datetime] | None = None,
+) -> list[Reminder]:
+    """Every reminder due at `now` and not snoozed past it, most urgent first."""
+    snoozed = snoozed or {}
+    found: list[Reminder] = []
+    titles: dict[int, str] = {}
+    for incident in incidents:
+        if not incident.status.is_open:
+            continue
+        titles[incident.id] = incident.title
+        name = f"#{incident.id} {incident.title}"
+        update = clocks.update_deadline(incident, policy)
+        if update is not None and now >= update:
+            found.append(
+                Reminder(
+                    f"update:{incident.id}:{update.isoformat()}",
+                    ReminderKind.UPDATE_DUE,
+                    incident.id,
+                    update,
+                    f"{name}: stakeholder update due",
+                )
+            )
+        if incident.acknowledged_at is None:
+            response = clocks.response_deadline(incident, policy)
+            if now >= response:
+                found.append(
+                    Reminder(
+                        f"response:{incident.id}:{response.isoformat()}",
+                        ReminderKind.RESPONSE_BREACHED,
+                        incident.id,
+                        response,
+                        f"{name}: response target breached, nobody has acknowledged",
+                    )
+                )
+    for mitigation in check_backs:
+        if mitigation.incident_id in titles and mitigation.check_back_due(now):
+            assert mitigation.check_back_at is not None
+            found.append(
+                Reminder(
+                    f"check_back:{mitigation.id}",
+                    ReminderKind.CHECK_BACK_DUE,
+                    mitigation.incident_id,
+                    mitigation.check_back_at,
+                    f"#{mitigation.incident_id} {titles[mitigation.incident_id]}: "
+                    f"{mitigation.question}",
+                )
+            )
+    for item in rotating:
+        if item.incident_id in titles and now >= item.rotates_at - RISK_WINDOW:
+            found.append(
+                Reminder(
+                    f"evidence:{item.item_id}:{item.rotates_at.isoformat()}",
+                    ReminderKind.EVIDENCE_ROTATING,
+                    item.incident_id,
+                    item.rotates_at,
+                    f"#{item.incident_id} {titles[item.incident_id]}: evidence at risk, "
+                    f"“{item.name}” rotates soon",
+                )
+            )
+    active = [r for r in found if snoozed.get(r.key, now) <= now]
+    return sorted(active, key=lambda r: r.due_at)
+
+
+def snooze_span(minutes: int) -> timedelta:
+    if minutes not in SNOOZE_CHOICES:
+        choices = ", ".join(str(m) for m in SNOOZE_CHOICES)
+        raise ValueError(f"snooze for {choices} minutes")
+    return timedelta(minutes=minutes)

@@ -1,0 +1,99 @@
+"""The five spans of an incident, as PRACTICE.md ("Metrics") defines them, in one place: the
+metrics across incidents, the post-mortem's key metrics and the exports all read them here, so
+a measure means the same wherever it is shown, with its formula beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from warroom.domain.incident import Incident
+
+
+class Measure(StrEnum):
+    DETECT = "detect"
+    ACKNOWLEDGE = "acknowledge"
+    MITIGATE = "mitigate"
+    RESOLVE = "resolve"
+    FIRST_UPDATE = "first_update"
+
+    @property
+    def abbreviation(self) -> str:
+        return _ABBREVIATIONS[self]
+
+    @property
+    def name_text(self) -> str:
+        """'time to detect'."""
+        return _NAMES[self]
+
+    @property
+    def short_name(self) -> str:
+        """'detect', 'customer impact': where the formula is a tooltip away."""
+        return _SHORT_NAMES[self]
+
+    @property
+    def label(self) -> str:
+        """'time to detect = detected − impact started'."""
+        return f"{_NAMES[self]} = {self.formula}"
+
+    @property
+    def formula(self) -> str:
+        return _FORMULAS[self]
+
+
+_ABBREVIATIONS = {
+    Measure.DETECT: "MTTD",
+    Measure.ACKNOWLEDGE: "MTTA",
+    Measure.MITIGATE: "MTTM",
+    Measure.RESOLVE: "MTTR",
+    Measure.FIRST_UPDATE: "First update",
+}
+_NAMES = {
+    Measure.DETECT: "time to detect",
+    Measure.ACKNOWLEDGE: "time to acknowledge",
+    Measure.MITIGATE: "customer impact (time to mitigate)",
+    Measure.RESOLVE: "time to resolve",
+    Measure.FIRST_UPDATE: "time to first stakeholder update",
+}
+_SHORT_NAMES = {
+    Measure.DETECT: "detect",
+    Measure.ACKNOWLEDGE: "acknowledge",
+    Measure.MITIGATE: "customer impact",
+    Measure.RESOLVE: "resolve",
+    Measure.FIRST_UPDATE: "first update",
+}
+_FORMULAS = {
+    Measure.DETECT: "detected − impact started",
+    Measure.ACKNOWLEDGE: "acknowledged − detected (declared when there was no alert)",
+    Measure.MITIGATE: "mitigated − impact started",
+    Measure.RESOLVE: "resolved − impact started",
+    Measure.FIRST_UPDATE: "first update sent − impact started",
+}
+
+
+def _between(start: datetime | None, end: datetime | None) -> timedelta | None:
+    # Clamped at zero: a time edited after the fact may run slightly backwards.
+    if start is None or end is None:
+        return None
+    return max(end - start, timedelta(0))
+
+
+_SPANS: dict[Measure, Callable[[Incident, datetime | None], timedelta | None]] = {
+    Measure.DETECT: lambda i, _u: _between(i.impact_started_at, i.detected_at),
+    Measure.ACKNOWLEDGE: lambda i, _u: _between(i.detected_at or i.declared_at, i.acknowledged_at),
+    Measure.MITIGATE: lambda i, _u: _between(i.impact_started_at, i.mitigated_at),
+    Measure.RESOLVE: lambda i, _u: _between(i.impact_started_at, i.resolved_at),
+    Measure.FIRST_UPDATE: lambda i, first_update: _between(i.impact_started_at, first_update),
+}
+
+
+def span(
+    incident: Incident, first_update_at: datetime | None, measure: Measure
+) -> timedelta | None:
+    """One measure of one incident; None while either end is unknown."""
+    return _SPANS[measure](incident, first_update_at)
+
+
+def spans(incident: Incident, first_update_at: datetime | None) -> dict[Measure, timedelta | None]:
+    return {measure: span(incident, first_update_at, measure) for measure in Measure}

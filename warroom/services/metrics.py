@@ -1,0 +1,313 @@
+"""Metrics across incidents: reads what core/metrics.py needs in one read transaction, and
+renders the report as CSV, Markdown or JSON. The GUI and the CLI both go through here, so
+their exports are identical."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlmodel import Session
+
+from warroom.adapters.sql import postmortems as pm_store
+from warroom.adapters.sql import repository as repo
+from warroom.adapters.sql.models import ActionItemRow, EventRow, IncidentRow, PostmortemRow
+from warroom.domain.incident import EventKind
+from warroom.domain.metrics import (
+    IncidentRecord,
+    Measure,
+    MetricsReport,
+    SeverityMetrics,
+    Stat,
+    compute_metrics,
+    percent,
+    short_duration,
+)
+from warroom.domain.postmortem import ActionItem, PostmortemStatus
+from warroom.services.incidents import IncidentService
+from warroom.services.postmortems import PostmortemService
+
+__all__ = ["CSV_COLUMNS", "MetricsService", "to_csv", "to_json", "to_markdown"]
+
+
+class MetricsService:
+    def __init__(self, incidents: IncidentService, postmortems: PostmortemService) -> None:
+        self.incidents = incidents
+        self.postmortems = postmortems
+
+    def report(self, since: datetime | None, until: datetime | None = None) -> MetricsReport:
+        """Incidents declared in [since, until); None leaves that side open. Drills are read
+        (so the report can say how many were left out) and excluded by core."""
+        with self.incidents.reading() as session:
+            records = _records(session, since, until)
+        return compute_metrics(records, self.incidents.policy, since, until, self.incidents.now())
+
+
+# -- reading ---------------------------------------------------------------------------------
+def _records(
+    session: Session, since: datetime | None, until: datetime | None
+) -> list[IncidentRecord]:
+    """Four queries, whatever the number of incidents; one session, so one snapshot."""
+    period = select(IncidentRow.id)
+    if since is not None:
+        period = period.where(IncidentRow.declared_at >= since)  # type: ignore[operator]
+    if until is not None:
+        period = period.where(IncidentRow.declared_at < until)  # type: ignore[operator]
+    in_period = IncidentRow.id.in_(period)  # type: ignore[union-attr]
+    rows = session.scalars(select(IncidentRow).where(in_period).order_by(IncidentRow.id))  # type: ignore[arg-type]
+    first_updates = _first_updates(session, period)
+    statuses = _postmortem_statuses(session, period)
+    items = _action_items(session, period)
+    return [
+        IncidentRecord(
+            incident=repo.to_incident(row),
+            first_update_at=first_updates.get(row.id),  # type: ignore[arg-type]
+            postmortem=statuses.get(row.id),  # type: ignore[arg-type]
+            action_items=tuple(items.get(row.id, ())),  # type: ignore[arg-type]
+        )
+        for row in rows
+    ]
+
+
+def _first_updates(session: Session, period: Select[Any]) -> dict[int, datetime]:
+    query = (
+        select(EventRow.incident_id, func.min(EventRow.at))
+        .where(EventRow.kind == EventKind.UPDATE_SENT.value)
+        .where(EventRow.incident_id.in_(period))  # type: ignore[attr-defined]
+        .group_by(EventRow.incident_id)
+    )
+    return {incident_id: at for incident_id, at in session.execute(query)}
+
+
+def _postmortem_statuses(session: Session, period: Select[Any]) -> dict[int, PostmortemStatus]:
+    query = select(PostmortemRow.incident_id, PostmortemRow.status).where(
+        PostmortemRow.incident_id.in_(period)  # type: ignore[attr-defined]
+    )
+    return {incident_id: PostmortemStatus(status) for incident_id, status in session.execute(query)}
+
+
+def _action_items(session: Session, period: Select[Any]) -> dict[int, list[ActionItem]]:
+    query = (
+        select(ActionItemRow)
+        .where(ActionItemRow.incident_id.in_(period))  # type: ignore[attr-defined]
+        .order_by(ActionItemRow.incident_id, ActionItemRow.position)  # type: ignore[arg-type]
+    )
+    items: dict[int, list[ActionItem]] = defaultdict(list)
+    for row in session.scalars(query):
+        items[row.incident_id].append(pm_store.to_item(row))
+    return items
+
+
+# -- rendering -------------------------------------------------------------------------------
+def rows(report: MetricsReport) -> list[tuple[str, SeverityMetrics]]:
+    """(label, metrics): P0 to P3, then "all"."""
+    return [(level.value, m) for level, m in report.by_severity.items()] + [("all", report.all)]
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return None if value is None else round(value.total_seconds(), 3)
+
+
+def _rate(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _cell(value: float | int | None) -> str:
+    """CSV text: empty for "no value", whole numbers without a trailing '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# One row per severity plus an "all" row; durations in seconds, rates as decimals (0 to 1),
+# empty cells where there is nothing to measure:
+#   severity        P0, P1, P2, P3 or all
+#   count           incidents declared in the period (drills excluded)
+#   <m>_n           incidents where both times of measure <m> exist
+#   <m>_mean_s      mean of <m>, seconds
+#   <m>_median_s    median of <m>, seconds
+#       <m> is detect, acknowledge, mitigate, resolve, first_update
+#   pm_required     resolved incidents whose policy requires a post-mortem
+#   pm_published    ... of which the post-mortem is published
+#   pm_completion_rate  pm_published / pm_required
+#   pm_target       the target completion rate (1 where a post-mortem is required)
+#   items_total, items_closed (done or won't do), closure_rate, overdue (open, past deadline)
+CSV_COLUMNS: tuple[str, ...] = (
+    "severity",
+    "count",
+    *(f"{m.value}_{part}" for m in Measure for part in ("n", "mean_s", "median_s")),
+    "pm_required",
+    "pm_published",
+    "pm_completion_rate",
+    "pm_target",
+    "items_total",
+    "items_closed",
+    "closure_rate",
+    "overdue",
+)
+
+
+def _csv_row(label: str, m: SeverityMetrics) -> list[str]:
+    values: list[float | int | None] = [m.count]
+    for measure in Measure:
+        s = m.stat(measure)
+        values += [s.n, _seconds(s.mean), _seconds(s.median)]
+    values += [m.pm_required, m.pm_published, _rate(m.pm_completion_rate), m.pm_target]
+    values += [m.items_total, m.items_closed, _rate(m.closure_rate), m.overdue]
+    return [label, *(_cell(v) for v in values)]
+
+
+def to_csv(report: MetricsReport) -> str:
+    """See CSV_COLUMNS for the header row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for label, m in rows(report):
+        writer.writerow(_csv_row(label, m))
+    return out.getvalue()
+
+
+def _stat_json(s: Stat) -> dict[str, Any]:
+    return {"n": s.n, "mean_s": _seconds(s.mean), "median_s": _seconds(s.median)}
+
+
+def _severity_json(m: SeverityMetrics) -> dict[str, Any]:
+    return {
+        "count": m.count,
+        **{measure.value: _stat_json(m.stat(measure)) for measure in Measure},
+        "postmortems": {
+            "required": m.pm_required,
+            "published": m.pm_published,
+            "completion_rate": _rate(m.pm_completion_rate),
+            "target": m.pm_target,
+            "below_target": m.pm_shortfall,
+        },
+        "action_items": {
+            "total": m.items_total,
+            "closed": m.items_closed,
+            "closure_rate": _rate(m.closure_rate),
+            "overdue": m.overdue,
+        },
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def to_json(report: MetricsReport) -> dict[str, Any]:
+    """Durations in seconds, rates as decimals, null where there is nothing to measure."""
+    return {
+        "since": _iso(report.since),
+        "until": _iso(report.until),
+        "drills_excluded": report.drills_excluded,
+        "by_severity": {level.value: _severity_json(m) for level, m in report.by_severity.items()},
+        "all": _severity_json(report.all),
+        "months": [
+            {
+                "month": t.month,
+                "count": t.count,
+                "resolved": t.resolved,
+                "median_resolve_s": _seconds(t.median_resolve),
+            }
+            for t in report.months
+        ],
+    }
+
+
+def _utc(moment: datetime) -> str:
+    utc = moment.astimezone(UTC)  # the year padded by hand: strftime's %Y is not, for year 1
+    return f"{utc.year:04d}-{utc:%m-%d %H:%M} UTC"
+
+
+def period_text(report: MetricsReport) -> str:
+    if report.since is None and report.until is None:
+        return "All incidents"
+    if report.until is None:
+        return f"Incidents declared since {_utc(report.since)}"  # type: ignore[arg-type]
+    if report.since is None:
+        return f"Incidents declared before {_utc(report.until)}"
+    return f"Incidents declared from {_utc(report.since)} to {_utc(report.until)}"
+
+
+def drills_text(count: int) -> str:
+    return f"{count} drill{'' if count == 1 else 's'} excluded"
+
+
+def stat_text(s: Stat) -> str:
+    """'12m 00s / 10m 00s (n=3)': mean / median, with the number of incidents behind them."""
+    if s.n == 0:
+        return "—"
+    return f"{short_duration(s.mean)} / {short_duration(s.median)} (n={s.n})"
+
+
+def completion_text(m: SeverityMetrics) -> str:
+    if m.pm_required == 0:
+        return "none due" if m.pm_target is not None else "not required"
+    shown = f"{m.pm_published} of {m.pm_required} ({percent(m.pm_completion_rate)})"
+    return shown + (" ⚠ below target" if m.pm_shortfall else "")
+
+
+def closure_text(m: SeverityMetrics) -> str:
+    if m.items_total == 0:
+        return "no items"
+    return f"{m.items_closed} of {m.items_total} ({percent(m.closure_rate)})"
+
+
+def _table(header: list[str], body: list[list[str]], right: set[int]) -> list[str]:
+    align = ["---:" if i in right else "---" for i in range(len(header))]
+    lines = [header, align, *body]
+    return ["| " + " | ".join(line) + " |" for line in lines]
+
+
+def to_markdown(report: MetricsReport) -> str:
+    """Only numbers and labels appear, never user-typed text: nothing needs escaping."""
+    measures = list(Measure)
+    lines = [
+        "# Incident metrics",
+        "",
+        f"{period_text(report)} · {drills_text(report.drills_excluded)}.",
+        "",
+        "## Response times",
+        "",
+        "Mean / median, over the n incidents where both times exist.",
+        "",
+    ]
+    lines += _table(
+        ["Severity", "Incidents", *(m.abbreviation for m in measures)],
+        [
+            [label, str(m.count), *(stat_text(m.stat(x)) for x in measures)]
+            for label, m in rows(report)
+        ],
+        right={1},
+    )
+    lines += ["", *(f"- {m.abbreviation}: {m.label}" for m in measures), ""]
+    lines += ["## Post-mortems and action items", ""]
+    lines += _table(
+        ["Severity", "Post-mortems published", "Target", "Action items closed", "Overdue"],
+        [
+            [label, completion_text(m), percent(m.pm_target), closure_text(m), str(m.overdue)]
+            for label, m in rows(report)
+        ],
+        right={4},
+    )
+    lines += ["", "## By month (UTC, by declaration)", ""]
+    lines += _table(
+        ["Month", "Incidents", "Median time to resolve"],
+        [
+            [t.month, str(t.count), short_duration(t.median_resolve) + _n(t.resolved)]
+            for t in report.months
+        ],
+        right={1},
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _n(count: int) -> str:
+    return f" (n={count})" if count else ""

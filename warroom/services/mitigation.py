@@ -1,0 +1,422 @@
+"""What the IC does in the mitigation wizard: triage answers, decisions on each option,
+check-backs and the verification that ends the impact. Each is validated, committed in one
+transaction with its timeline events, and announced, through the incident service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from warroom.adapters.sql import evidence as evidence_store
+from warroom.adapters.sql import mitigations as store
+from warroom.adapters.sql import repository as repo
+from warroom.adapters.sql.mitigations import MitigationNotFound
+from warroom.adapters.sql.models import MitigationRow
+from warroom.domain import mitigation as rules
+from warroom.domain.evidence import ItemState
+from warroom.domain.incident import EventKind, Incident
+from warroom.domain.lifecycle import Status
+from warroom.domain.mitigation import Decision, Mitigation, Outcome, RecoveryCheck
+from warroom.domain.playbook import YES, AnswerKind, MitigationOption, Playbook, TriageFlag
+from warroom.domain.validation import ValidationError, aware_utc, clean_text, not_in_future
+from warroom.domain.wizard_state import WizardProgress
+from warroom.services.incidents import IncidentService, move_status
+
+__all__ = [
+    "ChangePending",
+    "MitigationNotFound",
+    "MitigationService",
+    "PendingCheckBack",
+    "PreserveFirst",
+]
+
+
+class ChangePending(ValidationError):
+    """Another applied change is still unverified: applying one more needs a stated reason."""
+
+    def __init__(self, pending: list[Mitigation]) -> None:
+        names = ", ".join(f"“{m.subject}”" for m in pending)
+        super().__init__(
+            "override_reason",
+            f"{names} is still unverified. If you apply another change now, you won't be able "
+            "to tell which change fixed it. Check back first, or give a reason to go ahead.",
+        )
+        self.pending = pending
+
+
+class PreserveFirst(ValidationError):
+    """A security incident with evidence still pending: changing systems can destroy it."""
+
+    def __init__(self, pending: list[str]) -> None:
+        super().__init__(
+            "preserve_reason",
+            "Preserve before you change: this is a security incident and evidence is still "
+            f"pending ({', '.join(pending)}). A change now can destroy it. Collect it first, "
+            "or give the reason to go ahead.",
+        )
+        self.pending = pending
+
+
+@dataclass(frozen=True)
+class PendingCheckBack:
+    incident: Incident
+    mitigation: Mitigation
+
+
+@dataclass(frozen=True)
+class ChangeFacts:
+    """For a rollback: which change lines up with the start of impact."""
+
+    change: str
+    changed_at: datetime | None
+
+
+def answer_note_key(question_key: str) -> str:
+    return f"{question_key}.note"
+
+
+class MitigationService:
+    def __init__(self, incidents: IncidentService) -> None:
+        self.incidents = incidents
+
+    # -- queries ---------------------------------------------------------------------------
+    def mitigations(self, incident_id: int) -> list[Mitigation]:
+        with self.incidents.reading() as session:
+            repo.get_row(session, incident_id)
+            return [store.to_mitigation(r) for r in store.rows_for(session, incident_id)]
+
+    def pending_check_backs(self) -> list[PendingCheckBack]:
+        with self.incidents.reading() as session:
+            rows = store.pending_on_open_incidents(session)
+            return [
+                PendingCheckBack(
+                    repo.to_incident(repo.get_row(session, r.incident_id)), store.to_mitigation(r)
+                )
+                for r in rows
+            ]
+
+    def unpreserved_evidence(self, incident_id: int) -> list[str]:
+        """Evidence still pending on a security incident: applying a change warns."""
+        with self.incidents.reading() as session:
+            return _unpreserved_evidence(session, incident_id)
+
+    def progress(self, incident_id: int) -> WizardProgress | None:
+        with self.incidents.reading() as session:
+            return store.load_progress(session, incident_id)
+
+    def save_progress(self, incident_id: int, progress: WizardProgress) -> None:
+        """Where the wizard is and what is typed there; not a timeline event."""
+        for page in progress.fields.values():
+            for name, text in page.items():
+                page[name] = clean_text(name, text, "The text")
+        with self.incidents.writing() as session:
+            repo.get_row(session, incident_id)
+            store.store_progress(session, incident_id, progress, self.incidents.now())
+            session.commit()
+
+    # -- triage ------------------------------------------------------------------------------
+    def record_triage(
+        self, incident_id: int, playbook: Playbook, answers: dict[str, str]
+    ) -> set[TriageFlag]:
+        """Records each new or changed answer on the timeline and keeps them for the wizard.
+        Returns the flags answered yes (security, data corruption)."""
+        cleaned = {k: clean_text(k, v, "The answer") for k, v in answers.items()}
+        with self.incidents.editing(incident_id) as edit:
+            progress = store.load_progress(edit.session, incident_id) or WizardProgress()
+            before = progress.answers
+            flags: set[TriageFlag] = set()
+            for question in playbook.triage:
+                answer, note = _answer_text(question.kind, question.key, cleaned)
+                if question.flag and cleaned.get(question.key) == YES:
+                    flags.add(question.flag)
+                if _answer_text(question.kind, question.key, before) == (answer, note):
+                    continue
+                if not answer and not note:
+                    continue
+                shown = " — ".join(part for part in (answer, note) if part)
+                edit.event(
+                    EventKind.TRIAGE,
+                    f"Triage: {question.question} {shown}",
+                    question=question.key,
+                    answer=cleaned.get(question.key, ""),
+                    note=note,
+                )
+                if question.flag is TriageFlag.SECURITY and TriageFlag.SECURITY in flags:
+                    edit.event(
+                        EventKind.TRIAGE,
+                        "Security path: preserve evidence and isolate before changing anything",
+                        flag=TriageFlag.SECURITY.value,
+                    )
+                if question.flag is TriageFlag.DATA_CORRUPTION and question.flag in flags:
+                    edit.event(
+                        EventKind.TRIAGE,
+                        "Data is being corrupted: stop the bleeding before anything else",
+                        flag=TriageFlag.DATA_CORRUPTION.value,
+                    )
+            progress.playbook = playbook.name
+            progress.answers = cleaned
+            progress.flags = sorted(flag.value for flag in flags)
+            store.store_progress(edit.session, incident_id, progress, edit.now)
+        return flags
+
+    def record_security_steps(
+        self, incident_id: int, steps: tuple[str, ...], done: list[str], reason: str
+    ) -> None:
+        """The security path: what was done before changing systems, or why not."""
+        reason = clean_text("reason", reason, "The reason")
+        missing = [step for step in steps if step not in done]
+        if missing and not reason:
+            raise ValidationError(
+                "reason",
+                "Changing systems before evidence is preserved can destroy it. Tick what is "
+                "done, or say why you are going ahead without it.",
+            )
+        with self.incidents.editing(incident_id) as edit:
+            if done:
+                edit.event(EventKind.TRIAGE, "Security path done: " + "; ".join(done), done=done)
+            if missing:
+                edit.event(
+                    EventKind.OVERRIDE,
+                    "Security path: went ahead before " + "; ".join(missing) + f": {reason}",
+                    missing=missing,
+                    reason=reason,
+                )
+
+    # -- decisions ---------------------------------------------------------------------------
+    def apply(
+        self,
+        incident_id: int,
+        option: MitigationOption,
+        *,
+        action: str,
+        expected_effect: str,
+        applied_by: str = "",
+        check_back_minutes: int = int(rules.DEFAULT_CHECK_BACK.total_seconds() // 60),
+        change: ChangeFacts | None = None,
+        override_reason: str = "",
+        preserve_reason: str = "",
+    ) -> Mitigation:
+        action = " ".join(clean_text("action", action, "The action").split()) or option.verb
+        expected = clean_text("expected_effect", expected_effect, "The expected effect")
+        if not expected:
+            raise ValidationError(
+                "expected_effect",
+                "Say what you expect to see if it works (e.g. 5xx back under 0.1 %): "
+                "that is what the check-back will look for.",
+            )
+        who = " ".join(clean_text("applied_by", applied_by, "The name").split())
+        override_reason = clean_text("override_reason", override_reason, "The reason")
+        preserve_reason = clean_text("preserve_reason", preserve_reason, "The reason")
+        try:
+            span = rules.check_back_span(check_back_minutes)
+        except ValueError as exc:
+            raise ValidationError("check_back", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+        with self.incidents.editing(incident_id) as edit:
+            incident = repo.to_incident(edit.row)
+            _refuse_unless_working(incident, "apply a mitigation")
+            unpreserved = _unpreserved_evidence(edit.session, incident_id)
+            if unpreserved and not preserve_reason:
+                raise PreserveFirst(unpreserved)
+            if unpreserved:
+                edit.event(
+                    EventKind.OVERRIDE,
+                    "Changed systems before evidence was preserved (still pending: "
+                    f"{', '.join(unpreserved)}): {preserve_reason}",
+                    rule="preserve_before_change",
+                    pending=unpreserved,
+                    reason=preserve_reason,
+                )
+            existing = [store.to_mitigation(r) for r in store.rows_for(edit.session, incident_id)]
+            pending = rules.unverified(existing)
+            if pending and not override_reason:
+                raise ChangePending(pending)
+            if pending:
+                edit.event(
+                    EventKind.OVERRIDE,
+                    rules.override_text(pending, override_reason),
+                    rule="one_change_at_a_time",
+                    pending=[m.id for m in pending],
+                    reason=override_reason,
+                )
+            who = who or edit.actor
+            text = rules.applied_text(option.verb, action, who, expected, span)
+            facts = _change_facts(change, incident, edit.now)
+            if facts:
+                text += f"; {facts}"
+            row = MitigationRow(
+                incident_id=incident_id,
+                option_key=option.key,
+                option_verb=option.verb,
+                decision=Decision.APPLIED.value,
+                decided_at=edit.now,
+                decided_by=edit.actor,
+                action=action,
+                applied_by=who,
+                expected_effect=expected,
+                check_back_at=edit.now + span,
+                outcome=Outcome.PENDING.value,
+            )
+            edit.session.add(row)
+            edit.session.flush()
+            edit.event(
+                EventKind.MITIGATION,
+                text,
+                option=option.key,
+                decision=Decision.APPLIED.value,
+                mitigation=row.id,
+                check_back_at=row.check_back_at,
+                change=change.change if change else "",
+                changed_at=change.changed_at if change else None,
+            )
+            if edit.row.status == Status.TRIAGE.value:
+                move_status(edit, Status.ACTIVE, "mitigation under way")
+        return store.to_mitigation(row)
+
+    def reject(
+        self, incident_id: int, option: MitigationOption, reason: str, *, not_applicable: bool
+    ) -> Mitigation:
+        """Skips an option (a reason is required) or marks it not applicable."""
+        reason = " ".join(clean_text("reason", reason, "The reason").split())
+        if not reason and not not_applicable:
+            raise ValidationError(
+                "reason",
+                f"Say why you are not going to {option.verb}: the post-mortem will ask.",
+            )
+        decision = Decision.NOT_APPLICABLE if not_applicable else Decision.SKIPPED
+        with self.incidents.editing(incident_id) as edit:
+            _refuse_unless_working(repo.to_incident(edit.row), "record a decision")
+            row = MitigationRow(
+                incident_id=incident_id,
+                option_key=option.key,
+                option_verb=option.verb,
+                decision=decision.value,
+                decided_at=edit.now,
+                decided_by=edit.actor,
+                reason=reason,
+            )
+            edit.session.add(row)
+            edit.session.flush()
+            text = (
+                rules.not_applicable_text(option.verb, reason)
+                if not_applicable
+                else rules.skipped_text(option.verb, reason)
+            )
+            edit.event(
+                EventKind.MITIGATION,
+                text,
+                option=option.key,
+                decision=decision.value,
+                mitigation=row.id,
+                reason=reason,
+            )
+        return store.to_mitigation(row)
+
+    def record_outcome(self, mitigation_id: int, worked: bool, note: str = "") -> Mitigation:
+        note = " ".join(clean_text("note", note, "The note").split())
+        with self.incidents.reading() as session:
+            incident_id = store.get_row(session, mitigation_id).incident_id
+        with self.incidents.editing(incident_id) as edit:
+            row = store.get_row(edit.session, mitigation_id)
+            mitigation = store.to_mitigation(row)
+            if not mitigation.unverified:
+                raise ValidationError(
+                    "outcome",
+                    f"“{mitigation.subject}” was already checked.",
+                )
+            row.outcome = (Outcome.WORKED if worked else Outcome.DID_NOT_WORK).value
+            row.outcome_at = edit.now
+            edit.event(
+                EventKind.CHECK_BACK,
+                rules.outcome_text(mitigation, worked, note),
+                mitigation=mitigation_id,
+                outcome=row.outcome,
+                note=note,
+            )
+        return store.to_mitigation(row)
+
+    def mark_mitigated(
+        self, incident_id: int, check: RecoveryCheck | str, detail: str, link: str = ""
+    ) -> Incident:
+        """Impact has stopped, and this measurement shows it. Refused without one."""
+        detail = " ".join(clean_text("detail", detail, "The verification").split())
+        link = clean_text("link", link, "The link")
+        if not detail:
+            raise ValidationError(
+                "detail",
+                "Not marked mitigated: say which check showed recovery (a health check "
+                "passing, the error rate back to baseline, or a key metric recovered). "
+                "Without a measurement, “mitigated” is a guess.",
+            )
+        if not check:  # the record says what the user saw, never a default
+            raise ValidationError(
+                "check",
+                "Not marked mitigated: choose how recovery was measured (a health check "
+                "passing, the error rate back to baseline, or a key metric recovered).",
+            )
+        try:
+            check = RecoveryCheck(check)
+        except ValueError:
+            raise ValidationError("check", f"Unknown kind of check {check!r}.") from None
+        with self.incidents.editing(incident_id) as edit:
+            incident = repo.to_incident(edit.row)
+            if not incident.status.is_open or incident.status is Status.MITIGATED:
+                raise ValidationError(
+                    "status", f"Incident #{incident_id} is already {incident.status.label}."
+                )
+            existing = [store.to_mitigation(r) for r in store.rows_for(edit.session, incident_id)]
+            pending = rules.unverified(existing)
+            if pending:
+                names = ", ".join(f"“{m.subject}”" for m in pending)
+                raise ValidationError(
+                    "detail",
+                    f"Not marked mitigated: {names} is still unverified. Say whether it worked "
+                    "first, so the record shows which change fixed it.",
+                )
+            edit.event(
+                EventKind.VERIFIED,
+                rules.verified_text(check, detail, link),
+                check=check.value,
+                detail=detail,
+                link=link,
+            )
+            move_status(edit, Status.MITIGATED)
+        return repo.to_incident(edit.row)
+
+
+def _unpreserved_evidence(session: Session, incident_id: int) -> list[str]:
+    """For a security incident (triage said so), the evidence items still pending."""
+    if not store.security_incident(session, incident_id):
+        return []
+    items = evidence_store.items(session, incident_id)
+    if not items:
+        return ["nothing collected yet"]
+    return [item.name for item in items if item.state is ItemState.PENDING]
+
+
+def _answer_text(kind: AnswerKind, key: str, answers: dict[str, str]) -> tuple[str, str]:
+    note = answers.get(answer_note_key(key), "") if kind is AnswerKind.YES_NO else ""
+    answer = answers.get(key, "")
+    if kind is AnswerKind.YES_NO:
+        answer = answer.capitalize()
+    return answer, note
+
+
+def _refuse_unless_working(incident: Incident, what: str) -> None:
+    if incident.status.order >= Status.MITIGATED.order:
+        raise ValidationError(
+            "status",
+            f"Incident #{incident.id} is {incident.status.label}. Move it back to active to "
+            f"{what}.",
+        )
+
+
+def _change_facts(change: ChangeFacts | None, incident: Incident, now: datetime) -> str:
+    if change is None or (not change.change and change.changed_at is None):
+        return ""
+    if change.changed_at is None:
+        return f"suspected change: {change.change}"
+    when = aware_utc("changed_at", change.changed_at)
+    not_in_future("changed_at", "The change's time", when, now)
+    return rules.change_gap_text(change.change, when, incident.impact_started_at)

@@ -1,0 +1,225 @@
+"""The post-mortem and stakeholder messages: saving the write-up as it is typed, moving it
+through review to published, exporting it as Markdown, and the messages that restart the
+update clock. The GUI and the CLI both go through here, so their exports are identical."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from warroom.adapters.export.markdown import (
+    MessageKind,
+    make_environment,
+    render_postmortem,
+    render_postmortem_file,
+    render_status,
+    status_facts,
+)
+from warroom.adapters.sql import postmortems as store
+from warroom.adapters.sql import repository as repo
+from warroom.domain.incident import EventKind, Incident
+from warroom.domain.postmortem import (
+    SECTIONS,
+    ActionItem,
+    Postmortem,
+    PostmortemStatus,
+    new_postmortem,
+    postmortem_due,
+)
+from warroom.domain.validation import ValidationError, clean_text
+from warroom.services.incidents import IncidentService
+
+__all__ = ["MESSAGE_LABELS", "MessageKind", "PostmortemDue", "PostmortemService"]
+
+MESSAGE_LABELS = {
+    MessageKind.INITIAL: "Initial alert",
+    MessageKind.UPDATE: "Update",
+    MessageKind.RESOLUTION: "Resolution",
+}
+
+
+@dataclass(frozen=True)
+class PostmortemDue:
+    incident: Incident
+    due_at: datetime
+    status: PostmortemStatus
+
+
+class PostmortemService:
+    def __init__(self, incidents: IncidentService, user_templates: Path | None = None) -> None:
+        self.incidents = incidents
+        self._env = make_environment(user_templates)
+
+    # -- the document ------------------------------------------------------------------------
+    def get(self, incident_id: int) -> Postmortem:
+        """The stored write-up, or a fresh one prefilled from the incident (not yet saved)."""
+        with self.incidents.reading() as session:
+            row = repo.get_row(session, incident_id)
+            stored = store.load(session, incident_id)
+            return stored if stored is not None else new_postmortem(repo.to_incident(row))
+
+    def is_stored(self, incident_id: int) -> bool:
+        with self.incidents.reading() as session:
+            return store.load(session, incident_id) is not None
+
+    def save(self, postmortem: Postmortem) -> Postmortem:
+        """Autosave: the whole document in one transaction. Not a timeline event, except
+        the first save (the editor saves only once the author has changed something),
+        which records that the write-up has started."""
+        clean = _cleaned(postmortem)
+        with self.incidents.editing(postmortem.incident_id, allow_closed=True) as edit:
+            first = store.load(edit.session, postmortem.incident_id) is None
+            if first:
+                edit.event(EventKind.POSTMORTEM, "Post-mortem started", status=clean.status.value)
+            store.store(edit.session, clean, edit.now)
+        if not first:  # the first save announced itself with its timeline event
+            self.incidents.announce(clean.incident_id, EventKind.POSTMORTEM)
+        return clean
+
+    def set_status(self, incident_id: int, status: PostmortemStatus | str) -> Postmortem:
+        try:
+            status = PostmortemStatus(status)
+        except ValueError:
+            raise ValidationError("status", f"Unknown post-mortem status {status!r}.") from None
+        current = self.get(incident_id)
+        if status is PostmortemStatus.PUBLISHED:
+            _refuse_unfinished(current)
+        if status is current.status:
+            return current
+        updated = replace(current, status=status)
+        with self.incidents.editing(incident_id, allow_closed=True) as edit:
+            if store.load(edit.session, incident_id) is None:
+                edit.event(EventKind.POSTMORTEM, "Post-mortem started", status=status.value)
+            row = store.store(edit.session, updated, edit.now)
+            if status is PostmortemStatus.PUBLISHED:
+                row.published_at = edit.now
+            edit.event(
+                EventKind.POSTMORTEM,
+                f"Post-mortem {status.label}"
+                if status is PostmortemStatus.PUBLISHED
+                else f"Post-mortem moved to {status.label}",
+                old=current.status.value,
+                new=status.value,
+            )
+        return updated
+
+    def markdown(
+        self,
+        incident_id: int,
+        template: Path | None = None,
+        postmortem: Postmortem | None = None,
+    ) -> str:
+        """The post-mortem as Markdown: the built-in (or the team's) template, or `template`.
+        `postmortem` renders a document being edited instead of the stored one (a preview)."""
+        incident = self.incidents.get(incident_id)
+        postmortem = postmortem or self.get(incident_id)
+        events = self.incidents.timeline(incident_id)
+        policy, now = self.incidents.policy, self.incidents.now()
+        if template is not None:
+            return render_postmortem_file(incident, postmortem, events, policy, now, template)
+        return render_postmortem(self._env, incident, postmortem, events, policy, now)
+
+    # -- across incidents --------------------------------------------------------------------
+    def due(self) -> list[PostmortemDue]:
+        """Resolved incidents whose policy wants a post-mortem not yet published, soonest
+        first: the board's due clocks."""
+        policy = self.incidents.policy
+        with self.incidents.reading() as session:
+            statuses = store.statuses(session)
+            rows = repo.list_rows(session, include_closed=True)
+            incidents = [repo.to_incident(r) for r in rows]
+        due = []
+        for incident in incidents:
+            due_at = postmortem_due(incident, policy)
+            status = statuses.get(incident.id, PostmortemStatus.DRAFT)
+            if due_at is not None and status is not PostmortemStatus.PUBLISHED:
+                due.append(PostmortemDue(incident, due_at, status))
+        return sorted(due, key=lambda d: d.due_at)
+
+    def open_action_items(self) -> list[tuple[Incident, int, ActionItem]]:
+        with self.incidents.reading() as session:
+            found = store.open_items(session)
+            incidents = {
+                incident_id: repo.to_incident(repo.get_row(session, incident_id))
+                for incident_id in {incident_id for incident_id, _n, _i in found}
+            }
+        return [(incidents[incident_id], number, item) for incident_id, number, item in found]
+
+    # -- stakeholder messages ----------------------------------------------------------------
+    def status_message(
+        self,
+        incident_id: int,
+        kind: MessageKind,
+        plain: bool = False,
+        trend: str = "",
+        eta: str = "",
+    ) -> str:
+        incident = self.incidents.get(incident_id)
+        root_cause = self.get(incident_id).root_cause_line()
+        facts = status_facts(
+            incident, self.incidents.policy, self.incidents.now(), root_cause, trend, eta
+        )
+        return render_status(self._env, kind, facts, plain)
+
+    def mark_message_sent(self, incident_id: int, kind: MessageKind, text: str) -> Incident:
+        """Records the message on the timeline and restarts the update clock."""
+        if not text.strip():
+            raise ValidationError("message", "The message is empty: nothing was sent.")
+        return self.incidents.mark_update_sent(incident_id, MESSAGE_LABELS[kind], text)
+
+
+def _refuse_unfinished(postmortem: Postmortem) -> None:
+    """A post-mortem is published once it says what caused the incident, who wrote it, and
+    every action item it lists: each gap is named, with what to do about it."""
+    gaps: list[tuple[str, str]] = []
+    if not postmortem.root_cause.strip():
+        cause = "say what caused the incident (a system or a decision, not a person)"
+        gaps.append(("root_cause", f"the root cause is empty: {cause}"))
+    if not postmortem.authors.strip():
+        gaps.append(("authors", "there are no authors: say who wrote it"))
+    empty = [n for n, item in enumerate(postmortem.action_items, 1) if not item.action.strip()]
+    if empty:
+        rows = f"item {empty[0]} has" if len(empty) == 1 else f"items {_listed(empty)} have"
+        gaps.append(("action_items", f"action {rows} no action: write it or remove the row"))
+    if gaps:
+        raise ValidationError(gaps[0][0], "Not published: " + "; ".join(t for _f, t in gaps) + ".")
+
+
+def _listed(numbers: list[int]) -> str:
+    """'2, 3 and 5'"""
+    words = [str(n) for n in numbers]
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _checked(field: str, text: str, label: str) -> str:
+    """Checked the way the rest of the app checks text (length, NUL, broken characters), but
+    kept exactly as typed: reopening the editor must show the same text, spaces included."""
+    clean_text(field, text, label)
+    return text
+
+
+def _cleaned(postmortem: Postmortem) -> Postmortem:
+    """The first problem found names the field; nothing is saved then."""
+    sections = {
+        name: _checked(name, getattr(postmortem, name), heading) for name, heading in SECTIONS
+    }
+    items = tuple(
+        replace(
+            item,
+            action=_checked("action", item.action, f"Action item {n}"),
+            owner=_checked("owner", item.owner, f"Action item {n}'s owner"),
+        )
+        for n, item in enumerate(postmortem.action_items, start=1)
+    )
+    for edit in postmortem.timeline_edits.values():
+        _checked("timeline", edit.text or "", "The timeline text")
+    for row in postmortem.added_rows:
+        _checked("timeline", row.text, "The timeline text")
+    return replace(
+        postmortem,
+        title=_checked("title", postmortem.title, "The title"),
+        authors=_checked("authors", postmortem.authors, "The authors"),
+        action_items=items,
+        **sections,
+    )

@@ -1,0 +1,147 @@
+"""The policy and playbooks in force (the user's files in the config dir where they are
+valid, the built-in ones otherwise), and who is at the keyboard."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import os
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from warroom.domain.playbook import Playbook, PlaybookError, load_playbook_file
+from warroom.domain.policy import Policy, PolicyError, load_policy_file
+from warroom.domain.validation import ValidationError, clean_text
+from warroom.system import atomic
+from warroom.system.paths import AppPaths, builtin_playbook_file, builtin_policy_file
+
+log = logging.getLogger("warroom.system.settings")
+
+ACTOR_ENV = "WARROOM_ACTOR"
+MAX_NAME = 80
+LOGIN_MARK = " (OS login)"
+
+
+def load_policy(paths: AppPaths) -> tuple[Policy, list[str]]:
+    """Returns the policy and any warnings a user should see; never raises for a bad
+    override, which falls back to the built-in policy."""
+    builtin = load_policy_file(builtin_policy_file())
+    override = paths.user_policy
+    if not override.exists():
+        return builtin, []
+    try:
+        return load_policy_file(override), []
+    except PolicyError as exc:
+        message = f"The policy file {exc.source} has a problem at “{exc.key}”: {exc.problem}"
+        log.warning("%s; using the built-in policy", message)
+        return builtin, [message + "\nThe built-in policy is in force until it is fixed."]
+
+
+def load_playbooks(paths: AppPaths) -> tuple[list[Playbook], list[str]]:
+    """The built-in playbook first, then each valid team playbook from the config dir, by
+    file name. A malformed file is left out with a warning naming the file and the key."""
+    builtin = load_playbook_file(builtin_playbook_file())
+    playbooks, warnings = [builtin], []
+    folder = paths.user_playbooks
+    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    for path in files:
+        try:
+            playbook = load_playbook_file(path, fallback=builtin)
+        except PlaybookError as exc:
+            message = f"The playbook {exc.source} has a problem at “{exc.key}”: {exc.problem}"
+            log.warning("%s; it is not offered", message)
+            warnings.append(message + ". It is left out until it is fixed.")
+            continue
+        if any(p.name == playbook.name for p in playbooks):
+            warnings.append(
+                f"The playbook {path} is named “{playbook.name}” like another one; "
+                "it is left out until it has a name of its own."
+            )
+            continue
+        playbooks.append(playbook)
+    return playbooks, warnings
+
+
+# -- who acts -----------------------------------------------------------------------------
+class ActorSource(StrEnum):
+    OPTION = "--actor"
+    ENV = ACTOR_ENV
+    SETTINGS = "settings"
+    LOGIN = "OS login"  # nobody said: a last resort, marked as such on the timeline
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The name written on every timeline row; acknowledging makes it the IC."""
+
+    name: str
+    source: ActorSource
+
+    @property
+    def chosen(self) -> bool:
+        return self.source is not ActorSource.LOGIN
+
+
+def resolve_actor(option: str | None, settings_file: Path) -> Actor:
+    """`--actor`, else $WARROOM_ACTOR, else the name set once in the settings, else the OS
+    login, marked "(OS login)" so nobody takes it for a name someone gave."""
+    given = (
+        (ActorSource.OPTION, option),
+        (ActorSource.ENV, os.environ.get(ACTOR_ENV)),
+        (ActorSource.SETTINGS, load_display_name(settings_file)),
+    )
+    for source, value in given:
+        try:
+            name = clean_name(value or "")
+        except ValidationError as exc:
+            log.warning("%s ignored: %s", source.value, exc.message)
+            continue
+        if name:
+            return Actor(name, source)
+    return Actor(login_actor(), ActorSource.LOGIN)
+
+
+def login_actor() -> str:
+    try:
+        login = getpass.getuser()
+    except Exception:  # no login name in some containers and services
+        login = "unknown"
+    return login + LOGIN_MARK
+
+
+def clean_name(name: str) -> str:
+    """One line, spaces collapsed; refused when too long or with control characters."""
+    name = " ".join(clean_text("name", name, "The name").split())
+    if len(name) > MAX_NAME:
+        raise ValidationError("name", f"The name is too long (at most {MAX_NAME} characters).")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise ValidationError("name", "The name cannot hold control characters.")
+    return name
+
+
+def load_display_name(settings_file: Path) -> str:
+    """The name set in the app; "" when none is set or the file cannot be read."""
+    try:
+        with settings_file.open("rb") as file:
+            value = tomllib.load(file).get("display_name", "")
+    except FileNotFoundError:
+        return ""
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        log.warning("settings file %s unusable: %s", settings_file, exc)
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def save_display_name(settings_file: Path, name: str) -> str:
+    """Sets the name for every later start (GUI and CLI); returns it as kept."""
+    name = clean_name(name)
+    if not name:
+        raise ValidationError("name", "Type the name others know you by.")
+    settings_file.parent.mkdir(parents=True, exist_ok=True)
+    # A JSON string is a valid TOML basic string once control characters are refused.
+    text = f"# warroom settings\ndisplay_name = {json.dumps(name, ensure_ascii=False)}\n"
+    atomic.write_bytes(settings_file, text.encode("utf-8"))
+    return name
