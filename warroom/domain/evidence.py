@@ -669,10 +669,10 @@ def parse_checklist(data: dict[str, Any], source: str) -> ChecklistTemplate:
 
 def _item(entry: dict[str, Any], source: str, key: str) -> ItemTemplate:
     # A typo such as "rotate_after" would silently drop a rotation clock: refuse it.
-    for name in entry:
-        if name not in ITEM_KEYS:
+    for given in entry:
+        if given not in ITEM_KEYS:
             raise ChecklistError(
-                source, f"{key}.{name}", f"unknown key (use {', '.join(ITEM_KEYS)})"
+                source, f"{key}.{given}", f"unknown key (use {', '.join(ITEM_KEYS)})"
             )
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():

@@ -87,7 +87,7 @@ class VisibleStream:
 def shown_safely() -> Iterator[None]:
     """Standard output and error pass through VisibleStream for the block."""
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = VisibleStream(out), VisibleStream(err)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = VisibleStream(out), VisibleStream(err)
     try:
         yield
     finally:
