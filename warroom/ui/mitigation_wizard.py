@@ -12,9 +12,11 @@ from datetime import datetime
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QWidget, QWizard
 
+from warroom.domain import mitigation_flow
 from warroom.domain.clock import Clock
 from warroom.domain.incident import EventKind, Incident
 from warroom.domain.mitigation import Decision, Mitigation, Outcome, latest_decisions, unverified
+from warroom.domain.mitigation_flow import FlowFacts, check_step, option_step
 from warroom.domain.playbook import YES, Playbook, TriageFlag
 from warroom.domain.validation import ValidationError
 from warroom.domain.wizard_state import WizardProgress
@@ -23,8 +25,9 @@ from warroom.ui.keys import Key
 from warroom.ui.mitigation_pages import FlowPage, OptionPage, SecurityPage, TriagePage, VerifyPage
 from warroom.ui.widgets import fit_to_screen
 
-# QWizard never shows a page twice in one path, so each option has its own check-back page
-# (FIRST_CHECK + its index), and the path ends on VERIFY when no option was applied.
+# Which step follows which is warroom.domain.mitigation_flow's; the wizard maps its steps to
+# pages. QWizard never shows a page twice in one path, so each option has its own check-back
+# page (FIRST_CHECK + its index), and the path ends on VERIFY when no option was applied.
 TRIAGE, SECURITY, VERIFY = 0, 1, 1000
 FIRST_OPTION = 100
 FIRST_CHECK = 500
@@ -169,49 +172,28 @@ class MitigationWizard(QWizard):
             self.jumping = False
 
     def nextId(self) -> int:
-        current = self.currentId()
-        if self.jumping and current != VERIFY:
-            if current == TRIAGE and TriageFlag.SECURITY in self.flags():
-                return SECURITY  # a breach is preserved and isolated first, always
-            return VERIFY
-        if current == TRIAGE:
-            if TriageFlag.SECURITY in self.flags():
-                return SECURITY
-            return FIRST_OPTION if self.option_pages else VERIFY
-        if current == SECURITY:
-            return FIRST_OPTION if self.option_pages else VERIFY
-        if current == VERIFY or current >= FIRST_CHECK:
-            # On to the next option when the last change failed, or (with a warning on
-            # that page) while it is still unverified; else this is the end.
-            last = self._last_applied()
-            if self.incident().mitigated_at is not None or last is None:
-                return -1
-            if last.outcome is Outcome.WORKED:
-                return -1
-            following = self._index_after_last_decided()
-            return -1 if following is None else FIRST_OPTION + following
-        index = current - FIRST_OPTION
-        decided = self.decisions().get(self.option_pages[index].option.key)
-        applied = decided is not None and decided.decision is Decision.APPLIED
-        if applied and decided.outcome is not Outcome.DID_NOT_WORK:
-            return FIRST_CHECK + index
-        if index + 1 < len(self.option_pages):
-            return current + 1
-        return VERIFY
+        """The flow's next step for the page shown, as a page id (-1 when done)."""
+        return self._page_id(self._next_step())
+
+    def _next_step(self) -> str:
+        current = self._page_name(self.currentId())
+        return mitigation_flow.next_step(self._flow_facts(), current, jumping=self.jumping)
+
+    def _flow_facts(self) -> FlowFacts:
+        incident = self.incident()
+        return FlowFacts.of(
+            options=(page.option.key for page in self.option_pages),
+            mitigations=self._all_mitigations(),
+            flags=self.flags(),
+            mitigated=incident.mitigated_at is not None,
+        )
 
     def _last_applied(self) -> Mitigation | None:
-        applied = [m for m in self._all_mitigations() if m.decision is Decision.APPLIED]
-        return applied[-1] if applied else None
-
-    def _index_after_last_decided(self) -> int | None:
-        decided = self.decisions()
-        indexes = [i for i, p in enumerate(self.option_pages) if p.option.key in decided]
-        following = (max(indexes) + 1) if indexes else 0
-        return following if following < len(self.option_pages) else None
+        return mitigation_flow.last_applied(self._all_mitigations())
 
     def _option_after_last_decided(self) -> str | None:
-        index = self._index_after_last_decided()
-        return None if index is None else self.option_pages[index].option.title
+        key = mitigation_flow.option_after_last_decided(self._flow_facts())
+        return None if key is None else self.playbook.option(key).title
 
     def use_playbook(self, name: str) -> None:
         if name in self.playbooks and name != self.playbook.name:
@@ -245,7 +227,9 @@ class MitigationWizard(QWizard):
         self.replaying = True
         try:
             for _ in range(len(self.pageIds()) + 1):
-                if self._page_name(self.currentId()) == page_name or self.nextId() == -1:
+                if self._page_name(self.currentId()) == page_name:
+                    break
+                if self._next_step() == mitigation_flow.DONE:
                     break
                 self.next()
         finally:
@@ -253,34 +237,52 @@ class MitigationWizard(QWizard):
 
     # -- keeping progress -------------------------------------------------------------------
     def _page_name(self, page_id: int) -> str:
+        """The flow's name for a page: what is saved to resume, and what the flow reads."""
         if page_id == TRIAGE:
-            return "triage"
+            return mitigation_flow.TRIAGE
         if page_id == SECURITY:
-            return "security"
+            return mitigation_flow.SECURITY
         if page_id == VERIFY:
-            return "verify"
+            return mitigation_flow.VERIFY
         if 0 <= page_id - FIRST_OPTION < len(self.option_pages):
-            return f"option:{self.option_pages[page_id - FIRST_OPTION].option.key}"
+            return option_step(self.option_pages[page_id - FIRST_OPTION].option.key)
         if 0 <= page_id - FIRST_CHECK < len(self.check_pages):
-            return f"verify:{self.option_pages[page_id - FIRST_CHECK].option.key}"
+            return check_step(self.option_pages[page_id - FIRST_CHECK].option.key)
         return ""
+
+    def _page_id(self, step: str) -> int:
+        """The page showing a step of the flow; -1 (no page) when the flow is done."""
+        fixed = {
+            mitigation_flow.TRIAGE: TRIAGE,
+            mitigation_flow.SECURITY: SECURITY,
+            mitigation_flow.VERIFY: VERIFY,
+            mitigation_flow.DONE: -1,
+        }
+        if step in fixed:
+            return fixed[step]
+        for index, page in enumerate(self.option_pages):
+            if step == option_step(page.option.key):
+                return FIRST_OPTION + index
+            if step == check_step(page.option.key):
+                return FIRST_CHECK + index
+        raise ValueError(f"no page shows the step {step!r}")
 
     def _pages(self) -> dict[str, FlowPage]:
         named: dict[str, FlowPage] = {
-            "triage": self.triage,
-            "security": self.security,
-            "verify": self.verify,
+            mitigation_flow.TRIAGE: self.triage,
+            mitigation_flow.SECURITY: self.security,
+            mitigation_flow.VERIFY: self.verify,
         }
         for page in self.option_pages:
-            named[f"option:{page.option.key}"] = page
+            named[option_step(page.option.key)] = page
         for page in self.check_pages:
             assert page.option is not None
-            named[f"verify:{page.option.key}"] = page
+            named[check_step(page.option.key)] = page
         return named
 
     def _restore_fields(self) -> None:
         for name, page in self._pages().items():
-            if name != "triage" and name in self.progress.fields:
+            if name != mitigation_flow.TRIAGE and name in self.progress.fields:
                 page.restore(self.progress.fields[name])
 
     _deleted = False
@@ -305,7 +307,7 @@ class MitigationWizard(QWizard):
 
     def _on_page_changed(self, page_id: int) -> None:
         self.button(QWizard.WizardButton.CustomButton1).setVisible(
-            page_id != VERIFY and page_id < FIRST_CHECK
+            mitigation_flow.offers_verify(self._page_name(page_id))
         )
         self.save_progress()
 
