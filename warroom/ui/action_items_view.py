@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from warroom.services.postmortems import PostmortemService
 from warroom.ui.palette import alert_text
-from warroom.ui.widgets import fit_to_screen
+from warroom.ui.widgets import fit_to_screen, table_cell
 
 COLUMNS = ("Incident", "#", "Action", "Owner", "Deadline", "Status", "Priority", "Type")
 INCIDENT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -52,7 +52,7 @@ class ActionItemsView(QDialog):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.cellActivated.connect(
-            lambda row, _col: open_postmortem(self.table.item(row, 0).data(INCIDENT_ROLE))
+            lambda row, _col: open_postmortem(table_cell(self.table, row, 0).data(INCIDENT_ROLE))
         )
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)

@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import (
+    QCloseEvent,
     QColor,
     QDesktopServices,
     QDragEnterEvent,
@@ -53,10 +54,10 @@ from warroom.domain.evidence import (
 from warroom.domain.incident import EventKind
 from warroom.domain.validation import ValidationError
 from warroom.services.evidence import EvidenceService
-from warroom.ui.evidence_worker import BackgroundJob
+from warroom.ui.evidence_worker import BackgroundJob, Job
 from warroom.ui.keys import Key, bind
 from warroom.ui.palette import alert_text, muted_text
-from warroom.ui.widgets import ErrorBanner, fit_to_screen
+from warroom.ui.widgets import ErrorBanner, fit_to_screen, header_cell, table_cell
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 ITEM_COLUMNS = ("Evidence", "State", "Rotates", "Artifacts")
@@ -67,11 +68,12 @@ EVIDENCE_KEYS = (Key("Ctrl+O", "Collect files", "pick_files"),)
 
 
 def _size(size: int) -> str:
+    scaled: float = size
     for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:,} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return str(size)
+        if scaled < 1024 or unit == "GiB":
+            return f"{scaled:,} {unit}" if unit == "B" else f"{scaled:.1f} {unit}"
+        scaled /= 1024
+    return str(scaled)
 
 
 def _utc(moment: datetime) -> str:
@@ -156,7 +158,7 @@ class EvidencePanel(QDialog):
         )
         self.items_table.itemSelectionChanged.connect(self._item_selected)
         self.artifacts_table = _table(self, ARTIFACT_COLUMNS, "Artifacts", 0)
-        self.artifacts_table.horizontalHeaderItem(ARTIFACT_COLUMNS.index("Integrity")).setToolTip(
+        header_cell(self.artifacts_table, ARTIFACT_COLUMNS.index("Integrity")).setToolTip(
             "What Verify vault found in this window (— until it runs); every earlier check is "
             "in the artifact's chain of custody below"
         )
@@ -279,9 +281,9 @@ class EvidencePanel(QDialog):
         asked = [i for i in self.items if i.asked_of(self.security)]
         for row, item in enumerate(self.items):
             left = item.rotates_in(now)
-            cell = self.items_table.item(row, 2)
+            cell = table_cell(self.items_table, row, 2)
             if left is None or item.state is not ItemState.PENDING:
-                text = "—" if left is None else f"at {_utc(item.rotates_at)[:16]}"  # type: ignore[arg-type]
+                text = "—" if item.rotates_at is None else f"at {_utc(item.rotates_at)[:16]}"
             elif left.total_seconds() < 0:
                 text = f"⚠ rotated {compact(-left)} ago"
             else:
@@ -365,12 +367,12 @@ class EvidencePanel(QDialog):
         rows = self.items_table.selectionModel().selectedRows()
         if not rows or not hasattr(self, "items"):
             return None
-        item_id = self.items_table.item(rows[0].row(), 0).data(ITEM_ROLE)
+        item_id = table_cell(self.items_table, rows[0].row(), 0).data(ITEM_ROLE)
         return next((i for i in self.items if i.id == item_id), None)
 
     def select_item(self, item_id: int) -> None:
         for row in range(self.items_table.rowCount()):
-            if self.items_table.item(row, 0).data(ITEM_ROLE) == item_id:
+            if table_cell(self.items_table, row, 0).data(ITEM_ROLE) == item_id:
                 self.items_table.selectRow(row)
                 return
 
@@ -435,7 +437,7 @@ class EvidencePanel(QDialog):
         target = item_id if item_id is not None else self._item_id()
         evidence, incident_id = self._evidence, self.incident_id
 
-        def work(progress, cancelled):  # type: ignore[no-untyped-def]
+        def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> _Outcome:
             """Each file on its own: one that fails or is a duplicate does not stop the rest;
             a cancel stops them all."""
             outcome = _Outcome()
@@ -554,7 +556,7 @@ class EvidencePanel(QDialog):
         self.job.done.connect(lambda path: self._show_info(f"Exported to {path}."))
 
     # -- the worker --------------------------------------------------------------------------
-    def _start(self, work, label: str) -> None:  # type: ignore[no-untyped-def]
+    def _start(self, work: Job, label: str) -> None:
         self.error.clear_message()
         self.job = BackgroundJob(work, self)
         self.job.progress.connect(self._progress)
@@ -662,7 +664,7 @@ class EvidencePanel(QDialog):
                 return  # keep the selection and the custody view as they are
         self.refresh()
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.job is not None:  # a copy must not outlive its window half-way
             self.job.cancel()
             self.job.wait()

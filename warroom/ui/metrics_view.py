@@ -49,7 +49,7 @@ from warroom.services.metrics import (
 )
 from warroom.system import atomic
 from warroom.ui.palette import alert_text, severity_colours
-from warroom.ui.widgets import ErrorBanner, fit_to_screen
+from warroom.ui.widgets import ErrorBanner, fit_to_screen, header_cell, table_cell
 
 # Severity, count, five times, then post-mortems, action items and overdue items.
 COLUMNS: tuple[str, ...] = (
@@ -127,7 +127,7 @@ class MetricsView(QDialog):
         for column in (0, 1, COL_OVERDUE):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         for column, measure in enumerate(Measure, start=2):
-            table.horizontalHeaderItem(column).setToolTip(f"{measure.label}; n incidents")
+            header_cell(table, column).setToolTip(f"{measure.label}; n incidents")
         table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         return table
@@ -190,19 +190,19 @@ class MetricsView(QDialog):
             item = QTableWidgetItem(text)
             item.setTextAlignment(_alignment(column))
             self.table.setItem(row, column, item)
-        first = self.table.item(row, 0)
+        first = table_cell(self.table, row, 0)
         bold = QFont(first.font())
         bold.setBold(True)
         first.setFont(bold)
         if label in Severity.__members__:
-            background, text = severity_colours(Severity(label))
+            background, foreground = severity_colours(Severity(label))
             first.setBackground(background)
-            first.setForeground(text)
+            first.setForeground(foreground)
             first.setToolTip(Severity(label).meaning)
         if metrics.pm_shortfall:
-            self.table.item(row, COL_PM).setForeground(QColor(alert_text()))
+            table_cell(self.table, row, COL_PM).setForeground(QColor(alert_text()))
         if metrics.overdue:
-            self.table.item(row, COL_OVERDUE).setForeground(QColor(alert_text()))
+            table_cell(self.table, row, COL_OVERDUE).setForeground(QColor(alert_text()))
 
     def _fit_table_height(self) -> None:
         """All five rows, no scrolling: the table is never taller than its contents."""
@@ -227,7 +227,7 @@ class MetricsView(QDialog):
             )
 
     def cell_text(self, row: int, column: int) -> str:
-        return self.table.item(row, column).text()
+        return table_cell(self.table, row, column).text()
 
     # -- export ------------------------------------------------------------------------------
     def _export_dialog(self, kind: str) -> None:

@@ -4,8 +4,10 @@ incident, autosaved as it is typed (at most a second behind) and flushed on clos
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QDate, Qt, QTimer, QTimeZone
 from PySide6.QtGui import (
@@ -67,7 +69,7 @@ from warroom.system import atomic
 from warroom.ui.keys import Key, bind
 from warroom.ui.palette import alert_text
 from warroom.ui.qtime import from_qdatetime, to_qdatetime
-from warroom.ui.widgets import ErrorBanner, fit_to_screen
+from warroom.ui.widgets import ErrorBanner, fit_to_screen, table_cell
 
 AUTOSAVE_MS = 1000
 POSTMORTEM_KEYS = (
@@ -77,6 +79,8 @@ POSTMORTEM_KEYS = (
 PREVIEW_MS = 300
 NO_DEADLINE = QDate(2000, 1, 1)
 ITEM_COLUMNS = ("#", "Action", "Owner", "Deadline", "Status", "Priority", "Type")
+# What an item's combo box picks from: its status, priority or kind.
+Choice = TypeVar("Choice", bound=StrEnum)
 
 
 class BlameHighlighter(QSyntaxHighlighter):
@@ -202,7 +206,7 @@ class PostmortemEditor(QDialog):
     def _metrics_text(self) -> str:
         incident, metrics = self.incident, key_metrics(self.incident, self.events)
 
-        def span(value) -> str:  # type: ignore[no-untyped-def]
+        def span(value: timedelta | None) -> str:
             return "—" if value is None else describe_duration(value)
 
         measures = " · ".join(
@@ -316,8 +320,8 @@ class PostmortemEditor(QDialog):
         self.items_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.items_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.items_table.horizontalHeader()
-        for column in range(len(ITEM_COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for index in range(len(ITEM_COLUMNS)):
+            header.setSectionResizeMode(index, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.items_table.itemChanged.connect(self._item_text_changed)
         buttons = QHBoxLayout()
@@ -427,7 +431,7 @@ class PostmortemEditor(QDialog):
         table.blockSignals(False)
 
     def _flag_overdue(self, row: int, today: date) -> None:
-        cell = self.items_table.item(row, 0)
+        cell = table_cell(self.items_table, row, 0)
         if self.items[row].is_overdue(today):
             cell.setText(f"{row + 1} ⚠ overdue")
             cell.setForeground(QColor(alert_text()))
@@ -456,7 +460,7 @@ class PostmortemEditor(QDialog):
         self._flag_overdue(row, self._clock.now().date())
         self._changed()
 
-    def _combo(self, row: int, field: str, choices, current) -> QComboBox:  # type: ignore[no-untyped-def]
+    def _combo(self, row: int, field: str, choices: type[Choice], current: Choice) -> QComboBox:
         combo = QComboBox(self.items_table)
         combo.setAccessibleName(f"{field.capitalize()} of item {row + 1}")
         for choice in choices:
@@ -464,8 +468,8 @@ class PostmortemEditor(QDialog):
         combo.setCurrentIndex(combo.findData(current.value))
 
         def chosen(_index: int) -> None:
-            value = choices(combo.currentData())
-            self.items[row] = replace(self.items[row], **{field: value})
+            change: dict[str, Any] = {field: choices(combo.currentData())}
+            self.items[row] = replace(self.items[row], **change)
             self._flag_overdue(row, self._clock.now().date())
             self._changed()
 
@@ -475,7 +479,8 @@ class PostmortemEditor(QDialog):
     def _item_text_changed(self, cell: QTableWidgetItem) -> None:
         field = {1: "action", 2: "owner"}.get(cell.column())
         if field is not None:
-            self.items[cell.row()] = replace(self.items[cell.row()], **{field: cell.text()})
+            change: dict[str, Any] = {field: cell.text()}
+            self.items[cell.row()] = replace(self.items[cell.row()], **change)
             self._changed()
 
     def add_item(self) -> None:
@@ -483,7 +488,7 @@ class PostmortemEditor(QDialog):
         self._fill_items()
         row = len(self.items) - 1
         self.items_table.setCurrentCell(row, 1)
-        self.items_table.editItem(self.items_table.item(row, 1))
+        self.items_table.editItem(table_cell(self.items_table, row, 1))
         self._changed()
 
     def remove_item(self) -> None:
@@ -505,7 +510,10 @@ class PostmortemEditor(QDialog):
     # -- the document, saving and the preview ----------------------------------------------
     def document(self) -> Postmortem:
         """What the editor shows, as a post-mortem."""
-        sections = {name: edit.toPlainText() for name, edit in self.section_edits.items()}
+        # Each section is a text field of Postmortem, named by the section.
+        sections: dict[str, Any] = {
+            name: edit.toPlainText() for name, edit in self.section_edits.items()
+        }
         return replace(
             self.postmortem,
             title=self.title_edit.text(),

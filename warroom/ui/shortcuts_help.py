@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from warroom.ui.keys import Key, bind
-from warroom.ui.widgets import fit_to_screen
+from warroom.ui.widgets import fit_to_screen, table_cell
 
 Row = tuple[str, str, str]  # where, keys, what
 HELP_KEYS = (Key("F1", "Close this list", "close"),)
@@ -82,7 +82,7 @@ class ShortcutsHelp(QDialog):
         bind(self, HELP_KEYS)
 
     def shown(self) -> list[Row]:
-        return [
-            tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
-            for r in range(self.table.rowCount())
-        ]
+        def text(row: int, column: int) -> str:
+            return table_cell(self.table, row, column).text()
+
+        return [(text(r, 0), text(r, 1), text(r, 2)) for r in range(self.table.rowCount())]

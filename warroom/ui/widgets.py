@@ -6,7 +6,7 @@ import re
 
 from PySide6.QtCore import QEvent, Qt, QTextBoundaryFinder
 from PySide6.QtGui import QFontMetrics, QGuiApplication, QResizeEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QTableWidget, QTableWidgetItem, QWidget
 
 ELLIPSIS = "…"
 # Of the screen's available area, what a window may take: the rest is left for the title bar
@@ -25,6 +25,20 @@ def fit_to_screen(window: QWidget, width: int, height: int) -> None:
         min(width, int(area.width() * SCREEN_SHARE[0])),
         min(height, int(area.height() * SCREEN_SHARE[1])),
     )
+
+
+def table_cell(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The item at `row`, `column` of a table that fills every cell it reads back."""
+    cell = table.item(row, column)
+    assert cell is not None, f"{table.accessibleName()}: no item at ({row}, {column})"
+    return cell
+
+
+def header_cell(table: QTableWidget, column: int) -> QTableWidgetItem:
+    """The header item of `column` of a table whose header labels are set."""
+    cell = table.horizontalHeaderItem(column)
+    assert cell is not None, f"{table.accessibleName()}: no header item at column {column}"
+    return cell
 
 
 class ErrorBanner(QLabel):
