@@ -28,8 +28,10 @@ class Key:
 
 def bind(window: QWidget, keys: Iterable[Key]) -> list[QShortcut]:
     """A shortcut on `window` for each key of its table that has a slot."""
-    return [
-        QShortcut(QKeySequence(key.keys), window, activated=getattr(window, key.slot))
-        for key in keys
-        if key.slot
-    ]
+    shortcuts: list[QShortcut] = []
+    for key in keys:
+        if key.slot:
+            shortcut = QShortcut(QKeySequence(key.keys), window)
+            shortcut.activated.connect(getattr(window, key.slot))
+            shortcuts.append(shortcut)
+    return shortcuts

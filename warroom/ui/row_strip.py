@@ -42,7 +42,13 @@ class RowStrip(QFrame, Generic[RowT]):
 
     def texts(self) -> list[str]:
         """What each row says, as shown."""
-        return [row.findChild(QLabel).text() for row in self._rows]
+        return [_label(row).text() for row in self._rows]
+
+
+def _label(row: QWidget) -> QLabel:
+    label = row.findChild(QLabel)
+    assert label is not None, "every row says what it is with a label"
+    return label
 
 
 def restyle(widget: QWidget, name: str) -> None:
@@ -65,6 +71,10 @@ def snooze_button(
     button.setAutoDefault(False)
     menu = QMenu(button)
     for minutes in SNOOZE_CHOICES:
-        menu.addAction(f"{minutes} min", lambda m=minutes: chosen(m))
+
+        def choose(m: int = minutes) -> None:
+            chosen(m)
+
+        menu.addAction(f"{minutes} min", choose)
     button.setMenu(menu)
     return button

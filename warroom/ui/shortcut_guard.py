@@ -37,7 +37,10 @@ def declared_keys(window: QWidget, inside: QWidget | None = None) -> list[QKeySe
     """Every key sequence a shortcut or action of `window` (or a window it owns) declares;
     those living inside `inside` (a field's own context menu) are not the app's."""
     found: list[QKeySequence] = []
-    owners: list[QObject] = [*window.findChildren(QShortcut), *window.findChildren(QAction)]
+    owners: list[QShortcut | QAction] = [
+        *window.findChildren(QShortcut),
+        *window.findChildren(QAction),
+    ]
     for owner in owners:
         if inside is not None and _within(owner, inside):
             continue
