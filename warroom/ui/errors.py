@@ -8,7 +8,7 @@ import traceback
 from types import TracebackType
 
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 log = logging.getLogger("warroom.ui")
 qt_log = logging.getLogger("warroom.qt")
@@ -45,7 +45,7 @@ def install_exception_hook(log_file: object) -> None:
     sys.excepthook = hook
 
 
-def show_policy_warnings(parent: object, warnings: list[str]) -> None:
+def show_policy_warnings(parent: QWidget | None, warnings: list[str]) -> None:
     for warning in warnings:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Policy file ignored", warning, parent=parent)  # type: ignore[call-overload]
+        box = QMessageBox(QMessageBox.Icon.Warning, "Policy file ignored", warning, parent=parent)
         box.open()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QFont, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -307,8 +307,10 @@ class PresenterWindow(QWidget):
             return  # same incidents: the tiles stay, only their texts follow
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            assert item is not None  # the layout still holds count() items
+            widget = item.widget()
+            if widget is not None:
+                widget.deleteLater()
         columns = 1 if len(open_incidents) <= 1 else 2 if len(open_incidents) <= 4 else 3
         self.grid_tiles = []
         for index, incident in enumerate(open_incidents):
@@ -439,10 +441,12 @@ class PresenterWindow(QWidget):
             self._size_clock(tile.clock, grid_clock, size["caption"], font)
 
     @staticmethod
-    def _size_clock(clock: _Clock, pixels: int, caption: int, font) -> None:  # type: ignore[no-untyped-def]
+    def _size_clock(
+        clock: _Clock, pixels: int, caption: int, font: Callable[[QLabel, int, bool], None]
+    ) -> None:
         clock.target_px = pixels
         font(clock.value, pixels, True)
-        font(clock.caption, caption)
+        font(clock.caption, caption, False)
         clock.fit_text()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -451,6 +455,6 @@ class PresenterWindow(QWidget):
             return
         super().keyPressEvent(event)
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.closed.emit()
         super().closeEvent(event)

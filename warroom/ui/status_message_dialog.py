@@ -89,8 +89,8 @@ class StatusMessageDialog(QDialog):
         # follows, asking first when the comms lead has edited it.
         self.kind_combo.currentIndexChanged.connect(lambda *_: self._switch_template())
         self.plain_check.toggled.connect(lambda *_: self._switch_template())
-        self.trend_combo.currentIndexChanged.connect(lambda *_: self.render())
-        self.eta_edit.textEdited.connect(lambda _t: self.render())
+        self.trend_combo.currentIndexChanged.connect(lambda *_: self.fill_text())
+        self.eta_edit.textEdited.connect(lambda _t: self.fill_text())
         self.ask = self._ask_replace
         self.reset_button.clicked.connect(self.reset)
         self.copy_button.clicked.connect(self.copy)
@@ -115,12 +115,12 @@ class StatusMessageDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.done_label)
         layout.addLayout(buttons)
-        self.render()
+        self.fill_text()
 
     def kind(self) -> MessageKind:
         return MessageKind(self.kind_combo.currentData())
 
-    def render(self) -> None:
+    def fill_text(self) -> None:
         """Fills the text from the template, unless the comms lead has edited it."""
         for widget in self._update_only:
             widget.setVisible(self.kind() is MessageKind.UPDATE)
@@ -154,7 +154,7 @@ class StatusMessageDialog(QDialog):
                 widget.blockSignals(False)
             return
         self._edited = False
-        self.render()
+        self.fill_text()
 
     def _ask_replace(self) -> bool:
         form = "plain text" if self.plain_check.isChecked() else "Markdown"
@@ -182,7 +182,7 @@ class StatusMessageDialog(QDialog):
 
     def reset(self) -> None:
         self._edited = False
-        self.render()
+        self.fill_text()
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.text_edit.toPlainText())
