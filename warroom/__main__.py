@@ -176,15 +176,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.data_dir = getattr(args, "data_dir", None)
     args.actor = getattr(args, "actor", None)
     if args.verb is None:
-        from warroom.ui.app import run_gui
+        from warroom.bootstrap import run_gui
 
         return run_gui(data_dir=args.data_dir, actor=args.actor)
     if args.verb == "demo":
-        from warroom.services.demo import NotADemoDir, prepare_demo_dir
-        from warroom.ui.app import run_gui
+        from warroom.bootstrap import prepare_demo, run_gui
+        from warroom.services.demo import NotADemoDir
 
         try:
-            demo_dir = prepare_demo_dir(args.data_dir)
+            demo_dir = prepare_demo(args.data_dir)
         except NotADemoDir as exc:
             print(f"warroom: {exc}", file=sys.stderr)
             return 2
@@ -194,12 +194,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with shown_safely():
             return _print_paths(resolve_paths(args.data_dir))
-    from warroom.cli.main import run
+    from warroom.bootstrap import run_cli
 
     # Every character a headless verb prints passes through here: a title or note holding
     # ESC[2J, an OSC sequence, a bare CR or a bidi override shows as an escape, never acts.
     with shown_safely():
-        return run(args)
+        return run_cli(args)
 
 
 def _print_paths(paths: AppPaths) -> int:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from warroom.adapters.sqlite.database import open_database
+from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
-from warroom.services.incidents import IncidentService
 
 # Microseconds on purpose: they must survive the trip through SQLite.
 STORE_T0 = datetime(2026, 11, 22, 14, 0, 0, 123456, tzinfo=UTC)
@@ -33,4 +33,4 @@ def db(db_path):
 
 @pytest.fixture
 def service(db, fake_clock):
-    return IncidentService(db, fake_clock, actor="Dana Whitfield")
+    return incident_service(db, fake_clock, actor="Dana Whitfield")

@@ -12,12 +12,13 @@ import sqlite3
 
 import pytest
 from sqlalchemy import create_engine
-from tests.adapters.helpers import held_by_another_process, held_here
 
+from tests.adapters.helpers import held_by_another_process, held_here
 from warroom.__main__ import main
-from warroom.adapters.sqlite import database as database_module
 from warroom.adapters.sql.migrations import migrate
+from warroom.adapters.sqlite import database as database_module
 from warroom.adapters.sqlite.database import StoreError, open_database
+from warroom.bootstrap import incident_service
 from warroom.services.incidents import WriteFailed
 
 
@@ -90,10 +91,9 @@ def test_a_migration_that_cannot_get_the_lock_is_busy_and_changes_nothing(tmp_pa
 def test_a_write_waits_for_the_other_writer_and_loses_nothing(one_incident, db_path):
     from warroom.adapters.sqlite.database import open_database as reopen
     from warroom.domain.clock import FakeClock
-    from warroom.services.incidents import IncidentService
 
     database = reopen(db_path)
-    service = IncidentService(database, FakeClock(one_incident.declared_at), actor="b")
+    service = incident_service(database, FakeClock(one_incident.declared_at), actor="b")
     heard: list[bool] = []
     try:
         with held_here(db_path) as release:
@@ -113,10 +113,9 @@ def test_a_write_waits_for_the_other_writer_and_loses_nothing(one_incident, db_p
 
 def test_a_write_that_waits_too_long_is_refused_as_busy_and_saves_nothing(one_incident, db_path):
     from warroom.domain.clock import FakeClock
-    from warroom.services.incidents import IncidentService
 
     database = open_database(db_path)
-    service = IncidentService(database, FakeClock(one_incident.declared_at), actor="b")
+    service = incident_service(database, FakeClock(one_incident.declared_at), actor="b")
     heard: list[bool] = []
     service.when_waiting(heard.append)
     try:

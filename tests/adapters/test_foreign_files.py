@@ -10,16 +10,16 @@ import sqlite3
 
 import pytest
 from sqlalchemy import create_engine
+
 from tests.adapters.conftest import STORE_T0
 from tests.adapters.helpers import FOREIGN_SHAPES, folder_state
-
 from warroom.__main__ import main
 from warroom.adapters.sql.migrations import LATEST_VERSION, migrate
 from warroom.adapters.sqlite.database import StoreError, open_database
 from warroom.adapters.sqlite.quick_read import read_board
 from warroom.adapters.sqlite.recognise import APPLICATION_ID
+from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
-from warroom.services.incidents import IncidentService
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_a_warroom_file_from_before_the_id_opens_and_is_stamped(folder, version)
     _pre_id_file(database, version)
     opened = open_database(database, now=STORE_T0)
     try:
-        service = IncidentService(opened, FakeClock(STORE_T0), actor="dana")
+        service = incident_service(opened, FakeClock(STORE_T0), actor="dana")
         service.declare("Still works", "P2")
         assert [i.title for i in service.list_incidents()] == ["Still works"]
     finally:
@@ -123,7 +123,7 @@ def test_a_new_file_stopped_before_its_first_table_is_still_warroom_s(folder):
         conn.execute("PRAGMA journal_mode=WAL")
     opened = open_database(database)
     try:
-        IncidentService(opened, FakeClock(STORE_T0)).declare("First", "P3")
+        incident_service(opened, FakeClock(STORE_T0)).declare("First", "P3")
     finally:
         opened.dispose()
 

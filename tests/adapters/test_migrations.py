@@ -17,11 +17,11 @@ import warroom.adapters.sql.models  # noqa: F401  (registers the tables on SQLMo
 from warroom.adapters.sql.migrations import LATEST_VERSION, current_version, migrate
 from warroom.adapters.sqlite.backup import backup_name
 from warroom.adapters.sqlite.database import StoreError, open_database
+from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
 from warroom.domain.incident import EventKind
 from warroom.domain.lifecycle import Role, Status
 from warroom.domain.severity import Severity
-from warroom.services.incidents import IncidentService
 
 MIGRATED_AT = datetime(2026, 11, 22, 15, 30, 45, tzinfo=UTC)
 MODEL_TABLES = {
@@ -162,7 +162,7 @@ def test_v1_file_is_backed_up_then_migrated_with_data_preserved(tmp_path):
         with db.engine.connect() as conn:
             assert current_version(conn) == LATEST_VERSION
         assert schema_of(db.engine) == schema_of_models(db.engine.dialect)
-        service = IncidentService(db, FakeClock(MIGRATED_AT), actor="Lee Chen")
+        service = incident_service(db, FakeClock(MIGRATED_AT), actor="Lee Chen")
         incident = service.get(7)
         assert incident.title == "Expired TLS certificate"
         assert incident.severity is Severity.P1

@@ -18,11 +18,11 @@ from sqlmodel import Session
 from warroom.adapters.sql.models import IncidentRow
 from warroom.adapters.sql.types import UTCDateTime
 from warroom.adapters.sqlite.database import BUSY_TIMEOUT_MS, open_database
+from warroom.bootstrap import incident_service
 from warroom.domain.incident import EventKind, Incident, KeyTime
 from warroom.domain.lifecycle import Role, Status
 from warroom.domain.severity import Severity
 from warroom.domain.validation import ValidationError
-from warroom.services.incidents import IncidentService
 
 T0 = datetime(2026, 11, 22, 14, 0, 0, 123456, tzinfo=UTC)  # the fake clock's start
 MIN = timedelta(minutes=1)
@@ -119,7 +119,7 @@ def test_every_incident_field_round_trips(service, fake_clock, db_path):
     for moment in datetime_fields(stored).values():
         assert_utc(moment)
     # Seen from a brand-new service too, not only from the one that wrote it.
-    assert IncidentService(service._db, fake_clock).get(expected.id) == expected
+    assert incident_service(service._db, fake_clock).get(expected.id) == expected
 
 
 def test_non_utc_impact_start_comes_back_equal_and_in_utc(service):
@@ -360,7 +360,7 @@ def test_reopening_the_file_returns_identical_data(service, fake_clock, db, db_p
 
     reopened = open_database(db_path, now=T0 + timedelta(days=1))
     try:
-        assert snapshot(IncidentService(reopened, fake_clock)) == before
+        assert snapshot(incident_service(reopened, fake_clock)) == before
     finally:
         reopened.dispose()
     assert not (db_path.parent / "backups").exists()  # no migration, so no backup

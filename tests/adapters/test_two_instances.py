@@ -18,7 +18,7 @@ WRITER = textwrap.dedent(
 
     data, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     database = open_database(data / "warroom.db")
-    service = IncidentService(database, SystemClock(), actor=name)
+    service = incident_service(database, SystemClock(), actor=name)
     shared = service.list_incidents()[0].id
     for n in range(count):
         service.add_note(shared, f"{name} note {n}")

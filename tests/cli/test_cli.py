@@ -15,8 +15,8 @@ import pytest
 import warroom
 from warroom.__main__ import main
 from warroom.adapters.sqlite.database import open_database
+from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
-from warroom.services.incidents import IncidentService
 
 NOW = datetime.fromisoformat("2026-11-22T14:05:00+00:00")  # the pinned CLI clock
 
@@ -135,7 +135,7 @@ def test_list_hides_resolved_incidents_unless_all(run_cli, cli_data):
     done_id = declare(run_cli, title="Fixed already")
     db = open_database(cli_data / "warroom.db")
     try:
-        IncidentService(db, FakeClock(NOW), actor="ops").set_status(done_id, "resolved")
+        incident_service(db, FakeClock(NOW), actor="ops").set_status(done_id, "resolved")
     finally:
         db.dispose()
     assert [r["id"] for r in json_of(run_cli, "list")] == [open_id]

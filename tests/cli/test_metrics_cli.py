@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from warroom.adapters.sqlite.database import open_database
+from warroom.bootstrap import incident_service
 from warroom.cli.metrics import run_metrics
 from warroom.domain.clock import FakeClock
 from warroom.domain.lifecycle import Status
-from warroom.services.incidents import IncidentService
 from warroom.services.metrics import CSV_COLUMNS
 
 NOW = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
@@ -43,7 +43,7 @@ def work(
 def service(tmp_path, policy):
     clock = FakeClock(NOW)
     database = open_database(tmp_path / "warroom.db", now=NOW)
-    service = IncidentService(database, clock, actor="alice", policy=policy)
+    service = incident_service(database, clock, actor="alice", policy=policy)
     # A minute before midnight UTC on the 20th: ack 5m, update 10m, resolve 1h after impact.
     work(service, clock, at(19, 23, 59), "P1", started=at(19, 23, 49), ack=5, update=10, resolve=50)
     # Midnight UTC on the 20th, to the second: ack 3m, update 7m, resolve 2h after impact.
@@ -144,7 +144,7 @@ def test_an_unknown_output_is_refused(service, capsys):
 def test_an_empty_database(tmp_path, policy, capsys):
     database = open_database(tmp_path / "empty.db", now=NOW)
     try:
-        service = IncidentService(database, FakeClock(NOW), actor="alice", policy=policy)
+        service = incident_service(database, FakeClock(NOW), actor="alice", policy=policy)
         code, out, _err = run(service, capsys, None, "json")
         assert code == 0
         report = json.loads(out)

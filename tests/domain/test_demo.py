@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 import pytest
 
 from warroom.adapters.sqlite.database import open_database
+from warroom.bootstrap import incident_service
 from warroom.domain import clocks
 from warroom.domain.clock import FakeClock
 from warroom.domain.clocks import ClockState
 from warroom.domain.lifecycle import Status
 from warroom.domain.severity import Severity
 from warroom.services.demo import MARKER, NotADemoDir, prepare_demo_dir
-from warroom.services.incidents import IncidentService
 
 DEMO_NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 
@@ -21,7 +21,7 @@ DEMO_NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 def demo_contents(folder):
     db = open_database(folder / "warroom.db")
     try:
-        service = IncidentService(db, FakeClock(DEMO_NOW), actor="test")
+        service = incident_service(db, FakeClock(DEMO_NOW), actor="test")
         incidents = service.list_incidents(include_closed=True)
         timelines = {i.id: service.timeline(i.id) for i in incidents}
     finally:
@@ -72,7 +72,7 @@ def test_demo_refuses_a_folder_holding_real_data(tmp_path):
     folder = tmp_path / "real"
     db = open_database(folder / "warroom.db")
     try:
-        IncidentService(db, FakeClock(DEMO_NOW), actor="ops").declare("Real outage", "P0")
+        incident_service(db, FakeClock(DEMO_NOW), actor="ops").declare("Real outage", "P0")
     finally:
         db.dispose()
     before = {p.name: p.read_bytes() for p in folder.iterdir()}

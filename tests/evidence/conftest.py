@@ -13,9 +13,9 @@ import pytest
 
 from tests.evidence.helpers import EVIDENCE_T0, IMPACT_STARTED
 from warroom.adapters.sqlite.database import open_database
+from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
 from warroom.services.evidence import EvidenceService
-from warroom.services.incidents import IncidentService
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +61,7 @@ def db(db_path):
 
 @pytest.fixture
 def incidents(db, fake_clock):
-    return IncidentService(db, fake_clock, actor="alice")
+    return incident_service(db, fake_clock, actor="alice")
 
 
 @pytest.fixture

@@ -13,9 +13,10 @@ import pytest
 
 from tests.evidence.helpers import evidence_events
 from warroom.adapters.sqlite.database import open_database
+from warroom.bootstrap import incident_service
 from warroom.domain.evidence import CustodyAction
 from warroom.services.evidence import EvidenceService
-from warroom.services.incidents import IncidentService, default_actor
+from warroom.system.settings import login_actor as default_actor
 
 
 def sha(data):
@@ -79,7 +80,7 @@ def test_the_cli_and_the_service_record_the_same_thing(run_cli, make_file, data_
 
     database = open_database(data_dir / "warroom.db")
     try:
-        incidents = IncidentService(database, fake_clock, actor=default_actor())
+        incidents = incident_service(database, fake_clock, actor=default_actor())
         evidence = EvidenceService(incidents, data_dir / "vault")
         by_gui = incidents.declare("Checkout down", "P1").id
         logs = next(

@@ -13,9 +13,9 @@ from tests.evidence.helpers import EVIDENCE_T0
 from warroom.adapters.sql import evidence as store
 from warroom.adapters.sql.migrations import migrate
 from warroom.adapters.sqlite.database import open_database
+from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
 from warroom.services.evidence import EvidenceService
-from warroom.services.incidents import IncidentService
 
 TRIGGERS = {
     "custody_entry_no_update",
@@ -47,7 +47,7 @@ def test_a_v5_database_gains_the_evidence_tables_and_triggers(tmp_path):
                 r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
             }
         assert found == TRIGGERS
-        incidents = IncidentService(database, FakeClock(EVIDENCE_T0), actor="alice")
+        incidents = incident_service(database, FakeClock(EVIDENCE_T0), actor="alice")
         evidence = EvidenceService(incidents, tmp_path / "vault")
         items = evidence.checklist(3)  # seeded on first read
         assert items and items[0].incident_id == 3

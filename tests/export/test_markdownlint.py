@@ -14,9 +14,9 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from pymarkdown.api import PyMarkdownApi
+
 from tests.domain.test_metrics import NOW as METRICS_NOW
 from tests.domain.test_metrics import RECORDS, SINCE, UNTIL
-
 from tests.export.helpers import parse, resolved_incident
 from tests.export.test_hostile_text import ENV, FUZZ, POLICY, hostile_text, postmortems
 from tests.export.test_postmortem_markdown import EVENTS, NOW, full_postmortem

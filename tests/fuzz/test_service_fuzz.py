@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 
 from tests.fuzz.reporting import report_cases
 from warroom.adapters.sqlite.database import open_database
+from warroom.bootstrap import incident_service
 from warroom.domain import clocks
 from warroom.domain.clock import FakeClock
 from warroom.domain.incident import EventKind, Incident, KeyTime, TimelineEvent
@@ -314,14 +315,14 @@ class Board:
         printer.text(repr(self))
 
     def service(self, zone: str = "local") -> IncidentService:
-        return IncidentService(self.database, self.clock, actor=ACTOR, policy=POLICIES[zone])
+        return incident_service(self.database, self.clock, actor=ACTOR, policy=POLICIES[zone])
 
     @contextlib.contextmanager
     def reread(self) -> Iterator[IncidentService]:
         """A new service on a newly opened database of the same file: only committed data."""
         database = open_database(self.path, now=NOW)
         try:
-            yield IncidentService(
+            yield incident_service(
                 database, FakeClock(NOW), actor="reader", policy=POLICIES["local"]
             )
         finally:
@@ -345,7 +346,7 @@ class Board:
             "SELECT * FROM timeline_event WHERE incident_id = ? ORDER BY id", incident_id
         )
         drafts = self._sql("SELECT * FROM draft WHERE incident_id = ? ORDER BY field", incident_id)
-        reader = IncidentService(self.reader, FakeClock(NOW), actor="reader")
+        reader = incident_service(self.reader, FakeClock(NOW), actor="reader")
         return Snapshot(
             self.counts(),
             rows[0],

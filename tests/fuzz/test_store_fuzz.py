@@ -29,17 +29,17 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
+
 from tests.adapters.conftest import STORE_T0
 from tests.adapters.helpers import folder_state
-
 from tests.fuzz.reporting import report_cases
 from warroom.__main__ import main
-from warroom.adapters.sqlite import database as database_module
 from warroom.adapters.sql.migrations import LATEST_VERSION, migrate
+from warroom.adapters.sqlite import database as database_module
 from warroom.adapters.sqlite.database import StoreError, open_database
 from warroom.adapters.sqlite.recognise import APPLICATION_ID, SQLITE_MAGIC
+from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
-from warroom.services.incidents import IncidentService
 
 EXAMPLES = int(os.environ.get("WARROOM_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(
@@ -170,7 +170,7 @@ def test_a_foreign_file_is_refused_and_never_modified(shape, verb, capsys):
 def _warroom_file(path: Path, version: int, stamped: bool, incidents: int) -> None:
     if stamped and version == LATEST_VERSION:
         database = open_database(path, now=STORE_T0)
-        service = IncidentService(database, FakeClock(STORE_T0), actor="fuzz")
+        service = incident_service(database, FakeClock(STORE_T0), actor="fuzz")
         for n in range(incidents):
             service.declare(f"Incident {n}", "P2")
         database.dispose()

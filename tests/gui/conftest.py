@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from warroom.adapters.sqlite.database import Database, open_database
+from warroom.bootstrap import build
 from warroom.domain.clock import FakeClock
 from warroom.domain.policy import Policy
 from warroom.services.incidents import IncidentService
@@ -36,9 +37,10 @@ def open_board(qtbot, clock: FakeClock, policy: Policy, data_dir: Path):
     def open_(actor=None) -> Board:
         database = open_database(data_dir / "warroom.db", now=clock.now())
         name = actor.name if actor is not None else "alice"
-        service = IncidentService(database, clock, actor=name, policy=policy)
+        services = build(database, clock, actor=name, policy=policy)
+        service = services.incidents
         ticker = Ticker(clock, running=False)
-        window = MainWindow(service, policy, clock, ticker, database.path, actor=actor)
+        window = MainWindow(services, policy, clock, ticker, database.path, actor=actor)
         qtbot.addWidget(window)
         window.resize(1366, 768)
         window.show()

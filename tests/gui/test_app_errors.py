@@ -7,6 +7,7 @@ import sqlite3
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.conftest import START
+from warroom.bootstrap import incident_service
 from warroom.ui import app as app_module
 
 
@@ -83,17 +84,15 @@ def _with_a_backup(data):
     from warroom.adapters.sqlite.backup import take_backup
     from warroom.adapters.sqlite.database import open_database
     from warroom.domain.clock import FakeClock
-    from warroom.services.incidents import IncidentService
 
     database = open_database(data / "warroom.db")
-    IncidentService(database, FakeClock(START)).declare("Before the trouble", "P2")
+    incident_service(database, FakeClock(START)).declare("Before the trouble", "P2")
     database.dispose()
     take_backup(data / "warroom.db", data / "backups", "daily", START)
 
 
 def test_a_busy_file_is_offered_try_again_never_a_restore(qtbot, tmp_path, monkeypatch):
     from tests.adapters.helpers import held_by_another_process
-
     from warroom.adapters.sqlite import database as database_module
 
     monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 20)
@@ -154,8 +153,8 @@ def test_another_program_s_file_is_not_offered_a_restore(qtbot, tmp_path, monkey
 # -- waiting for the other window -------------------------------------------------------------
 def test_a_write_waiting_for_another_window_shows_it_then_saves(qtbot, board, monkeypatch):
     from PySide6.QtGui import QGuiApplication
-    from tests.adapters.helpers import held_here
 
+    from tests.adapters.helpers import held_here
     from warroom.adapters.sqlite import database as database_module
     from warroom.ui.waiting import WAITING_TEXT, WaitingIndicator
 

@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from tests.gui.helpers import rows
 from warroom.adapters.sqlite.database import open_database
-from warroom.services.incidents import IncidentService
+from warroom.bootstrap import incident_service
 
 
 def test_changes_from_another_instance_show_up_at_the_next_tick(qtbot, board, clock, policy):
@@ -18,7 +18,7 @@ def test_changes_from_another_instance_show_up_at_the_next_tick(qtbot, board, cl
     detail = board.window.open_incident(mine.id)
     other_db = open_database(board.database.path)
     try:
-        other = IncidentService(other_db, clock, actor="bob", policy=policy)
+        other = incident_service(other_db, clock, actor="bob", policy=policy)
         other.declare("Declared on Bob's laptop", "P0")
         other.add_note(mine.id, "Bob: cache flushed")
         other.assign_role(mine.id, "scribe", "Bob")
@@ -72,7 +72,7 @@ def test_a_damaged_file_can_be_replaced_by_the_latest_backup(qtbot, tmp_path, mo
 
     path = tmp_path / "data" / "warroom.db"
     database = open_database(path)
-    IncidentService(database, clock).declare("In the backup", "P2")
+    incident_service(database, clock).declare("In the backup", "P2")
     take_backup(path, path.parent / "backups", "daily", clock.now())
     database.dispose()
     damaged = path.read_bytes()[:4096]
@@ -89,7 +89,9 @@ def test_a_damaged_file_can_be_replaced_by_the_latest_backup(qtbot, tmp_path, mo
     reopened = open_database_or_ask(path)
     assert reopened is not None
     assert str(path) in offered[0] and "damaged" in offered[0]
-    assert [i.title for i in IncidentService(reopened, clock).list_incidents()] == ["In the backup"]
+    assert [i.title for i in incident_service(reopened, clock).list_incidents()] == [
+        "In the backup"
+    ]
     aside = list(path.parent.glob("warroom.db.damaged-*"))
     assert [p.read_bytes() for p in aside] == [damaged]
     reopened.dispose()

@@ -8,16 +8,16 @@ from PySide6.QtWidgets import QApplication
 
 from tests.gui.helpers import rows
 from warroom.adapters.sqlite.database import open_database
+from warroom.bootstrap import incident_service
 from warroom.ui import app as app_module
 
 
 def test_the_board_opens_read_only_then_goes_live(qtbot, clock, policy, data_dir):
-    from warroom.services.incidents import IncidentService
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
 
     database = open_database(data_dir / "warroom.db", now=clock.now())
-    service = IncidentService(database, clock, actor="alice", policy=policy)
+    service = incident_service(database, clock, actor="alice", policy=policy)
     service.declare("Known before start", "P1")
     early = service.list_incidents()
     window = MainWindow(
@@ -36,10 +36,9 @@ def test_the_board_opens_read_only_then_goes_live(qtbot, clock, policy, data_dir
 
 
 def test_run_gui_takes_the_quick_path_on_an_existing_database(qtbot, monkeypatch, data_dir, clock):
-    from warroom.services.incidents import IncidentService
 
     database = open_database(data_dir / "warroom.db", now=clock.now())
-    IncidentService(database, clock).declare("Survives a restart", "P2")
+    incident_service(database, clock).declare("Survives a restart", "P2")
     database.dispose()
     from warroom.ui.main_window import MainWindow
 

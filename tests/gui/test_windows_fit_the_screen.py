@@ -20,6 +20,7 @@ import json, sys
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
+from warroom.bootstrap import incident_service
 from warroom.domain.clock import SystemClock
 from warroom.domain.policy import load_policy_file
 from warroom.services.demo import prepare_demo_dir
@@ -33,7 +34,7 @@ folder = prepare_demo_dir(Path(sys.argv[1]))
 clock = SystemClock()
 policy = load_policy_file(builtin_policy_file())
 database = open_database(folder / "warroom.db")
-service = IncidentService(database, clock, policy=policy, actor="Dana Whitfield")
+service = incident_service(database, clock, policy=policy, actor="Dana Whitfield")
 window = MainWindow(service, policy, clock, Ticker(clock, running=False), database.path)
 window.show()
 first = window.model.incidents()[0].id

@@ -5,8 +5,8 @@ next tick, with nothing raised and nothing written."""
 from __future__ import annotations
 
 from warroom.adapters.sqlite.database import open_database
+from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
-from warroom.services.incidents import IncidentService
 
 
 def test_an_incident_deleted_by_another_warroom_closes_its_windows(board, data_dir, clock):
@@ -21,7 +21,7 @@ def test_an_incident_deleted_by_another_warroom_closes_its_windows(board, data_d
 
     other = open_database(data_dir / "warroom.db")
     try:
-        IncidentService(other, FakeClock(clock.now()), actor="bob").delete_incident(incident.id)
+        incident_service(other, FakeClock(clock.now()), actor="bob").delete_incident(incident.id)
     finally:
         other.dispose()
     board.tick()  # another warroom's change is seen at the next tick

@@ -29,6 +29,8 @@ from pathlib import Path
 
 from fixtures import REPO_ROOT, Summary, build_database, fmt_ms, header, iso, machine_line
 
+from warroom.bootstrap import incident_service
+
 GOAL_RATIO = 2.0
 WARM_UP = 20
 NOTE = "Rolled back the 14:02 deploy of checkout; error rate back under 1 %."
@@ -79,13 +81,12 @@ def raw_connection(path: Path) -> sqlite3.Connection:
 def bench_location(parent: Path, n: int) -> dict[str, list[float]]:
     from warroom.adapters.sqlite.database import open_database
     from warroom.domain.clock import SystemClock
-    from warroom.services.incidents import IncidentService
 
     work = Path(tempfile.mkdtemp(prefix="warroom-perf-", dir=parent))
     try:
         built = build_database(work / "data")
         database = open_database(built.path)
-        service = IncidentService(database, SystemClock(), actor="bench")
+        service = incident_service(database, SystemClock(), actor="bench")
         incident_id = service.list_incidents()[0].id
         conn = raw_connection(built.path)
         row_data = json.dumps({"backdated": False})

@@ -22,6 +22,7 @@ from fixtures import Summary, fmt_ms, header
 from warroom.adapters.export.markdown import make_environment, render_postmortem
 from warroom.adapters.sql import repository as repo
 from warroom.adapters.sqlite.database import open_database
+from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.lifecycle import Role, Status
@@ -36,7 +37,6 @@ from warroom.domain.postmortem import (
     timeline_rows,
 )
 from warroom.domain.severity import Severity
-from warroom.services.incidents import IncidentService
 from warroom.services.postmortems import PostmortemService
 from warroom.system.paths import builtin_policy_file
 
@@ -118,7 +118,7 @@ def time_export_from_file(
     with tempfile.TemporaryDirectory() as folder:
         database = open_database(Path(folder) / "warroom.db", now=NOW)
         try:
-            service = IncidentService(database, FakeClock(NOW), actor="dana")
+            service = incident_service(database, FakeClock(NOW), actor="dana")
             stored = service.declare(incident.title, incident.severity, impact=incident.impact)
             ids: dict[int, int] = {}
             with service.writing() as session:  # bulk: one transaction, not 2,000 commits

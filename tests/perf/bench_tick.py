@@ -26,6 +26,8 @@ from pathlib import Path
 
 from fixtures import Summary, build_database, fmt_ms, header, machine_line, quiet_qt_warnings
 
+from warroom.bootstrap import incident_service
+
 GOAL_MS = 8.0
 WIDTH, HEIGHT = 1366, 768
 WARM_UP_TICKS = 10
@@ -113,7 +115,6 @@ def bench_board(data_dir: Path, ticks: int, profile: bool) -> None:
 
     from warroom.adapters.sqlite.database import open_database
     from warroom.domain.clock import FakeClock
-    from warroom.services.incidents import IncidentService
     from warroom.system.paths import resolve_paths
     from warroom.system.settings import load_policy
     from warroom.ui.app import load_stylesheet
@@ -129,7 +130,7 @@ def bench_board(data_dir: Path, ticks: int, profile: bool) -> None:
     policy, _ = load_policy(paths)
     clock = FakeClock(built.now)
     ticker = Ticker(clock, running=False)
-    window = MainWindow(IncidentService(database, clock), policy, clock, ticker, database.path)
+    window = MainWindow(incident_service(database, clock), policy, clock, ticker, database.path)
     window.resize(WIDTH, HEIGHT)
     window.show()
     window.grab()

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from warroom.bootstrap import incident_service
+
 PERF_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PERF_DIR.parents[1]
 APP_CHILD = PERF_DIR / "_app_child.py"
@@ -77,7 +79,6 @@ def build_database(
 
     from warroom.adapters.sqlite.database import open_database
     from warroom.domain.clock import FakeClock
-    from warroom.services.incidents import IncidentService
 
     started = time.perf_counter()
     now = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -92,7 +93,7 @@ def build_database(
     clock = FakeClock(now - timedelta(hours=2))
     database = open_database(path, now=now)
     try:
-        service = IncidentService(database, clock, actor="Dana Whitfield")
+        service = incident_service(database, clock, actor="Dana Whitfield")
         for n in range(seeded):
             clock.set(now - timedelta(minutes=90 - 15 * n))
             incident = service.declare(

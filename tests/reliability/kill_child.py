@@ -40,6 +40,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from warroom.bootstrap import incident_service
+
 ACTOR = "kill-child"
 DB_FILENAME = "warroom.db"  # warroom.system.paths.DB_FILENAME; the harness checks they agree
 TOKEN_RE = re.compile(r"\[k\d+\.\d+\]")
@@ -327,7 +329,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from warroom.adapters.sqlite.database import open_database
     from warroom.domain.clock import SystemClock
-    from warroom.services.incidents import IncidentService
 
     if args.wait_go and sys.stdin.readline().strip() != "GO":
         return 0  # the parent closed stdin: this spare child is not needed
@@ -343,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             text("SELECT incident_id, field, substr(text, 1, 64) FROM draft")
         ):
             drafts.setdefault(incident_id, {})[name] = first_token(start)
-    service = IncidentService(database, SystemClock(), actor=ACTOR)
+    service = incident_service(database, SystemClock(), actor=ACTOR)
     driver = Driver(service, args.seed, args.large, counts, drafts, args.lie)
     emit("READY", {"incidents": len(driver.state), "events": sum(driver.events.values())})
     while not args.actions or driver.n < args.actions:

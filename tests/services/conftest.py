@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from warroom.adapters.sqlite.database import open_database
+from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
-from warroom.services.incidents import IncidentService
 
 SERVICE_T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 
@@ -34,7 +34,7 @@ def db(db_path):
 
 @pytest.fixture
 def service(db, fake_clock):
-    return IncidentService(db, fake_clock, actor="alice")
+    return incident_service(db, fake_clock, actor="alice")
 
 
 @pytest.fixture

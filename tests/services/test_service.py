@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.incident import EventKind, KeyTime
 from warroom.domain.lifecycle import Role, Status
 from warroom.domain.severity import Severity
-from warroom.services.incidents import Change, IncidentNotFound, ValidationError
+from warroom.services.incidents import IncidentNotFound, ValidationError
 
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)  # the fake clock's start
 MIN = timedelta(minutes=1)
@@ -359,9 +360,11 @@ def test_listeners_hear_each_change_after_it_is_committed(service, stored_counts
     service.subscribe(listener)
     incident = service.declare("Checkout failing", "P2")
     service.add_note(incident.id, "looking")
+    # What changed, typed: a declaration is a new incident and its first timeline row; a
+    # note touches the timeline only (so nothing showing the incident's fields re-reads).
     assert heard == [
-        (Change(incident.id, EventKind.DECLARED), (1, 1)),
-        (Change(incident.id, EventKind.NOTE), (1, 2)),
+        (ChangeSet.of([(incident.id, Part.INCIDENT), (incident.id, Part.TIMELINE)]), (1, 1)),
+        (ChangeSet.of([(incident.id, Part.TIMELINE)]), (1, 2)),
     ]
 
 
@@ -388,7 +391,7 @@ def test_unsubscribed_listener_hears_nothing_more(service):
     first = service.declare("One", "P3")
     unsubscribe()
     service.declare("Two", "P3")
-    assert heard == [Change(first.id, EventKind.DECLARED)]
+    assert [changes.incident_ids for changes in heard] == [{first.id}]
 
 
 def test_a_late_acknowledgement_stays_late_after_the_severity_is_lowered(service, fake_clock):

@@ -5,24 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from warroom.adapters.sqlite.backup import BackupError, backup_database, restore_backup, take_backup
-from warroom.adapters.sqlite.database import StoreError, open_database
-from warroom.adapters.sqlite.recognise import NotWarroom, recognise
 from warroom.domain import clocks
-from warroom.domain.clock import SystemClock
+from warroom.domain.clock import Clock, SystemClock
 from warroom.domain.clock_text import response_text, update_text
 from warroom.domain.durations import hms
 from warroom.domain.evidence import CollectCancelled, CollectError, IntegrityState, deleted_text
+from warroom.domain.policy import Policy
 from warroom.domain.safe_text import json_safe, visible_line
 from warroom.domain.snapshot import event_snapshot, incident_snapshot
 from warroom.domain.validation import NeedsConfirmation, ValidationError
 from warroom.services.evidence import ArtifactNotFound, EvidenceService, ItemNotFound
-from warroom.services.incidents import IncidentNotFound, IncidentService, WriteFailed
+from warroom.services.graph import OpenRecord, Services
+from warroom.services.incidents import IncidentNotFound, WriteFailed
+from warroom.services.ports import BackupFailed, StoreError
+from warroom.services.postmortems import PostmortemService
 from warroom.system import atomic
 from warroom.system.paths import AppPaths, resolve_paths
 from warroom.system.settings import load_policy, resolve_actor
@@ -30,25 +31,40 @@ from warroom.system.settings import load_policy, resolve_actor
 EXIT_OK, EXIT_INVALID, EXIT_STORE = 0, 1, 3
 
 
-def run(args: argparse.Namespace) -> int:
+class CliBackend(Protocol):
+    """What the verbs need from storage, provided by warroom.bootstrap."""
+
+    def open(self, path: Path, clock: Clock, actor: str, policy: Policy) -> OpenRecord:
+        """Raises services.ports.StoreError when the record cannot be used."""
+        ...
+
+    def backup(self, database: Path, output: Path | None, now: datetime) -> Path:
+        """A checked copy, at `output` or among the rolling backups. Raises BackupFailed
+        (another program's file, a copy that failed) or OSError."""
+        ...
+
+    def restore(self, path: Path, backup: Path, now: datetime) -> Path | None:
+        """Puts `backup` in place; returns where the previous file was kept."""
+        ...
+
+
+def run(args: argparse.Namespace, backend: CliBackend) -> int:
     paths = resolve_paths(args.data_dir)
     if args.verb in ("backup", "restore"):
-        return _backups(args, paths)
+        return _backups(args, paths, backend)
     policy, warnings = load_policy(paths)
     for warning in warnings:
         print(f"warroom: warning: {warning}", file=sys.stderr)
+    clock = SystemClock()
+    actor = resolve_actor(args.actor, paths.settings_file)
     try:
-        database = open_database(paths.database)
+        record = backend.open(paths.database, clock, actor.name, policy)
     except StoreError as exc:
         print(f"warroom: {exc}", file=sys.stderr)
         return EXIT_STORE
-    for warning in database.warnings:
+    for warning in record.warnings:
         print(f"warroom: warning: {warning}", file=sys.stderr)
-    clock = SystemClock()
-    actor = resolve_actor(args.actor, paths.settings_file)
-    service = IncidentService(database, clock, actor=actor.name, policy=policy)
-    # Built for every verb: a declaration seeds the new incident's evidence checklist.
-    evidence = EvidenceService(service, paths.vault, paths.user_checklist)
+    evidence = record.services.evidence
     for warning in evidence.warnings:
         print(f"warroom: warning: {warning}", file=sys.stderr)
     try:
@@ -56,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             return _evidence(args, evidence)
         if args.verb == "delete":
             return _delete(args, evidence)
-        return _dispatch(args, service, policy, clock)
+        return _dispatch(args, record.services, policy, clock)
     except WriteFailed as exc:
         print(f"warroom: {exc}", file=sys.stderr)
         return EXIT_STORE
@@ -67,10 +83,11 @@ def run(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     finally:
-        database.dispose()
+        record.dispose()
 
 
-def _dispatch(args: argparse.Namespace, service: IncidentService, policy, clock) -> int:  # type: ignore[no-untyped-def]
+def _dispatch(args: argparse.Namespace, services: Services, policy: Policy, clock: Clock) -> int:
+    service = services.incidents
     if args.verb == "declare":
         incident = service.declare(
             args.title,
@@ -102,9 +119,9 @@ def _dispatch(args: argparse.Namespace, service: IncidentService, policy, clock)
     elif args.verb == "metrics":
         from warroom.cli.metrics import run_metrics
 
-        return run_metrics(service, args.since, args.output)
+        return run_metrics(services.metrics, args.since, args.output)
     elif args.verb == "export":
-        return _export(args, service)
+        return _export(args, services.postmortems)
     elif args.verb == "show":
         incident = service.get(args.id)
         now = clock.now()
@@ -134,13 +151,10 @@ def _delete(args: argparse.Namespace, evidence: EvidenceService) -> int:
     return EXIT_OK
 
 
-def _export(args: argparse.Namespace, service: IncidentService) -> int:
+def _export(args: argparse.Namespace, postmortems: PostmortemService) -> int:
     """Byte for byte what the GUI's export writes."""
     from jinja2 import TemplateError
 
-    from warroom.services.postmortems import PostmortemService
-
-    postmortems = PostmortemService(service, resolve_paths(args.data_dir).user_templates)
     template = Path(args.template).absolute() if args.template else None
     try:
         text = postmortems.markdown(args.id, template)
@@ -228,7 +242,7 @@ def _evidence_verify(args: argparse.Namespace, evidence: EvidenceService) -> int
     return EXIT_OK if all(r.ok for r in results) else EXIT_INVALID
 
 
-def _backups(args: argparse.Namespace, paths: AppPaths) -> int:
+def _backups(args: argparse.Namespace, paths: AppPaths, backend: CliBackend) -> int:
     """Backup and restore work on the file, so a damaged database can still be replaced."""
     now = SystemClock().now()
     try:
@@ -236,25 +250,14 @@ def _backups(args: argparse.Namespace, paths: AppPaths) -> int:
             if not paths.database.exists():
                 print(f"warroom: there is no database at {paths.database} yet", file=sys.stderr)
                 return EXIT_STORE
-            recognise(paths.database)  # another program's file has no place among backups
-            if args.output:
-                made = backup_database(paths.database, Path(args.output).absolute())
-            else:
-                made = take_backup(paths.database, paths.backups, "manual", now)
-            print(made)
+            output = Path(args.output).absolute() if args.output else None
+            print(backend.backup(paths.database, output, now))
         else:
-            kept = restore_backup(paths.database, Path(args.file).absolute(), now)
+            kept = backend.restore(paths.database, Path(args.file).absolute(), now)
             if kept is not None:
                 print(f"the previous database was kept as {kept}", file=sys.stderr)
             print(paths.database)
-    except NotWarroom as exc:
-        print(
-            f"warroom: {paths.database} is not a warroom database ({exc}). It was left "
-            "untouched, and nothing was backed up.",
-            file=sys.stderr,
-        )
-        return EXIT_STORE
-    except (BackupError, sqlite3.Error) as exc:
+    except BackupFailed as exc:
         print(f"warroom: {exc}", file=sys.stderr)
         return EXIT_STORE
     except OSError as exc:

@@ -7,7 +7,6 @@ import sys
 from datetime import UTC, date, datetime
 
 from warroom.domain.metrics import Measure, MetricsReport, percent, short_duration
-from warroom.services.incidents import IncidentService
 from warroom.services.metrics import (
     MetricsService,
     closure_text,
@@ -19,7 +18,6 @@ from warroom.services.metrics import (
     to_csv,
     to_json,
 )
-from warroom.services.postmortems import PostmortemService
 
 EXIT_OK, EXIT_USAGE = 0, 2
 OUTPUTS = ("table", "json", "csv")
@@ -37,7 +35,7 @@ def parse_since(text: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def run_metrics(service: IncidentService, since: str | None, output: str) -> int:
+def run_metrics(metrics: MetricsService, since: str | None, output: str) -> int:
     """Prints the report for incidents declared since `since` (all time when None) as a text
     table, JSON or CSV. Returns 2 on a bad date or output name, 0 otherwise."""
     if output not in OUTPUTS:
@@ -50,7 +48,7 @@ def run_metrics(service: IncidentService, since: str | None, output: str) -> int
     except ValueError as exc:
         print(f"warroom: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    report = MetricsService(service, PostmortemService(service)).report(start, None)
+    report = metrics.report(start, None)
     if output == "json":
         json.dump(to_json(report), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

@@ -6,16 +6,19 @@ timeline entry and every clock is exactly what real use would have produced.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from warroom.adapters.sqlite.database import open_database
 from warroom.domain.clock import Clock, FakeClock, SystemClock
 from warroom.domain.incident import KeyTime
 from warroom.domain.lifecycle import Role
+from warroom.domain.mitigation import RecoveryCheck
 from warroom.domain.playbook import load_playbook_file
 from warroom.domain.postmortem import ActionItem, ItemKind, ItemPriority
+from warroom.services.graph import Services
 from warroom.services.incidents import IncidentService
 from warroom.services.mitigation import ChangeFacts, MitigationService
 from warroom.services.postmortems import PostmortemService
@@ -29,7 +32,13 @@ class NotADemoDir(RuntimeError):
     pass
 
 
-def prepare_demo_dir(target: str | Path | None = None, clock: Clock | None = None) -> Path:
+# Opens the record at a path on a replay clock, acting as a named person, and closes it after.
+OpenServices = Callable[[Path, FakeClock, str], "AbstractContextManager[Services]"]
+
+
+def prepare_demo_dir(
+    open_services: OpenServices, target: str | Path | None = None, clock: Clock | None = None
+) -> Path:
     """Empties and refills the demo dir. Refuses any folder that holds a real database."""
     folder = Path(target) if target else demo_data_dir()
     database = folder / DB_FILENAME
@@ -43,24 +52,29 @@ def prepare_demo_dir(target: str | Path | None = None, clock: Clock | None = Non
     )
     for name in (DB_FILENAME, DB_FILENAME + "-wal", DB_FILENAME + "-shm"):
         (folder / name).unlink(missing_ok=True)
-    seed_demo(folder, (clock or SystemClock()).now())
+    now = (clock or SystemClock()).now()
+    replay = FakeClock(now)
+    with open_services(folder / DB_FILENAME, replay, "Dana Whitfield") as services:
+        seed_demo(services, replay, now)
     return folder
 
 
-def seed_demo(folder: Path, now: datetime) -> None:
-    replay = FakeClock(now)
-    database = open_database(folder / DB_FILENAME, now=now)
-    try:
-        _scenarios(IncidentService(database, replay, actor="Dana Whitfield"), replay, now)
-    finally:
-        database.dispose()
+def seed_demo(services: Services, replay: FakeClock, now: datetime) -> None:
+    """The demo's incidents, through the services and by the same rules as real use."""
+    _scenarios(services.incidents, replay, now, services.mitigations, services.postmortems)
 
 
 def _ago(now: datetime, **span: float) -> datetime:
     return now - timedelta(**span)
 
 
-def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
+def _scenarios(
+    svc: IncidentService,
+    clock: FakeClock,
+    now: datetime,
+    mitigations: MitigationService,
+    postmortems: PostmortemService,
+) -> None:
     # P0, active: a control-plane upgrade broke scheduling; the next update is nearly due.
     clock.set(_ago(now, minutes=42))
     k8s = svc.declare(
@@ -89,7 +103,6 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
     svc.mark_update_sent(k8s.id, "Scheduling down in prod-eu; rollback of control plane assessed")
     clock.set(_ago(now, minutes=13))
     svc.mark_update_sent(k8s.id, "Rolling back scheduler config; running pods unaffected")
-    mitigations = MitigationService(svc)
     playbook = load_playbook_file(builtin_playbook_file())
     mitigations.record_triage(
         k8s.id,
@@ -168,7 +181,9 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
     svc.set_status(cost.id, "active")
     clock.set(_ago(now, hours=3))
     svc.add_note(cost.id, "Max nodes capped at 8; scale-down delay reverted to 10 min")
-    svc.set_status(cost.id, "mitigated")
+    mitigations.mark_mitigated(
+        cost.id, RecoveryCheck.KEY_METRIC, "GPU node group back to 8 nodes; spend at baseline"
+    )
 
     # P1, mitigated after a failed first attempt: a multi-service cache race.
     svc.actor = "Ravi Iyer"
@@ -187,12 +202,16 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
     svc.change_severity(cache.id, "P1", "customers charged the stale price at checkout")
     clock.set(_ago(now, hours=1, minutes=40))
     svc.mark_update_sent(cache.id, "Cart pinned to price service reads; refunds being scoped")
-    svc.set_status(cache.id, "mitigated")
+    mitigations.mark_mitigated(
+        cache.id, RecoveryCheck.KEY_METRIC, "Cart and product prices agree on a 500-SKU sample"
+    )
     clock.set(_ago(now, hours=1, minutes=20))
     svc.set_status(cache.id, "active", "stale prices returned after the next invalidation wave")
     clock.set(_ago(now, minutes=25))
     svc.mark_update_sent(cache.id, "Invalidation fan-out disabled; prices consistent again")
-    svc.set_status(cache.id, "mitigated")
+    mitigations.mark_mitigated(
+        cache.id, RecoveryCheck.KEY_METRIC, "Price mismatch rate 0% for 20 minutes"
+    )
 
     # A drill, clearly marked.
     svc.actor = "Lee Chen"
@@ -222,13 +241,14 @@ def _scenarios(svc: IncidentService, clock: FakeClock, now: datetime) -> None:
     svc.set_status(tls.id, "active")
     clock.set(_ago(now, days=1, hours=2, minutes=35))
     svc.add_note(tls.id, "Certificate renewed by hand and gateway reloaded")
-    svc.set_status(tls.id, "mitigated")
+    mitigations.mark_mitigated(
+        tls.id, RecoveryCheck.ERROR_RATE, "Billing's 5xx rate back to baseline (0.1%)"
+    )
     svc.mark_update_sent(tls.id, "Billing calls recovering; invoices catching up")
     clock.set(_ago(now, days=1, hours=1))
     svc.set_status(tls.id, "resolved")
     svc.set_status(tls.id, "postmortem")
     clock.set(_ago(now, hours=2))
-    postmortems = PostmortemService(svc)
     draft = postmortems.get(tls.id)
     postmortems.save(
         replace(

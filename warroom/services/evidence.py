@@ -26,12 +26,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from warroom.adapters import vault
 from warroom.adapters.sql import evidence as store
 from warroom.adapters.sql import mitigations as mitigation_store
 from warroom.adapters.sql import repository as repo
-from warroom.adapters import vault
 from warroom.adapters.sql.evidence import ArtifactNotFound, ItemNotFound
 from warroom.adapters.sql.models import ArtifactRow, EvidenceItemRow, IncidentRow
+from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.evidence import (
     HEAD_FILE,
     RISK_WINDOW,
@@ -66,7 +67,7 @@ from warroom.domain.incident import EventKind, Incident
 from warroom.domain.lifecycle import Status
 from warroom.domain.safe_text import visible
 from warroom.domain.validation import MAX_TITLE, ValidationError, aware_utc, clean_text
-from warroom.services.incidents import Change, Edit, IncidentService
+from warroom.services.incidents import Edit, IncidentService
 from warroom.system import atomic
 from warroom.system.paths import resources_dir
 
@@ -119,22 +120,25 @@ class EvidenceService:
         # What removing a deleted incident's vault folder came to: a count or the error.
         self._removed: dict[int, int | CollectError] = {}
         self._unsubscribe = incidents.subscribe(self._on_change)
+        incidents.on_declare.append(self._seed)
 
     def close(self) -> None:
         """Stops seeding checklists for newly declared incidents."""
         self._unsubscribe()
 
     # -- the checklist -----------------------------------------------------------------------
-    def _on_change(self, change: Change) -> None:
-        if change.kind is EventKind.DELETED:
-            self._remove_deleted(change.incident_id)
-            return
-        if change.kind is not EventKind.DECLARED:
-            return
-        try:
-            self._ensure_seeded(change.incident_id)
-        except Exception:  # the declaration is committed; the first read seeds instead
-            log.exception("could not seed the evidence checklist of #%d", change.incident_id)
+    def _on_change(self, changes: ChangeSet) -> None:
+        for change in changes.changes:
+            if Part.DELETED in change.parts:
+                self._remove_deleted(change.incident_id)
+
+    def _seed(self, edit: Edit) -> None:
+        """The new incident's checklist, in the declaring transaction (once, however many
+        evidence services watch the same incident service)."""
+        if not store.has_items(edit.session, edit.incident_id):
+            store.seed(
+                edit.session, edit.incident_id, self.template, edit.row.impact_started_at, edit.now
+            )
 
     def _ensure_seeded(self, incident_id: int) -> None:
         """Seeds the checklist from the data file once. Run at declaration and again on

@@ -4,29 +4,23 @@ The GUI and the CLI both go through here."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import DatabaseError
-from sqlmodel import Session
-
-from warroom.adapters.sql import repository as repo
-from warroom.adapters.sql.models import DraftRow, IncidentRow
-from warroom.adapters.sql.repository import IncidentNotFound
-from warroom.adapters.sqlite.database import Database, Waiting, busy_message, is_busy
 from warroom.domain import clocks
+from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.clock import Clock
 from warroom.domain.incident import EventKind, Incident, KeyTime, TimelineEvent
-from warroom.domain.lifecycle import Role, Status, is_backwards
-from warroom.domain.policy import Policy, load_policy_file
+from warroom.domain.lifecycle import MoveRefused, Role, StageFacts, Status, move_stage
+from warroom.domain.policy import Policy
+from warroom.domain.reminders import snooze_span
 from warroom.domain.severity import Severity
+from warroom.domain.timefmt import utc_minute_or_unset
 from warroom.domain.validation import (
     ValidationError,
     aware_utc,
@@ -36,48 +30,37 @@ from warroom.domain.validation import (
     clean_title,
     not_in_future,
 )
-from warroom.system.paths import builtin_policy_file
-from warroom.system.settings import login_actor
+from warroom.services.ports import (
+    EventRecord,
+    IncidentNotFound,
+    IncidentRecord,
+    Storage,
+    UnitOfWork,
+    Waiting,
+    WriteFailed,
+)
 
 log = logging.getLogger("warroom.services.incidents")
 
-__all__ = ["Change", "IncidentNotFound", "IncidentService", "ValidationError", "WriteFailed"]
+__all__ = [
+    "IncidentNotFound",
+    "IncidentService",
+    "StageRefused",
+    "ValidationError",
+    "WriteFailed",
+]
 
 
-class WriteFailed(ValidationError):
-    """Nothing was saved because the storage refused the write; the message says why."""
-
-    @classmethod
-    def explain(cls, path: Path, error: Exception) -> WriteFailed:
-        detail = str(getattr(error, "orig", error))
-        lowered = detail.lower()
-        if is_busy(error):
-            log.error("write to %s gave up waiting for another writer", path)
-            return cls("storage", f"Nothing was saved: {busy_message(path)}.")
-        if "full" in lowered:
-            why = f"the disk holding {path} is full. Free some space and try again"
-        elif "readonly" in lowered or "read-only" in lowered:
-            why = f"{path} has become read-only"
-        else:
-            why = f"{path} refused the write ({detail})"
-        log.error("write to %s failed: %s", path, detail)
-        return cls("storage", f"Nothing was saved: {why}.")
+Listener = Callable[[ChangeSet], None]
 
 
-@dataclass(frozen=True)
-class Change:
-    """Announced after a commit: which incident changed, and how."""
+class StageRefused(ValidationError):
+    """A stage move a lifecycle rule refused; `reason_would_do` says whether stating a
+    reason lets it through."""
 
-    incident_id: int
-    kind: EventKind
-
-
-Listener = Callable[[Change], None]
-
-
-def default_actor() -> str:
-    """Nobody said who acts: the OS login, marked as such (see settings.resolve_actor)."""
-    return login_actor()
+    def __init__(self, refusal: MoveRefused) -> None:
+        super().__init__("status", refusal.message)
+        self.reason_would_do = refusal.reason_would_do
 
 
 def _sentence(exc: Exception) -> str:
@@ -86,115 +69,102 @@ def _sentence(exc: Exception) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def _utc_text(moment: datetime | None) -> str:
-    return "unset" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
 class IncidentService:
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        actor: str | None = None,
-        policy: Policy | None = None,
-    ) -> None:
-        self._db = database
+    """Incidents, their stages, roles, key times, notes and updates. Sibling services
+    (mitigation, evidence, post-mortems) build their operations on `editing` and `writing`,
+    so every write of every area is announced the same way."""
+
+    def __init__(self, storage: Storage, clock: Clock, actor: str, policy: Policy) -> None:
+        self._storage = storage
         self._clock = clock
-        self.actor = actor or default_actor()
-        self._policy = policy
+        self.actor = actor
+        self.policy = policy
         self._listeners: list[Listener] = []
+        self.on_declare: list[Callable[[Edit], None]] = []
 
-    @property
-    def policy(self) -> Policy:
-        """The policy that froze response deadlines are judged by; the built-in by default."""
-        if self._policy is None:
-            self._policy = load_policy_file(builtin_policy_file())
-        return self._policy
-
-    def _freeze_response_due(self, row: IncidentRow) -> None:
+    def _freeze_response_due(self, uow: UnitOfWork, row: IncidentRecord) -> None:
         row.response_due_at = clocks.response_deadline(
-            replace(repo.to_incident(row), acknowledged_at=None), self.policy
+            replace(uow.incidents.to_incident(row), acknowledged_at=None), self.policy
         )
 
     # -- notifications -------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """`listener(changes)` after each commit of this process, and for changes other
+        processes made when `poll_elsewhere` finds them."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def _announce(self, change: Change) -> None:
+    def announce(self, changes: ChangeSet) -> None:
+        if not changes:
+            return
         for listener in list(self._listeners):
-            listener(change)
+            listener(changes)
 
-    def announce(self, incident_id: int, kind: EventKind) -> None:
-        """For sibling services whose commits add no timeline event (an autosave)."""
-        self._announce(Change(incident_id, kind))
+    def poll_elsewhere(self) -> ChangeSet:
+        """Announces what other processes changed since the last call; cheap when nothing
+        did (one counter read), so it runs on the tick."""
+        changes = self._storage.changes_elsewhere()
+        self.announce(changes)
+        return changes
 
     def when_waiting(self, listener: Waiting) -> Callable[[], None]:
-        """`listener(True)` while a write waits for another warroom to finish writing (at
-        most store.database.WRITE_WAIT_SECONDS), `listener(False)` when it stops waiting.
-        Called on the writing thread; returns a function that unsubscribes."""
-        return self._db.when_waiting(listener)
-
-    def changed_elsewhere(self) -> bool:
-        """Whether the file changed since the last call (other instances included)."""
-        return self._db.changed_since_last_check()
+        """`listener(True)` while a write waits for another warroom to finish writing,
+        `listener(False)` when it stops waiting. Called on the writing thread; returns a
+        function that unsubscribes."""
+        return self._storage.when_waiting(listener)
 
     # -- queries -------------------------------------------------------------------------
-    def reading(self) -> Session:
-        """A read-only session, for queries of sibling services."""
-        return Session(self._db.engine)
+    def reading(self) -> AbstractContextManager[UnitOfWork]:
+        """A read-only unit of work, for queries of sibling services."""
+        return self._storage.reading()
 
     def now(self) -> datetime:
         return self._clock.now()
 
     @property
     def database_path(self) -> Path:
-        """The file this service writes: the vault and other data live beside it."""
-        return self._db.path
+        """Where the record lives: the vault and other data are kept beside it."""
+        return self._storage.location
 
     def list_incidents(self, include_closed: bool = False) -> list[Incident]:
-        with Session(self._db.engine) as session:
-            return [repo.to_incident(r) for r in repo.list_rows(session, include_closed)]
+        with self._storage.reading() as uow:
+            return uow.incidents.list(include_closed)
 
     def get(self, incident_id: int) -> Incident:
-        with Session(self._db.engine) as session:
-            return repo.to_incident(repo.get_row(session, incident_id))
+        with self._storage.reading() as uow:
+            return uow.incidents.to_incident(uow.incidents.get(incident_id))
 
     def timeline(self, incident_id: int) -> list[TimelineEvent]:
-        with Session(self._db.engine) as session:
-            repo.get_row(session, incident_id)
-            return [repo.to_event(r) for r in repo.event_rows(session, incident_id)]
+        with self._storage.reading() as uow:
+            return uow.timeline.of_incident(incident_id)
 
     # -- the write path ------------------------------------------------------------------
     @contextmanager
-    def writing(self) -> Iterator[Session]:
-        """One write transaction. The write lock is taken first, waiting (bounded) while
-        another warroom writes. A storage failure (full disk, read-only file, a lock held
-        too long) rolls it back whole and becomes a WriteFailed a user can read."""
-        try:
-            with Session(self._db.writer, expire_on_commit=False) as session:
-                yield session
-        except DatabaseError as exc:
-            raise WriteFailed.explain(self._db.path, exc) from exc
+    def writing(self) -> Iterator[Write]:
+        """One write transaction, committed at the end of the block and then announced.
+        A storage failure (full disk, read-only file, a lock held too long) rolls it back
+        whole and raises WriteFailed."""
+        with self._storage.writing() as uow:
+            write = Write(uow)
+            yield write
+            write.commit()
+        self.announce(write.changes)
 
     @contextmanager
     def editing(self, incident_id: int, *, allow_closed: bool = False) -> Iterator[Edit]:
         """One write transaction on one incident: refused if it is closed, committed at the
-        end of the block, and its events announced after the commit. Sibling services
-        (mitigations) build their operations on it."""
-        with self.writing() as session:
-            row = repo.get_row(session, incident_id)
+        end of the block and announced after the commit."""
+        with self.writing() as write:
+            row = write.uow.incidents.get(incident_id)
             if row.status == Status.CLOSED.value and not allow_closed:
                 raise ValidationError(
                     "status",
                     f"Incident #{incident_id} is closed. Reopen it (move it back to an "
                     "earlier stage) before editing it.",
                 )
-            edit = Edit(session, row, self._clock.now(), self.actor)
+            edit = Edit(write.uow, row, self._clock.now(), self.actor)
             yield edit
-            session.commit()
-        for kind in edit.kinds:
-            self._announce(Change(incident_id, kind))
+        edit.changes = write.changes
 
     def declare(
         self,
@@ -217,8 +187,8 @@ class IncidentService:
             now if impact_started_at is None else aware_utc("impact_started_at", impact_started_at)
         )
         not_in_future("impact_started_at", "Impact started", started, now)
-        with self.writing() as session:
-            row = IncidentRow(
+        with self.writing() as write:
+            row = write.uow.incidents.add(
                 title=clean,
                 severity=level.value,
                 status=Status.TRIAGE.value,
@@ -228,35 +198,28 @@ class IncidentService:
                 commander=commander,
                 is_drill=is_drill,
             )
-            session.add(row)
-            session.flush()
             assert row.id is not None
+            edit = Edit(write.uow, row, now, self.actor)
             drill = " (drill)" if is_drill else ""
-            repo.add_event(
-                session,
-                row.id,
+            edit.event(
                 EventKind.DECLARED,
-                at=now,
-                recorded_at=now,
-                actor=self.actor,
-                text=f"Declared {level.value}{drill}: {clean}",
-                data={"severity": level.value, "impact_started_at": started, "is_drill": is_drill},
+                f"Declared {level.value}{drill}: {clean}",
+                severity=level.value,
+                impact_started_at=started,
+                is_drill=is_drill,
             )
             if commander:
-                repo.add_event(
-                    session,
-                    row.id,
+                edit.event(
                     EventKind.ROLE_ASSIGNED,
-                    at=now,
-                    recorded_at=now,
-                    actor=self.actor,
-                    text=f"{Role.COMMANDER.label}: {commander}",
-                    data={"role": Role.COMMANDER.value, "old": "", "new": commander},
+                    f"{Role.COMMANDER.label}: {commander}",
+                    role=Role.COMMANDER.value,
+                    old="",
+                    new=commander,
                 )
-            session.commit()
-            incident = repo.to_incident(row)
+            for hook in self.on_declare:
+                hook(edit)
+            incident = write.uow.incidents.to_incident(row)
         log.info("declared incident #%d (%s)", incident.id, level.value)
-        self._announce(Change(incident.id, EventKind.DECLARED))
         return incident
 
     def edit_title(self, incident_id: int, title: str) -> Incident:
@@ -271,7 +234,7 @@ class IncidentService:
                     new=clean,
                 )
                 edit.row.title = clean
-        return repo.to_incident(edit.row)
+            return edit.incident()
 
     def edit_impact(self, incident_id: int, impact: str) -> Incident:
         clean = clean_text("impact", impact, "The impact summary")
@@ -285,8 +248,8 @@ class IncidentService:
                     new=clean,
                 )
                 edit.row.impact = clean
-            _store_draft(edit.session, incident_id, "impact", "", edit.now)
-        return repo.to_incident(edit.row)
+            edit.uow.drafts.store(incident_id, "impact", "", edit.now)
+            return edit.incident()
 
     def set_drill(self, incident_id: int, is_drill: bool) -> Incident:
         with self.editing(incident_id) as edit:
@@ -294,7 +257,7 @@ class IncidentService:
                 text = "Marked as a drill" if is_drill else "Marked as a real incident"
                 edit.event(EventKind.FIELD_EDITED, text, field="is_drill", new=is_drill)
                 edit.row.is_drill = is_drill
-        return repo.to_incident(edit.row)
+            return edit.incident()
 
     def change_severity(
         self, incident_id: int, severity: Severity | str, reason: str = ""
@@ -318,7 +281,7 @@ class IncidentService:
                 )
                 edit.row.severity = level.value
                 edit.row.severity_changed_at = edit.now
-        return repo.to_incident(edit.row)
+            return edit.incident()
 
     def acknowledge(self, incident_id: int) -> Incident:
         with self.editing(incident_id) as edit:
@@ -327,9 +290,9 @@ class IncidentService:
                 raise ValidationError(
                     "acknowledged_at",
                     f"Incident #{incident_id} was already acknowledged at "
-                    f"{_utc_text(row.acknowledged_at)}.",
+                    f"{utc_minute_or_unset(row.acknowledged_at)}.",
                 )
-            self._freeze_response_due(row)
+            self._freeze_response_due(edit.uow, row)
             # A declaration time set slightly ahead (clock skew) must not block acknowledging.
             row.acknowledged_at = max(edit.now, row.declared_at)
             check_key_times({k: getattr(row, k.value) for k in KeyTime}, edit.now)
@@ -342,7 +305,7 @@ class IncidentService:
                 + (f"; {self.actor} is now incident commander" if took_on else ""),
                 commander=row.commander,
             )
-        return repo.to_incident(edit.row)
+            return edit.incident()
 
     def assign_role(self, incident_id: int, role: Role | str, person: str) -> Incident:
         try:
@@ -350,7 +313,7 @@ class IncidentService:
         except ValueError:
             raise ValidationError("role", f"Unknown role {role!r}.") from None
         person = " ".join(clean_text("person", person, "The name").split())
-        column = repo.ROLE_COLUMNS[role]
+        column = ROLE_COLUMNS[role]
         with self.editing(incident_id) as edit:
             old = getattr(edit.row, column)
             if person != old:
@@ -360,17 +323,19 @@ class IncidentService:
                     text = f"{role.label} unassigned (was {old})"
                 edit.event(EventKind.ROLE_ASSIGNED, text, role=role.value, old=old, new=person)
                 setattr(edit.row, column, person)
-        return repo.to_incident(edit.row)
+            return edit.incident()
 
-    def set_status(self, incident_id: int, status: Status | str, note: str = "") -> Incident:
+    def set_status(self, incident_id: int, status: Status | str, reason: str = "") -> Incident:
+        """Moves the incident to another stage by the lifecycle's rules (domain.lifecycle.
+        move_stage); a refused move raises StageRefused and changes nothing."""
         try:
             new = Status.parse(str(status))
         except ValueError as exc:
             raise ValidationError("status", _sentence(exc)) from None
-        note = clean_text("note", note, "The note")
+        reason = clean_text("note", reason, "The reason")
         with self.editing(incident_id, allow_closed=True) as edit:
-            move_status(edit, new, note)
-        return repo.to_incident(edit.row)
+            move_status(edit, new, reason, self.policy)
+            return edit.incident()
 
     def mark_update_sent(self, incident_id: int, summary: str = "", message: str = "") -> Incident:
         """Restarts the update clock. `message` is the text that went out, kept for the record."""
@@ -384,7 +349,7 @@ class IncidentService:
                 summary=summary,
                 **({"message": message} if message else {}),
             )
-        return repo.to_incident(edit.row)
+            return edit.incident()
 
     def add_note(
         self,
@@ -409,10 +374,10 @@ class IncidentService:
                 row.declared_at, confirmed,
             )  # fmt: skip
             extra = {"sensitive": True} if sensitive else {}
-            row = edit.event(EventKind.NOTE, clean, at=when, backdated=at is not None, **extra)
-            _store_draft(edit.session, incident_id, "note", "", edit.now)
-            _store_draft(edit.session, incident_id, "note_sensitive", "", edit.now)
-        return repo.to_event(row)
+            event = edit.event(EventKind.NOTE, clean, at=when, backdated=at is not None, **extra)
+            edit.uow.drafts.store(incident_id, "note", "", edit.now)
+            edit.uow.drafts.store(incident_id, "note_sensitive", "", edit.now)
+            return edit.uow.timeline.to_event(event)
 
     def set_key_time(
         self,
@@ -435,7 +400,7 @@ class IncidentService:
             row = edit.row
             old = getattr(row, key.value)
             if old == value:
-                return repo.to_incident(edit.row)
+                return edit.incident()
             times = {k: getattr(row, k.value) for k in KeyTime}
             if value is not None:
                 check_near_incident(
@@ -445,24 +410,22 @@ class IncidentService:
             times[key] = value
             check_key_times(times, edit.now)
             if key is KeyTime.ACKNOWLEDGED and (value is None or row.response_due_at is None):
-                self._freeze_response_due(row)
+                self._freeze_response_due(edit.uow, row)
                 if value is None:
                     row.response_due_at = None
             setattr(row, key.value, value)
             edit.event(
                 EventKind.TIME_EDITED,
-                f"{key.label} set to {_utc_text(value)} (was {_utc_text(old)})",
+                f"{key.label} set to {utc_minute_or_unset(value)} (was {utc_minute_or_unset(old)})",
                 key=key.value,
                 old=old,
                 new=value,
             )
-        return repo.to_incident(edit.row)
+            return edit.incident()
 
     # -- reminders ---------------------------------------------------------------------------
     def snooze_reminder(self, incident_id: int, key: str, label: str, minutes: int) -> datetime:
         """Puts a reminder off for 5, 10 or 15 minutes; the snooze goes on the timeline."""
-        from warroom.domain.reminders import snooze_span
-
         try:
             span = snooze_span(minutes)
         except ValueError as exc:
@@ -480,16 +443,14 @@ class IncidentService:
     def snoozes(self) -> dict[str, datetime]:
         """The latest snooze of each reminder, from the timeline, so snoozes survive a
         restart."""
-        from warroom.adapters.sql.mapping import parse_stored_time
-
-        with Session(self._db.engine) as session:
-            events = repo.events_of_kind(session, EventKind.REMINDER)
+        with self._storage.reading() as uow:
+            events = uow.timeline.of_kind(EventKind.REMINDER)
         found: dict[str, datetime] = {}
         for event in events:
-            data = json.loads(event.data or "{}")
-            if "key" in data and "until" in data:
-                until = parse_stored_time(data["until"])
-                found[data["key"]] = max(until, found.get(data["key"], until))
+            key, until = event.data.get("key"), event.data.get("until")
+            if isinstance(key, str) and until is not None:
+                moment = aware_utc("until", datetime.fromisoformat(str(until)))
+                found[key] = max(moment, found.get(key, moment))
         return found
 
     # -- drafts: text still being typed --------------------------------------------------
@@ -498,87 +459,112 @@ class IncidentService:
         if field not in DRAFT_FIELDS:
             raise ValidationError("field", f"Unknown draft field {field!r}.")
         text = clean_text(field, text, "The text")
-        with self.writing() as session:
-            row = repo.get_row(session, incident_id)
-            _store_draft(session, row.id, field, text, self._clock.now())
-            session.commit()
+        with self.writing() as write:
+            write.uow.incidents.get(incident_id)
+            write.uow.drafts.store(incident_id, field, text, self._clock.now())
 
     def drafts(self, incident_id: int) -> dict[str, str]:
-        with Session(self._db.engine) as session:
-            query = select(DraftRow).where(DraftRow.incident_id == incident_id)
-            return {row.field: row.text for row in session.scalars(query)}
+        with self._storage.reading() as uow:
+            return uow.drafts.of_incident(incident_id)
 
     def delete_incident(self, incident_id: int) -> None:
         """Removes the incident and its timeline for good. With secure_delete on, and the
         write-ahead log checkpointed and truncated, nothing of it stays readable in the file.
         Backups taken earlier still hold it."""
-        with self.writing() as session:
-            row = repo.get_row(session, incident_id)
-            session.delete(row)
-            session.commit()
-        self._db.checkpoint()
+        with self.writing() as write:
+            write.uow.incidents.delete(write.uow.incidents.get(incident_id))
+            write.uow.touch(incident_id, Part.DELETED)
+        self._storage.after_delete()
         log.info("deleted incident #%d", incident_id)
-        self._announce(Change(incident_id, EventKind.DELETED))
 
 
 DRAFT_FIELDS = ("note", "note_sensitive", "impact")
+ROLE_COLUMNS: dict[Role, str] = {
+    Role.COMMANDER: "commander",
+    Role.TECH_LEAD: "tech_lead",
+    Role.COMMS_LEAD: "comms_lead",
+    Role.SCRIBE: "scribe",
+}
 
 
-def _store_draft(session: Session, incident_id: int, field: str, text: str, now: datetime) -> None:
-    row = session.get(DraftRow, (incident_id, field))
-    if not text:
-        if row is not None:
-            session.delete(row)
-        return
-    if row is None:
-        session.add(DraftRow(incident_id=incident_id, field=field, text=text, saved_at=now))
-    else:
-        row.text, row.saved_at = text, now
-
-
-def move_status(edit: Edit, new: Status, note: str = "") -> None:
-    """Moves the incident to `new` inside `edit`'s transaction, setting or clearing the key
-    times the stage implies, and records the move."""
+def move_status(edit: Edit, new: Status, reason: str, policy: Policy) -> None:
+    """Moves the incident to `new` inside `edit`'s transaction, by the lifecycle's rules,
+    and records the move. Raises StageRefused (nothing recorded) when a rule says no."""
     row = edit.row
-    old = Status(row.status)
-    if new is old:
+    incident = edit.incident()
+    level = policy.for_severity(incident.severity)
+    facts = StageFacts(
+        status=Status(row.status),
+        verified=any(
+            e.kind is EventKind.VERIFIED for e in edit.uow.timeline.of_incident(incident.id)
+        ),
+        mitigated_at=row.mitigated_at,
+        resolved_at=row.resolved_at,
+        impact_started_at=row.impact_started_at,
+        postmortem_published=edit.uow.postmortems.is_published(incident.id),
+        postmortem_required=level.postmortem_due is not None,
+    )
+    try:
+        move = move_stage(facts, new, reason, edit.now)
+    except MoveRefused as refusal:
+        raise StageRefused(refusal) from None
+    if move is None:
         return
-    cleared: dict[str, Any] = {}
-    if new.order < Status.MITIGATED.order and row.mitigated_at is not None:
-        cleared["mitigated_at"], row.mitigated_at = row.mitigated_at, None
-    if new.order < Status.RESOLVED.order and row.resolved_at is not None:
-        cleared["resolved_at"], row.resolved_at = row.resolved_at, None
-    # An impact start set slightly ahead (clock skew) must not block the stage move.
-    stamp = max(edit.now, row.impact_started_at)
-    if new.order >= Status.MITIGATED.order and row.mitigated_at is None:
-        row.mitigated_at = stamp
-    if new.order >= Status.RESOLVED.order and row.resolved_at is None:
-        row.resolved_at = max(stamp, row.mitigated_at or stamp)
+    for key, moment in move.stamps.items():
+        setattr(row, key, moment)
     check_key_times({k: getattr(row, k.value) for k in KeyTime}, edit.now)
-    verb = "moved back" if is_backwards(old, new) else "changed"
-    if old is Status.CLOSED:
-        verb = "reopened"
-    text = f"Status {verb}: {old.label} → {new.label}" + (f": {note}" if note else "")
-    edit.event(EventKind.STATUS_CHANGED, text, old=old.value, new=new.value, cleared=cleared)
+    edit.event(
+        EventKind.STATUS_CHANGED,
+        move.text,
+        old=move.old.value,
+        new=move.new.value,
+        reason=move.reason,
+        **({"overridden": list(move.overridden)} if move.overridden else {}),
+    )
     row.status = new.value
 
 
-class Edit:
-    """One open write transaction on one incident, collecting its timeline events."""
+@dataclass
+class Write:
+    """One open write transaction; `changes` is filled in when it commits."""
 
-    def __init__(self, session: Session, row: IncidentRow, now: datetime, actor: str) -> None:
-        self.session = session
+    uow: UnitOfWork
+    changes: ChangeSet = field(default_factory=ChangeSet)
+
+    def commit(self) -> None:
+        self.changes = self.changes.merged(self.uow.commit())
+
+    def __getattr__(self, name: str) -> Any:  # TRANSITIONAL: sessions in sibling services
+        return getattr(self.uow, name)
+
+
+class Edit:
+    """One open write transaction on one incident, writing its timeline events."""
+
+    def __init__(self, uow: UnitOfWork, row: IncidentRecord, now: datetime, actor: str) -> None:
+        self.uow = uow
         self.row = row
         self.now = now
         self.actor = actor
-        self.kinds: list[EventKind] = []
+        self.changes = ChangeSet()
 
-    def event(self, kind: EventKind, text: str, at: datetime | None = None, **data: Any):  # type: ignore[no-untyped-def]
+    @property
+    def incident_id(self) -> int:
         assert self.row.id is not None
-        self.kinds.append(kind)
-        return repo.add_event(
-            self.session,
-            self.row.id,
+        return self.row.id
+
+    @property
+    def session(self) -> Any:  # TRANSITIONAL: sessions in sibling services
+        return self.uow
+
+    def incident(self) -> Incident:
+        return self.uow.incidents.to_incident(self.row)
+
+    def event(
+        self, kind: EventKind, text: str, at: datetime | None = None, **data: Any
+    ) -> EventRecord:
+        return self.uow.timeline.add(
+            self.incident_id,
             kind,
             at=at or self.now,
             recorded_at=self.now,

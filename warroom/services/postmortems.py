@@ -73,8 +73,6 @@ class PostmortemService:
             if first:
                 edit.event(EventKind.POSTMORTEM, "Post-mortem started", status=clean.status.value)
             store.store(edit.session, clean, edit.now)
-        if not first:  # the first save announced itself with its timeline event
-            self.incidents.announce(clean.incident_id, EventKind.POSTMORTEM)
         return clean
 
     def set_status(self, incident_id: int, status: PostmortemStatus | str) -> Postmortem:

@@ -1,4 +1,5 @@
-"""Composition root: builds clock, policy, store, service, ticker and the main window.
+"""Starting the GUI: clock, policy, ticker and the main window, on a record opened through
+the backend warroom.bootstrap hands in (the ui never imports the adapters).
 
 Start-up paints the board first: when the database is already at this build's schema, a
 standard-library read fills the board, and the heavier stack (SQLAlchemy, SQLModel, the
@@ -9,20 +10,45 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from warroom import __version__
-from warroom.adapters.sqlite.backup import daily_backup
 from warroom.domain.clock import Clock, SystemClock
 from warroom.system.logs import setup_logging
 from warroom.system.paths import resolve_paths
 from warroom.system.settings import load_policy, resolve_actor
 
 if TYPE_CHECKING:
-    from warroom.adapters.sqlite.database import Database
+    from warroom.domain.incident import Incident
     from warroom.domain.policy import Policy
+    from warroom.services.graph import OpenRecord, Services
     from warroom.ui.main_window import MainWindow
+
+
+class Backend(Protocol):
+    """What the GUI needs from storage, provided by warroom.bootstrap."""
+
+    def quick_board(self, path: Path) -> list[Incident] | None:
+        """The board read without the heavy stack, or None when that cannot be done."""
+        ...
+
+    def open(self, path: Path, clock: Clock, actor: str, policy: Policy) -> OpenRecord:
+        """Raises services.ports.StoreError when the record cannot be used."""
+        ...
+
+    def backups(self, path: Path) -> list[Path]:
+        """The backups of the record at `path`, newest first."""
+        ...
+
+    def restore(self, path: Path, backup: Path, now: datetime) -> Path | None:
+        """Puts `backup` in place; returns where the previous file was kept. Raises
+        services.ports.BackupFailed or OSError."""
+        ...
+
+    def daily_backup(self, path: Path, now: datetime) -> None: ...
+
 
 log = logging.getLogger("warroom.ui.app")
 
@@ -52,25 +78,26 @@ def apply_saved_theme(app):  # type: ignore[no-untyped-def]
         return None
 
 
-def open_database_or_ask(path: Path) -> Database | None:
+def open_or_ask(
+    backend: Backend, path: Path, clock: Clock, actor: str, policy: Policy
+) -> OpenRecord | None:
     """Opens the database. On a problem the dialog names the file and offers a way out:
     try again (a file another warroom kept busy), restore the latest backup (only for a
     file an integrity check found damaged; that file is kept), or open another data
     folder. None: the user gave up."""
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    from warroom.adapters.sqlite.backup import BackupError, list_backups, restore_backup
-    from warroom.adapters.sqlite.database import StoreError, open_database
+    from warroom.services.ports import BackupFailed, StoreError
 
     while True:
         try:
-            database = open_database(path)
+            record = backend.open(path, clock, actor, policy)
         except StoreError as exc:
             log.error("cannot open %s: %s", path, exc)
             busy = exc.kind == StoreError.BUSY
             icon = QMessageBox.Icon.Warning if busy else QMessageBox.Icon.Critical
             box = QMessageBox(icon, "warroom: cannot open the data", str(exc))
-            backups = list_backups(path.parent / "backups")
+            backups = backend.backups(path)
             retry = restore = None
             if busy:
                 retry = box.addButton("Try again", QMessageBox.ButtonRole.AcceptRole)
@@ -87,11 +114,11 @@ def open_database_or_ask(path: Path) -> Database | None:
                 continue
             if restore is not None and clicked is restore:
                 try:
-                    kept = restore_backup(path, backups[0], SystemClock().now())
+                    kept = backend.restore(path, backups[0], SystemClock().now())
                     log.warning(
                         "restored %s from %s; previous file kept as %s", path, backups[0], kept
                     )
-                except (BackupError, OSError) as restore_error:
+                except (BackupFailed, OSError) as restore_error:
                     QMessageBox.critical(None, "warroom: restore failed", str(restore_error))
                 continue
             if clicked is not other:
@@ -101,15 +128,15 @@ def open_database_or_ask(path: Path) -> Database | None:
                 return None
             path = Path(chosen) / path.name
             continue
-        daily_backup(database.path, SystemClock().now())
-        return database
+        backend.daily_backup(record.path, SystemClock().now())
+        return record
 
 
-def _show_storage_warnings(window: MainWindow, database: Database) -> None:
+def _show_storage_warnings(window: MainWindow, record: OpenRecord) -> None:
     """What the user should know about the data folder (it is open to others), in the
     status bar: nothing stops, nothing is changed."""
-    if database.warnings:
-        window.statusBar().showMessage(" ".join(database.warnings), 60_000)
+    if record.warnings:
+        window.statusBar().showMessage(" ".join(record.warnings), 60_000)
 
 
 def _watch_for_waits(window: MainWindow, service) -> None:  # type: ignore[no-untyped-def]
@@ -118,13 +145,8 @@ def _watch_for_waits(window: MainWindow, service) -> None:  # type: ignore[no-un
     WaitingIndicator(service, window)
 
 
-def _make_service(database: Database, clock: Clock, policy: Policy, actor: str):  # type: ignore[no-untyped-def]
-    from warroom.services.incidents import IncidentService
-
-    return IncidentService(database, clock, actor=actor, policy=policy)
-
-
 def run_gui(
+    backend: Backend,
     data_dir: str | Path | None = None,
     title_suffix: str | None = None,
     actor: str | None = None,
@@ -132,7 +154,6 @@ def run_gui(
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from warroom.adapters.sqlite.quick_read import read_board
     from warroom.ui.errors import install_exception_hook, route_qt_messages, show_policy_warnings
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
@@ -151,18 +172,19 @@ def run_gui(
     who = resolve_actor(actor, paths.settings_file)  # asked for in the window when unset
     clock = SystemClock()
     ticker = Ticker(clock)
-    opened: list[Database] = []
+    opened: list[OpenRecord] = []
 
-    def build_window(database_path: Path, service, incidents) -> MainWindow:  # type: ignore[no-untyped-def]
+    def build_window(
+        database_path: Path, services: Services | None, incidents: list[Incident] | None
+    ) -> MainWindow:
         window = MainWindow(
-            service,
+            services,
             policy,
             clock,
             ticker,
             database_path,
             title_suffix,
             incidents,
-            user_templates=paths.user_templates,
             actor=who,
         )
         if theme is not None:
@@ -171,34 +193,32 @@ def run_gui(
         show_policy_warnings(window, warnings)
         return window
 
-    early = read_board(paths.database)
+    early = backend.quick_board(paths.database)
     if early is not None:
         window = build_window(paths.database, None, early)
 
         def go_live() -> None:
-            database = open_database_or_ask(paths.database)
-            if database is None:
+            record = open_or_ask(backend, paths.database, clock, who.name, policy)
+            if record is None:
                 app.exit(2)
                 return
-            opened.append(database)
-            service = _make_service(database, clock, policy, who.name)
-            window.attach_service(service)
-            _watch_for_waits(window, service)
-            _show_storage_warnings(window, database)
+            opened.append(record)
+            window.attach(record.services)
+            _watch_for_waits(window, record.services.incidents)
+            _show_storage_warnings(window, record)
 
         QTimer.singleShot(0, go_live)
     else:
-        database = open_database_or_ask(paths.database)
-        if database is None:
+        record = open_or_ask(backend, paths.database, clock, who.name, policy)
+        if record is None:
             return 2
-        opened.append(database)
-        service = _make_service(database, clock, policy, who.name)
-        window = build_window(database.path, service, None)
-        _watch_for_waits(window, service)
-        _show_storage_warnings(window, database)
+        opened.append(record)
+        window = build_window(record.path, record.services, None)
+        _watch_for_waits(window, record.services.incidents)
+        _show_storage_warnings(window, record)
     log.info("warroom %s started on %s", __version__, paths.database)
     try:
         return app.exec()
     finally:
-        for database in opened:
-            database.dispose()
+        for record in opened:
+            record.dispose()

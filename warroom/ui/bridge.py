@@ -1,4 +1,5 @@
-"""Turns the service's change announcements into a Qt signal every window can connect to."""
+"""Turns the services' change sets (this process's commits, and other processes' read from
+the change log) into one Qt signal; each window takes what touches it."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:
-    from warroom.services.incidents import Change, IncidentService
+    from warroom.domain.changes import ChangeSet
+    from warroom.services.incidents import IncidentService
 
 
 class ServiceBridge(QObject):
-    incident_changed = Signal(int, str)  # incident id, EventKind value
+    changed = Signal(object)  # domain.changes.ChangeSet
 
     def __init__(self, service: IncidentService, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -19,5 +21,5 @@ class ServiceBridge(QObject):
         self._unsubscribe = service.subscribe(self._on_change)
         self.destroyed.connect(lambda *_: self._unsubscribe())
 
-    def _on_change(self, change: Change) -> None:
-        self.incident_changed.emit(change.incident_id, change.kind.value)
+    def _on_change(self, changes: ChangeSet) -> None:
+        self.changed.emit(changes)

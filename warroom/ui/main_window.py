@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.clock import Clock
 from warroom.domain.policy import Policy
 from warroom.ui.board_model import BoardModel
@@ -38,7 +39,9 @@ if TYPE_CHECKING:  # imported when first used, to keep them out of the cold star
     from warroom.domain.playbook import Playbook
     from warroom.domain.reminders import RotatingEvidence
     from warroom.services.evidence import EvidenceService
+    from warroom.services.graph import Services
     from warroom.services.incidents import IncidentService
+    from warroom.services.metrics import MetricsService
     from warroom.services.mitigation import MitigationService
     from warroom.services.postmortems import PostmortemService
     from warroom.system.settings import Actor
@@ -51,6 +54,38 @@ if TYPE_CHECKING:  # imported when first used, to keep them out of the cold star
     from warroom.ui.reminders import ReminderCenter
     from warroom.ui.theme import Theme
     from warroom.ui.your_name import YourNameDialog
+
+# What the strips above the board show (check-backs, post-mortem due clocks, rotating
+# evidence), and what the presenter shows of its incident.
+STRIP_PARTS = (Part.INCIDENT, Part.DELETED, Part.MITIGATIONS, Part.POSTMORTEM, Part.EVIDENCE)
+PRESENTER_PARTS = (Part.INCIDENT, Part.TIMELINE, Part.MITIGATIONS, Part.DELETED)
+
+
+def _deliver_to(
+    window: Any, incident_id: int, interest: frozenset[Part]
+) -> Callable[[ChangeSet], None]:
+    """A change set, as the window's `on_incident_changed(incident_id, kind)`, when it
+    touches what the window shows of its incident. `kind` is "deleted", "refreshed" for
+    another process's change (the window compares before redrawing), else the part."""
+
+    def deliver(changes: ChangeSet) -> None:
+        parts = changes.parts_of(incident_id)
+        if Part.DELETED in parts:
+            window.on_incident_changed(incident_id, "deleted")
+        elif parts & interest:
+            kind = "refreshed" if not changes.local else sorted(parts & interest)[0].value
+            window.on_incident_changed(incident_id, kind)
+
+    return deliver
+
+
+def _when_touching(refresh: Callable[[], None], *parts: Part) -> Callable[[ChangeSet], None]:
+    def deliver(changes: ChangeSet) -> None:
+        if changes.touches_any(*parts):
+            refresh()
+
+    return deliver
+
 
 # Changes seen in the file (ours or another warroom's) refresh the reminder strips this
 # long after the file goes quiet, not at every tick of an autosave burst.
@@ -98,7 +133,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        service: IncidentService | None,
+        services: Services | None,
         policy: Policy,
         clock: Clock,
         ticker: Ticker,
@@ -106,7 +141,6 @@ class MainWindow(QMainWindow):
         title_suffix: str | None = None,
         initial_incidents: list[Incident] | None = None,
         playbook_loader: PlaybookLoader = load_user_playbooks,
-        user_templates: Path | None = None,
         actor: Actor | None = None,
     ) -> None:
         super().__init__()
@@ -119,9 +153,9 @@ class MainWindow(QMainWindow):
         self.wizards: dict[int, MitigationWizard] = {}
         self.postmortems: PostmortemService | None = None
         self.editors: dict[int, PostmortemEditor] = {}
-        self._user_templates = user_templates
         self.presenter: PresenterWindow | None = None
         self.evidence: EvidenceService | None = None
+        self.metrics: MetricsService | None = None
         self.evidence_panels: dict[int, EvidencePanel] = {}
         self._rotating: list[RotatingEvidence] = []  # pending evidence with a rotation time
         self.reminders: ReminderCenter | None = None
@@ -299,32 +333,28 @@ class MainWindow(QMainWindow):
         self.model.rowsInserted.connect(self._update_summary)
         self.model.rowsRemoved.connect(self._update_summary)
         self.model.modelReset.connect(self._update_summary)
-        if service is not None:
-            self.attach_service(service)
+        if services is not None:
+            self.attach(services)
         else:
             self.model.set_incidents(initial_incidents or [])
             self._set_live(False)
         if actor is not None and not actor.chosen:
             QTimer.singleShot(0, self.ask_name)  # nobody said who acts: ask, once shown
 
-    def attach_service(self, service: IncidentService) -> None:
-        from warroom.services.evidence import EvidenceService
-        from warroom.services.mitigation import MitigationService
-        from warroom.services.postmortems import PostmortemService
-        from warroom.system.paths import resolve_paths
-
+    def attach(self, services: Services) -> None:
+        """Makes the board live on `services` (built by warroom.bootstrap)."""
+        service = services.incidents
         self.service = service
         if self.actor is not None:  # named while the database was opening
             service.actor = self.actor.name
-        self.mitigations = MitigationService(service)
-        self.postmortems = PostmortemService(service, self._user_templates)
-        self.evidence = EvidenceService(
-            service, service.database_path.parent / "vault", resolve_paths().user_checklist
-        )
+        self.mitigations = services.mitigations
+        self.postmortems = services.postmortems
+        self.evidence = services.evidence
+        self.metrics = services.metrics
         if self.evidence.warnings:
             QMessageBox.warning(self, "Evidence checklist", "\n\n".join(self.evidence.warnings))
         self.bridge = ServiceBridge(service, self)
-        self.bridge.incident_changed.connect(self._on_incident_changed)
+        self.bridge.changed.connect(self._on_changes)
         self._start_reminders(service)
         self._set_live(True)
         self._reload()
@@ -360,25 +390,39 @@ class MainWindow(QMainWindow):
             self.board.select_incident(selected)
         self._after_data_change()
 
-    def _on_incident_changed(self, incident_id: int, _kind: str) -> None:
+    def _on_changes(self, changes: ChangeSet) -> None:
+        """Refreshes only what the change set touches: a board row whose incident changed,
+        the strips when what they show changed, the presenter when its incident did."""
         from warroom.services.incidents import IncidentNotFound
 
         assert self.service is not None
-        try:
-            incident = self.service.get(incident_id)
-        except IncidentNotFound:
-            self.model.remove(incident_id)
-            return
-        if incident.status.is_open or self.showing_closed():
-            self.model.upsert(incident)
-        else:
-            self.model.remove(incident_id)
+        for change in changes.changes:
+            if Part.DELETED in change.parts:
+                self.model.remove(change.incident_id)
+            elif Part.INCIDENT in change.parts:
+                try:
+                    incident = self.service.get(change.incident_id)
+                except IncidentNotFound:
+                    self.model.remove(change.incident_id)
+                    continue
+                if incident.status.is_open or self.showing_closed():
+                    self.model.upsert(incident)
+                else:
+                    self.model.remove(change.incident_id)
         self._update_summary()
-        self._after_data_change()
+        if changes.touches_any(*STRIP_PARTS):
+            if changes.local:
+                self._after_data_change()
+            else:  # another warroom's burst (an autosave a second) settles first
+                self._strips_timer.start()
+        focused = self.presenter.focused_id if self.presenter is not None else None
+        if focused is not None and changes.touches(focused, *PRESENTER_PARTS):
+            assert self.presenter is not None
+            self.presenter.refresh()
 
     def _on_tick(self, now: datetime) -> None:
-        if self.service is not None and self.service.changed_elsewhere():
-            self._sync()
+        if self.service is not None:
+            self.service.poll_elsewhere()  # announced like our own changes
         self.model.tick(now)
         if self.reminders is not None:
             self.reminders.on_tick(now)
@@ -386,26 +430,6 @@ class MainWindow(QMainWindow):
         self.due_bar.on_tick(now)
         if self.presenter is not None:
             self.presenter.on_tick(now)
-
-    def _sync(self) -> None:
-        """Brings the board and open incidents up to date with changes made by another
-        warroom on the same file: only what differs is touched, nothing is reset."""
-        assert self.service is not None
-        fresh = {i.id: i for i in self.service.list_incidents(self.showing_closed())}
-        shown = {i.id: i for i in self.model.incidents()}
-        for incident_id in shown.keys() - fresh.keys():
-            self.model.remove(incident_id)
-        for incident_id, incident in fresh.items():
-            if shown.get(incident_id) != incident:
-                self.model.upsert(incident)
-        for registry in self._registries():
-            for incident_id, window in list(registry.items()):
-                gone = incident_id not in fresh and not self._exists(incident_id)
-                window.on_incident_changed(incident_id, "deleted" if gone else "refreshed")
-        self._update_summary()
-        # Our own commits (an autosave each second while typing) also land here: the
-        # strips' queries wait until the file has been quiet for a moment.
-        self._strips_timer.start()
 
     def _registries(self) -> tuple[dict[int, Any], ...]:
         """Every window that belongs to one incident, by kind."""
@@ -419,13 +443,24 @@ class MainWindow(QMainWindow):
         if window is None:
             window = make()
             self.ticker.ticked.connect(window.on_tick)
-            self.bridge.incident_changed.connect(window.on_incident_changed)
+            interest = self._interest(registry)
+            self.bridge.changed.connect(_deliver_to(window, incident_id, interest))
             window.finished.connect(lambda *_: registry.pop(incident_id, None))
             registry[incident_id] = window
         window.show()
         window.raise_()
         window.activateWindow()
         return window
+
+    def _interest(self, registry: dict[int, Any]) -> frozenset[Part]:
+        """The parts of its incident a kind of window shows."""
+        if registry is self.evidence_panels:
+            return frozenset({Part.INCIDENT, Part.EVIDENCE})
+        if registry is self.editors:
+            return frozenset({Part.INCIDENT, Part.TIMELINE, Part.POSTMORTEM})
+        if registry is self.wizards:
+            return frozenset({Part.INCIDENT, Part.TIMELINE, Part.MITIGATIONS, Part.EVIDENCE})
+        return frozenset(set(Part) - {Part.DRAFTS})  # the incident window shows it all
 
     def _exists(self, incident_id: int) -> bool:
         from warroom.services.incidents import IncidentNotFound
@@ -779,18 +814,17 @@ class MainWindow(QMainWindow):
 
         assert self.postmortems is not None and self.bridge is not None
         view = ActionItemsView(self.postmortems, self.clock.now, self.open_postmortem, self)
-        self.bridge.incident_changed.connect(view.refresh)
+        self.bridge.changed.connect(_when_touching(view.refresh, Part.POSTMORTEM, Part.DELETED))
         view.show()
         return view
 
     def show_metrics(self):  # type: ignore[no-untyped-def]
-        from warroom.services.metrics import MetricsService
         from warroom.ui.metrics_view import MetricsView
 
-        assert self.service is not None and self.postmortems is not None
-        assert self.bridge is not None
-        view = MetricsView(MetricsService(self.service, self.postmortems), self.clock.now, self)
-        self.bridge.incident_changed.connect(view.refresh)
+        assert self.metrics is not None and self.bridge is not None
+        view = MetricsView(self.metrics, self.clock.now, self)
+        shown = (Part.INCIDENT, Part.TIMELINE, Part.POSTMORTEM, Part.DELETED)
+        self.bridge.changed.connect(_when_touching(view.refresh, *shown))
         view.show()
         return view
 

@@ -268,3 +268,10 @@ def append_custody(
     session.add(row)
     session.flush()
     return to_entry(row)
+
+
+class SqlEvidence:
+    """services.ports.evidence.EvidenceRepository on one session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session

@@ -302,6 +302,46 @@ def _v6_evidence(conn: Connection) -> None:
         conn.execute(text(trigger))
 
 
+def _v7_change_log_and_constraints(conn: Connection) -> None:
+    # The change log other processes refresh from, and unique keys where two writers could
+    # both pass a check-then-insert: checklist positions and stored files per incident.
+    meta = MetaData()
+    Table(
+        "change_log",
+        meta,
+        Column("seq", Integer, primary_key=True),
+        Column("origin", String, nullable=False),
+        Column("incident_id", Integer, nullable=False),
+        Column("parts", String, nullable=False),
+        Column("recorded_at", UTCDateTime(), nullable=False),
+        sqlite_autoincrement=True,
+    )
+    meta.create_all(conn)
+    # Positions were only ever unique by convention: renumber any clash before the index.
+    conn.execute(
+        text(
+            "UPDATE evidence_item SET position = 1 + (SELECT COUNT(*) FROM evidence_item AS o "
+            "WHERE o.incident_id = evidence_item.incident_id AND (o.position < "
+            "evidence_item.position OR (o.position = evidence_item.position AND o.id < "
+            "evidence_item.id))) WHERE incident_id IN (SELECT incident_id FROM evidence_item "
+            "GROUP BY incident_id, position HAVING COUNT(*) > 1)"
+        )
+    )
+    conn.execute(text("DROP INDEX ix_evidence_item_incident"))
+    conn.execute(
+        text(
+            "CREATE UNIQUE INDEX ix_evidence_item_incident ON evidence_item (incident_id, position)"
+        )
+    )
+    conn.execute(text("DROP INDEX ix_evidence_artifact_incident_sha"))
+    conn.execute(
+        text(
+            "CREATE UNIQUE INDEX ix_evidence_artifact_incident_sha ON evidence_artifact "
+            "(incident_id, sha256) WHERE sha256 != ''"
+        )
+    )
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v1_create_schema,
     _v2_drill_flag_and_response_due,
@@ -309,6 +349,7 @@ MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v4_mitigations,
     _v5_postmortems,
     _v6_evidence,
+    _v7_change_log_and_constraints,
 )
 LATEST_VERSION = SCHEMA_VERSION
 assert len(MIGRATIONS) == LATEST_VERSION, "a migration step is missing for SCHEMA_VERSION"

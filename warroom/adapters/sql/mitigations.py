@@ -84,3 +84,10 @@ def store_progress(session: Session, incident_id: int, progress: WizardProgress,
         )
     else:
         row.state, row.saved_at = progress.to_json(), now
+
+
+class SqlMitigations:
+    """services.ports.mitigation.MitigationRepository on one session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text, text
 from sqlmodel import Field, SQLModel
 
 from warroom.adapters.sql.types import UTCDateTime
@@ -158,7 +158,8 @@ class EvidenceItemRow(SQLModel, table=True):
 
     __tablename__ = "evidence_item"
     __table_args__ = (
-        Index("ix_evidence_item_incident", "incident_id", "position"),
+        # One item per place in the list, even with two writers (migration v7).
+        Index("ix_evidence_item_incident", "incident_id", "position", unique=True),
         Index("ix_evidence_item_rotates", "state", "rotates_at"),
     )
 
@@ -180,7 +181,18 @@ class ArtifactRow(SQLModel, table=True):
     exists: triggers in migration v6 refuse it."""
 
     __tablename__ = "evidence_artifact"
-    __table_args__ = (Index("ix_evidence_artifact_incident_sha", "incident_id", "sha256"),)
+    __table_args__ = (
+        # A file is kept once per incident, even with two writers (migration v7); links
+        # (no file, empty sha256) are not files.
+        Index(
+            "ix_evidence_artifact_incident_sha",
+            "incident_id",
+            "sha256",
+            unique=True,
+            sqlite_where=text("sha256 != ''"),
+            postgresql_where=text("sha256 != ''"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(sa_column=_incident_fk())
@@ -242,3 +254,17 @@ class CustodyRow(SQLModel, table=True):
     details: str = Field(default="{}", sa_type=Text)  # canonical JSON, part of the hash
     prev_hash: str
     entry_hash: str
+
+
+class ChangeLogRow(SQLModel, table=True):
+    """What each write changed, one row per incident touched, appended in the write's own
+    transaction. Other processes read it to refresh only what changed."""
+
+    __tablename__ = "change_log"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    seq: int | None = Field(default=None, primary_key=True)
+    origin: str  # the writing process's token: its own changes were announced already
+    incident_id: int  # no foreign key: a deletion is logged too
+    parts: str  # comma-separated domain.changes.Part values
+    recorded_at: datetime = Field(sa_column=_when(nullable=False))

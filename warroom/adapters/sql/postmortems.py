@@ -135,3 +135,14 @@ def _json(text: str, default: Any) -> Any:
     except ValueError:
         return default
     return value if isinstance(value, type(default)) else default
+
+
+class SqlPostmortems:
+    """services.ports.postmortems.PostmortemRepository on one session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def is_published(self, incident_id: int) -> bool:
+        row = self._session.get(PostmortemRow, incident_id)
+        return row is not None and row.status == PostmortemStatus.PUBLISHED.value

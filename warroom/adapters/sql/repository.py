@@ -13,16 +13,11 @@ from warroom.adapters.sql.mapping import ROLE_COLUMNS, incident_from_columns
 from warroom.adapters.sql.models import EventRow, IncidentRow
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.lifecycle import Status
+from warroom.services.ports import IncidentNotFound
 
 __all__ = ["ROLE_COLUMNS", "IncidentNotFound", "add_event", "get_row", "list_rows", "to_event"]
 
 OPEN_STATUSES = tuple(s.value for s in Status if s.is_open)
-
-
-class IncidentNotFound(LookupError):
-    def __init__(self, incident_id: int) -> None:
-        super().__init__(f"There is no incident #{incident_id}.")
-        self.incident_id = incident_id
 
 
 def to_incident(row: IncidentRow) -> Incident:

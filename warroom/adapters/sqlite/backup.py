@@ -11,8 +11,9 @@ import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from warroom.adapters.sqlite import recognise
 from warroom.adapters.sql.schema_version import SCHEMA_VERSION
+from warroom.adapters.sqlite import recognise
+from warroom.services.ports import BackupFailed
 from warroom.system import atomic
 
 log = logging.getLogger("warroom.adapters.sqlite.backup")
@@ -22,7 +23,7 @@ DAILY = timedelta(hours=24)
 PREFIX = "warroom-"
 
 
-class BackupError(RuntimeError):
+class BackupError(BackupFailed):
     pass
 
 

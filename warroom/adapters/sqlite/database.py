@@ -25,15 +25,16 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from warroom.adapters.sqlite import recognise
 from warroom.adapters.sql.migrations import (
     LATEST_VERSION,
     NewerSchemaError,
     current_version,
     migrate,
 )
+from warroom.adapters.sqlite import recognise
 from warroom.adapters.sqlite.backup import BackupError, take_backup
 from warroom.adapters.sqlite.filesystem import filesystem_type, is_network_filesystem
+from warroom.services.ports import StoreError, Waiting
 from warroom.system import atomic
 
 log = logging.getLogger("warroom.adapters.sql")
@@ -54,25 +55,6 @@ PRIVATE_FOLDER = 0o700
 # SQLite's primary result codes that mean "someone else holds the lock", and "damaged".
 _BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
 _DAMAGE_CODES = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
-
-Waiting = Callable[[bool], None]  # True: waiting for another writer; False: done waiting
-
-
-class StoreError(RuntimeError):
-    """A database that cannot be used; the message names the path and what to do."""
-
-    UNWRITABLE = "unwritable"
-    NOT_A_DATABASE = "not a database"
-    DAMAGED = "damaged"  # an integrity check ran and failed: only then is a restore offered
-    UNREADABLE = "unreadable"
-    BUSY = "busy"
-    NEWER = "newer"
-    NETWORK = "network filesystem"
-
-    def __init__(self, path: Path, message: str, kind: str = "") -> None:
-        super().__init__(message)
-        self.path = path
-        self.kind = kind
 
 
 def is_busy(error: BaseException) -> bool:

@@ -1,0 +1,316 @@
+"""The services' storage port on SQLAlchemy: a unit of work per transaction, its
+repositories, and the change set read off the session as it flushes.
+
+Which parts of which incidents a write changed is taken from what the session actually
+inserted, updated and deleted, so no operation can forget to say what it changed."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.exc import DatabaseError
+from sqlmodel import Session
+
+from warroom.adapters.sql import repository as repo
+from warroom.adapters.sql.models import (
+    ArtifactRow,
+    ChangeLogRow,
+    CustodyRow,
+    DraftRow,
+    EvidenceItemRow,
+    EvidenceLinkRow,
+    IncidentRow,
+)
+from warroom.adapters.sqlite.database import Database, busy_message, is_busy
+from warroom.domain.changes import ChangeSet, Part
+from warroom.domain.incident import EventKind, Incident, TimelineEvent
+from warroom.services.ports import (
+    EventRecord,
+    IncidentRecord,
+    UnitOfWork,
+    Waiting,
+    WriteFailed,
+)
+
+log = logging.getLogger("warroom.store")
+
+# Which part of an incident each table holds.
+PARTS: dict[str, Part] = {
+    "incident": Part.INCIDENT,
+    "timeline_event": Part.TIMELINE,
+    "draft": Part.DRAFTS,
+    "mitigation": Part.MITIGATIONS,
+    "wizard_progress": Part.MITIGATIONS,
+    "postmortem": Part.POSTMORTEM,
+    "action_item": Part.POSTMORTEM,
+    "evidence_item": Part.EVIDENCE,
+    "evidence_artifact": Part.EVIDENCE,
+    "evidence_link": Part.EVIDENCE,
+    "custody_entry": Part.EVIDENCE,
+}
+# The log is for catching up between processes, not history: the timeline is the history.
+CHANGE_LOG_KEEP = 10_000
+
+
+class SqlIncidents:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, incident_id: int) -> IncidentRecord:
+        return repo.get_row(self._session, incident_id)
+
+    def add(self, **fields: Any) -> IncidentRecord:
+        row = IncidentRow(**fields)
+        self._session.add(row)
+        self._session.flush()
+        return row
+
+    def delete(self, record: IncidentRecord) -> None:
+        self._session.delete(record)
+
+    def list(self, include_closed: bool) -> list[Incident]:
+        return [repo.to_incident(r) for r in repo.list_rows(self._session, include_closed)]
+
+    def to_incident(self, record: IncidentRecord) -> Incident:
+        return repo.to_incident(cast(IncidentRow, record))
+
+
+class SqlTimeline:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(
+        self,
+        incident_id: int,
+        kind: EventKind,
+        *,
+        at: datetime,
+        recorded_at: datetime,
+        actor: str,
+        text: str,
+        data: dict[str, Any] | None = None,
+    ) -> EventRecord:
+        row = repo.add_event(
+            self._session,
+            incident_id,
+            kind,
+            at=at,
+            recorded_at=recorded_at,
+            actor=actor,
+            text=text,
+            data=data,
+        )
+        self._session.flush()
+        return row
+
+    def of_incident(self, incident_id: int) -> list[TimelineEvent]:
+        repo.get_row(self._session, incident_id)
+        return [repo.to_event(r) for r in repo.event_rows(self._session, incident_id)]
+
+    def of_kind(self, kind: EventKind) -> list[TimelineEvent]:
+        return [repo.to_event(r) for r in repo.events_of_kind(self._session, kind)]
+
+    def to_event(self, record: EventRecord) -> TimelineEvent:
+        return repo.to_event(cast(Any, record))
+
+
+class SqlDrafts:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def store(self, incident_id: int, field: str, text: str, now: datetime) -> None:
+        row = self._session.get(DraftRow, (incident_id, field))
+        if not text:
+            if row is not None:
+                self._session.delete(row)
+            return
+        if row is None:
+            self._session.add(
+                DraftRow(incident_id=incident_id, field=field, text=text, saved_at=now)
+            )
+        else:
+            row.text, row.saved_at = text, now
+
+    def of_incident(self, incident_id: int) -> dict[str, str]:
+        query = select(DraftRow).where(DraftRow.incident_id == incident_id)
+        return {row.field: row.text for row in self._session.scalars(query)}
+
+
+class SqlUnitOfWork:
+    """One transaction. Repositories are made on first use."""
+
+    def __init__(self, session: Session, origin: str, now: Callable[[], datetime]) -> None:
+        self.session = session
+        self._origin = origin
+        self._now = now
+        self._touched: set[tuple[int, Part]] = set()
+        self._logged: set[tuple[int, Part]] = set()
+        self.incidents = SqlIncidents(session)
+        self.timeline = SqlTimeline(session)
+        self.drafts = SqlDrafts(session)
+        event.listen(session, "after_flush", self._after_flush)
+
+    @property
+    def mitigations(self) -> Any:
+        from warroom.adapters.sql.mitigations import SqlMitigations
+
+        return SqlMitigations(self.session)
+
+    @property
+    def evidence(self) -> Any:
+        from warroom.adapters.sql.evidence import SqlEvidence
+
+        return SqlEvidence(self.session)
+
+    @property
+    def postmortems(self) -> Any:
+        from warroom.adapters.sql.postmortems import SqlPostmortems
+
+        return SqlPostmortems(self.session)
+
+    def touch(self, incident_id: int, part: Part) -> None:
+        self._touched.add((incident_id, part))
+
+    def __getattr__(self, name: str) -> Any:  # TRANSITIONAL: sessions in sibling services
+        return getattr(self.session, name)
+
+    def _after_flush(self, session: Session, _context: object) -> None:
+        for obj in session.new:
+            self._note(obj)
+        for obj in session.dirty:
+            if session.is_modified(obj, include_collections=False):
+                self._note(obj)
+        for obj in session.deleted:
+            if isinstance(obj, IncidentRow) and obj.id is not None:
+                self._touched.add((obj.id, Part.DELETED))
+            else:
+                self._note(obj)
+
+    def _note(self, obj: object) -> None:
+        part = PARTS.get(getattr(obj, "__tablename__", ""))
+        incident_id = self._incident_of(obj)
+        if part is not None and incident_id is not None:
+            self._touched.add((incident_id, part))
+
+    def _incident_of(self, obj: object) -> int | None:
+        if isinstance(obj, IncidentRow):
+            return obj.id
+        if isinstance(obj, CustodyRow):
+            artifact = self.session.get(ArtifactRow, obj.artifact_id)
+            return artifact.incident_id if artifact else None
+        if isinstance(obj, EvidenceLinkRow):
+            item = self.session.get(EvidenceItemRow, obj.item_id)
+            return item.incident_id if item else None
+        return cast(int | None, getattr(obj, "incident_id", None))
+
+    def commit(self) -> ChangeSet:
+        """Commits; returns everything this unit of work changed (a second commit in the
+        same unit of work logs only what is new, and returns the whole)."""
+        self.session.flush()
+        fresh = ChangeSet.of(self._touched - self._logged)
+        if fresh:
+            now = self._now()
+            for change in fresh.changes:
+                self.session.add(
+                    ChangeLogRow(
+                        origin=self._origin,
+                        incident_id=change.incident_id,
+                        parts=",".join(sorted(change.parts)),
+                        recorded_at=now,
+                    )
+                )
+            self.session.flush()
+            newest = self.session.scalar(select(func.max(ChangeLogRow.seq)))
+            if newest is not None and newest > CHANGE_LOG_KEEP:
+                self.session.execute(
+                    delete(ChangeLogRow).where(ChangeLogRow.seq <= newest - CHANGE_LOG_KEEP)  # type: ignore[arg-type]  # SQLModel types the column as int
+                )
+        self.session.commit()
+        self._logged |= self._touched
+        return ChangeSet.of(self._logged)
+
+
+class SqlStorage:
+    """The storage port over one database. `origin` tells this process's own changes
+    from others' in the change log."""
+
+    def __init__(self, database: Database, now: Callable[[], datetime] | None = None) -> None:
+        self.database = database
+        self.origin = uuid.uuid4().hex
+        self._now = now or (lambda: datetime.now(UTC))
+        self._last_seq: int | None = None
+
+    @property
+    def location(self) -> Path:
+        return self.database.path
+
+    @contextmanager
+    def writing(self) -> Iterator[UnitOfWork]:
+        try:
+            with Session(self.database.writer, expire_on_commit=False) as session:
+                yield SqlUnitOfWork(session, self.origin, self._now)
+        except DatabaseError as exc:
+            raise _write_failed(self.database.path, exc) from exc
+
+    @contextmanager
+    def reading(self) -> Iterator[UnitOfWork]:
+        with Session(self.database.engine) as session:
+            yield SqlUnitOfWork(session, self.origin, self._now)
+
+    def when_waiting(self, listener: Waiting) -> Callable[[], None]:
+        return self.database.when_waiting(listener)
+
+    def changes_elsewhere(self) -> ChangeSet:
+        if self._last_seq is None:
+            self._last_seq = self._newest_seq()
+            self.database.changed_since_last_check()
+            return ChangeSet(local=False)
+        if not self.database.changed_since_last_check():
+            return ChangeSet(local=False)
+        with Session(self.database.engine) as session:
+            rows = session.execute(
+                select(
+                    ChangeLogRow.seq,
+                    ChangeLogRow.origin,
+                    ChangeLogRow.incident_id,
+                    ChangeLogRow.parts,
+                )
+                .where(ChangeLogRow.seq > self._last_seq)  # type: ignore[operator]  # SQLModel column typed as int
+                .order_by(ChangeLogRow.seq)  # type: ignore[arg-type]  # SQLModel column typed as int
+            ).all()
+        pairs: list[tuple[int, Part]] = []
+        for seq, origin, incident_id, parts in rows:
+            self._last_seq = max(self._last_seq, seq)
+            if origin != self.origin:
+                pairs.extend((incident_id, Part(p)) for p in parts.split(",") if p)
+        return ChangeSet.of(pairs, local=False)
+
+    def _newest_seq(self) -> int:
+        with Session(self.database.engine) as session:
+            return int(session.scalar(select(func.max(ChangeLogRow.seq))) or 0)
+
+    def after_delete(self) -> None:
+        self.database.checkpoint()
+
+
+def _write_failed(path: Path, error: Exception) -> WriteFailed:
+    detail = str(getattr(error, "orig", error))
+    lowered = detail.lower()
+    if is_busy(error):
+        log.error("write to %s gave up waiting for another writer", path)
+        return WriteFailed("storage", f"Nothing was saved: {busy_message(path)}.")
+    if "full" in lowered:
+        why = f"the disk holding {path} is full. Free some space and try again"
+    elif "readonly" in lowered or "read-only" in lowered:
+        why = f"{path} has become read-only"
+    else:
+        why = f"{path} refused the write ({detail})"
+    log.error("write to %s failed: %s", path, detail)
+    return WriteFailed("storage", f"Nothing was saved: {why}.")

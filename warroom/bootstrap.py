@@ -1,0 +1,197 @@
+"""Builds the one object graph: storage, services and their collaborators, for the GUI, the
+CLI, the demo and the tests. The only module that imports the adapters and the services
+together."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from warroom.adapters.sqlite.quick_read import read_board
+from warroom.domain.clock import Clock, FakeClock
+from warroom.system.paths import AppPaths, builtin_policy_file, resolve_paths
+
+# The GUI paints its board from a standard-library read before SQLAlchemy, the services
+# and the SQL adapter are imported: those are imported where the graph is built.
+if TYPE_CHECKING:
+    from warroom.adapters.sqlite.database import Database
+    from warroom.domain.incident import Incident
+    from warroom.domain.policy import Policy
+    from warroom.services.graph import Services
+    from warroom.services.incidents import IncidentService
+
+__all__ = ["LocalBackend", "Opened", "build", "incident_service", "open_services", "run_gui"]
+
+
+def incident_service(
+    database: Database,
+    clock: Clock,
+    actor: str | None = None,
+    policy: Policy | None = None,
+) -> IncidentService:
+    """The incident service alone over `database` (its siblings are built by `build`)."""
+    from warroom.adapters.sql.unit_of_work import SqlStorage
+    from warroom.domain.policy import load_policy_file
+    from warroom.services.incidents import IncidentService
+    from warroom.system.settings import login_actor
+
+    storage = SqlStorage(database, clock.now)
+    return IncidentService(
+        storage,
+        clock,
+        actor=actor or login_actor(),
+        policy=policy or load_policy_file(builtin_policy_file()),
+    )
+
+
+def build(
+    database: Database,
+    clock: Clock,
+    actor: str | None = None,
+    policy: Policy | None = None,
+    *,
+    vault: Path | None = None,
+    user_checklist: Path | None = None,
+    user_templates: Path | None = None,
+) -> Services:
+    """Every service over `database`. The vault defaults to the folder beside the file."""
+    from warroom.services.evidence import EvidenceService
+    from warroom.services.graph import Services
+    from warroom.services.metrics import MetricsService
+    from warroom.services.mitigation import MitigationService
+    from warroom.services.postmortems import PostmortemService
+
+    incidents = incident_service(database, clock, actor, policy)
+    postmortems = PostmortemService(incidents, user_templates)
+    return Services(
+        incidents=incidents,
+        mitigations=MitigationService(incidents),
+        postmortems=postmortems,
+        evidence=EvidenceService(
+            incidents, vault or database.path.parent / "vault", user_checklist
+        ),
+        metrics=MetricsService(incidents, postmortems),
+    )
+
+
+@dataclass
+class Opened:
+    database: Database
+    services: Services
+
+    @property
+    def path(self) -> Path:
+        return self.database.path
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.database.warnings
+
+    def dispose(self) -> None:
+        self.database.dispose()
+
+
+def open_services(
+    path: Path,
+    clock: Clock,
+    actor: str | None = None,
+    policy: Policy | None = None,
+    **places: Path | None,
+) -> Opened:
+    """Opens (creating or migrating) the database at `path` and builds the services on it."""
+    from warroom.adapters.sqlite.database import open_database
+
+    database = open_database(path, now=clock.now())
+    return Opened(database, build(database, clock, actor, policy, **places))
+
+
+class LocalBackend:
+    """Storage on this machine for the GUI and the CLI: one SQLite file, its backups
+    beside it."""
+
+    def __init__(self, paths: AppPaths) -> None:
+        self._paths = paths
+
+    def quick_board(self, path: Path) -> list[Incident] | None:
+        return read_board(path)
+
+    def open(self, path: Path, clock: Clock, actor: str, policy: Policy) -> Opened:
+        return open_services(
+            path,
+            clock,
+            actor,
+            policy,
+            vault=path.parent / "vault",
+            user_checklist=self._paths.user_checklist,
+            user_templates=self._paths.user_templates,
+        )
+
+    def backups(self, path: Path) -> list[Path]:
+        from warroom.adapters.sqlite.backup import list_backups
+
+        return list_backups(path.parent / "backups")
+
+    def restore(self, path: Path, backup: Path, now: datetime) -> Path | None:
+        from warroom.adapters.sqlite.backup import restore_backup
+
+        return restore_backup(path, backup, now)
+
+    def backup(self, database: Path, output: Path | None, now: datetime) -> Path:
+        import sqlite3
+
+        from warroom.adapters.sqlite.backup import backup_database, take_backup
+        from warroom.adapters.sqlite.recognise import NotWarroom, recognise
+        from warroom.services.ports import BackupFailed
+
+        try:
+            recognise(database)  # another program's file has no place among backups
+            if output is not None:
+                return backup_database(database, output)
+            return take_backup(database, database.parent / "backups", "manual", now)
+        except NotWarroom as exc:
+            raise BackupFailed(
+                f"{database} is not a warroom database ({exc}). It was left untouched, and "
+                "nothing was backed up."
+            ) from exc
+        except sqlite3.Error as exc:
+            raise BackupFailed(str(exc)) from exc
+
+    def daily_backup(self, path: Path, now: datetime) -> None:
+        from warroom.adapters.sqlite.backup import daily_backup
+
+        daily_backup(path, now)
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    from warroom.cli.main import run
+
+    return run(args, LocalBackend(resolve_paths(args.data_dir)))
+
+
+def run_gui(
+    data_dir: str | Path | None = None, title_suffix: str | None = None, actor: str | None = None
+) -> int:
+    from warroom.ui.app import run_gui as start
+
+    return start(LocalBackend(resolve_paths(data_dir)), data_dir, title_suffix, actor)
+
+
+@contextmanager
+def _services_at(path: Path, clock: FakeClock, actor: str) -> Iterator[Services]:
+    opened = open_services(path, clock, actor)
+    try:
+        yield opened.services
+    finally:
+        opened.dispose()
+
+
+def prepare_demo(target: str | Path | None = None, clock: Clock | None = None) -> Path:
+    """`warroom demo`'s data dir, emptied and refilled (services.demo says what with)."""
+    from warroom.services.demo import prepare_demo_dir
+
+    return prepare_demo_dir(_services_at, target, clock)

@@ -1,0 +1,173 @@
+"""What the services need from storage, as Protocols. The SQL adapter provides them; the
+services never see a session, a query or a row class.
+
+A unit of work is one transaction: `Storage.writing()` opens one for writing (committed by
+`commit()`, rolled back if the block raises), `Storage.reading()` one for reading. Each area
+of the record has its repository on the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from warroom.domain.changes import ChangeSet, Part
+from warroom.domain.incident import EventKind, Incident, TimelineEvent
+from warroom.domain.validation import ValidationError
+from warroom.services.ports.evidence import EvidenceRepository
+from warroom.services.ports.mitigation import MitigationRepository
+from warroom.services.ports.postmortems import PostmortemRepository
+
+Waiting = Callable[[bool], None]  # True: waiting for another writer; False: done
+
+
+class StoreError(RuntimeError):
+    """A record that cannot be opened; the message names where it is and what to do."""
+
+    UNWRITABLE = "unwritable"
+    NOT_A_DATABASE = "not a database"
+    DAMAGED = "damaged"  # an integrity check ran and failed: only then is a restore offered
+    UNREADABLE = "unreadable"
+    BUSY = "busy"
+    NEWER = "newer"
+    NETWORK = "network filesystem"
+
+    def __init__(self, path: Path, message: str, kind: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+        self.kind = kind
+
+
+class BackupFailed(RuntimeError):
+    """A backup could not be taken or restored; the message says why."""
+
+
+class WriteFailed(ValidationError):
+    """Nothing was saved because the storage refused the write; the message says why.
+    Raised as WriteFailed("storage", message)."""
+
+
+class IncidentNotFound(LookupError):
+    def __init__(self, incident_id: int) -> None:
+        super().__init__(f"There is no incident #{incident_id}.")
+        self.incident_id = incident_id
+
+
+class IncidentRecord(Protocol):
+    """One stored incident, changed in place inside a unit of work."""
+
+    id: int | None
+    title: str
+    severity: str
+    status: str
+    impact: str
+    impact_started_at: datetime
+    detected_at: datetime | None
+    declared_at: datetime
+    acknowledged_at: datetime | None
+    mitigated_at: datetime | None
+    resolved_at: datetime | None
+    severity_changed_at: datetime | None
+    last_update_at: datetime | None
+    commander: str
+    tech_lead: str
+    comms_lead: str
+    scribe: str
+    is_drill: bool
+    response_due_at: datetime | None
+
+
+class EventRecord(Protocol):
+    id: int | None
+    incident_id: int
+    kind: str
+    at: datetime
+
+
+class IncidentRepository(Protocol):
+    def get(self, incident_id: int) -> IncidentRecord:
+        """Raises IncidentNotFound."""
+        ...
+
+    def add(self, **fields: Any) -> IncidentRecord:
+        """A new incident, numbered at once (ids are never reused)."""
+        ...
+
+    def delete(self, record: IncidentRecord) -> None: ...
+
+    def list(self, include_closed: bool) -> list[Incident]: ...
+
+    def to_incident(self, record: IncidentRecord) -> Incident: ...
+
+
+class TimelineRepository(Protocol):
+    def add(
+        self,
+        incident_id: int,
+        kind: EventKind,
+        *,
+        at: datetime,
+        recorded_at: datetime,
+        actor: str,
+        text: str,
+        data: dict[str, Any] | None = None,
+    ) -> EventRecord: ...
+
+    def of_incident(self, incident_id: int) -> list[TimelineEvent]: ...
+
+    def of_kind(self, kind: EventKind) -> list[TimelineEvent]: ...
+
+    def to_event(self, record: EventRecord) -> TimelineEvent: ...
+
+
+class DraftRepository(Protocol):
+    def store(self, incident_id: int, field: str, text: str, now: datetime) -> None:
+        """Keeps `text` as the draft of `field`; empty text removes it."""
+        ...
+
+    def of_incident(self, incident_id: int) -> dict[str, str]: ...
+
+
+class UnitOfWork(Protocol):
+    incidents: IncidentRepository
+    timeline: TimelineRepository
+    drafts: DraftRepository
+    mitigations: MitigationRepository
+    evidence: EvidenceRepository
+    postmortems: PostmortemRepository
+
+    def touch(self, incident_id: int, part: Part) -> None:
+        """Marks a part as changed that the storage cannot see changing by itself."""
+        ...
+
+    def commit(self) -> ChangeSet:
+        """Commits, with the change set appended to the change log in the same
+        transaction; returns the change set."""
+        ...
+
+
+class Storage(Protocol):
+    @property
+    def location(self) -> Path:
+        """Where the record lives; the vault and other data are kept beside it."""
+        ...
+
+    def writing(self) -> AbstractContextManager[UnitOfWork]:
+        """One write transaction, waiting (bounded) while another writer holds the lock.
+        A storage failure rolls it back whole and raises WriteFailed."""
+        ...
+
+    def reading(self) -> AbstractContextManager[UnitOfWork]: ...
+
+    def when_waiting(self, listener: Waiting) -> Callable[[], None]: ...
+
+    def changes_elsewhere(self) -> ChangeSet:
+        """What other processes (or other connections) changed since the last call, read
+        from the change log; empty when nothing did. Cheap enough for every tick."""
+        ...
+
+    def after_delete(self) -> None:
+        """Leaves nothing of deleted rows readable where the engine can promise that."""
+        ...
