@@ -60,6 +60,7 @@ def build(
     user_templates: Path | None = None,
 ) -> Services:
     """Every service over `database`. The vault defaults to the folder beside the file."""
+    from warroom.adapters.export.markdown import MarkdownRenderer
     from warroom.services.evidence import EvidenceService
     from warroom.services.graph import Services
     from warroom.services.metrics import MetricsService
@@ -67,7 +68,7 @@ def build(
     from warroom.services.postmortems import PostmortemService
 
     incidents = incident_service(database, clock, actor, policy)
-    postmortems = PostmortemService(incidents, user_templates)
+    postmortems = PostmortemService(incidents, MarkdownRenderer(user_templates))
     return Services(
         incidents=incidents,
         mitigations=MitigationService(incidents),

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from warroom.adapters.sqlite.database import open_database
-from warroom.bootstrap import incident_service
+from warroom.bootstrap import build
 from warroom.cli.metrics import run_metrics
 from warroom.domain.clock import FakeClock
 from warroom.domain.lifecycle import Status
@@ -33,17 +33,24 @@ def work(
         f"{severity} at {declared:%d %H:%M}", severity, impact_started_at=started, is_drill=drill
     )
     steps = [(ack, service.acknowledge), (update, service.mark_update_sent)]
-    steps.append((resolve, lambda i: service.set_status(i, Status.RESOLVED)))
+    steps.append((resolve, lambda i: resolve_unverified(service, i)))
     for minutes, act in sorted((s for s in steps if s[0] is not None), key=lambda s: s[0]):
         clock.set(declared + timedelta(minutes=minutes))
         act(incident.id)
+
+
+def resolve_unverified(service, incident_id):
+    """Mitigated (with no recorded verification, so with a reason) and resolved at once."""
+    service.set_status(incident_id, Status.MITIGATED, "recovered on its own")
+    service.set_status(incident_id, Status.RESOLVED)
 
 
 @pytest.fixture
 def service(tmp_path, policy):
     clock = FakeClock(NOW)
     database = open_database(tmp_path / "warroom.db", now=NOW)
-    service = incident_service(database, clock, actor="alice", policy=policy)
+    services = build(database, clock, actor="alice", policy=policy)
+    service = services.incidents
     # A minute before midnight UTC on the 20th: ack 5m, update 10m, resolve 1h after impact.
     work(service, clock, at(19, 23, 59), "P1", started=at(19, 23, 49), ack=5, update=10, resolve=50)
     # Midnight UTC on the 20th, to the second: ack 3m, update 7m, resolve 2h after impact.
@@ -52,7 +59,7 @@ def service(tmp_path, policy):
     # Still open: ack 20m.
     work(service, clock, at(21, 12), "P2", started=at(21, 11), ack=20)
     clock.set(NOW)
-    yield service
+    yield services.metrics
     database.dispose()
 
 
@@ -144,7 +151,7 @@ def test_an_unknown_output_is_refused(service, capsys):
 def test_an_empty_database(tmp_path, policy, capsys):
     database = open_database(tmp_path / "empty.db", now=NOW)
     try:
-        service = incident_service(database, FakeClock(NOW), actor="alice", policy=policy)
+        service = build(database, FakeClock(NOW), actor="alice", policy=policy).metrics
         code, out, _err = run(service, capsys, None, "json")
         assert code == 0
         report = json.loads(out)

@@ -150,7 +150,7 @@ def test_pending_check_backs_cover_open_incidents_only(
     assert not pending.mitigation.check_back_due(fake_clock.now())
     fake_clock.advance(minutes=10)
     assert pending.mitigation.check_back_due(fake_clock.now())
-    service.set_status(incident.id, Status.RESOLVED)
+    service.set_status(incident.id, Status.RESOLVED, "recovered on its own")
     assert mitigations.pending_check_backs() == []
 
 

@@ -165,3 +165,7 @@ def move_stage(facts: StageFacts, new: Status, reason: str, now: datetime) -> St
     if new.order >= Status.RESOLVED.order and facts.resolved_at is None:
         stamps["resolved_at"] = max(stamp, facts.mitigated_at or stamp)
     return StageMove(old, new, reason, stamps, tuple(overridden))
+
+
+# The stages an incident is still being worked in, as stored: the board's default filter.
+OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in Status if s.is_open)

@@ -19,6 +19,7 @@ from warroom.domain.policy import Policy
 from warroom.domain.postmortem import ActionItem, PostmortemStatus
 from warroom.domain.severity import Severity
 from warroom.domain.spans import Measure as Measure  # re-exported: callers read both here
+from warroom.domain.timefmt import month_key as month_key  # re-exported
 from warroom.domain.validation import EARLIEST
 
 # The target completion rate where the policy requires a post-mortem (P0/P1 by default).
@@ -222,12 +223,6 @@ def _severity_metrics(
         closure_rate=_rate(closed, len(items)),
         overdue=sum(item.is_overdue(today) for item in items),
     )
-
-
-def month_key(moment: datetime) -> str:
-    # Not strftime: its %Y drops the leading zeros of a year before 1000 on glibc ("1-01").
-    utc = moment.astimezone(UTC)
-    return f"{utc.year:04d}-{utc.month:02d}"
 
 
 def _months_between(first: str, last: str) -> list[str]:

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.policy import Policy
-from warroom.domain.spans import Measure, spans
+from warroom.domain.spans import Measure, first_update_at, spans
 
 
 class PostmortemStatus(StrEnum):
@@ -173,26 +173,35 @@ def timeline_rows(
 
 @dataclass(frozen=True)
 class KeyMetrics:
-    time_to_detect: timedelta | None
-    time_to_acknowledge: timedelta | None
-    time_to_mitigate: timedelta | None
-    time_to_resolve: timedelta | None
-    time_to_first_update: timedelta | None
-    by_measure: dict[Measure, timedelta | None]  # the same, keyed for a table with formulas
+    """The five spans of one incident (core.spans), keyed for a table with formulas; the
+    named properties are the same values, for templates."""
+
+    by_measure: dict[Measure, timedelta | None]
+
+    @property
+    def time_to_detect(self) -> timedelta | None:
+        return self.by_measure[Measure.DETECT]
+
+    @property
+    def time_to_acknowledge(self) -> timedelta | None:
+        return self.by_measure[Measure.ACKNOWLEDGE]
+
+    @property
+    def time_to_mitigate(self) -> timedelta | None:
+        return self.by_measure[Measure.MITIGATE]
+
+    @property
+    def time_to_resolve(self) -> timedelta | None:
+        return self.by_measure[Measure.RESOLVE]
+
+    @property
+    def time_to_first_update(self) -> timedelta | None:
+        return self.by_measure[Measure.FIRST_UPDATE]
 
 
 def key_metrics(incident: Incident, events: list[TimelineEvent]) -> KeyMetrics:
     """From the incident's own timestamps, as the metrics define them (core.spans)."""
-    first_update = min((e.at for e in events if e.kind is EventKind.UPDATE_SENT), default=None)
-    measured = spans(incident, first_update)
-    return KeyMetrics(
-        time_to_detect=measured[Measure.DETECT],
-        time_to_acknowledge=measured[Measure.ACKNOWLEDGE],
-        time_to_mitigate=measured[Measure.MITIGATE],
-        time_to_resolve=measured[Measure.RESOLVE],
-        time_to_first_update=measured[Measure.FIRST_UPDATE],
-        by_measure=measured,
-    )
+    return KeyMetrics(by_measure=spans(incident, first_update_at(events)))
 
 
 def postmortem_due(incident: Incident, policy: Policy) -> datetime | None:

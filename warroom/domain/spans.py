@@ -4,11 +4,11 @@ a measure means the same wherever it is shown, with its formula beside it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from warroom.domain.incident import Incident
+from warroom.domain.incident import EventKind, Incident, TimelineEvent
 
 
 class Measure(StrEnum):
@@ -97,3 +97,20 @@ def span(
 
 def spans(incident: Incident, first_update_at: datetime | None) -> dict[Measure, timedelta | None]:
     return {measure: span(incident, first_update_at, measure) for measure in Measure}
+
+
+def first_updates(events: Iterable[TimelineEvent]) -> dict[int, datetime]:
+    """When each incident's first stakeholder update went out (the earliest UPDATE_SENT
+    event), by incident id; an incident that sent none is absent."""
+    first: dict[int, datetime] = {}
+    for event in events:
+        if event.kind is EventKind.UPDATE_SENT:
+            known = first.get(event.incident_id)
+            if known is None or event.at < known:
+                first[event.incident_id] = event.at
+    return first
+
+
+def first_update_at(events: Iterable[TimelineEvent]) -> datetime | None:
+    """The first stakeholder update among one incident's events; None when none was sent."""
+    return min((e.at for e in events if e.kind is EventKind.UPDATE_SENT), default=None)

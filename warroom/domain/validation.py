@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from warroom.domain.incident import KeyTime
+from warroom.domain.timefmt import utc_minute
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def check_key_times(times: dict[KeyTime, datetime | None], now: datetime) -> Non
 
 
 def _hm(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+    return utc_minute(moment, zone=False)
 
 
 # -- times far from the incident ------------------------------------------------------------------

@@ -6,16 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlmodel import Session
-
-from warroom.adapters.sql import postmortems as pm_store
-from warroom.adapters.sql import repository as repo
-from warroom.adapters.sql.models import ActionItemRow, EventRow, IncidentRow, PostmortemRow
 from warroom.domain.incident import EventKind
 from warroom.domain.metrics import (
     IncidentRecord,
@@ -27,8 +20,10 @@ from warroom.domain.metrics import (
     percent,
     short_duration,
 )
-from warroom.domain.postmortem import ActionItem, PostmortemStatus
+from warroom.domain.spans import first_updates
+from warroom.domain.timefmt import utc_minute
 from warroom.services.incidents import IncidentService
+from warroom.services.ports import UnitOfWork
 from warroom.services.postmortems import PostmortemService
 
 __all__ = ["CSV_COLUMNS", "MetricsService", "to_csv", "to_json", "to_markdown"]
@@ -42,64 +37,28 @@ class MetricsService:
     def report(self, since: datetime | None, until: datetime | None = None) -> MetricsReport:
         """Incidents declared in [since, until); None leaves that side open. Drills are read
         (so the report can say how many were left out) and excluded by core."""
-        with self.incidents.reading() as session:
-            records = _records(session, since, until)
+        with self.incidents.reading() as uow:
+            records = _records(uow)
         return compute_metrics(records, self.incidents.policy, since, until, self.incidents.now())
 
 
 # -- reading ---------------------------------------------------------------------------------
-def _records(
-    session: Session, since: datetime | None, until: datetime | None
-) -> list[IncidentRecord]:
-    """Four queries, whatever the number of incidents; one session, so one snapshot."""
-    period = select(IncidentRow.id)
-    if since is not None:
-        period = period.where(IncidentRow.declared_at >= since)  # type: ignore[operator]
-    if until is not None:
-        period = period.where(IncidentRow.declared_at < until)  # type: ignore[operator]
-    in_period = IncidentRow.id.in_(period)  # type: ignore[union-attr]
-    rows = session.scalars(select(IncidentRow).where(in_period).order_by(IncidentRow.id))  # type: ignore[arg-type]
-    first_updates = _first_updates(session, period)
-    statuses = _postmortem_statuses(session, period)
-    items = _action_items(session, period)
+def _records(uow: UnitOfWork) -> list[IncidentRecord]:
+    """Every incident with what metrics need (core picks the period): four reads, whatever
+    the number of incidents; one unit of work, so one snapshot."""
+    incidents = uow.incidents.list(include_closed=True)
+    first_update_at = first_updates(uow.timeline.of_kind(EventKind.UPDATE_SENT))
+    statuses = uow.postmortems.statuses()
+    items = uow.postmortems.action_items()
     return [
         IncidentRecord(
-            incident=repo.to_incident(row),
-            first_update_at=first_updates.get(row.id),  # type: ignore[arg-type]
-            postmortem=statuses.get(row.id),  # type: ignore[arg-type]
-            action_items=tuple(items.get(row.id, ())),  # type: ignore[arg-type]
+            incident=incident,
+            first_update_at=first_update_at.get(incident.id),
+            postmortem=statuses.get(incident.id),
+            action_items=tuple(items.get(incident.id, ())),
         )
-        for row in rows
+        for incident in incidents
     ]
-
-
-def _first_updates(session: Session, period: Select[Any]) -> dict[int, datetime]:
-    query = (
-        select(EventRow.incident_id, func.min(EventRow.at))
-        .where(EventRow.kind == EventKind.UPDATE_SENT.value)
-        .where(EventRow.incident_id.in_(period))  # type: ignore[attr-defined]
-        .group_by(EventRow.incident_id)
-    )
-    return {incident_id: at for incident_id, at in session.execute(query)}
-
-
-def _postmortem_statuses(session: Session, period: Select[Any]) -> dict[int, PostmortemStatus]:
-    query = select(PostmortemRow.incident_id, PostmortemRow.status).where(
-        PostmortemRow.incident_id.in_(period)  # type: ignore[attr-defined]
-    )
-    return {incident_id: PostmortemStatus(status) for incident_id, status in session.execute(query)}
-
-
-def _action_items(session: Session, period: Select[Any]) -> dict[int, list[ActionItem]]:
-    query = (
-        select(ActionItemRow)
-        .where(ActionItemRow.incident_id.in_(period))  # type: ignore[attr-defined]
-        .order_by(ActionItemRow.incident_id, ActionItemRow.position)  # type: ignore[arg-type]
-    )
-    items: dict[int, list[ActionItem]] = defaultdict(list)
-    for row in session.scalars(query):
-        items[row.incident_id].append(pm_store.to_item(row))
-    return items
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -221,19 +180,15 @@ def to_json(report: MetricsReport) -> dict[str, Any]:
     }
 
 
-def _utc(moment: datetime) -> str:
-    utc = moment.astimezone(UTC)  # the year padded by hand: strftime's %Y is not, for year 1
-    return f"{utc.year:04d}-{utc:%m-%d %H:%M} UTC"
-
-
 def period_text(report: MetricsReport) -> str:
     if report.since is None and report.until is None:
         return "All incidents"
     if report.until is None:
-        return f"Incidents declared since {_utc(report.since)}"  # type: ignore[arg-type]
+        assert report.since is not None
+        return f"Incidents declared since {utc_minute(report.since)}"
     if report.since is None:
-        return f"Incidents declared before {_utc(report.until)}"
-    return f"Incidents declared from {_utc(report.since)} to {_utc(report.until)}"
+        return f"Incidents declared before {utc_minute(report.until)}"
+    return f"Incidents declared from {utc_minute(report.since)} to {utc_minute(report.until)}"
 
 
 def drills_text(count: int) -> str:

@@ -7,13 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
-
-from warroom.adapters.sql import evidence as evidence_store
-from warroom.adapters.sql import mitigations as store
-from warroom.adapters.sql import repository as repo
-from warroom.adapters.sql.mitigations import MitigationNotFound
-from warroom.adapters.sql.models import MitigationRow
 from warroom.domain import mitigation as rules
 from warroom.domain.evidence import ItemState
 from warroom.domain.incident import EventKind, Incident
@@ -23,6 +16,8 @@ from warroom.domain.playbook import YES, AnswerKind, MitigationOption, Playbook,
 from warroom.domain.validation import ValidationError, aware_utc, clean_text, not_in_future
 from warroom.domain.wizard_state import WizardProgress
 from warroom.services.incidents import IncidentService, move_status
+from warroom.services.ports import UnitOfWork
+from warroom.services.ports.mitigation import MitigationNotFound
 
 __all__ = [
     "ChangePending",
@@ -83,38 +78,36 @@ class MitigationService:
 
     # -- queries ---------------------------------------------------------------------------
     def mitigations(self, incident_id: int) -> list[Mitigation]:
-        with self.incidents.reading() as session:
-            repo.get_row(session, incident_id)
-            return [store.to_mitigation(r) for r in store.rows_for(session, incident_id)]
+        with self.incidents.reading() as uow:
+            uow.incidents.get(incident_id)
+            return uow.mitigations.of_incident(incident_id)
 
     def pending_check_backs(self) -> list[PendingCheckBack]:
-        with self.incidents.reading() as session:
-            rows = store.pending_on_open_incidents(session)
-            return [
-                PendingCheckBack(
-                    repo.to_incident(repo.get_row(session, r.incident_id)), store.to_mitigation(r)
-                )
-                for r in rows
-            ]
+        with self.incidents.reading() as uow:
+            pending = uow.mitigations.pending_on_open_incidents()
+            incidents = {
+                incident_id: uow.incidents.to_incident(uow.incidents.get(incident_id))
+                for incident_id in {m.incident_id for m in pending}
+            }
+        return [PendingCheckBack(incidents[m.incident_id], m) for m in pending]
 
     def unpreserved_evidence(self, incident_id: int) -> list[str]:
         """Evidence still pending on a security incident: applying a change warns."""
-        with self.incidents.reading() as session:
-            return _unpreserved_evidence(session, incident_id)
+        with self.incidents.reading() as uow:
+            return _unpreserved_evidence(uow, incident_id)
 
     def progress(self, incident_id: int) -> WizardProgress | None:
-        with self.incidents.reading() as session:
-            return store.load_progress(session, incident_id)
+        with self.incidents.reading() as uow:
+            return uow.mitigations.progress(incident_id)
 
     def save_progress(self, incident_id: int, progress: WizardProgress) -> None:
         """Where the wizard is and what is typed there; not a timeline event."""
         for page in progress.fields.values():
             for name, text in page.items():
                 page[name] = clean_text(name, text, "The text")
-        with self.incidents.writing() as session:
-            repo.get_row(session, incident_id)
-            store.store_progress(session, incident_id, progress, self.incidents.now())
-            session.commit()
+        with self.incidents.writing() as write:
+            write.uow.incidents.get(incident_id)
+            write.uow.mitigations.store_progress(incident_id, progress, self.incidents.now())
 
     # -- triage ------------------------------------------------------------------------------
     def record_triage(
@@ -124,7 +117,7 @@ class MitigationService:
         Returns the flags answered yes (security, data corruption)."""
         cleaned = {k: clean_text(k, v, "The answer") for k, v in answers.items()}
         with self.incidents.editing(incident_id) as edit:
-            progress = store.load_progress(edit.session, incident_id) or WizardProgress()
+            progress = edit.uow.mitigations.progress(incident_id) or WizardProgress()
             before = progress.answers
             flags: set[TriageFlag] = set()
             for question in playbook.triage:
@@ -158,7 +151,7 @@ class MitigationService:
             progress.playbook = playbook.name
             progress.answers = cleaned
             progress.flags = sorted(flag.value for flag in flags)
-            store.store_progress(edit.session, incident_id, progress, edit.now)
+            edit.uow.mitigations.store_progress(incident_id, progress, edit.now)
         return flags
 
     def record_security_steps(
@@ -214,9 +207,9 @@ class MitigationService:
         except ValueError as exc:
             raise ValidationError("check_back", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
         with self.incidents.editing(incident_id) as edit:
-            incident = repo.to_incident(edit.row)
+            incident = edit.incident()
             _refuse_unless_working(incident, "apply a mitigation")
-            unpreserved = _unpreserved_evidence(edit.session, incident_id)
+            unpreserved = _unpreserved_evidence(edit.uow, incident_id)
             if unpreserved and not preserve_reason:
                 raise PreserveFirst(unpreserved)
             if unpreserved:
@@ -228,8 +221,7 @@ class MitigationService:
                     pending=unpreserved,
                     reason=preserve_reason,
                 )
-            existing = [store.to_mitigation(r) for r in store.rows_for(edit.session, incident_id)]
-            pending = rules.unverified(existing)
+            pending = rules.unverified(edit.uow.mitigations.of_incident(incident_id))
             if pending and not override_reason:
                 raise ChangePending(pending)
             if pending:
@@ -245,34 +237,32 @@ class MitigationService:
             facts = _change_facts(change, incident, edit.now)
             if facts:
                 text += f"; {facts}"
-            row = MitigationRow(
+            applied = edit.uow.mitigations.add(
                 incident_id=incident_id,
                 option_key=option.key,
                 option_verb=option.verb,
-                decision=Decision.APPLIED.value,
+                decision=Decision.APPLIED,
                 decided_at=edit.now,
                 decided_by=edit.actor,
                 action=action,
                 applied_by=who,
                 expected_effect=expected,
                 check_back_at=edit.now + span,
-                outcome=Outcome.PENDING.value,
+                outcome=Outcome.PENDING,
             )
-            edit.session.add(row)
-            edit.session.flush()
             edit.event(
                 EventKind.MITIGATION,
                 text,
                 option=option.key,
                 decision=Decision.APPLIED.value,
-                mitigation=row.id,
-                check_back_at=row.check_back_at,
+                mitigation=applied.id,
+                check_back_at=applied.check_back_at,
                 change=change.change if change else "",
                 changed_at=change.changed_at if change else None,
             )
             if edit.row.status == Status.TRIAGE.value:
                 move_status(edit, Status.ACTIVE, "mitigation under way")
-        return store.to_mitigation(row)
+        return applied
 
     def reject(
         self, incident_id: int, option: MitigationOption, reason: str, *, not_applicable: bool
@@ -286,18 +276,16 @@ class MitigationService:
             )
         decision = Decision.NOT_APPLICABLE if not_applicable else Decision.SKIPPED
         with self.incidents.editing(incident_id) as edit:
-            _refuse_unless_working(repo.to_incident(edit.row), "record a decision")
-            row = MitigationRow(
+            _refuse_unless_working(edit.incident(), "record a decision")
+            decided = edit.uow.mitigations.add(
                 incident_id=incident_id,
                 option_key=option.key,
                 option_verb=option.verb,
-                decision=decision.value,
+                decision=decision,
                 decided_at=edit.now,
                 decided_by=edit.actor,
                 reason=reason,
             )
-            edit.session.add(row)
-            edit.session.flush()
             text = (
                 rules.not_applicable_text(option.verb, reason)
                 if not_applicable
@@ -308,33 +296,32 @@ class MitigationService:
                 text,
                 option=option.key,
                 decision=decision.value,
-                mitigation=row.id,
+                mitigation=decided.id,
                 reason=reason,
             )
-        return store.to_mitigation(row)
+        return decided
 
     def record_outcome(self, mitigation_id: int, worked: bool, note: str = "") -> Mitigation:
         note = " ".join(clean_text("note", note, "The note").split())
-        with self.incidents.reading() as session:
-            incident_id = store.get_row(session, mitigation_id).incident_id
+        with self.incidents.reading() as uow:
+            incident_id = uow.mitigations.get(mitigation_id).incident_id
         with self.incidents.editing(incident_id) as edit:
-            row = store.get_row(edit.session, mitigation_id)
-            mitigation = store.to_mitigation(row)
+            mitigation = edit.uow.mitigations.get(mitigation_id)
             if not mitigation.unverified:
                 raise ValidationError(
                     "outcome",
                     f"“{mitigation.subject}” was already checked.",
                 )
-            row.outcome = (Outcome.WORKED if worked else Outcome.DID_NOT_WORK).value
-            row.outcome_at = edit.now
+            outcome = Outcome.WORKED if worked else Outcome.DID_NOT_WORK
+            checked = edit.uow.mitigations.record_outcome(mitigation_id, outcome, edit.now)
             edit.event(
                 EventKind.CHECK_BACK,
                 rules.outcome_text(mitigation, worked, note),
                 mitigation=mitigation_id,
-                outcome=row.outcome,
+                outcome=outcome.value,
                 note=note,
             )
-        return store.to_mitigation(row)
+        return checked
 
     def mark_mitigated(
         self, incident_id: int, check: RecoveryCheck | str, detail: str, link: str = ""
@@ -360,13 +347,12 @@ class MitigationService:
         except ValueError:
             raise ValidationError("check", f"Unknown kind of check {check!r}.") from None
         with self.incidents.editing(incident_id) as edit:
-            incident = repo.to_incident(edit.row)
+            incident = edit.incident()
             if not incident.status.is_open or incident.status is Status.MITIGATED:
                 raise ValidationError(
                     "status", f"Incident #{incident_id} is already {incident.status.label}."
                 )
-            existing = [store.to_mitigation(r) for r in store.rows_for(edit.session, incident_id)]
-            pending = rules.unverified(existing)
+            pending = rules.unverified(edit.uow.mitigations.of_incident(incident_id))
             if pending:
                 names = ", ".join(f"“{m.subject}”" for m in pending)
                 raise ValidationError(
@@ -381,15 +367,15 @@ class MitigationService:
                 detail=detail,
                 link=link,
             )
-            move_status(edit, Status.MITIGATED)
-        return repo.to_incident(edit.row)
+            move_status(edit, Status.MITIGATED, "")
+            return edit.incident()
 
 
-def _unpreserved_evidence(session: Session, incident_id: int) -> list[str]:
+def _unpreserved_evidence(uow: UnitOfWork, incident_id: int) -> list[str]:
     """For a security incident (triage said so), the evidence items still pending."""
-    if not store.security_incident(session, incident_id):
+    if not uow.mitigations.security_incident(incident_id):
         return []
-    items = evidence_store.items(session, incident_id)
+    items = uow.evidence.items(incident_id)
     if not items:
         return ["nothing collected yet"]
     return [item.name for item in items if item.state is ItemState.PENDING]

@@ -7,17 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from warroom.adapters.export.markdown import (
-    MessageKind,
-    make_environment,
-    render_postmortem,
-    render_postmortem_file,
-    render_status,
-    status_facts,
-)
-from warroom.adapters.sql import postmortems as store
-from warroom.adapters.sql import repository as repo
 from warroom.domain.incident import EventKind, Incident
 from warroom.domain.postmortem import (
     SECTIONS,
@@ -29,8 +20,9 @@ from warroom.domain.postmortem import (
 )
 from warroom.domain.validation import ValidationError, clean_text
 from warroom.services.incidents import IncidentService
+from warroom.services.ports.postmortems import MessageKind, Renderer
 
-__all__ = ["MESSAGE_LABELS", "MessageKind", "PostmortemDue", "PostmortemService"]
+__all__ = ["MESSAGE_LABELS", "MessageKind", "PostmortemDue", "PostmortemService", "Renderer"]
 
 MESSAGE_LABELS = {
     MessageKind.INITIAL: "Initial alert",
@@ -47,21 +39,32 @@ class PostmortemDue:
 
 
 class PostmortemService:
-    def __init__(self, incidents: IncidentService, user_templates: Path | None = None) -> None:
+    """`renderer` turns write-ups and messages into text; without one, `markdown` and
+    `status_message` are unavailable (the rest works)."""
+
+    def __init__(self, incidents: IncidentService, renderer: Renderer | None = None) -> None:
         self.incidents = incidents
-        self._env = make_environment(user_templates)
+        self._renderer = renderer
+
+    @property
+    def renderer(self) -> Renderer:
+        if self._renderer is None:
+            raise RuntimeError("PostmortemService was built without a renderer")
+        return self._renderer
 
     # -- the document ------------------------------------------------------------------------
     def get(self, incident_id: int) -> Postmortem:
         """The stored write-up, or a fresh one prefilled from the incident (not yet saved)."""
-        with self.incidents.reading() as session:
-            row = repo.get_row(session, incident_id)
-            stored = store.load(session, incident_id)
-            return stored if stored is not None else new_postmortem(repo.to_incident(row))
+        with self.incidents.reading() as uow:
+            record = uow.incidents.get(incident_id)
+            stored = uow.postmortems.load(incident_id)
+            return (
+                stored if stored is not None else new_postmortem(uow.incidents.to_incident(record))
+            )
 
     def is_stored(self, incident_id: int) -> bool:
-        with self.incidents.reading() as session:
-            return store.load(session, incident_id) is not None
+        with self.incidents.reading() as uow:
+            return uow.postmortems.load(incident_id) is not None
 
     def save(self, postmortem: Postmortem) -> Postmortem:
         """Autosave: the whole document in one transaction. Not a timeline event, except
@@ -69,29 +72,31 @@ class PostmortemService:
         which records that the write-up has started."""
         clean = _cleaned(postmortem)
         with self.incidents.editing(postmortem.incident_id, allow_closed=True) as edit:
-            first = store.load(edit.session, postmortem.incident_id) is None
-            if first:
+            if edit.uow.postmortems.load(postmortem.incident_id) is None:
                 edit.event(EventKind.POSTMORTEM, "Post-mortem started", status=clean.status.value)
-            store.store(edit.session, clean, edit.now)
+            edit.uow.postmortems.store(clean, edit.now)
         return clean
 
     def set_status(self, incident_id: int, status: PostmortemStatus | str) -> Postmortem:
+        """Moves the write-up to draft, in review or published, reading and writing it in
+        one transaction; publishing is refused while it is unfinished (_refuse_unfinished)."""
         try:
             status = PostmortemStatus(status)
         except ValueError:
             raise ValidationError("status", f"Unknown post-mortem status {status!r}.") from None
-        current = self.get(incident_id)
-        if status is PostmortemStatus.PUBLISHED:
-            _refuse_unfinished(current)
-        if status is current.status:
-            return current
-        updated = replace(current, status=status)
         with self.incidents.editing(incident_id, allow_closed=True) as edit:
-            if store.load(edit.session, incident_id) is None:
-                edit.event(EventKind.POSTMORTEM, "Post-mortem started", status=status.value)
-            row = store.store(edit.session, updated, edit.now)
+            stored = edit.uow.postmortems.load(incident_id)
+            current = stored if stored is not None else new_postmortem(edit.incident())
             if status is PostmortemStatus.PUBLISHED:
-                row.published_at = edit.now
+                _refuse_unfinished(current)
+            if status is current.status:
+                return current
+            updated = replace(current, status=status)
+            if stored is None:
+                edit.event(EventKind.POSTMORTEM, "Post-mortem started", status=status.value)
+            edit.uow.postmortems.store(updated, edit.now)
+            if status is PostmortemStatus.PUBLISHED:
+                edit.uow.postmortems.mark_published(incident_id, edit.now)
             edit.event(
                 EventKind.POSTMORTEM,
                 f"Post-mortem {status.label}"
@@ -110,23 +115,23 @@ class PostmortemService:
     ) -> str:
         """The post-mortem as Markdown: the built-in (or the team's) template, or `template`.
         `postmortem` renders a document being edited instead of the stored one (a preview)."""
-        incident = self.incidents.get(incident_id)
-        postmortem = postmortem or self.get(incident_id)
-        events = self.incidents.timeline(incident_id)
+        with self.incidents.reading() as uow:
+            incident = uow.incidents.to_incident(uow.incidents.get(incident_id))
+            if postmortem is None:
+                stored = uow.postmortems.load(incident_id)
+                postmortem = stored if stored is not None else new_postmortem(incident)
+            events = uow.timeline.of_incident(incident_id)
         policy, now = self.incidents.policy, self.incidents.now()
-        if template is not None:
-            return render_postmortem_file(incident, postmortem, events, policy, now, template)
-        return render_postmortem(self._env, incident, postmortem, events, policy, now)
+        return self.renderer.postmortem(incident, postmortem, events, policy, now, template)
 
     # -- across incidents --------------------------------------------------------------------
     def due(self) -> list[PostmortemDue]:
         """Resolved incidents whose policy wants a post-mortem not yet published, soonest
         first: the board's due clocks."""
         policy = self.incidents.policy
-        with self.incidents.reading() as session:
-            statuses = store.statuses(session)
-            rows = repo.list_rows(session, include_closed=True)
-            incidents = [repo.to_incident(r) for r in rows]
+        with self.incidents.reading() as uow:
+            statuses = uow.postmortems.statuses()
+            incidents = uow.incidents.list(include_closed=True)
         due = []
         for incident in incidents:
             due_at = postmortem_due(incident, policy)
@@ -136,10 +141,10 @@ class PostmortemService:
         return sorted(due, key=lambda d: d.due_at)
 
     def open_action_items(self) -> list[tuple[Incident, int, ActionItem]]:
-        with self.incidents.reading() as session:
-            found = store.open_items(session)
+        with self.incidents.reading() as uow:
+            found = uow.postmortems.open_items()
             incidents = {
-                incident_id: repo.to_incident(repo.get_row(session, incident_id))
+                incident_id: uow.incidents.to_incident(uow.incidents.get(incident_id))
                 for incident_id in {incident_id for incident_id, _n, _i in found}
             }
         return [(incidents[incident_id], number, item) for incident_id, number, item in found]
@@ -153,12 +158,20 @@ class PostmortemService:
         trend: str = "",
         eta: str = "",
     ) -> str:
-        incident = self.incidents.get(incident_id)
-        root_cause = self.get(incident_id).root_cause_line()
-        facts = status_facts(
-            incident, self.incidents.policy, self.incidents.now(), root_cause, trend, eta
+        with self.incidents.reading() as uow:
+            incident = uow.incidents.to_incident(uow.incidents.get(incident_id))
+            stored = uow.postmortems.load(incident_id)
+        root_cause = stored.root_cause_line() if stored is not None else ""
+        return self.renderer.status_message(
+            kind,
+            incident,
+            self.incidents.policy,
+            self.incidents.now(),
+            root_cause=root_cause,
+            trend=trend,
+            eta=eta,
+            plain=plain,
         )
-        return render_status(self._env, kind, facts, plain)
 
     def mark_message_sent(self, incident_id: int, kind: MessageKind, text: str) -> Incident:
         """Records the message on the timeline and restarts the update clock."""
@@ -199,7 +212,7 @@ def _checked(field: str, text: str, label: str) -> str:
 
 def _cleaned(postmortem: Postmortem) -> Postmortem:
     """The first problem found names the field; nothing is saved then."""
-    sections = {
+    sections: dict[str, Any] = {
         name: _checked(name, getattr(postmortem, name), heading) for name, heading in SECTIONS
     }
     items = tuple(

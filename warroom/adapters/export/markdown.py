@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +30,36 @@ from warroom.domain.postmortem import (
     timeline_rows,
 )
 from warroom.domain.safe_text import visible
+from warroom.domain.timefmt import MISSING, utc_minute_or_missing
+from warroom.services.ports.postmortems import MessageKind
 from warroom.system.paths import templates_dir
+
+__all__ = [
+    "MISSING",
+    "NOT_WRITTEN",
+    "POSTMORTEM_TEMPLATE",
+    "TRENDS",
+    "ItemRow",
+    "MarkdownRenderer",
+    "MessageKind",
+    "StatusFacts",
+    "escape_block",
+    "escape_cell",
+    "escape_heading",
+    "escape_inline",
+    "format_duration",
+    "format_utc",
+    "make_environment",
+    "postmortem_context",
+    "render_postmortem",
+    "render_postmortem_file",
+    "render_status",
+    "status_facts",
+    "status_template",
+]
 
 POSTMORTEM_TEMPLATE = "postmortem.md.j2"
 NOT_WRITTEN = "_Not written yet._"
-MISSING = "—"  # shown for a time or duration that is not known (yet)
 TRENDS = ("improving", "stable", "worsening", "")
 
 # -- escaping ------------------------------------------------------------------------------
@@ -131,14 +155,10 @@ def format_duration(span: timedelta | None) -> str:
 
 
 def format_utc(moment: datetime | None, zone: bool = True) -> str:
-    """'2026-11-22 14:02 UTC' ('2026-11-22 14:02' with zone=False, for a UTC column)."""
-    if moment is None:
-        return MISSING
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        # A naive time would be read in this machine's zone: the output would vary by machine.
-        raise ValueError(f"naive datetime {moment.isoformat()} cannot be shown in UTC")
-    text = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-    return f"{text} UTC" if zone else text
+    """'2026-11-22 14:02 UTC' ('2026-11-22 14:02' with zone=False, for a UTC column); a dash
+    when there is no time. A naive time raises ValueError: it would read differently on
+    each machine."""
+    return utc_minute_or_missing(moment, zone)
 
 
 def neutralise(value: Any) -> Any:
@@ -246,12 +266,6 @@ def render_postmortem_file(
 
 
 # -- status messages -----------------------------------------------------------------------
-class MessageKind(StrEnum):
-    INITIAL = "initial"
-    UPDATE = "update"
-    RESOLUTION = "resolution"
-
-
 @dataclass(frozen=True)
 class StatusFacts:
     """What a stakeholder message says (PRACTICE.md, "Communication"), as plain text."""
@@ -317,3 +331,40 @@ def render_status(
 ) -> str:
     """One stakeholder message; plain=True for the SMS / phone-bridge variant."""
     return env.get_template(status_template(kind, plain)).render(facts=facts, kind=kind)
+
+
+# -- the renderer the services are given ---------------------------------------------------
+class MarkdownRenderer:
+    """services.ports.postmortems.Renderer with these templates: the shipped ones, each
+    overridable by a file of the same name in `user_templates`."""
+
+    def __init__(self, user_templates: Path | None = None) -> None:
+        self._env = make_environment(user_templates)
+
+    def postmortem(
+        self,
+        incident: Incident,
+        postmortem: Postmortem,
+        events: list[TimelineEvent],
+        policy: Policy,
+        now: datetime,
+        template: Path | None = None,
+    ) -> str:
+        if template is not None:
+            return render_postmortem_file(incident, postmortem, events, policy, now, template)
+        return render_postmortem(self._env, incident, postmortem, events, policy, now)
+
+    def status_message(
+        self,
+        kind: MessageKind,
+        incident: Incident,
+        policy: Policy,
+        now: datetime,
+        *,
+        root_cause: str = "",
+        trend: str = "",
+        eta: str = "",
+        plain: bool = False,
+    ) -> str:
+        facts = status_facts(incident, policy, now, root_cause, trend, eta)
+        return render_status(self._env, kind, facts, plain)

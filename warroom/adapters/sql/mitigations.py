@@ -1,20 +1,21 @@
-"""Queries for mitigation decisions and wizard progress. Callers own the session."""
+"""Mitigation decisions and wizard progress on SQL: services.ports.mitigation's repository.
+The unit of work owns the session and its transaction."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from warroom.adapters.sql.models import IncidentRow, MitigationRow, WizardProgressRow
-from warroom.adapters.sql.repository import OPEN_STATUSES
+from warroom.domain.lifecycle import OPEN_STATUSES
 from warroom.domain.mitigation import Decision, Mitigation, Outcome
 from warroom.domain.playbook import TriageFlag
 from warroom.domain.wizard_state import WizardProgress
+from warroom.services.ports.mitigation import MitigationNotFound
 
-
-class MitigationNotFound(LookupError):
-    def __init__(self, mitigation_id: int) -> None:
-        super().__init__(f"There is no mitigation #{mitigation_id}.")
+__all__ = ["MitigationNotFound", "SqlMitigations", "security_incident", "to_mitigation"]
 
 
 def to_mitigation(row: MitigationRow) -> Mitigation:
@@ -37,57 +38,96 @@ def to_mitigation(row: MitigationRow) -> Mitigation:
     )
 
 
-def rows_for(session: Session, incident_id: int) -> list[MitigationRow]:
-    query = (
-        select(MitigationRow)
-        .where(MitigationRow.incident_id == incident_id)
-        .order_by(MitigationRow.decided_at, MitigationRow.id)  # type: ignore[arg-type]
-    )
-    return list(session.scalars(query))
-
-
-def get_row(session: Session, mitigation_id: int) -> MitigationRow:
-    row = session.get(MitigationRow, mitigation_id)
-    if row is None:
-        raise MitigationNotFound(mitigation_id)
-    return row
-
-
-def pending_on_open_incidents(session: Session) -> list[MitigationRow]:
-    """Applied and not yet checked, on incidents still open: the check-backs to ask about."""
-    query = (
-        select(MitigationRow)
-        .join(IncidentRow, IncidentRow.id == MitigationRow.incident_id)  # type: ignore[arg-type]
-        .where(MitigationRow.outcome == Outcome.PENDING.value)
-        .where(IncidentRow.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
-        .order_by(MitigationRow.check_back_at, MitigationRow.id)  # type: ignore[arg-type]
-    )
-    return list(session.scalars(query))
-
-
-def load_progress(session: Session, incident_id: int) -> WizardProgress | None:
-    row = session.get(WizardProgressRow, incident_id)
-    return None if row is None else WizardProgress.from_json(row.state)
-
-
-def security_incident(session: Session, incident_id: int) -> bool:
-    """Triage said this is a security breach (the answer is kept with the wizard's progress)."""
-    progress = load_progress(session, incident_id)
-    return progress is not None and TriageFlag.SECURITY.value in progress.flags
-
-
-def store_progress(session: Session, incident_id: int, progress: WizardProgress, now) -> None:  # type: ignore[no-untyped-def]
-    row = session.get(WizardProgressRow, incident_id)
-    if row is None:
-        session.add(
-            WizardProgressRow(incident_id=incident_id, state=progress.to_json(), saved_at=now)
-        )
-    else:
-        row.state, row.saved_at = progress.to_json(), now
-
-
 class SqlMitigations:
     """services.ports.mitigation.MitigationRepository on one session."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
+
+    def of_incident(self, incident_id: int) -> list[Mitigation]:
+        query = (
+            select(MitigationRow)
+            .where(col(MitigationRow.incident_id) == incident_id)
+            .order_by(col(MitigationRow.decided_at), col(MitigationRow.id))
+        )
+        return [to_mitigation(row) for row in self._session.scalars(query)]
+
+    def get(self, mitigation_id: int) -> Mitigation:
+        return to_mitigation(self._row(mitigation_id))
+
+    def pending_on_open_incidents(self) -> list[Mitigation]:
+        query = (
+            select(MitigationRow)
+            .join(IncidentRow, col(IncidentRow.id) == col(MitigationRow.incident_id))
+            .where(col(MitigationRow.outcome) == Outcome.PENDING.value)
+            .where(col(IncidentRow.status).in_(OPEN_STATUSES))
+            .order_by(col(MitigationRow.check_back_at), col(MitigationRow.id))
+        )
+        return [to_mitigation(row) for row in self._session.scalars(query)]
+
+    def add(
+        self,
+        *,
+        incident_id: int,
+        option_key: str,
+        option_verb: str,
+        decision: Decision,
+        decided_at: datetime,
+        decided_by: str,
+        action: str = "",
+        applied_by: str = "",
+        expected_effect: str = "",
+        reason: str = "",
+        check_back_at: datetime | None = None,
+        outcome: Outcome | None = None,
+    ) -> Mitigation:
+        row = MitigationRow(
+            incident_id=incident_id,
+            option_key=option_key,
+            option_verb=option_verb,
+            decision=decision.value,
+            decided_at=decided_at,
+            decided_by=decided_by,
+            action=action,
+            applied_by=applied_by,
+            expected_effect=expected_effect,
+            reason=reason,
+            check_back_at=check_back_at,
+            outcome=outcome.value if outcome is not None else None,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return to_mitigation(row)
+
+    def record_outcome(self, mitigation_id: int, outcome: Outcome, at: datetime) -> Mitigation:
+        row = self._row(mitigation_id)
+        row.outcome, row.outcome_at = outcome.value, at
+        return to_mitigation(row)
+
+    def progress(self, incident_id: int) -> WizardProgress | None:
+        row = self._session.get(WizardProgressRow, incident_id)
+        return None if row is None else WizardProgress.from_json(row.state)
+
+    def store_progress(self, incident_id: int, progress: WizardProgress, now: datetime) -> None:
+        row = self._session.get(WizardProgressRow, incident_id)
+        if row is None:
+            self._session.add(
+                WizardProgressRow(incident_id=incident_id, state=progress.to_json(), saved_at=now)
+            )
+        else:
+            row.state, row.saved_at = progress.to_json(), now
+
+    def security_incident(self, incident_id: int) -> bool:
+        progress = self.progress(incident_id)
+        return progress is not None and TriageFlag.SECURITY.value in progress.flags
+
+    def _row(self, mitigation_id: int) -> MitigationRow:
+        row = self._session.get(MitigationRow, mitigation_id)
+        if row is None:
+            raise MitigationNotFound(mitigation_id)
+        return row
+
+
+def security_incident(session: Session, incident_id: int) -> bool:  # TRANSITIONAL
+    """For callers still holding a session; use SqlMitigations.security_incident."""
+    return SqlMitigations(session).security_incident(incident_id)

@@ -7,17 +7,23 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from warroom.adapters.sql.mapping import ROLE_COLUMNS, incident_from_columns
 from warroom.adapters.sql.models import EventRow, IncidentRow
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
-from warroom.domain.lifecycle import Status
+from warroom.domain.lifecycle import OPEN_STATUSES
 from warroom.services.ports import IncidentNotFound
 
-__all__ = ["ROLE_COLUMNS", "IncidentNotFound", "add_event", "get_row", "list_rows", "to_event"]
-
-OPEN_STATUSES = tuple(s.value for s in Status if s.is_open)
+__all__ = [
+    "OPEN_STATUSES",
+    "ROLE_COLUMNS",
+    "IncidentNotFound",
+    "add_event",
+    "get_row",
+    "list_rows",
+    "to_event",
+]
 
 
 def to_incident(row: IncidentRow) -> Incident:
@@ -49,21 +55,21 @@ def get_row(session: Session, incident_id: int) -> IncidentRow:
 def list_rows(session: Session, include_closed: bool) -> list[IncidentRow]:
     query = select(IncidentRow)
     if not include_closed:
-        query = query.where(IncidentRow.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
-    return list(session.scalars(query.order_by(IncidentRow.id)))  # type: ignore[arg-type]
+        query = query.where(col(IncidentRow.status).in_(OPEN_STATUSES))
+    return list(session.scalars(query.order_by(col(IncidentRow.id))))
 
 
 def event_rows(session: Session, incident_id: int) -> list[EventRow]:
     query = (
         select(EventRow)
-        .where(EventRow.incident_id == incident_id)
-        .order_by(EventRow.at, EventRow.id)  # type: ignore[arg-type]
+        .where(col(EventRow.incident_id) == incident_id)
+        .order_by(col(EventRow.at), col(EventRow.id))
     )
     return list(session.scalars(query))
 
 
 def events_of_kind(session: Session, kind: EventKind) -> list[EventRow]:
-    query = select(EventRow).where(EventRow.kind == kind.value).order_by(EventRow.id)  # type: ignore[arg-type]
+    query = select(EventRow).where(col(EventRow.kind) == kind.value).order_by(col(EventRow.id))
     return list(session.scalars(query))
 
 

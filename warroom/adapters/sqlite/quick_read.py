@@ -22,9 +22,7 @@ from warroom.adapters.sql.mapping import (
 from warroom.adapters.sql.schema_version import SCHEMA_VERSION
 from warroom.adapters.sqlite.recognise import has_our_id, read_header
 from warroom.domain.incident import Incident
-from warroom.domain.lifecycle import Status
-
-OPEN_STATUSES = tuple(s.value for s in Status if s.is_open)
+from warroom.domain.lifecycle import OPEN_STATUSES
 
 
 def read_board(path: Path, include_closed: bool = False) -> list[Incident] | None:
