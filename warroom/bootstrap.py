@@ -61,6 +61,7 @@ def build(
 ) -> Services:
     """Every service over `database`. The vault defaults to the folder beside the file."""
     from warroom.adapters.export.markdown import MarkdownRenderer
+    from warroom.adapters.vault import FileVault
     from warroom.services.evidence import EvidenceService
     from warroom.services.graph import Services
     from warroom.services.metrics import MetricsService
@@ -74,7 +75,7 @@ def build(
         mitigations=MitigationService(incidents),
         postmortems=postmortems,
         evidence=EvidenceService(
-            incidents, vault or database.path.parent / "vault", user_checklist
+            incidents, FileVault(vault or database.path.parent / "vault"), user_checklist
         ),
         metrics=MetricsService(incidents, postmortems),
     )

@@ -13,6 +13,7 @@ import pytest
 
 from tests.evidence.helpers import EVIDENCE_T0, IMPACT_STARTED
 from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.vault import FileVault
 from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
 from warroom.services.evidence import EvidenceService
@@ -66,7 +67,7 @@ def incidents(db, fake_clock):
 
 @pytest.fixture
 def evidence(incidents, vault_root):
-    service = EvidenceService(incidents, vault_root)
+    service = EvidenceService(incidents, FileVault(vault_root))
     yield service
     service.close()
 

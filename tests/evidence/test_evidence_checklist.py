@@ -3,12 +3,14 @@ its order; custom items; not applicable needs a reason; the rotation clock; a te
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.evidence.helpers import EVIDENCE_T0, IMPACT_STARTED, evidence_events
+from warroom.adapters.vault import FileVault
 from warroom.domain.evidence import (
     ChecklistError,
     ItemState,
@@ -51,13 +53,26 @@ def test_logs_rotate_24h_after_impact_started(incident, evidence):
     assert by_name["Traffic patterns"].rotates_at is None
 
 
-def test_a_crash_between_declaration_and_seeding_loses_nothing(incidents, vault_root):
-    # Declared with no evidence service listening (the process died before seeding).
+def test_reading_never_seeds_the_first_evidence_write_does(incidents, vault_root, db_path):
+    import sqlite3
+
+    # Declared with no evidence service listening: it has no checklist yet.
     incident = incidents.declare("DNS outage", "P0")
-    service = EvidenceService(incidents, vault_root)
+    service = EvidenceService(incidents, FileVault(vault_root))
+
+    def stored_items():
+        with contextlib.closing(sqlite3.connect(db_path)) as conn:
+            return conn.execute("SELECT COUNT(*) FROM evidence_item").fetchone()[0]
+
     try:
-        assert [i.name for i in service.checklist(incident.id)] == builtin_names()
-        assert len(service.checklist(incident.id)) == len(builtin_names())  # seeded once
+        assert service.checklist(incident.id) == []  # a read writes nothing
+        assert service.pending(incident.id) == []
+        assert stored_items() == 0
+        added = service.add_item(incident.id, "Resolver logs")
+        names = [i.name for i in service.checklist(incident.id)]
+        assert names == [*builtin_names(), "Resolver logs"]  # seeded once, in that write
+        assert added.position == len(names)
+        assert stored_items() == len(names)
     finally:
         service.close()
 
@@ -122,7 +137,7 @@ def test_collected_or_closed_is_not_at_risk(incident, evidence, incidents, make_
         next(i for i in evidence.checklist(other.id) if i.rotates_at is not None).id
     ]
     assert [i.id for _, i in evidence.rotations()] == [i.id for _, i in evidence.at_risk(later)]
-    incidents.set_status(other.id, "resolved")
+    incidents.set_status(other.id, "resolved", "recovered on its own")
     assert evidence.at_risk(later) == []
     assert evidence.rotations() == []
 
@@ -160,7 +175,7 @@ def test_a_teams_checklist_from_the_config_dir_replaces_the_builtin(tmp_path, in
         '[[item]]\nname = "Audit log"\nsecurity_only = true\n',
         encoding="utf-8",
     )
-    service = EvidenceService(incidents, paths.vault, paths.user_checklist)
+    service = EvidenceService(incidents, FileVault(paths.vault), paths.user_checklist)
     try:
         assert service.warnings == []
         incident = incidents.declare("Pods evicted", "P2", impact_started_at=IMPACT_STARTED)
@@ -193,7 +208,7 @@ def test_a_malformed_override_warns_naming_file_and_key(tmp_path, incidents, tex
     with pytest.raises(ChecklistError) as caught:
         load_checklist_file(override)
     assert (caught.value.source, caught.value.key) == (str(override), key)
-    service = EvidenceService(incidents, tmp_path / "vault", override)
+    service = EvidenceService(incidents, FileVault(tmp_path / "vault"), override)
     try:
         [warning] = service.warnings
         assert str(override) in warning and f"“{key}”" in warning

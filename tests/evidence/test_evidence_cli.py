@@ -13,6 +13,7 @@ import pytest
 
 from tests.evidence.helpers import evidence_events
 from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.vault import FileVault
 from warroom.bootstrap import incident_service
 from warroom.domain.evidence import CustodyAction
 from warroom.services.evidence import EvidenceService
@@ -81,7 +82,7 @@ def test_the_cli_and_the_service_record_the_same_thing(run_cli, make_file, data_
     database = open_database(data_dir / "warroom.db")
     try:
         incidents = incident_service(database, fake_clock, actor=default_actor())
-        evidence = EvidenceService(incidents, data_dir / "vault")
+        evidence = EvidenceService(incidents, FileVault(data_dir / "vault"))
         by_gui = incidents.declare("Checkout down", "P1").id
         logs = next(
             i for i in evidence.checklist(by_gui) if i.name == "Application logs around the start"

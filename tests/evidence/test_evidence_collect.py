@@ -290,10 +290,14 @@ def test_a_full_disk_is_refused(refused, make_file, monkeypatch):
     assert message.startswith("The disk holding the vault is full")
 
 
-def test_a_closed_incident_refuses_before_copying(incident, evidence, incidents, make_file):
-    incidents.set_status(incident.id, "closed")
+def test_a_closed_incident_refuses_before_copying(evidence, incidents, make_file, vault_root):
+    # A P3 needs no post-mortem: it closes with a reason once resolved.
+    minor = incidents.declare("Typo on the status page", "P3")
+    incidents.set_status(minor.id, "resolved", "fixed by a redeploy")
+    incidents.set_status(minor.id, "closed", "no post-mortem needed for a typo")
     with pytest.raises(ValidationError, match="closed"):
-        evidence.collect_file(incident.id, make_file(data=b"x"))
+        evidence.collect_file(minor.id, make_file(data=b"x"))
+    assert not (vault_root / str(minor.id)).exists()  # refused before anything was copied
 
 
 def test_an_item_of_another_incident_is_refused(incident, evidence, incidents, make_file):

@@ -1,21 +1,28 @@
 """The evidence tables in the store: an older database gains them (with their triggers) on
-upgrade, and its incidents get a checklist on first read; a failed seeding at declaration
-does not fail the declaration."""
+upgrade, and its incidents get a checklist with the first evidence write (never on a read);
+seeding is part of the declaration, so a storage failure while seeding leaves nothing; the
+unique keys of migration v7 refuse what a check could miss with two writers."""
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from tests.evidence.helpers import EVIDENCE_T0
-from warroom.adapters.sql import evidence as store
+from warroom.adapters.sql.evidence import SqlEvidence
 from warroom.adapters.sql.migrations import migrate
+from warroom.adapters.sql.unit_of_work import SqlStorage
 from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.vault import FileVault
 from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
+from warroom.domain.evidence import HEAD_FILE, ArtifactKind, DuplicateArtifact
 from warroom.services.evidence import EvidenceService
+from warroom.services.ports import WriteFailed
+from warroom.services.ports.evidence import AlreadyStored
 
 TRIGGERS = {
     "custody_entry_no_update",
@@ -48,9 +55,12 @@ def test_a_v5_database_gains_the_evidence_tables_and_triggers(tmp_path):
             }
         assert found == TRIGGERS
         incidents = incident_service(database, FakeClock(EVIDENCE_T0), actor="alice")
-        evidence = EvidenceService(incidents, tmp_path / "vault")
-        items = evidence.checklist(3)  # seeded on first read
-        assert items and items[0].incident_id == 3
+        evidence = EvidenceService(incidents, FileVault(tmp_path / "vault"))
+        assert evidence.checklist(3) == []  # a read writes nothing
+        evidence.add_item(3, "Old dashboards")  # the first evidence write seeds it
+        items = evidence.checklist(3)
+        assert len(items) == 13 and items[0].incident_id == 3
+        assert items[-1].name == "Old dashboards"
         logs = next(i for i in items if i.rotates_at is not None)
         assert logs.rotates_at.isoformat() == "2026-11-21T08:00:00+00:00"
         evidence.close()
@@ -58,17 +68,91 @@ def test_a_v5_database_gains_the_evidence_tables_and_triggers(tmp_path):
         database.dispose()
 
 
-def test_a_failed_seeding_does_not_fail_the_declaration(incidents, evidence, monkeypatch):
-    real_seed, calls = store.seed, []
+def test_a_storage_failure_while_seeding_rolls_the_declaration_back(
+    incidents, evidence, raw_sql, db_path
+):
+    # The storage refuses the checklist's rows (as a full or failing disk would).
+    raw_sql(
+        "CREATE TRIGGER refuse_items BEFORE INSERT ON evidence_item "
+        "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    )
+    with pytest.raises(WriteFailed) as refused:
+        incidents.declare("Not half declared", "P1", commander="Dana")
+    assert refused.value.message.startswith("Nothing was saved:")
+    assert "disk I/O error" in refused.value.message
+    assert incidents.list_incidents(include_closed=True) == []
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        for table in ("incident", "timeline_event", "evidence_item", "change_log"):
+            assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
 
-    def broken_once(*args, **kwargs):
-        calls.append(args)
-        if len(calls) == 1:
-            raise OSError("disk trouble")
-        real_seed(*args, **kwargs)
+    raw_sql("DROP TRIGGER refuse_items")
+    incident = incidents.declare("Declared", "P1")
+    assert len(evidence.checklist(incident.id)) == 12
 
-    monkeypatch.setattr(store, "seed", broken_once)
-    incident = incidents.declare("Still declared", "P1")
-    assert len(calls) == 1 and incidents.get(incident.id).title == "Still declared"
-    assert len(evidence.checklist(incident.id)) == 12  # seeded on the first read instead
-    assert len(calls) == 2
+
+@pytest.fixture
+def storage(db, fake_clock):
+    """A second storage on the same file, as another writer's."""
+    return SqlStorage(db, fake_clock.now)
+
+
+def test_the_unique_key_refuses_a_second_copy_a_check_missed(incident, evidence, storage):
+    """Two writers each checked, found no copy, and insert: the second is refused by the
+    storage, as the same DuplicateArtifact the check gives."""
+    fields = dict(
+        item_id=None,
+        kind=ArtifactKind.FILE,
+        name="app.log",
+        description="",
+        original_path="/var/log/app.log",
+        host="web-1",
+        size=10,
+        sha256="ab" * 32,
+        stored_name="abababab-app.log",
+        collector="alice",
+        collected_at=EVIDENCE_T0,
+        local_zone="UTC",
+        url="",
+    )
+    with storage.writing() as uow:
+        first = uow.evidence.add_artifact(incident_id=incident.id, **fields)
+        with pytest.raises(AlreadyStored) as refused:
+            uow.evidence.add_artifact(incident_id=incident.id, **{**fields, "name": "again.log"})
+        assert refused.value.existing == first
+        # The refusal left the transaction usable: the first one still commits.
+        uow.commit()
+    assert [a.name for a in evidence.artifacts(incident.id)] == ["app.log"]
+    # A reference (no file, no hash) is never a duplicate.
+    with storage.writing() as uow:
+        for _ in range(2):
+            uow.evidence.add_artifact(
+                incident_id=incident.id, **{**fields, "sha256": "", "stored_name": ""}
+            )
+        uow.commit()
+    assert len(evidence.artifacts(incident.id)) == 3
+
+
+def test_a_collection_racing_past_the_check_is_refused_as_a_duplicate(
+    incident, evidence, make_file, monkeypatch, stored, vault_root
+):
+    """The service's own check misses the other writer's copy (it committed in between): the
+    storage's unique key refuses it, and the user hears the usual "already in the vault"."""
+    path = make_file("app.log", b"the same bytes")
+    first = evidence.collect_file(incident.id, path)
+    before = stored()
+    real, looks = SqlEvidence.artifact_by_sha, []
+
+    def missed_by_the_check(self, incident_id, sha256):
+        # The service's check sees nothing; the look after the refusal sees what is there.
+        looks.append(sha256)
+        return None if len(looks) == 1 else real(self, incident_id, sha256)
+
+    monkeypatch.setattr(SqlEvidence, "artifact_by_sha", missed_by_the_check)
+    with pytest.raises(DuplicateArtifact) as refused:
+        evidence.collect_file(incident.id, make_file("copy.log", b"the same bytes"))
+    assert refused.value.existing == first
+    assert "already in the vault as evidence #" in str(refused.value)
+    assert stored() == before
+    assert sorted(p.name for p in (vault_root / str(incident.id)).iterdir()) == sorted(
+        [first.stored_name, HEAD_FILE]
+    )

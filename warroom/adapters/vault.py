@@ -497,3 +497,67 @@ def remove_incident_folder(root: Path, incident_id: int) -> int:
     count = len(evidence_files(folder))
     shutil.rmtree(folder)
     return count
+
+
+# -- the port ----------------------------------------------------------------------------------
+class FileVault:
+    """services.ports.evidence.Vault on a folder: one subfolder per incident."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = Path(root)
+
+    @property
+    def root(self) -> Path:
+        return self._root
+
+    def folder(self, incident_id: int) -> Path:
+        return self._root / str(incident_id)
+
+    def prepare(self, incident_id: int) -> Path:
+        return incident_folder(self._root, incident_id)
+
+    def receive_file(
+        self,
+        incident_id: int,
+        source: Path,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> Incoming:
+        return receive_file(self.prepare(incident_id), source, progress, cancelled)
+
+    def receive_bytes(self, incident_id: int, data: bytes) -> Incoming:
+        return receive_bytes(self.prepare(incident_id), data)
+
+    def stored_name(self, sha256: str, original: str) -> str:
+        return stored_name(sha256, original)
+
+    def copy_out(self, source: Path, destination: Path) -> str:
+        return copy_out(source, destination)
+
+    def hash_file(
+        self, path: Path, progress: Progress | None = None, cancelled: Cancelled | None = None
+    ) -> str:
+        return hash_file(path, progress, cancelled)
+
+    def chunks(self, path: Path, cancelled: Cancelled | None = None) -> Iterator[memoryview]:
+        return chunks(path, cancelled)
+
+    def head_path(self, incident_id: int) -> Path:
+        return head_path(self.folder(incident_id))
+
+    def append_heads(self, incident_id: int, records: list[HeadRecord]) -> None:
+        append_heads(self.folder(incident_id), records)
+
+    def read_heads(self, incident_id: int) -> HeadFile:
+        return read_heads(self.folder(incident_id))
+
+    def evidence_files(self, incident_id: int) -> list[Path]:
+        return evidence_files(self.folder(incident_id))
+
+    def incident_ids(self) -> list[int]:
+        if not self._root.is_dir():
+            return []
+        return sorted(int(p.name) for p in self._root.iterdir() if p.name.isdigit())
+
+    def remove_incident(self, incident_id: int) -> int:
+        return remove_incident_folder(self._root, incident_id)

@@ -4,8 +4,9 @@ entries and timeline event, and announced, through the incident service. The GUI
 both go through here, so they record the same thing.
 
 Long work (copying and hashing a large file) happens outside any database transaction and
-may run on a worker thread: every method opens its own session, and nothing here knows Qt.
-Change announcements are made on the calling thread.
+may run on a worker thread: every method opens its own unit of work, and nothing here knows
+Qt. Change announcements are made on the calling thread. Storage and the vault's files are
+reached through ports (services.ports.evidence): no SQL and no file layout here.
 """
 
 from __future__ import annotations
@@ -24,14 +25,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
-
-from warroom.adapters import vault
-from warroom.adapters.sql import evidence as store
-from warroom.adapters.sql import mitigations as mitigation_store
-from warroom.adapters.sql import repository as repo
-from warroom.adapters.sql.evidence import ArtifactNotFound, ItemNotFound
-from warroom.adapters.sql.models import ArtifactRow, EvidenceItemRow, IncidentRow
 from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.evidence import (
     HEAD_FILE,
@@ -66,8 +59,17 @@ from warroom.domain.evidence import (
 from warroom.domain.incident import EventKind, Incident
 from warroom.domain.lifecycle import Status
 from warroom.domain.safe_text import visible
+from warroom.domain.timefmt import utc_minute
 from warroom.domain.validation import MAX_TITLE, ValidationError, aware_utc, clean_text
 from warroom.services.incidents import Edit, IncidentService
+from warroom.services.ports import IncidentNotFound, UnitOfWork
+from warroom.services.ports.evidence import (
+    AlreadyStored,
+    ArtifactNotFound,
+    Incoming,
+    ItemNotFound,
+    Vault,
+)
 from warroom.system import atomic
 from warroom.system.paths import resources_dir
 
@@ -111,11 +113,11 @@ class EvidenceService:
     def __init__(
         self,
         incidents: IncidentService,
-        vault_root: Path,
+        vault: Vault,
         checklist_override: Path | None = None,
     ) -> None:
         self.incidents = incidents
-        self.vault_root = Path(vault_root)
+        self.vault = vault
         self.template, self.warnings = load_checklist(checklist_override)
         # What removing a deleted incident's vault folder came to: a count or the error.
         self._removed: dict[int, int | CollectError] = {}
@@ -133,36 +135,25 @@ class EvidenceService:
                 self._remove_deleted(change.incident_id)
 
     def _seed(self, edit: Edit) -> None:
-        """The new incident's checklist, in the declaring transaction (once, however many
-        evidence services watch the same incident service)."""
-        if not store.has_items(edit.session, edit.incident_id):
-            store.seed(
-                edit.session, edit.incident_id, self.template, edit.row.impact_started_at, edit.now
+        """The incident's checklist from the data file, in `edit`'s transaction: the
+        declaring one (a storage failure there rolls the declaration back whole), or the
+        first evidence write on an incident that has none (one declared before evidence
+        existed, or with no evidence service listening). Once, however many evidence
+        services watch the same incident service. Reads never seed."""
+        if not edit.uow.evidence.has_items(edit.incident_id):
+            edit.uow.evidence.seed(
+                edit.incident_id, self.template, edit.row.impact_started_at, edit.now
             )
 
-    def _ensure_seeded(self, incident_id: int) -> None:
-        """Seeds the checklist from the data file once. Run at declaration and again on
-        every read, so a crash between the two transactions loses nothing."""
-        with self.incidents.reading() as session:
-            repo.get_row(session, incident_id)
-            if store.has_items(session, incident_id):
-                return
-        with self.incidents.writing() as session:
-            row = repo.get_row(session, incident_id)
-            if not store.has_items(session, incident_id):  # another writer may have won
-                now = self.incidents.now()
-                store.seed(session, incident_id, self.template, row.impact_started_at, now)
-                session.commit()
-
     def checklist(self, incident_id: int) -> list[ChecklistItem]:
-        self._ensure_seeded(incident_id)
-        with self.incidents.reading() as session:
-            return store.items(session, incident_id)
+        with self.incidents.reading() as uow:
+            uow.incidents.get(incident_id)
+            return uow.evidence.items(incident_id)
 
     def security_incident(self, incident_id: int) -> bool:
         """Triage said this is a security breach: the security-only items are asked too."""
-        with self.incidents.reading() as session:
-            return mitigation_store.security_incident(session, incident_id)
+        with self.incidents.reading() as uow:
+            return uow.mitigations.security_incident(incident_id)
 
     def pending(self, incident_id: int) -> list[ChecklistItem]:
         """Items still to collect; a security-only one only on a security incident."""
@@ -184,18 +175,14 @@ class EvidenceService:
 
     def _rotating(self, until: datetime | None) -> list[tuple[Incident, ChecklistItem]]:
         """A security-only item is left out on an incident that is not a security one."""
-        with self.incidents.reading() as session:
+        with self.incidents.reading() as uow:
             found = []
             security: dict[int, bool] = {}
-            for incident_row, item_row in store.rotating_rows(session, until):
-                assert item_row.id is not None and incident_row.id is not None
-                if incident_row.id not in security:
-                    security[incident_row.id] = mitigation_store.security_incident(
-                        session, incident_row.id
-                    )
-                item = store.item(session, item_row.id)
-                if item.asked_of(security[incident_row.id]):
-                    found.append((repo.to_incident(incident_row), item))
+            for incident, item in uow.evidence.rotating(until):
+                if incident.id not in security:
+                    security[incident.id] = uow.mitigations.security_incident(incident.id)
+                if item.asked_of(security[incident.id]):
+                    found.append((incident, item))
             return found
 
     def add_item(self, incident_id: int, name: str) -> ChecklistItem:
@@ -204,43 +191,34 @@ class EvidenceService:
             raise ValidationError("name", "Say what to collect, in a few words.")
         if len(clean) > MAX_TITLE:
             raise ValidationError("name", f"The name is too long (at most {MAX_TITLE} characters).")
-        self._ensure_seeded(incident_id)
         with self.incidents.editing(incident_id) as edit:
-            taken = {r.name.casefold() for r in store.item_rows(edit.session, incident_id)}
+            self._seed(edit)
+            taken = {i.name.casefold() for i in edit.uow.evidence.items(incident_id)}
             if clean.casefold() in taken:
                 raise ValidationError("name", f"The checklist already has “{clean}”.")
-            row = EvidenceItemRow(
-                incident_id=incident_id,
-                position=store.next_position(edit.session, incident_id),
-                name=clean,
-                state=ItemState.PENDING.value,
-                added_by=edit.actor,
-                added_at=edit.now,
-            )
-            edit.session.add(row)
-            edit.session.flush()
-            edit.event(EventKind.EVIDENCE, f"Evidence item added: {clean}", item=row.id)
-        return store.to_item(row)
+            item = edit.uow.evidence.add_item(incident_id, clean, edit.actor, edit.now)
+            edit.event(EventKind.EVIDENCE, f"Evidence item added: {clean}", item=item.id)
+        return item
 
     def set_rotates_at(self, item_id: int, when: datetime | None) -> ChecklistItem:
         when = None if when is None else aware_utc("rotates_at", when)
-        with self._editing_item(item_id) as (edit, row):
-            if row.rotates_at != when:
-                old = row.rotates_at
-                text = (
-                    f"Evidence item “{row.name}” rotates at {_utc(when)}"
-                    if when
-                    else f"Evidence item “{row.name}”: rotation time cleared"
-                )
-                edit.event(
-                    EventKind.EVIDENCE,
-                    text + (f" (was {_utc(old)})" if old else ""),
-                    item=item_id,
-                    old=old,
-                    new=when,
-                )
-                row.rotates_at = when
-            return self._item_of(edit.session, row)
+        with self._editing_item(item_id) as (edit, item):
+            if item.rotates_at == when:
+                return item
+            old = item.rotates_at
+            text = (
+                f"Evidence item “{item.name}” rotates at {utc_minute(when)}"
+                if when
+                else f"Evidence item “{item.name}”: rotation time cleared"
+            )
+            edit.event(
+                EventKind.EVIDENCE,
+                text + (f" (was {utc_minute(old)})" if old else ""),
+                item=item_id,
+                old=old,
+                new=when,
+            )
+            return edit.uow.evidence.set_rotates_at(item_id, when)
 
     def mark_not_applicable(self, item_id: int, reason: str) -> ChecklistItem:
         reason = " ".join(clean_text("reason", reason, "The reason").split())
@@ -248,32 +226,30 @@ class EvidenceService:
             raise ValidationError(
                 "reason", "Say why this evidence does not apply: the post-mortem will ask."
             )
-        with self._editing_item(item_id) as (edit, row):
-            if row.state == ItemState.COLLECTED.value:
+        with self._editing_item(item_id) as (edit, item):
+            if item.state is ItemState.COLLECTED:
                 raise ValidationError(
-                    "state", f"“{row.name}” already has evidence collected; reopen it first."
+                    "state", f"“{item.name}” already has evidence collected; reopen it first."
                 )
-            row.state, row.reason = ItemState.NOT_APPLICABLE.value, reason
             edit.event(
                 EventKind.EVIDENCE,
-                f"Evidence not applicable: {row.name}: {reason}",
+                f"Evidence not applicable: {item.name}: {reason}",
                 item=item_id,
                 reason=reason,
             )
-            return self._item_of(edit.session, row)
+            return edit.uow.evidence.set_state(item_id, ItemState.NOT_APPLICABLE, reason)
 
     def reopen_item(self, item_id: int) -> ChecklistItem:
-        with self._editing_item(item_id) as (edit, row):
-            if row.state != ItemState.PENDING.value:
-                was = ItemState(row.state).label.lower()
-                edit.event(
-                    EventKind.EVIDENCE,
-                    f"Evidence item reopened: {row.name} (was {was})",
-                    item=item_id,
-                    old=row.state,
-                )
-                row.state, row.reason = ItemState.PENDING.value, ""
-            return self._item_of(edit.session, row)
+        with self._editing_item(item_id) as (edit, item):
+            if item.state is ItemState.PENDING:
+                return item
+            edit.event(
+                EventKind.EVIDENCE,
+                f"Evidence item reopened: {item.name} (was {item.state.label.lower()})",
+                item=item_id,
+                old=item.state.value,
+            )
+            return edit.uow.evidence.set_state(item_id, ItemState.PENDING)
 
     # -- collecting --------------------------------------------------------------------------
     def collect_file(
@@ -290,8 +266,8 @@ class EvidenceService:
         is polled as often. Safe to call from a worker thread."""
         note = clean_text("note", note, "The description")
         source = Path(os.path.abspath(path))
-        folder = self._prepare(incident_id, item_id)
-        with vault.receive_file(folder, source, progress, cancelled) as incoming:
+        self._prepare(incident_id, item_id)
+        with self.vault.receive_file(incident_id, source, progress, cancelled) as incoming:
             return self._record(
                 incoming,
                 incident_id,
@@ -310,9 +286,9 @@ class EvidenceService:
         if not text.strip():
             raise ValidationError("text", "The snippet is empty: paste the text to keep.")
         description = clean_text("description", description, "The description")
-        folder = self._prepare(incident_id, item_id)
+        self._prepare(incident_id, item_id)
         name = f"snippet-{self.incidents.now():%Y%m%dT%H%M%SZ}.txt"
-        with vault.receive_bytes(folder, text.encode("utf-8")) as incoming:
+        with self.vault.receive_bytes(incident_id, text.encode("utf-8")) as incoming:
             return self._record(
                 incoming,
                 incident_id,
@@ -336,14 +312,14 @@ class EvidenceService:
         if not reference:
             raise ValidationError("reference", "Give the URL or ticket where the evidence is.")
         description = clean_text("description", description, "The description")
-        folder = self._prepare(incident_id, item_id)
+        self._prepare(incident_id, item_id)
         fields: dict[str, Any] = dict(
             kind=ArtifactKind.REFERENCE, description=description, url=reference
         )
         if screenshot is None:
             return self._record(None, incident_id, item_id, name=reference[:MAX_TITLE], **fields)
         source = Path(os.path.abspath(screenshot))
-        with vault.receive_file(folder, source) as incoming:
+        with self.vault.receive_file(incident_id, source) as incoming:
             return self._record(
                 incoming,
                 incident_id,
@@ -357,28 +333,27 @@ class EvidenceService:
         """The same artifact also covers another item (offered after a DuplicateArtifact)."""
         note = " ".join(clean_text("note", note, "The note").split())
         logged: list[CustodyEntry] = []
-        with self._editing_item(item_id) as (edit, row):
-            artifact = store.to_artifact(store.get_artifact_row(edit.session, artifact_id))
-            if artifact.incident_id != row.incident_id:
+        with self._editing_item(item_id) as (edit, item):
+            artifact = edit.uow.evidence.artifact(artifact_id)
+            if artifact.incident_id != item.incident_id:
                 raise ValidationError(
                     "artifact",
                     f"Evidence #{artifact_id} belongs to incident #{artifact.incident_id}, "
-                    f"not #{row.incident_id}.",
+                    f"not #{item.incident_id}.",
                 )
-            if not store.link(edit.session, item_id, artifact_id, edit.now):
+            if not edit.uow.evidence.link(item_id, artifact_id, edit.now):
                 raise ValidationError(
-                    "artifact", f"Evidence #{artifact_id} already covers “{row.name}”."
+                    "artifact", f"Evidence #{artifact_id} already covers “{item.name}”."
                 )
-            row.state, row.reason = ItemState.COLLECTED.value, ""
+            item = edit.uow.evidence.set_state(item_id, ItemState.COLLECTED)
             _log(
                 edit,
                 logged,
                 artifact_id,
                 CustodyAction.LINKED,
                 reason=note,
-                details={"item": row.name, "item_id": item_id},
+                details={"item": item.name, "item_id": item_id},
             )
-            item = self._item_of(edit.session, row)
             edit.event(
                 EventKind.EVIDENCE,
                 linked_text(artifact, item, note),
@@ -388,11 +363,10 @@ class EvidenceService:
         self._write_heads(artifact.incident_id, logged)
         return item
 
-    def _prepare(self, incident_id: int, item_id: int | None) -> Path:
+    def _prepare(self, incident_id: int, item_id: int | None) -> None:
         """Refuses early (before a long copy) what the commit would refuse anyway."""
-        self._ensure_seeded(incident_id)
-        with self.incidents.reading() as session:
-            row = repo.get_row(session, incident_id)
+        with self.incidents.reading() as uow:
+            row = uow.incidents.get(incident_id)
             if row.status == Status.CLOSED.value:
                 raise ValidationError(
                     "status",
@@ -400,12 +374,12 @@ class EvidenceService:
                     "earlier stage) before collecting evidence.",
                 )
             if item_id is not None:
-                _item_row(session, item_id, incident_id)
-        return vault.incident_folder(self.vault_root, incident_id)
+                _item_of_incident(uow, item_id, incident_id)
+        self.vault.prepare(incident_id)
 
     def _record(
         self,
-        incoming: vault.Incoming | None,
+        incoming: Incoming | None,
         incident_id: int,
         item_id: int | None,
         *,
@@ -416,35 +390,48 @@ class EvidenceService:
         url: str = "",
     ) -> Artifact:
         """One transaction: the artifact, its item, its first custody entry and the timeline
-        event. The file gets its final name inside it, and is removed if it does not commit."""
+        event. The file gets its final name inside it, and is removed if it does not commit.
+        The same bytes twice on one incident are refused (DuplicateArtifact), whether this
+        check sees them or the storage's unique key does (another writer got there first)."""
         logged: list[CustodyEntry] = []
         with self.incidents.editing(incident_id) as edit:
+            evidence = edit.uow.evidence
+            self._seed(edit)
             if incoming is not None:
-                existing = store.artifact_by_sha(edit.session, incident_id, incoming.sha256)
+                existing = evidence.artifact_by_sha(incident_id, incoming.sha256)
                 if existing is not None:
-                    raise DuplicateArtifact(store.to_artifact(existing))
-            item_row = None if item_id is None else _item_row(edit.session, item_id, incident_id)
-            kept = incoming.keep(vault.stored_name(incoming.sha256, name)) if incoming else None
-            row = ArtifactRow(
-                incident_id=incident_id,
-                item_id=item_id,
-                kind=kind.value,
-                name=name,
-                description=description,
-                original_path=original_path,
-                host=socket.gethostname(),
-                size=incoming.size if incoming else 0,
-                sha256=incoming.sha256 if incoming else "",
-                stored_name=kept.name if kept else "",
-                collector=edit.actor,
-                collected_at=edit.now,
-                local_zone=local_zone(edit.now),
-                url=url,
+                    raise DuplicateArtifact(existing)
+            if item_id is not None:
+                _item_of_incident(edit.uow, item_id, incident_id)
+            kept = (
+                incoming.keep(self.vault.stored_name(incoming.sha256, name)) if incoming else None
             )
-            edit.session.add(row)
-            edit.session.flush()
-            artifact = store.to_artifact(row)
-            item = self._collected(edit, item_row, artifact) if item_row else None
+            try:
+                artifact = evidence.add_artifact(
+                    incident_id=incident_id,
+                    item_id=item_id,
+                    kind=kind,
+                    name=name,
+                    description=description,
+                    original_path=original_path,
+                    host=socket.gethostname(),
+                    size=incoming.size if incoming else 0,
+                    sha256=incoming.sha256 if incoming else "",
+                    stored_name=kept.name if kept else "",
+                    collector=edit.actor,
+                    collected_at=edit.now,
+                    local_zone=local_zone(edit.now),
+                    url=url,
+                )
+            except AlreadyStored as exc:
+                existing = exc.existing or evidence.artifact_by_sha(incident_id, exc.sha256)
+                if existing is None:
+                    raise CollectError(
+                        f"{name} is already in the vault of incident #{incident_id}; "
+                        "nothing was kept."
+                    ) from None
+                raise DuplicateArtifact(existing) from None
+            item = None if item_id is None else self._collected(edit, item_id, artifact)
             _log(
                 edit,
                 logged,
@@ -460,33 +447,33 @@ class EvidenceService:
                 sha256=artifact.sha256,
                 item=item_id,
             )
-            edit.session.commit()
-            if incoming is not None:
-                incoming.settle()
+        # Committed: the file now belongs to the record (had the commit failed, leaving the
+        # caller's `with incoming` block would have removed it).
+        if incoming is not None:
+            incoming.settle()
         self._write_heads(incident_id, logged)
         log.info("collected evidence #%d on incident #%d", artifact.id, incident_id)
         return artifact
 
-    def _collected(self, edit: Edit, row: EvidenceItemRow, artifact: Artifact) -> ChecklistItem:
-        assert row.id is not None
-        store.link(edit.session, row.id, artifact.id, edit.now)
-        row.state, row.reason = ItemState.COLLECTED.value, ""
-        return self._item_of(edit.session, row)
+    @staticmethod
+    def _collected(edit: Edit, item_id: int, artifact: Artifact) -> ChecklistItem:
+        edit.uow.evidence.link(item_id, artifact.id, edit.now)
+        return edit.uow.evidence.set_state(item_id, ItemState.COLLECTED)
 
     # -- reading and handling ----------------------------------------------------------------
     def artifacts(self, incident_id: int) -> list[Artifact]:
-        with self.incidents.reading() as session:
-            repo.get_row(session, incident_id)
-            return [store.to_artifact(r) for r in store.artifact_rows(session, incident_id)]
+        with self.incidents.reading() as uow:
+            uow.incidents.get(incident_id)
+            return uow.evidence.artifacts(incident_id)
 
     def artifact(self, artifact_id: int) -> Artifact:
-        with self.incidents.reading() as session:
-            return store.to_artifact(store.get_artifact_row(session, artifact_id))
+        with self.incidents.reading() as uow:
+            return uow.evidence.artifact(artifact_id)
 
     def custody(self, artifact_id: int) -> list[CustodyEntry]:
-        with self.incidents.reading() as session:
-            store.get_artifact_row(session, artifact_id)
-            return store.custody(session, artifact_id)
+        with self.incidents.reading() as uow:
+            uow.evidence.artifact(artifact_id)
+            return uow.evidence.custody(artifact_id)
 
     def artifact_path(self, artifact: Artifact) -> Path:
         """Where the vault keeps the artifact's file (references without a screenshot have
@@ -495,7 +482,7 @@ class EvidenceService:
             raise ValidationError(
                 "artifact", f"Evidence #{artifact.id} is a reference, not a file."
             )
-        return self.vault_root / str(artifact.incident_id) / artifact.stored_name
+        return self.vault.folder(artifact.incident_id) / artifact.stored_name
 
     def record_viewed(self, artifact_id: int, reason: str = "") -> CustodyEntry:
         """Opening an artifact is handling it: who, when, why goes on its custody log."""
@@ -510,7 +497,7 @@ class EvidenceService:
         target = Path(os.path.abspath(destination))
         if target.is_dir():
             target = target / artifact.name
-        found = vault.copy_out(self.artifact_path(artifact), target)
+        found = self.vault.copy_out(self.artifact_path(artifact), target)
         if found != artifact.sha256:
             target.unlink(missing_ok=True)
             raise CollectError(
@@ -546,9 +533,7 @@ class EvidenceService:
         are committed whatever happens here: a vault that refuses the write is logged, and
         the head file lags behind (which verify tolerates; it never invents entries)."""
         try:
-            vault.append_heads(
-                self.vault_root / str(incident_id), [head_record(e) for e in entries]
-            )
+            self.vault.append_heads(incident_id, [head_record(e) for e in entries])
         except OSError as exc:
             log.error(
                 "could not append to the custody head file of #%d: %s",
@@ -558,26 +543,30 @@ class EvidenceService:
 
     def head_path(self, incident_id: int) -> Path:
         """The file outside the database that keeps the head of every custody log."""
-        return vault.head_path(self.vault_root / str(incident_id))
+        return self.vault.head_path(incident_id)
 
     def vault_file_count(self, incident_id: int) -> int:
         """How many evidence files the incident's vault folder holds."""
-        return len(vault.evidence_files(self.vault_root / str(incident_id)))
+        return len(self.vault.evidence_files(incident_id))
 
     def remove_vault(self, incident_id: int) -> int:
         """Removes the vault folder of an incident that is no longer in the database (its
         files, the head file, anything left there); returns how many evidence files went."""
-        with self.incidents.reading() as session:
-            if session.get(IncidentRow, incident_id) is not None:
+        with self.incidents.reading() as uow:
+            try:
+                uow.incidents.get(incident_id)
+            except IncidentNotFound:
+                pass
+            else:
                 raise ValidationError(
                     "incident", f"Incident #{incident_id} still exists: delete it first."
                 )
         try:
-            removed = vault.remove_incident_folder(self.vault_root, incident_id)
+            removed = self.vault.remove_incident(incident_id)
         except OSError as exc:
             raise CollectError(
                 f"its evidence files could not all be removed from "
-                f"{self.vault_root / str(incident_id)} ({exc.strerror or exc}); remove "
+                f"{self.vault.folder(incident_id)} ({exc.strerror or exc}); remove "
                 "that folder by hand"
             ) from exc
         log.info("removed the vault folder of deleted incident #%d", incident_id)
@@ -616,12 +605,12 @@ class EvidenceService:
         artifact whose records hold together (never on top of a broken log, which would
         seal it) and a summary on each incident's timeline. `progress(bytes_done, total)`
         spans them all."""
-        with self.incidents.reading() as session:
+        with self.incidents.reading() as uow:
             if incident_id is not None:
-                repo.get_row(session, incident_id)
-            artifacts = [store.to_artifact(r) for r in store.artifact_rows(session, incident_id)]
-            paths = {a.id: self._path_to_check(a, store.custody(session, a.id)) for a in artifacts}
-            incident_ids = self._incidents_with_evidence(session, incident_id, artifacts)
+                uow.incidents.get(incident_id)
+            artifacts = uow.evidence.artifacts(incident_id)
+            paths = {a.id: self._path_to_check(a, uow.evidence.custody(a.id)) for a in artifacts}
+            incident_ids = self._incidents_with_evidence(uow, incident_id, artifacts)
         found = self._integrity_all(artifacts, paths, progress, cancelled)
         results: list[VerifyResult] = []
         for iid in incident_ids:
@@ -637,20 +626,19 @@ class EvidenceService:
         name = name or artifact.stored_name
         if not name or "/" in name or name in (".", ".."):
             return None
-        return self.vault_root / str(artifact.incident_id) / name
+        return self.vault.folder(artifact.incident_id) / name
 
     def _incidents_with_evidence(
-        self, session: Session, incident_id: int | None, artifacts: list[Artifact]
+        self, uow: UnitOfWork, incident_id: int | None, artifacts: list[Artifact]
     ) -> list[int]:
         """The incidents to verify: those with artifacts, and those whose head file or
         timeline records evidence (which may have been deleted from the database)."""
         if incident_id is not None:
             return [incident_id]
         found = {a.incident_id for a in artifacts}
-        found |= set(_collected_events(session, None))
-        if self.vault_root.is_dir():
-            found |= {int(p.name) for p in self.vault_root.iterdir() if p.name.isdigit()}
-        existing = {i.id for i in repo.list_rows(session, include_closed=True)}
+        found |= set(_collected_events(uow, None))
+        found |= set(self.vault.incident_ids())
+        existing = {i.id for i in uow.incidents.list(include_closed=True)}
         return sorted(found & existing)
 
     def _integrity_all(
@@ -670,21 +658,20 @@ class EvidenceService:
 
         found = {}
         for artifact in artifacts:
-            found[artifact.id] = _hash_of(paths[artifact.id], step, cancelled)
+            found[artifact.id] = self._hash_of(paths[artifact.id], step, cancelled)
             done += artifact.size if paths[artifact.id] is not None else 0
         return found
 
     def _record_verified(
         self, incident_id: int, artifacts: list[Artifact], found: dict[int, FileFinding]
     ) -> list[VerifyResult]:
-        folder = self.vault_root / str(incident_id)
         logged: list[CustodyEntry] = []
         with self.incidents.editing(incident_id, allow_closed=True) as edit:
-            head = vault.read_heads(folder)
-            collected = _collected_events(edit.session, incident_id).get(incident_id, {})
+            head = self.vault.read_heads(incident_id)
+            collected = _collected_events(edit.uow, incident_id).get(incident_id, {})
             results = []
             for artifact in artifacts:
-                entries = store.custody(edit.session, artifact.id)
+                entries = edit.uow.evidence.custody(artifact.id)
                 shown = collected.get(artifact.id)
                 result = assess(
                     artifact,
@@ -692,12 +679,13 @@ class EvidenceService:
                     entries,
                     head,
                     None if shown is None else shown[0],
-                    str(vault.head_path(folder)),
+                    str(self.vault.head_path(incident_id)),
                 )
                 results.append(result)
-            results += self._vanished(edit.session, incident_id, head, collected)
+            results += self._vanished(edit.uow, incident_id, head, collected)
             if head.unreadable:
-                results = [_with_problem(r, _unreadable(head, folder)) for r in results]
+                unreadable = _unreadable(head, self.vault.head_path(incident_id))
+                results = [_with_problem(r, unreadable) for r in results]
             for result in results:
                 if not result.chain_ok:
                     continue  # an entry on a broken log would make it look whole again
@@ -724,7 +712,7 @@ class EvidenceService:
 
     def _vanished(
         self,
-        session: Session,
+        uow: UnitOfWork,
         incident_id: int,
         head: HeadFile,
         collected: dict[int, tuple[str, datetime]],
@@ -732,14 +720,14 @@ class EvidenceService:
         """Artifacts of this incident that the head file or the timeline knows of and the
         database does not hold (deleted, triggers dropped), or holds under another incident."""
         known = set(head.artifact_ids()) | set(collected)
-        rows = {r.id: r for r in store.artifact_rows(session, incident_id)}
+        stored_ids = {a.id for a in uow.evidence.artifacts(incident_id)}
         results = []
-        for artifact_id in sorted(known - set(rows)):
+        for artifact_id in sorted(known - stored_ids):
             heads = head.of(artifact_id)
             stored = next((h.stored_name for h in heads if h.stored_name), "")
             left = None
             if stored and "/" not in stored:
-                left = (self.vault_root / str(incident_id) / stored).exists()
+                left = (self.vault.folder(incident_id) / stored).exists()
             results.append(
                 vanished(artifact_id, incident_id, heads, collected.get(artifact_id), left)
             )
@@ -749,15 +737,14 @@ class EvidenceService:
         """What is wrong with the incident's custody records, without hashing any file (the
         export re-hashes each one as it copies it): broken or shortened logs, rows changed
         since collection, artifacts gone from the database. Empty when they hold together."""
-        folder = self.vault_root / str(incident_id)
-        with self.incidents.reading() as session:
-            repo.get_row(session, incident_id)
-            head = vault.read_heads(folder)
-            collected = _collected_events(session, incident_id).get(incident_id, {})
+        head_path = self.vault.head_path(incident_id)
+        with self.incidents.reading() as uow:
+            uow.incidents.get(incident_id)
+            head = self.vault.read_heads(incident_id)
+            collected = _collected_events(uow, incident_id).get(incident_id, {})
             results = []
-            for row in store.artifact_rows(session, incident_id):
-                artifact = store.to_artifact(row)
-                entries = store.custody(session, artifact.id)
+            for artifact in uow.evidence.artifacts(incident_id):
+                entries = uow.evidence.custody(artifact.id)
                 shown = collected.get(artifact.id)
                 # The file is not judged here: take it as what was collected.
                 expected = collected_entry(entries)
@@ -773,13 +760,13 @@ class EvidenceService:
                         entries,
                         head,
                         None if shown is None else shown[0],
-                        str(vault.head_path(folder)),
+                        str(head_path),
                     )
                 )
-            results += self._vanished(session, incident_id, head, collected)
+            results += self._vanished(uow, incident_id, head, collected)
         problems = [f"#{r.artifact.id} {r.artifact.name}: {p}" for r in results for p in r.problems]
         if head.unreadable:
-            problems.append(_unreadable(head, folder))
+            problems.append(_unreadable(head, head_path))
         return problems
 
     # -- export ------------------------------------------------------------------------------
@@ -798,10 +785,10 @@ class EvidenceService:
         if not artifacts:
             raise ValidationError("evidence", f"Incident #{incident_id} has no evidence to export.")
         problems = self.custody_problems(incident_id)
-        with self.incidents.reading() as session:
-            expected = {a.id: _collected_sha256(a, store.custody(session, a.id)) for a in artifacts}
+        with self.incidents.reading() as uow:
+            expected = {a.id: _collected_sha256(a, uow.evidence.custody(a.id)) for a in artifacts}
         try:
-            bundle = _Bundle(atomic.new_temp(out.parent, BUNDLE_MODE), out)
+            bundle = _Bundle(atomic.new_temp(out.parent, BUNDLE_MODE), out, self.vault.chunks)
         except OSError as exc:
             raise _bundle_error(out, exc) from exc
         try:
@@ -841,10 +828,10 @@ class EvidenceService:
                     details={"bundle": bundle.out.name, "path": bundle.arcname(artifact)},
                 )
             manifest = _manifest(
-                repo.to_incident(edit.row),
-                store.items(edit.session, incident_id),
+                edit.incident(),
+                edit.uow.evidence.items(incident_id),
                 artifacts,
-                {a.id: store.custody(edit.session, a.id) for a in artifacts},
+                {a.id: edit.uow.evidence.custody(a.id) for a in artifacts},
                 {"at": edit.now, "by": edit.actor, "reason": reason, "bundle": bundle.out.name},
                 problems,
             )
@@ -858,25 +845,32 @@ class EvidenceService:
                 manifest_sha256=manifest_sha,
                 artifacts=[a.id for a in artifacts],
             )
+            # Last in the transaction: a bundle in place whose entries fail to commit is
+            # removed again (export_bundle abandons it until it is settled).
             bundle.put_in_place()
-            edit.session.commit()
-            bundle.settle()
+        bundle.settle()
         self._write_heads(incident_id, logged)
 
     # -- helpers -----------------------------------------------------------------------------
     @contextmanager
-    def _editing_item(self, item_id: int) -> Iterator[tuple[Edit, EvidenceItemRow]]:
-        """The write transaction of the item's incident, with the item's row in it."""
-        with self.incidents.reading() as session:
-            incident_id = store.get_item_row(session, item_id).incident_id
+    def _editing_item(self, item_id: int) -> Iterator[tuple[Edit, ChecklistItem]]:
+        """The write transaction of the item's incident, with the item as it is in it."""
+        with self.incidents.reading() as uow:
+            incident_id = uow.evidence.item(item_id).incident_id
         with self.incidents.editing(incident_id) as edit:
-            yield edit, store.get_item_row(edit.session, item_id)
+            yield edit, edit.uow.evidence.item(item_id)
 
-    @staticmethod
-    def _item_of(session: Session, row: EvidenceItemRow) -> ChecklistItem:
-        assert row.id is not None
-        session.flush()
-        return store.item(session, row.id)
+    def _hash_of(
+        self, path: Path | None, progress: Progress, cancelled: Cancelled | None
+    ) -> FileFinding:
+        if path is None:
+            return FileFinding()
+        try:
+            return FileFinding(self.vault.hash_file(path, progress, cancelled))
+        except FileNotFoundError:
+            return FileFinding(problem=f"the file is gone from the vault ({path})")
+        except OSError as exc:
+            return FileFinding(problem=f"the file cannot be read ({exc.strerror or exc})")
 
 
 def _collected_sha256(artifact: Artifact, entries: list[CustodyEntry]) -> str:
@@ -897,53 +891,38 @@ def _log(
 ) -> CustodyEntry:
     """Appends a custody entry in `edit`'s transaction; `logged` collects it for the head
     file, which is written once the transaction has committed."""
-    entry = store.append_custody(
-        edit.session, artifact_id, action, actor=edit.actor, at=edit.now, reason=reason,
-        details=details,
-    )  # fmt: skip
+    entry = edit.uow.evidence.append_custody(
+        artifact_id, action, actor=edit.actor, at=edit.now, reason=reason, details=details
+    )
     logged.append(entry)
     return entry
 
 
 def _collected_events(
-    session: Session, incident_id: int | None
+    uow: UnitOfWork, incident_id: int | None
 ) -> dict[int, dict[int, tuple[str, datetime]]]:
     """The timeline's "collected" events: incident -> artifact -> (sha256, when)."""
     found: dict[int, dict[int, tuple[str, datetime]]] = {}
-    rows = (
-        repo.events_of_kind(session, EventKind.EVIDENCE)
+    events = (
+        uow.timeline.of_kind(EventKind.EVIDENCE)
         if incident_id is None
-        else [r for r in repo.event_rows(session, incident_id) if r.kind == EventKind.EVIDENCE]
+        else [e for e in uow.timeline.of_incident(incident_id) if e.kind is EventKind.EVIDENCE]
     )
-    for row in rows:
-        try:
-            data = json.loads(row.data or "{}")
-        except ValueError:
-            continue
+    for event in events:
+        data = event.data
         if not isinstance(data, dict) or "sha256" not in data:
             continue
         artifact_id = data.get("artifact")
         if isinstance(artifact_id, int) and not isinstance(artifact_id, bool):
-            found.setdefault(row.incident_id, {})[artifact_id] = (str(data["sha256"]), row.at)
+            found.setdefault(event.incident_id, {})[artifact_id] = (str(data["sha256"]), event.at)
     return found
 
 
-def _hash_of(path: Path | None, progress: Progress, cancelled: Cancelled | None) -> FileFinding:
-    if path is None:
-        return FileFinding()
-    try:
-        return FileFinding(vault.hash_file(path, progress, cancelled))
-    except FileNotFoundError:
-        return FileFinding(problem=f"the file is gone from the vault ({path})")
-    except OSError as exc:
-        return FileFinding(problem=f"the file cannot be read ({exc.strerror or exc})")
-
-
-def _unreadable(head: HeadFile, folder: Path) -> str:
+def _unreadable(head: HeadFile, head_path: Path) -> str:
     lines = ", ".join(str(n) for n in head.unreadable[:10])
     more = "…" if len(head.unreadable) > 10 else ""
     return (
-        f"the vault's custody head file ({vault.head_path(folder)}) has lines that are not "
+        f"the vault's custody head file ({head_path}) has lines that are not "
         f"records ({lines}{more}): it was edited"
     )
 
@@ -952,15 +931,15 @@ def _with_problem(result: VerifyResult, problem: str) -> VerifyResult:
     return replace(result, chain_ok=False, problems=(*result.problems, problem))
 
 
-def _item_row(session: Session, item_id: int, incident_id: int) -> EvidenceItemRow:
-    row = store.get_item_row(session, item_id)
-    if row.incident_id != incident_id:
+def _item_of_incident(uow: UnitOfWork, item_id: int, incident_id: int) -> ChecklistItem:
+    item = uow.evidence.item(item_id)
+    if item.incident_id != incident_id:
         raise ValidationError(
             "item",
-            f"Checklist item #{item_id} belongs to incident #{row.incident_id}, "
+            f"Checklist item #{item_id} belongs to incident #{item.incident_id}, "
             f"not #{incident_id}.",
         )
-    return row
+    return item
 
 
 def _collected_details(artifact: Artifact, item: ChecklistItem | None) -> dict[str, Any]:
@@ -981,17 +960,19 @@ def local_zone(moment: datetime) -> str:
     return f"{name} ({label})" if name and "/" in name else label
 
 
-def _utc(moment: datetime | None) -> str:
-    return "unset" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
 # -- the bundle --------------------------------------------------------------------------------
 class _Bundle:
     """The zip being written under a temporary name beside its destination."""
 
-    def __init__(self, temp: Path, out: Path) -> None:
+    def __init__(
+        self,
+        temp: Path,
+        out: Path,
+        chunks: Callable[[Path, Cancelled | None], Iterator[memoryview]],
+    ) -> None:
         self.temp = temp
         self.out = out
+        self._chunks = chunks
         # Private from the first byte (atomic.new_temp): it can hold every artifact.
         self._file = os.fdopen(os.open(temp, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)), "wb")
         try:
@@ -1018,7 +999,7 @@ class _Bundle:
         digest = hashlib.sha256()
         try:
             with self.zip.open(info, "w", force_zip64=True) as entry:
-                for chunk in vault.chunks(path, cancelled):
+                for chunk in self._chunks(path, cancelled):
                     digest.update(chunk)
                     entry.write(chunk)
         except FileNotFoundError:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ from warroom.domain.evidence import (
     short_hash,
 )
 from warroom.domain.incident import EventKind
+from warroom.domain.timefmt import utc_minute, utc_second
 from warroom.domain.validation import ValidationError
 from warroom.services.evidence import EvidenceService
 from warroom.ui.evidence_worker import BackgroundJob, Job
@@ -74,10 +75,6 @@ def _size(size: int) -> str:
             return f"{scaled:,} {unit}" if unit == "B" else f"{scaled:.1f} {unit}"
         scaled /= 1024
     return str(scaled)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _counted(count: int, noun: str) -> str:
@@ -283,7 +280,11 @@ class EvidencePanel(QDialog):
             left = item.rotates_in(now)
             cell = table_cell(self.items_table, row, 2)
             if left is None or item.state is not ItemState.PENDING:
-                text = "—" if item.rotates_at is None else f"at {_utc(item.rotates_at)[:16]}"
+                text = (
+                    "—"
+                    if item.rotates_at is None
+                    else f"at {utc_minute(item.rotates_at, zone=False)}"
+                )
             elif left.total_seconds() < 0:
                 text = f"⚠ rotated {compact(-left)} ago"
             else:
@@ -321,7 +322,8 @@ class EvidencePanel(QDialog):
                 artifact.kind.value,
                 _size(artifact.size) if artifact.has_file else "—",
                 short_hash(artifact.sha256) if artifact.sha256 else "—",
-                _utc(artifact.collected_at)[:16],  # to the minute; the seconds are in custody
+                # To the minute; the seconds are in custody.
+                utc_minute(artifact.collected_at, zone=False),
                 artifact.collector,
                 state,
             )
@@ -351,7 +353,7 @@ class EvidencePanel(QDialog):
                 str(entry.seq),
                 entry.action.value.replace("_", " "),
                 entry.actor,
-                _utc(entry.at),
+                utc_second(entry.at),
                 custody_details(entry),
                 short_hash(entry.entry_hash),
             )
@@ -465,7 +467,7 @@ class EvidencePanel(QDialog):
         for path, existing in outcome.duplicates:
             question = (
                 f"{path.name} is already in the vault as “{existing.name}” (same SHA-256, "
-                f"collected {_utc(existing.collected_at)} UTC by {existing.collector}).\n\n"
+                f"collected {utc_second(existing.collected_at)} UTC by {existing.collector}).\n\n"
                 "Link the existing artifact to this item instead of keeping a second copy?"
             )
             if item_id is not None and self._ask("Already in the vault", question):

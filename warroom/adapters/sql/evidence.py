@@ -9,8 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
 
+from warroom.adapters.sql import repository as repo
 from warroom.adapters.sql.models import (
     ArtifactRow,
     CustodyRow,
@@ -30,16 +32,10 @@ from warroom.domain.evidence import (
     ItemState,
     entry_hash,
 )
+from warroom.domain.incident import Incident
+from warroom.services.ports.evidence import AlreadyStored, ArtifactNotFound, ItemNotFound
 
-
-class ItemNotFound(LookupError):
-    def __init__(self, item_id: int) -> None:
-        super().__init__(f"There is no evidence checklist item #{item_id}.")
-
-
-class ArtifactNotFound(LookupError):
-    def __init__(self, artifact_id: int) -> None:
-        super().__init__(f"There is no evidence #{artifact_id}.")
+__all__ = ["ArtifactNotFound", "ItemNotFound", "SqlEvidence"]
 
 
 # -- conversion --------------------------------------------------------------------------------
@@ -100,8 +96,8 @@ def to_entry(row: CustodyRow) -> CustodyEntry:
 def item_rows(session: Session, incident_id: int) -> list[EvidenceItemRow]:
     query = (
         select(EvidenceItemRow)
-        .where(EvidenceItemRow.incident_id == incident_id)
-        .order_by(EvidenceItemRow.position, EvidenceItemRow.id)  # type: ignore[arg-type]
+        .where(col(EvidenceItemRow.incident_id) == incident_id)
+        .order_by(col(EvidenceItemRow.position), col(EvidenceItemRow.id))
     )
     return list(session.scalars(query))
 
@@ -109,7 +105,7 @@ def item_rows(session: Session, incident_id: int) -> list[EvidenceItemRow]:
 def items(session: Session, incident_id: int) -> list[ChecklistItem]:
     rows = item_rows(session, incident_id)
     links = _links(session, [r.id for r in rows if r.id is not None])
-    return [to_item(r, links.get(r.id, ())) for r in rows]
+    return [to_item(r, links.get(r.id or 0, ())) for r in rows]
 
 
 def item(session: Session, item_id: int) -> ChecklistItem:
@@ -128,9 +124,9 @@ def _links(session: Session, item_ids: list[int]) -> dict[int, tuple[int, ...]]:
     if not item_ids:
         return {}
     query = (
-        select(EvidenceLinkRow.item_id, EvidenceLinkRow.artifact_id)
-        .where(EvidenceLinkRow.item_id.in_(item_ids))  # type: ignore[attr-defined]
-        .order_by(EvidenceLinkRow.linked_at, EvidenceLinkRow.artifact_id)  # type: ignore[arg-type]
+        select(col(EvidenceLinkRow.item_id), col(EvidenceLinkRow.artifact_id))
+        .where(col(EvidenceLinkRow.item_id).in_(item_ids))
+        .order_by(col(EvidenceLinkRow.linked_at), col(EvidenceLinkRow.artifact_id))
     )
     found: dict[int, list[int]] = defaultdict(list)
     for item_id, artifact_id in session.execute(query):
@@ -139,7 +135,7 @@ def _links(session: Session, item_ids: list[int]) -> dict[int, tuple[int, ...]]:
 
 
 def has_items(session: Session, incident_id: int) -> bool:
-    query = select(EvidenceItemRow.id).where(EvidenceItemRow.incident_id == incident_id)
+    query = select(col(EvidenceItemRow.id)).where(col(EvidenceItemRow.incident_id) == incident_id)
     return session.execute(query.limit(1)).first() is not None
 
 
@@ -166,8 +162,8 @@ def seed(
 
 
 def next_position(session: Session, incident_id: int) -> int:
-    query = select(func.max(EvidenceItemRow.position)).where(
-        EvidenceItemRow.incident_id == incident_id
+    query = select(func.max(col(EvidenceItemRow.position))).where(
+        col(EvidenceItemRow.incident_id) == incident_id
     )
     return int(session.execute(query).scalar() or 0) + 1
 
@@ -187,14 +183,14 @@ def rotating_rows(
     first."""
     query = (
         select(IncidentRow, EvidenceItemRow)
-        .join(EvidenceItemRow, EvidenceItemRow.incident_id == IncidentRow.id)  # type: ignore[arg-type]
-        .where(IncidentRow.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
-        .where(EvidenceItemRow.state == ItemState.PENDING.value)
-        .where(EvidenceItemRow.rotates_at.is_not(None))  # type: ignore[union-attr]
-        .order_by(EvidenceItemRow.rotates_at, EvidenceItemRow.id)  # type: ignore[arg-type]
+        .join(EvidenceItemRow, col(EvidenceItemRow.incident_id) == col(IncidentRow.id))
+        .where(col(IncidentRow.status).in_(OPEN_STATUSES))
+        .where(col(EvidenceItemRow.state) == ItemState.PENDING.value)
+        .where(col(EvidenceItemRow.rotates_at).is_not(None))
+        .order_by(col(EvidenceItemRow.rotates_at), col(EvidenceItemRow.id))
     )
     if until is not None:
-        query = query.where(EvidenceItemRow.rotates_at <= until)  # type: ignore[operator]
+        query = query.where(col(EvidenceItemRow.rotates_at) <= until)
     return [(incident, row) for incident, row in session.execute(query)]
 
 
@@ -202,9 +198,9 @@ def rotating_rows(
 def artifact_rows(session: Session, incident_id: int | None = None) -> list[ArtifactRow]:
     query = select(ArtifactRow)
     if incident_id is not None:
-        query = query.where(ArtifactRow.incident_id == incident_id)
-    order = (ArtifactRow.incident_id, ArtifactRow.collected_at, ArtifactRow.id)
-    return list(session.scalars(query.order_by(*order)))  # type: ignore[arg-type]
+        query = query.where(col(ArtifactRow.incident_id) == incident_id)
+    order = (col(ArtifactRow.incident_id), col(ArtifactRow.collected_at), col(ArtifactRow.id))
+    return list(session.scalars(query.order_by(*order)))
 
 
 def get_artifact_row(session: Session, artifact_id: int) -> ArtifactRow:
@@ -217,9 +213,9 @@ def get_artifact_row(session: Session, artifact_id: int) -> ArtifactRow:
 def artifact_by_sha(session: Session, incident_id: int, sha256: str) -> ArtifactRow | None:
     query = (
         select(ArtifactRow)
-        .where(ArtifactRow.incident_id == incident_id)
-        .where(ArtifactRow.sha256 == sha256)
-        .order_by(ArtifactRow.id)  # type: ignore[arg-type]
+        .where(col(ArtifactRow.incident_id) == incident_id)
+        .where(col(ArtifactRow.sha256) == sha256)
+        .order_by(col(ArtifactRow.id))
     )
     return session.scalars(query.limit(1)).first()
 
@@ -227,7 +223,9 @@ def artifact_by_sha(session: Session, incident_id: int, sha256: str) -> Artifact
 # -- custody -----------------------------------------------------------------------------------
 def custody(session: Session, artifact_id: int) -> list[CustodyEntry]:
     query = (
-        select(CustodyRow).where(CustodyRow.artifact_id == artifact_id).order_by(CustodyRow.seq)  # type: ignore[arg-type]
+        select(CustodyRow)
+        .where(col(CustodyRow.artifact_id) == artifact_id)
+        .order_by(col(CustodyRow.seq))
     )
     return [to_entry(r) for r in session.scalars(query)]
 
@@ -247,8 +245,8 @@ def append_custody(
     details = json.loads(json.dumps(details or {}, default=str))  # as it reads back
     last = session.scalars(
         select(CustodyRow)
-        .where(CustodyRow.artifact_id == artifact_id)
-        .order_by(CustodyRow.seq.desc())  # type: ignore[attr-defined]
+        .where(col(CustodyRow.artifact_id) == artifact_id)
+        .order_by(col(CustodyRow.seq).desc())
         .limit(1)
     ).first()
     seq = 1 if last is None else last.seq + 1
@@ -275,3 +273,141 @@ class SqlEvidence:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+
+    # -- checklist items -----------------------------------------------------------------
+    def items(self, incident_id: int) -> list[ChecklistItem]:
+        return items(self._session, incident_id)
+
+    def item(self, item_id: int) -> ChecklistItem:
+        self._session.flush()
+        return item(self._session, item_id)
+
+    def has_items(self, incident_id: int) -> bool:
+        return has_items(self._session, incident_id)
+
+    def seed(
+        self, incident_id: int, template: ChecklistTemplate, started: datetime, now: datetime
+    ) -> None:
+        seed(self._session, incident_id, template, started, now)
+        self._session.flush()
+
+    def add_item(self, incident_id: int, name: str, actor: str, now: datetime) -> ChecklistItem:
+        row = EvidenceItemRow(
+            incident_id=incident_id,
+            position=next_position(self._session, incident_id),
+            name=name,
+            state=ItemState.PENDING.value,
+            added_by=actor,
+            added_at=now,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return to_item(row)
+
+    def set_state(self, item_id: int, state: ItemState, reason: str = "") -> ChecklistItem:
+        row = get_item_row(self._session, item_id)
+        row.state, row.reason = state.value, reason
+        return self.item(item_id)
+
+    def set_rotates_at(self, item_id: int, when: datetime | None) -> ChecklistItem:
+        row = get_item_row(self._session, item_id)
+        row.rotates_at = when
+        return self.item(item_id)
+
+    def link(self, item_id: int, artifact_id: int, now: datetime) -> bool:
+        linked = link(self._session, item_id, artifact_id, now)
+        self._session.flush()
+        return linked
+
+    def rotating(self, until: datetime | None) -> list[tuple[Incident, ChecklistItem]]:
+        found = rotating_rows(self._session, until)
+        links = _links(self._session, [r.id for _, r in found if r.id is not None])
+        return [
+            (repo.to_incident(incident), to_item(row, links.get(row.id or 0, ())))
+            for incident, row in found
+        ]
+
+    # -- artifacts -----------------------------------------------------------------------
+    def artifacts(self, incident_id: int | None = None) -> list[Artifact]:
+        return [to_artifact(r) for r in artifact_rows(self._session, incident_id)]
+
+    def artifact(self, artifact_id: int) -> Artifact:
+        return to_artifact(get_artifact_row(self._session, artifact_id))
+
+    def artifact_by_sha(self, incident_id: int, sha256: str) -> Artifact | None:
+        row = artifact_by_sha(self._session, incident_id, sha256)
+        return None if row is None else to_artifact(row)
+
+    def add_artifact(
+        self,
+        *,
+        incident_id: int,
+        item_id: int | None,
+        kind: ArtifactKind,
+        name: str,
+        description: str,
+        original_path: str,
+        host: str,
+        size: int,
+        sha256: str,
+        stored_name: str,
+        collector: str,
+        collected_at: datetime,
+        local_zone: str,
+        url: str,
+    ) -> Artifact:
+        row = ArtifactRow(
+            incident_id=incident_id,
+            item_id=item_id,
+            kind=kind.value,
+            name=name,
+            description=description,
+            original_path=original_path,
+            host=host,
+            size=size,
+            sha256=sha256,
+            stored_name=stored_name,
+            collector=collector,
+            collected_at=collected_at,
+            local_zone=local_zone,
+            url=url,
+        )
+        self._session.flush()  # what is pending is not this insert's to roll back
+        try:
+            # A savepoint: the unique key refusing this row leaves the transaction usable.
+            with self._session.begin_nested():
+                self._session.add(row)
+        except IntegrityError as exc:
+            if not sha256 or not _is_duplicate_sha(exc):
+                raise
+            raise AlreadyStored(
+                incident_id, sha256, self.artifact_by_sha(incident_id, sha256)
+            ) from None
+        return to_artifact(row)
+
+    # -- custody -------------------------------------------------------------------------
+    def custody(self, artifact_id: int) -> list[CustodyEntry]:
+        return custody(self._session, artifact_id)
+
+    def append_custody(
+        self,
+        artifact_id: int,
+        action: CustodyAction,
+        *,
+        actor: str,
+        at: datetime,
+        reason: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> CustodyEntry:
+        return append_custody(
+            self._session, artifact_id, action, actor=actor, at=at, reason=reason, details=details
+        )
+
+
+def _is_duplicate_sha(exc: IntegrityError) -> bool:
+    """The unique key on (incident_id, sha256) refused the row (SQLite names its columns,
+    PostgreSQL its index)."""
+    text = str(exc.orig)
+    return "ix_evidence_artifact_incident_sha" in text or (
+        "evidence_artifact.incident_id" in text and "evidence_artifact.sha256" in text
+    )
