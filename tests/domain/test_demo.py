@@ -8,12 +8,13 @@ import pytest
 
 from warroom.adapters.sqlite.database import open_database
 from warroom.bootstrap import incident_service
+from warroom.bootstrap import prepare_demo as prepare_demo_dir
 from warroom.domain import clocks
 from warroom.domain.clock import FakeClock
 from warroom.domain.clocks import ClockState
 from warroom.domain.lifecycle import Status
 from warroom.domain.severity import Severity
-from warroom.services.demo import MARKER, NotADemoDir, prepare_demo_dir
+from warroom.services.demo import MARKER, NotADemoDir
 
 DEMO_NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 
@@ -84,3 +85,23 @@ def test_demo_refuses_a_folder_holding_real_data(tmp_path):
     assert not (folder / MARKER).exists()
     incidents, _ = demo_contents(folder)
     assert [i.title for i in incidents] == ["Real outage"]
+
+
+def test_the_demo_obeys_the_lifecycle_rules(tmp_path):
+    """Built through the services, so the rules hold: every incident that reached mitigated
+    did so by a recorded verification, no move needed a rule set aside, and each move back
+    says why."""
+    from warroom.domain.incident import EventKind
+
+    incidents, timelines = demo_contents(
+        prepare_demo_dir(tmp_path / "demo", clock=FakeClock(DEMO_NOW))
+    )
+    reached_mitigated = [i for i in incidents if i.mitigated_at is not None]
+    assert reached_mitigated
+    for incident in incidents:
+        moves = [e for e in timelines[incident.id] if e.kind is EventKind.STATUS_CHANGED]
+        assert all("overridden" not in e.data for e in moves), incident.title
+        assert all(e.data["reason"] for e in moves if "moved back" in e.text), incident.title
+    for incident in reached_mitigated:
+        kinds = [e.kind for e in timelines[incident.id]]
+        assert EventKind.VERIFIED in kinds, incident.title

@@ -45,3 +45,18 @@ def focus(qtbot, widget: QWidget) -> None:
 def local_hm(moment) -> str:
     """A time as a user types it: local wall-clock hours and minutes."""
     return moment.astimezone().strftime("%H:%M")
+
+
+def open_or_ask(path):
+    """The GUI's opening of a record (ui.app.open_or_ask) on the local backend; returns the
+    Database, or None when the user gave up."""
+    from warroom import bootstrap
+    from warroom.domain.clock import SystemClock
+    from warroom.domain.policy import load_policy_file
+    from warroom.system.paths import builtin_policy_file, resolve_paths
+    from warroom.ui.app import open_or_ask as ask
+
+    backend = bootstrap.LocalBackend(resolve_paths(path.parent))
+    policy = load_policy_file(builtin_policy_file())
+    record = ask(backend, path, SystemClock(), "alice", policy)
+    return None if record is None else record.database

@@ -7,8 +7,8 @@ import sqlite3
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.conftest import START
+from warroom import bootstrap
 from warroom.bootstrap import incident_service
-from warroom.ui import app as app_module
 
 
 def test_a_policy_problem_is_shown_naming_the_file_and_key(qtbot, board):
@@ -35,7 +35,7 @@ def test_a_file_that_is_not_a_database_gets_a_dialog_naming_it(qtbot, tmp_path, 
         return 0  # the user closes the dialog
 
     monkeypatch.setattr(QMessageBox, "exec", record)
-    status = app_module.run_gui(data_dir=data)
+    status = bootstrap.run_gui(data_dir=data)
     assert status == 2
     assert shown and str(data / "warroom.db") in shown[0]
     assert (data / "warroom.db").read_bytes() == b"not a database at all" * 50
@@ -74,7 +74,9 @@ def _dialogs_while_opening(monkeypatch, data, answer=None):
 
     monkeypatch.setattr(QMessageBox, "exec", record)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui installs its own
-    database = app_module.open_database_or_ask(data / "warroom.db")
+    from tests.gui.helpers import open_or_ask
+
+    database = open_or_ask(data / "warroom.db")
     if database is not None:
         database.dispose()
     return shown, database is not None
@@ -197,7 +199,7 @@ def test_a_data_folder_open_to_others_is_named_in_the_status_bar(qtbot, tmp_path
     monkeypatch.setattr(MainWindow, "show", remember_and_show)
     monkeypatch.setattr(QApplication, "exec", lambda _app: 0)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-    assert app_module.run_gui(data_dir=data) == 0
+    assert bootstrap.run_gui(data_dir=data) == 0
     (window,) = windows
     qtbot.addWidget(window)
     assert f"{data} is open to other users (mode 2775)" in window.statusBar().currentMessage()

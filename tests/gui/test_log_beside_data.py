@@ -6,7 +6,7 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from warroom.ui import app as app_module
+from warroom import bootstrap
 from warroom.ui.main_window import MainWindow
 
 
@@ -21,7 +21,7 @@ def test_run_gui_logs_into_the_data_folder(qtbot, monkeypatch, data_dir, isolate
     monkeypatch.setattr(MainWindow, "show", remember_and_show)
     monkeypatch.setattr(QApplication, "exec", lambda _app: QApplication.processEvents() or 0)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui installs its own
-    assert app_module.run_gui(data_dir=data_dir) == 0
+    assert bootstrap.run_gui(data_dir=data_dir) == 0
     (window,) = windows
     qtbot.addWidget(window)
     window.ticker.stop()

@@ -67,8 +67,8 @@ def test_deleting_from_the_board_asks_first(qtbot, board, monkeypatch):
 
 
 def test_a_damaged_file_can_be_replaced_by_the_latest_backup(qtbot, tmp_path, monkeypatch, clock):
+    from tests.gui.helpers import open_or_ask as open_database_or_ask
     from warroom.adapters.sqlite.backup import take_backup
-    from warroom.ui.app import open_database_or_ask
 
     path = tmp_path / "data" / "warroom.db"
     database = open_database(path)

@@ -7,9 +7,9 @@ import sys
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.helpers import rows
+from warroom import bootstrap
 from warroom.adapters.sqlite.database import open_database
 from warroom.bootstrap import incident_service
-from warroom.ui import app as app_module
 
 
 def test_the_board_opens_read_only_then_goes_live(qtbot, clock, policy, data_dir):
@@ -17,7 +17,8 @@ def test_the_board_opens_read_only_then_goes_live(qtbot, clock, policy, data_dir
     from warroom.ui.ticker import Ticker
 
     database = open_database(data_dir / "warroom.db", now=clock.now())
-    service = incident_service(database, clock, actor="alice", policy=policy)
+    services = bootstrap.build(database, clock, actor="alice", policy=policy)
+    service = services.incidents
     service.declare("Known before start", "P1")
     early = service.list_incidents()
     window = MainWindow(
@@ -29,7 +30,7 @@ def test_the_board_opens_read_only_then_goes_live(qtbot, clock, policy, data_dir
     assert window.summary.text() == "Opening the database…"
 
     service.declare("Declared meanwhile", "P0")
-    window.attach_service(service)
+    window.attach(services)
     assert window.declare_action.isEnabled()
     assert [r["title"] for r in rows(window)] == ["Declared meanwhile", "Known before start"]
     database.dispose()
@@ -56,7 +57,7 @@ def test_run_gui_takes_the_quick_path_on_an_existing_database(qtbot, monkeypatch
     monkeypatch.setattr(MainWindow, "show", remember_and_show)
     monkeypatch.setattr(QApplication, "exec", run_event_loop_once)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui installs its own
-    assert app_module.run_gui(data_dir=data_dir) == 0
+    assert bootstrap.run_gui(data_dir=data_dir) == 0
     (window,) = windows
     qtbot.addWidget(window)
     assert window.service is not None

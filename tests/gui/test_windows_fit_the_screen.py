@@ -20,22 +20,21 @@ import json, sys
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
-from warroom.bootstrap import incident_service
+from warroom.bootstrap import build, prepare_demo
 from warroom.domain.clock import SystemClock
 from warroom.domain.policy import load_policy_file
-from warroom.services.demo import prepare_demo_dir
 from warroom.system.paths import builtin_policy_file
-from warroom.services.incidents import IncidentService
 from warroom.adapters.sqlite.database import open_database
 from warroom.ui.main_window import MainWindow
 from warroom.ui.ticker import Ticker
 
-folder = prepare_demo_dir(Path(sys.argv[1]))
+folder = prepare_demo(Path(sys.argv[1]))
 clock = SystemClock()
 policy = load_policy_file(builtin_policy_file())
 database = open_database(folder / "warroom.db")
-service = incident_service(database, clock, policy=policy, actor="Dana Whitfield")
-window = MainWindow(service, policy, clock, Ticker(clock, running=False), database.path)
+services = build(database, clock, policy=policy, actor="Dana Whitfield")
+service = services.incidents
+window = MainWindow(services, policy, clock, Ticker(clock, running=False), database.path)
 window.show()
 first = window.model.incidents()[0].id
 opened = {

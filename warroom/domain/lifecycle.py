@@ -127,6 +127,13 @@ def move_stage(facts: StageFacts, new: Status, reason: str, now: datetime) -> St
             )
         return StageMove(old, new, reason, {}, ())
     crosses = {s for s in LIFECYCLE if old.order < s.order <= new.order}
+    skips_mitigation = Status.RESOLVED in crosses and old.order < Status.MITIGATED.order
+    if skips_mitigation and not reason:
+        raise MoveRefused(
+            f"Resolved needs the incident mitigated first; it is {old.label}. Mitigate it, "
+            "or state why not (for example “recovered on its own”).",
+            reason_would_do=True,
+        )
     if Status.MITIGATED in crosses and not facts.verified:
         if not reason:
             raise MoveRefused(
@@ -135,13 +142,7 @@ def move_stage(facts: StageFacts, new: Status, reason: str, now: datetime) -> St
                 reason_would_do=True,
             )
         overridden.append("verification")
-    if Status.RESOLVED in crosses and old.order < Status.MITIGATED.order:
-        if not reason:
-            raise MoveRefused(
-                f"Resolved needs the incident mitigated first; it is {old.label}. Mitigate "
-                "it, or state why not (for example “recovered on its own”).",
-                reason_would_do=True,
-            )
+    if skips_mitigation:
         overridden.append("mitigated first")
     if Status.CLOSED in crosses and not facts.postmortem_published:
         if facts.postmortem_required:

@@ -162,7 +162,7 @@ class IncidentService:
                     f"Incident #{incident_id} is closed. Reopen it (move it back to an "
                     "earlier stage) before editing it.",
                 )
-            edit = Edit(write.uow, row, self._clock.now(), self.actor)
+            edit = Edit(write.uow, row, self._clock.now(), self.actor, self.policy)
             yield edit
         edit.changes = write.changes
 
@@ -199,7 +199,7 @@ class IncidentService:
                 is_drill=is_drill,
             )
             assert row.id is not None
-            edit = Edit(write.uow, row, now, self.actor)
+            edit = Edit(write.uow, row, now, self.actor, self.policy)
             drill = " (drill)" if is_drill else ""
             edit.event(
                 EventKind.DECLARED,
@@ -334,7 +334,7 @@ class IncidentService:
             raise ValidationError("status", _sentence(exc)) from None
         reason = clean_text("note", reason, "The reason")
         with self.editing(incident_id, allow_closed=True) as edit:
-            move_status(edit, new, reason, self.policy)
+            move_status(edit, new, reason)
             return edit.incident()
 
     def mark_update_sent(self, incident_id: int, summary: str = "", message: str = "") -> Incident:
@@ -487,12 +487,12 @@ ROLE_COLUMNS: dict[Role, str] = {
 }
 
 
-def move_status(edit: Edit, new: Status, reason: str, policy: Policy) -> None:
+def move_status(edit: Edit, new: Status, reason: str = "") -> None:
     """Moves the incident to `new` inside `edit`'s transaction, by the lifecycle's rules,
     and records the move. Raises StageRefused (nothing recorded) when a rule says no."""
     row = edit.row
     incident = edit.incident()
-    level = policy.for_severity(incident.severity)
+    level = edit.policy.for_severity(incident.severity)
     facts = StageFacts(
         status=Status(row.status),
         verified=any(
@@ -541,11 +541,14 @@ class Write:
 class Edit:
     """One open write transaction on one incident, writing its timeline events."""
 
-    def __init__(self, uow: UnitOfWork, row: IncidentRecord, now: datetime, actor: str) -> None:
+    def __init__(
+        self, uow: UnitOfWork, row: IncidentRecord, now: datetime, actor: str, policy: Policy
+    ) -> None:
         self.uow = uow
         self.row = row
         self.now = now
         self.actor = actor
+        self.policy = policy
         self.changes = ChangeSet()
 
     @property

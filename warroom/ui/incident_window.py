@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -44,7 +45,7 @@ from warroom.domain.lifecycle import LIFECYCLE, Role, Status
 from warroom.domain.policy import Policy
 from warroom.domain.severity import Severity
 from warroom.domain.validation import NeedsConfirmation, ValidationError
-from warroom.services.incidents import IncidentService
+from warroom.services.incidents import IncidentService, StageRefused
 from warroom.services.mitigation import MitigationService, PendingCheckBack
 from warroom.ui.check_back_bar import CheckBackBar
 from warroom.ui.keys import Key, bind
@@ -597,10 +598,34 @@ class IncidentWindow(QDialog):
             if wizard is not None:
                 wizard.go_to_verify()
             return
-        self._run(
-            lambda: self._service.set_status(self.incident_id, target),
-            revert=self._refresh_all,
-        )
+        try:
+            self._service.set_status(self.incident_id, target)
+        except StageRefused as refusal:
+            # The rule's own sentence; where a stated reason lets the move through, ask it.
+            reason = self._ask_reason(refusal.message) if refusal.reason_would_do else None
+            if reason is None:
+                self._refused(refusal.message, self._refresh_all)
+                return
+            self._run(
+                lambda: self._service.set_status(self.incident_id, target, reason),
+                revert=self._refresh_all,
+            )
+            return
+        except ValidationError as exc:
+            self._refused(exc.message, self._refresh_all)
+            return
+        self.error.clear_message()
+
+    def _ask_reason(self, refusal: str) -> str | None:
+        """The reason a rule asks for, or None when the user cancels (nothing changes)."""
+        self._asking = True
+        try:
+            text, ok = QInputDialog.getText(
+                self, "A reason is needed", f"{refusal}\n\nReason (kept on the timeline):"
+            )
+        finally:
+            self._asking = False
+        return text.strip() if ok and text.strip() else None
 
     def change_severity(self) -> None:
         target = self.severity_combo.currentData()

@@ -43,7 +43,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom.adapters.export.markdown import format_utc
 from warroom.domain.blameless import Hint, blame_hints
 from warroom.domain.clock import Clock
 from warroom.domain.durations import compact, describe_duration
@@ -63,6 +62,7 @@ from warroom.domain.postmortem import (
     timeline_rows,
 )
 from warroom.domain.spans import Measure
+from warroom.domain.timefmt import utc_minute_or_missing as format_utc
 from warroom.domain.validation import ValidationError
 from warroom.services.postmortems import PostmortemService
 from warroom.system import atomic
