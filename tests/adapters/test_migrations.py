@@ -25,6 +25,7 @@ from warroom.domain.severity import Severity
 
 MIGRATED_AT = datetime(2026, 11, 22, 15, 30, 45, tzinfo=UTC)
 MODEL_TABLES = {
+    "change_log",
     "incident",
     "timeline_event",
     "draft",

@@ -15,7 +15,7 @@ def test_it_reads_exactly_what_the_service_reads(service, fake_clock, db_path):
     service.change_severity(first.id, "P1", "contained")
     service.mark_update_sent(first.id)
     done = service.declare("Old one", "P3", is_drill=True)
-    service.set_status(done.id, "resolved")
+    service.set_status(done.id, "resolved", "recovered on its own")
     assert read_board(db_path) == service.list_incidents()
     assert read_board(db_path, include_closed=True) == service.list_incidents(include_closed=True)
     assert read_board(db_path)[0].response_due_at == first.declared_at + timedelta(minutes=15)

@@ -83,9 +83,9 @@ def build_full_incident(service, fake_clock):
     service.assign_role(created.id, Role.COMMS_LEAD, "Priya Raman")
     service.assign_role(created.id, Role.SCRIBE, "Lee Chen")
     fake_clock.advance(minutes=5)
-    service.set_status(created.id, "mitigated")
+    service.set_status(created.id, "mitigated", "verified by hand")
     fake_clock.advance(minutes=10)
-    service.set_status(created.id, "resolved")
+    service.set_status(created.id, "resolved", "recovered on its own")
     return Incident(
         id=created.id,
         title="Checkout returns 500 for EU cards",
@@ -111,7 +111,7 @@ def build_full_incident(service, fake_clock):
     )
 
 
-def test_every_incident_field_round_trips(service, fake_clock, db_path):
+def test_every_incident_field_round_trips(service, fake_clock, db):
     expected = build_full_incident(service, fake_clock)
     assert all(getattr(expected, f.name) not in (None, {}) for f in dataclasses.fields(Incident))
     stored = service.get(expected.id)
@@ -119,7 +119,7 @@ def test_every_incident_field_round_trips(service, fake_clock, db_path):
     for moment in datetime_fields(stored).values():
         assert_utc(moment)
     # Seen from a brand-new service too, not only from the one that wrote it.
-    assert incident_service(service._db, fake_clock).get(expected.id) == expected
+    assert incident_service(db, fake_clock).get(expected.id) == expected
 
 
 def test_non_utc_impact_start_comes_back_equal_and_in_utc(service):

@@ -13,7 +13,7 @@ WRITER = textwrap.dedent(
     import sys
     from pathlib import Path
     from warroom.domain.clock import SystemClock
-    from warroom.services.incidents import IncidentService
+    from warroom.bootstrap import incident_service
     from warroom.adapters.sqlite.database import open_database
 
     data, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])

@@ -135,7 +135,9 @@ def test_list_hides_resolved_incidents_unless_all(run_cli, cli_data):
     done_id = declare(run_cli, title="Fixed already")
     db = open_database(cli_data / "warroom.db")
     try:
-        incident_service(db, FakeClock(NOW), actor="ops").set_status(done_id, "resolved")
+        incident_service(db, FakeClock(NOW), actor="ops").set_status(
+            done_id, "resolved", "recovered on its own"
+        )
     finally:
         db.dispose()
     assert [r["id"] for r in json_of(run_cli, "list")] == [open_id]

@@ -42,7 +42,7 @@ def work(
 def resolve_unverified(service, incident_id):
     """Mitigated (with no recorded verification, so with a reason) and resolved at once."""
     service.set_status(incident_id, Status.MITIGATED, "recovered on its own")
-    service.set_status(incident_id, Status.RESOLVED)
+    service.set_status(incident_id, Status.RESOLVED, "recovered on its own")
 
 
 @pytest.fixture

@@ -56,3 +56,15 @@ def open_board(qtbot, clock: FakeClock, policy: Policy, data_dir: Path):
 @pytest.fixture
 def board(open_board) -> Board:
     return open_board()
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_reason_dialog(monkeypatch):
+    """A modal question nobody answers would hang the run: a test that expects one
+    replaces this with its answer."""
+    from PySide6.QtWidgets import QInputDialog
+
+    def unexpected(*args, **kwargs):
+        raise AssertionError(f"an unexpected dialog asked: {args[2] if len(args) > 2 else args}")
+
+    monkeypatch.setattr(QInputDialog, "getText", unexpected)

@@ -141,7 +141,7 @@ def test_resolved_incidents_are_hidden_until_the_toggle_shows_them(qtbot, board)
     service = board.service
     kept = service.declare("Still burning", "P1")
     done = service.declare("Put out", "P2")
-    service.set_status(done.id, "resolved")
+    service.set_status(done.id, "resolved", "recovered on its own")
     window = board.window
     assert [r["title"] for r in rows(window)] == ["Still burning"]
     window.show_closed_action.trigger()
@@ -211,7 +211,7 @@ def test_the_board_model_passes_qt_model_checks(qtmodeltester, board, clock):
     # The tester keeps watching while rows move, arrive and leave.
     service.change_severity(low.id, "P0")
     service.declare("Late arrival", "P2")
-    service.set_status(middle.id, "resolved")
+    service.set_status(middle.id, "resolved", "recovered on its own")
     board.tick()
     titles = [r["title"] for r in rows(board.window)]
     assert titles == ["Also checked", "Checked", "Late arrival"]

@@ -67,7 +67,22 @@ def move_to(qtbot, detail, stage):
     qtbot.mouseClick(detail.move_button, Qt.MouseButton.LeftButton)
 
 
-def test_moving_through_the_lifecycle_and_back(qtbot, board, detail):
+def answer_reason(monkeypatch, reason):
+    """The reason typed into the dialog a rule opens (None: the user cancels); returns the
+    questions asked."""
+    from PySide6.QtWidgets import QInputDialog
+
+    asked: list[str] = []
+
+    def get_text(_parent, _title, label, *args, **kwargs):
+        asked.append(label)
+        return (reason or "", reason is not None)
+
+    monkeypatch.setattr(QInputDialog, "getText", get_text)
+    return asked
+
+
+def test_moving_through_the_lifecycle_and_back(qtbot, board, detail, monkeypatch):
     move_to(qtbot, detail, "active")
     # "Mitigated" needs the measurement that showed recovery: the wizard's verify page asks.
     move_to(qtbot, detail, "mitigated")
@@ -78,18 +93,27 @@ def test_moving_through_the_lifecycle_and_back(qtbot, board, detail):
     wizard.verify.check_kind.setCurrentIndex(wizard.verify.check_kind.findData("health_check"))
     wizard.verify.detail.setText("5xx back at 0.05 %")
     qtbot.mouseClick(wizard.verify.mitigated_button, Qt.MouseButton.LeftButton)
+    mitigated_at = board.service.get(detail.incident_id).mitigated_at
+    asked = answer_reason(monkeypatch, "errors are back")
     move_to(qtbot, detail, "active")
+    assert asked == [
+        "Moving back from mitigated to active needs a reason: say what changed (the recorded "
+        "times stay on the timeline).\n\nReason (kept on the timeline):"
+    ]
     texts = timeline_texts(detail)
     assert texts[-4:] == [
         "Status changed: triage → active",
         "Recovery verified (health check passing): 5xx back at 0.05 %",
         "Status changed: active → mitigated",
-        "Status moved back: mitigated → active",
+        "Status moved back: mitigated → active: errors are back",
     ]
-    assert board.service.get(detail.incident_id).mitigated_at is None
+    # Moving back never erases a recorded time.
+    assert board.service.get(detail.incident_id).mitigated_at == mitigated_at
 
 
-def test_a_closed_incident_is_read_only_until_reopened(qtbot, board, detail):
+def test_a_closed_incident_is_read_only_until_reopened(qtbot, board, detail, monkeypatch):
+    answer_reason(monkeypatch, "duplicate of #2")
+    board.service.change_severity(detail.incident_id, "P3")  # no post-mortem required
     detail.status_combo.setCurrentIndex(detail.status_combo.findData("closed"))
     qtbot.mouseClick(detail.move_button, Qt.MouseButton.LeftButton)
     assert not detail.closed_banner.isHidden()
@@ -97,11 +121,12 @@ def test_a_closed_incident_is_read_only_until_reopened(qtbot, board, detail):
     assert not detail.note_edit.isEnabled()
     assert detail.move_button.isEnabled()
 
+    answer_reason(monkeypatch, "it was not a duplicate")
     detail.status_combo.setCurrentIndex(detail.status_combo.findData("active"))
     qtbot.mouseClick(detail.move_button, Qt.MouseButton.LeftButton)
     assert detail.closed_banner.isHidden()
     assert detail.title_edit.isEnabled()
-    assert timeline_texts(detail)[-1] == "Status reopened: closed → active"
+    assert timeline_texts(detail)[-1] == "Status reopened: closed → active: it was not a duplicate"
 
 
 def test_a_note_can_be_backdated_for_events_entered_after_the_fact(qtbot, board, clock, detail):

@@ -35,9 +35,9 @@ def work_p0_published(service, postmortems, clock):
     clock.advance(minutes=6)
     service.mark_update_sent(incident.id, "Initial alert")
     clock.advance(minutes=20)
-    service.set_status(incident.id, Status.MITIGATED)
+    service.set_status(incident.id, Status.MITIGATED, "verified by hand")
     clock.advance(minutes=60)
-    service.set_status(incident.id, Status.RESOLVED)
+    service.set_status(incident.id, Status.RESOLVED, "recovered on its own")
     items = (
         ActionItem("Alert on queue depth", status=ItemStatus.DONE),
         ActionItem("Load-test the failover", deadline=START.date() - timedelta(days=1)),
@@ -62,9 +62,9 @@ def work_p0_unwritten(service, clock):
     clock.advance(minutes=20)
     service.mark_update_sent(incident.id, "Initial alert")
     clock.advance(minutes=30)
-    service.set_status(incident.id, Status.MITIGATED)
+    service.set_status(incident.id, Status.MITIGATED, "verified by hand")
     clock.advance(minutes=60)
-    service.set_status(incident.id, Status.RESOLVED)
+    service.set_status(incident.id, Status.RESOLVED, "recovered on its own")
 
 
 def work_p2_mitigated(service, clock):
@@ -77,7 +77,7 @@ def work_p2_mitigated(service, clock):
     clock.advance(minutes=1)
     service.acknowledge(incident.id)
     clock.advance(minutes=29)
-    service.set_status(incident.id, Status.MITIGATED)
+    service.set_status(incident.id, Status.MITIGATED, "verified by hand")
 
 
 def work_drill(service, clock):
@@ -89,7 +89,7 @@ def work_drill(service, clock):
     clock.advance(hours=5)
     service.acknowledge(incident.id)
     clock.advance(hours=20)
-    service.set_status(incident.id, Status.RESOLVED)
+    service.set_status(incident.id, Status.RESOLVED, "recovered on its own")
 
 
 def work_old_p1(service, clock):
@@ -101,7 +101,7 @@ def work_old_p1(service, clock):
     clock.advance(minutes=15)
     service.acknowledge(incident.id)
     clock.advance(minutes=45)
-    service.set_status(incident.id, Status.RESOLVED)
+    service.set_status(incident.id, Status.RESOLVED, "recovered on its own")
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ def resolved(board, clock):
     clock.advance(minutes=2)
     service.add_note(incident.id, "Rolled back deploy 4812")
     clock.advance(minutes=20)
+    service.set_status(incident.id, Status.MITIGATED, "errors back to baseline")
     service.set_status(incident.id, Status.RESOLVED)
     board.tick()
     return service.get(incident.id)
@@ -61,7 +62,8 @@ def test_the_editor_starts_from_the_incident_and_its_timeline(board, resolved):
         "Acknowledged by alice",
         "Stakeholder update sent: Initial alert",
         "Rolled back deploy 4812",
-        "Status changed: triage → resolved",
+        "Status changed: triage → mitigated: errors back to baseline",
+        "Status changed: mitigated → resolved",
     ]
     metrics = editor.metrics_label.text()
     # By hand: impact started 13:48, detected 13:56, declared 14:00, acknowledged 14:03,
@@ -183,7 +185,7 @@ def test_publishing_needs_a_root_cause_and_ends_the_due_clock(board, resolved, c
 
 def test_a_p2_needs_no_post_mortem_on_the_board(board, clock):
     incident = board.service.declare("Search slow", "P2")
-    board.service.set_status(incident.id, Status.RESOLVED)
+    board.service.set_status(incident.id, Status.RESOLVED, "recovered on its own")
     assert board.window.due_bar.isHidden()
 
 

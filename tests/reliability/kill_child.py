@@ -227,12 +227,20 @@ class Driver:
                 return service.assign_role(incident_id, role, person)
 
         elif op == "status":
-            status = rng.choice([s for s in STATUSES if s != before["status"]])
+            # Closing a P0 or P1 needs its post-mortem published: the script does not ask.
+            needs_postmortem = before["severity"] in ("P0", "P1")
+            status = rng.choice(
+                [
+                    s
+                    for s in STATUSES
+                    if s != before["status"] and not (s == "closed" and needs_postmortem)
+                ]
+            )
             after["status"] = status
             marks = [("status_changed", tok)]
 
             def call() -> Any:
-                return service.set_status(incident_id, status, note=tok)
+                return service.set_status(incident_id, status, reason=tok)
 
         elif op == "title":
             title = f"Kill drill {tok}"

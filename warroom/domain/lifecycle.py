@@ -161,7 +161,10 @@ def move_stage(facts: StageFacts, new: Status, reason: str, now: datetime) -> St
     stamp = max(now, facts.impact_started_at)  # an impact start slightly ahead (clock skew)
     stamps: dict[str, datetime] = {}
     # Only the stage moved to is stamped: a skipped stage gets no invented time.
-    if new is Status.MITIGATED and facts.mitigated_at is None:
+    # Never a stamp that contradicts a recorded time: a mitigation after a recorded
+    # resolution (reopened, then mitigated again) leaves the resolution to be corrected.
+    contradicts = facts.resolved_at is not None and stamp > facts.resolved_at
+    if new is Status.MITIGATED and facts.mitigated_at is None and not contradicts:
         stamps["mitigated_at"] = stamp
     if new.order >= Status.RESOLVED.order and facts.resolved_at is None:
         stamps["resolved_at"] = max(stamp, facts.mitigated_at or stamp)

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.exc import DatabaseError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from warroom.adapters.sql import repository as repo
 from warroom.adapters.sql.models import (
@@ -230,7 +230,7 @@ class SqlUnitOfWork:
             newest = self.session.scalar(select(func.max(ChangeLogRow.seq)))
             if newest is not None and newest > CHANGE_LOG_KEEP:
                 self.session.execute(
-                    delete(ChangeLogRow).where(ChangeLogRow.seq <= newest - CHANGE_LOG_KEEP)  # type: ignore[arg-type]  # SQLModel types the column as int
+                    delete(ChangeLogRow).where(col(ChangeLogRow.seq) <= newest - CHANGE_LOG_KEEP)
                 )
         self.session.commit()
         self._logged |= self._touched
@@ -245,7 +245,9 @@ class SqlStorage:
         self.database = database
         self.origin = uuid.uuid4().hex
         self._now = now or (lambda: datetime.now(UTC))
-        self._last_seq: int | None = None
+        # What was in the log when this storage opened: only later changes are news.
+        self.database.changed_since_last_check()
+        self._last_seq = self._newest_seq()
 
     @property
     def location(self) -> Path:
@@ -268,10 +270,6 @@ class SqlStorage:
         return self.database.when_waiting(listener)
 
     def changes_elsewhere(self) -> ChangeSet:
-        if self._last_seq is None:
-            self._last_seq = self._newest_seq()
-            self.database.changed_since_last_check()
-            return ChangeSet(local=False)
         if not self.database.changed_since_last_check():
             return ChangeSet(local=False)
         with Session(self.database.engine) as session:
@@ -282,8 +280,8 @@ class SqlStorage:
                     ChangeLogRow.incident_id,
                     ChangeLogRow.parts,
                 )
-                .where(ChangeLogRow.seq > self._last_seq)  # type: ignore[operator]  # SQLModel column typed as int
-                .order_by(ChangeLogRow.seq)  # type: ignore[arg-type]  # SQLModel column typed as int
+                .where(col(ChangeLogRow.seq) > self._last_seq)
+                .order_by(col(ChangeLogRow.seq))
             ).all()
         pairs: list[tuple[int, Part]] = []
         for seq, origin, incident_id, parts in rows:
