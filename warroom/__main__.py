@@ -31,10 +31,10 @@ def parse_when(text: str) -> datetime:
 class _PrintVersion(argparse.Action):
     """--version: looks the version up only when asked (argparse's own takes it eagerly)."""
 
-    def __init__(self, option_strings, dest, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, option_strings, dest, **kwargs):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
-    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+    def __call__(self, parser, namespace, values, option_string=None):
         from warroom import version
 
         print(f"warroom {version()}")
@@ -138,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_evidence_verbs(verbs, common: argparse.ArgumentParser) -> None:  # type: ignore[no-untyped-def]
+def _add_evidence_verbs(verbs, common: argparse.ArgumentParser) -> None:
     evidence = verbs.add_parser(
         "evidence", parents=[common], help="collect, verify and export an incident's evidence"
     )

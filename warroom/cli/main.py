@@ -271,7 +271,7 @@ def _print_json(value: Any) -> None:
     sys.stdout.write(json_safe(json.dumps(value, indent=2, ensure_ascii=False)) + "\n")
 
 
-def _clock_cells(incident, policy, now) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+def _clock_cells(incident, policy, now) -> tuple[str, str, str]:
     return (
         hms(clocks.elapsed(incident, now)),
         response_text(clocks.response_clock(incident, policy, now)),
@@ -279,7 +279,7 @@ def _clock_cells(incident, policy, now) -> tuple[str, str, str]:  # type: ignore
     )
 
 
-def _print_table(incidents, policy, now) -> None:  # type: ignore[no-untyped-def]
+def _print_table(incidents, policy, now) -> None:
     if not incidents:
         print("No open incidents.")
         return
@@ -304,7 +304,7 @@ def _print_table(incidents, policy, now) -> None:  # type: ignore[no-untyped-def
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1])
 
 
-def _print_incident(incident, timeline, policy, now) -> None:  # type: ignore[no-untyped-def]
+def _print_incident(incident, timeline, policy, now) -> None:
     elapsed, response, update = _clock_cells(incident, policy, now)
     print(f"#{incident.id} {incident.severity.value} {incident.title}")
     print(f"  status: {incident.status.label}    IC: {incident.commander or 'NONE ASSIGNED'}")

@@ -347,7 +347,7 @@ class IncidentService:
                 EventKind.UPDATE_SENT,
                 "Stakeholder update sent" + (f": {summary}" if summary else ""),
                 summary=summary,
-                **({"message": message} if message else {}),
+                **_only_if("message", message),
             )
             return edit.incident()
 
@@ -478,6 +478,11 @@ class IncidentService:
         log.info("deleted incident #%d", incident_id)
 
 
+def _only_if(key: str, value: Any) -> dict[str, Any]:
+    """Event data that is recorded only when there is something to say."""
+    return {key: value} if value else {}
+
+
 DRAFT_FIELDS = ("note", "note_sensitive", "impact")
 ROLE_COLUMNS: dict[Role, str] = {
     Role.COMMANDER: "commander",
@@ -519,7 +524,7 @@ def move_status(edit: Edit, new: Status, reason: str = "") -> None:
         old=move.old.value,
         new=move.new.value,
         reason=move.reason,
-        **({"overridden": list(move.overridden)} if move.overridden else {}),
+        **_only_if("overridden", list(move.overridden)),
     )
     row.status = new.value
 
@@ -533,9 +538,6 @@ class Write:
 
     def commit(self) -> None:
         self.changes = self.changes.merged(self.uow.commit())
-
-    def __getattr__(self, name: str) -> Any:  # TRANSITIONAL: sessions in sibling services
-        return getattr(self.uow, name)
 
 
 class Edit:
@@ -555,10 +557,6 @@ class Edit:
     def incident_id(self) -> int:
         assert self.row.id is not None
         return self.row.id
-
-    @property
-    def session(self) -> Any:  # TRANSITIONAL: sessions in sibling services
-        return self.uow
 
     def incident(self) -> Incident:
         return self.uow.incidents.to_incident(self.row)

@@ -24,6 +24,6 @@ def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path | None:
     except OSError:
         path, handler = None, logging.StreamHandler()
     handler.setFormatter(formatter)
-    handler.warroom_owned = True  # type: ignore[attr-defined]
+    handler.warroom_owned = True  # type: ignore[attr-defined]  # a mark on a stdlib handler: which one is ours
     root.addHandler(handler)
     return path

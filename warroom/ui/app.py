@@ -64,7 +64,7 @@ def load_stylesheet(theme: str = "light") -> str:
         return ""
 
 
-def apply_saved_theme(app):  # type: ignore[no-untyped-def]
+def apply_saved_theme(app):
     """The theme chosen in View → Theme (default: follow the system), kept in QSettings."""
     from PySide6.QtCore import QSettings
 
@@ -139,7 +139,7 @@ def _show_storage_warnings(window: MainWindow, record: OpenRecord) -> None:
         window.statusBar().showMessage(" ".join(record.warnings), 60_000)
 
 
-def _watch_for_waits(window: MainWindow, service) -> None:  # type: ignore[no-untyped-def]
+def _watch_for_waits(window: MainWindow, service) -> None:
     from warroom.ui.waiting import WaitingIndicator
 
     WaitingIndicator(service, window)
@@ -162,7 +162,7 @@ def run_gui(
     app.setOrganizationName("warroom")
     app.setApplicationName("warroom")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("warroom")
+    app.setDesktopFileName("warroom")  # type: ignore[attr-defined]  # a QGuiApplication; the stubs type instance() as QCoreApplication
     paths = resolve_paths(data_dir)
     log_file = setup_logging(paths.log_dir)
     route_qt_messages()

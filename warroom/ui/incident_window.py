@@ -290,12 +290,12 @@ class IncidentWindow(QDialog):
         roles_form = QFormLayout(roles)
         self.role_edits: dict[Role, QLineEdit] = {}
         for role in Role:
-            edit = QLineEdit(roles)
-            edit.setAccessibleName(role.label)
-            edit.setPlaceholderText("unassigned")
-            edit.editingFinished.connect(self._role_saver(role))
-            self.role_edits[role] = edit
-            roles_form.addRow(role.label, edit)
+            role_edit = QLineEdit(roles)
+            role_edit.setAccessibleName(role.label)
+            role_edit.setPlaceholderText("unassigned")
+            role_edit.editingFinished.connect(self._role_saver(role))
+            self.role_edits[role] = role_edit
+            roles_form.addRow(role.label, role_edit)
 
         times = QGroupBox("Key times (local)", self)
         times_form = QFormLayout(times)
@@ -417,12 +417,12 @@ class IncidentWindow(QDialog):
             self.impact_edit.setPlainText(incident.impact)
             self._loading = False
         self.drill_check.setChecked(incident.is_drill)
-        for role, edit in self.role_edits.items():
-            self._set_unless_editing(edit, incident.roles.get(role, ""))
-        for key, edit in self.time_edits.items():
-            if not edit.hasFocus():
+        for role, role_edit in self.role_edits.items():
+            self._set_unless_editing(role_edit, incident.roles.get(role, ""))
+        for key, time_edit in self.time_edits.items():
+            if not time_edit.hasFocus():
                 value = incident.key_time(key)
-                edit.setDateTime(NOT_SET if value is None else to_qdatetime(value))
+                time_edit.setDateTime(NOT_SET if value is None else to_qdatetime(value))
         closed = incident.status is Status.CLOSED
         self.closed_banner.setVisible(closed)
         for widget in self._editors():

@@ -159,7 +159,7 @@ class MainWindow(QMainWindow):
         self.evidence_panels: dict[int, EvidencePanel] = {}
         self._rotating: list[RotatingEvidence] = []  # pending evidence with a rotation time
         self.reminders: ReminderCenter | None = None
-        self._pending_mitigations: list = []  # type: ignore[type-arg]  # for the reminders
+        self._pending_mitigations: list = []  # for the reminders
         self._strips_timer = QTimer(self)
         self._strips_timer.setSingleShot(True)
         self._strips_timer.setInterval(STRIPS_SETTLE_MS)
@@ -226,14 +226,16 @@ class MainWindow(QMainWindow):
         self.reduced_motion_action.setCheckable(True)
         self.reduced_motion_action.setToolTip("Overdue clocks stay steady red instead of blinking")
         self.reduced_motion_action.setChecked(
-            QSettings().value("view/reduced_motion", False, type=bool)
+            bool(QSettings().value("view/reduced_motion", False, type=bool))
         )
         self.reduced_motion_action.toggled.connect(
             lambda on: QSettings().setValue("view/reduced_motion", on)
         )
         self.sound_action = QAction("&Sound for reminders", self)
         self.sound_action.setCheckable(True)
-        self.sound_action.setChecked(QSettings().value("view/reminder_sound", False, type=bool))
+        self.sound_action.setChecked(
+            bool(QSettings().value("view/reminder_sound", False, type=bool))
+        )
         self.sound_action.toggled.connect(
             lambda on: QSettings().setValue("view/reminder_sound", on)
         )
@@ -435,7 +437,7 @@ class MainWindow(QMainWindow):
         """Every window that belongs to one incident, by kind."""
         return (self.incident_windows, self.wizards, self.editors, self.evidence_panels)
 
-    def _open_child(self, registry: dict[int, Any], incident_id: int, make: Callable[[], Any]):  # type: ignore[no-untyped-def]
+    def _open_child(self, registry: dict[int, Any], incident_id: int, make: Callable[[], Any]):
         """One window per incident and kind: made once, kept on the tick and the change
         announcements, forgotten when it closes, raised when asked for again."""
         assert self.bridge is not None
@@ -586,12 +588,12 @@ class MainWindow(QMainWindow):
             lambda: EvidencePanel(incident_id, evidence, self.clock, self),
         )
 
-    def _show_reminders(self, due: list) -> None:  # type: ignore[type-arg]
+    def _show_reminders(self, due: list) -> None:
         self.reminder_strip.show_reminders(due)
         self.model.set_highlighted({r.incident_id for r in due})
         self.check_backs.on_tick(self.clock.now())
 
-    def _snooze(self, reminder, minutes: int) -> None:  # type: ignore[no-untyped-def]
+    def _snooze(self, reminder, minutes: int) -> None:
         from warroom.domain.validation import ValidationError
 
         assert self.reminders is not None
@@ -777,7 +779,7 @@ class MainWindow(QMainWindow):
             self.service.actor = name
         self.statusBar().showMessage(f"Timeline entries made here now say “{name}”.", 8000)
 
-    def show_shortcuts(self):  # type: ignore[no-untyped-def]
+    def show_shortcuts(self):
         from warroom.ui.shortcuts_help import ShortcutsHelp
 
         dialog = ShortcutsHelp(self)
@@ -800,7 +802,7 @@ class MainWindow(QMainWindow):
             lambda: PostmortemEditor(incident_id, postmortems, self.clock, self),
         )
 
-    def open_message(self, incident_id: int):  # type: ignore[no-untyped-def]
+    def open_message(self, incident_id: int):
         from warroom.ui.status_message_dialog import StatusMessageDialog
 
         assert self.postmortems is not None
@@ -809,7 +811,7 @@ class MainWindow(QMainWindow):
         dialog.show()
         return dialog
 
-    def show_action_items(self):  # type: ignore[no-untyped-def]
+    def show_action_items(self):
         from warroom.ui.action_items_view import ActionItemsView
 
         assert self.postmortems is not None and self.bridge is not None
@@ -818,7 +820,7 @@ class MainWindow(QMainWindow):
         view.show()
         return view
 
-    def show_metrics(self):  # type: ignore[no-untyped-def]
+    def show_metrics(self):
         from warroom.ui.metrics_view import MetricsView
 
         assert self.metrics is not None and self.bridge is not None

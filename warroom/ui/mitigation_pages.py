@@ -194,8 +194,9 @@ class TriagePage(FlowPage):
         was_prefilled, self.prefilled = self.prefilled, set()
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.answer_edits.clear()
         self.yes_no.clear()
         self.playbook_combo.blockSignals(True)

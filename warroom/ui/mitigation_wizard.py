@@ -275,9 +275,9 @@ class MitigationWizard(QWizard):
         }
         for page in self.option_pages:
             named[option_step(page.option.key)] = page
-        for page in self.check_pages:
-            assert page.option is not None
-            named[check_step(page.option.key)] = page
+        for check in self.check_pages:
+            assert check.option is not None
+            named[check_step(check.option.key)] = check
         return named
 
     def _restore_fields(self) -> None:

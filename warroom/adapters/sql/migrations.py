@@ -112,13 +112,13 @@ def _v4_mitigations(conn: Connection) -> None:
     meta = MetaData()
     Table("incident", meta, Column("id", Integer, primary_key=True))  # exists: the FK target
 
-    def incident_fk(**kwargs: bool) -> Column:  # type: ignore[type-arg]
+    def incident_fk(primary_key: bool = False) -> Column[int]:
         return Column(
             "incident_id",
             Integer,
             ForeignKey("incident.id", ondelete="CASCADE"),
             nullable=False,
-            **kwargs,
+            primary_key=primary_key,
         )
 
     mitigation = Table(
@@ -234,8 +234,8 @@ def _v6_evidence(conn: Connection) -> None:
     meta = MetaData()
     Table("incident", meta, Column("id", Integer, primary_key=True))  # exists: the FK target
 
-    def fk(target: str, **kwargs: bool) -> ForeignKey:
-        return ForeignKey(target, ondelete="CASCADE", **kwargs)
+    def fk(target: str) -> ForeignKey:
+        return ForeignKey(target, ondelete="CASCADE")
 
     item = Table(
         "evidence_item",

@@ -15,7 +15,7 @@ from warroom.domain.playbook import TriageFlag
 from warroom.domain.wizard_state import WizardProgress
 from warroom.services.ports.mitigation import MitigationNotFound
 
-__all__ = ["MitigationNotFound", "SqlMitigations", "security_incident", "to_mitigation"]
+__all__ = ["MitigationNotFound", "SqlMitigations", "to_mitigation"]
 
 
 def to_mitigation(row: MitigationRow) -> Mitigation:
@@ -126,8 +126,3 @@ class SqlMitigations:
         if row is None:
             raise MitigationNotFound(mitigation_id)
         return row
-
-
-def security_incident(session: Session, incident_id: int) -> bool:  # TRANSITIONAL
-    """For callers still holding a session; use SqlMitigations.security_incident."""
-    return SqlMitigations(session).security_incident(incident_id)

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from warroom.adapters.sql.types import UTCDateTime
 
 
-def _when(nullable: bool = True) -> Column:  # type: ignore[type-arg]
+def _when(nullable: bool = True) -> Column:
     return Column(UTCDateTime(), nullable=nullable)
 
 
@@ -149,8 +149,8 @@ class ActionItemRow(SQLModel, table=True):
     kind: str = "prevent"
 
 
-def _incident_fk(**kwargs: bool) -> Column:  # type: ignore[type-arg]
-    return Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), nullable=False, **kwargs)
+def _incident_fk() -> Column[int]:
+    return Column(Integer, ForeignKey("incident.id", ondelete="CASCADE"), nullable=False)
 
 
 class EvidenceItemRow(SQLModel, table=True):

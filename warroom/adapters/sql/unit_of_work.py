@@ -139,7 +139,7 @@ class SqlDrafts:
             row.text, row.saved_at = text, now
 
     def of_incident(self, incident_id: int) -> dict[str, str]:
-        query = select(DraftRow).where(DraftRow.incident_id == incident_id)
+        query = select(DraftRow).where(col(DraftRow.incident_id) == incident_id)
         return {row.field: row.text for row in self._session.scalars(query)}
 
 
@@ -177,9 +177,6 @@ class SqlUnitOfWork:
 
     def touch(self, incident_id: int, part: Part) -> None:
         self._touched.add((incident_id, part))
-
-    def __getattr__(self, name: str) -> Any:  # TRANSITIONAL: sessions in sibling services
-        return getattr(self.session, name)
 
     def _after_flush(self, session: Session, _context: object) -> None:
         for obj in session.new:
@@ -275,17 +272,17 @@ class SqlStorage:
         with Session(self.database.engine) as session:
             rows = session.execute(
                 select(
-                    ChangeLogRow.seq,
-                    ChangeLogRow.origin,
-                    ChangeLogRow.incident_id,
-                    ChangeLogRow.parts,
+                    col(ChangeLogRow.seq),
+                    col(ChangeLogRow.origin),
+                    col(ChangeLogRow.incident_id),
+                    col(ChangeLogRow.parts),
                 )
                 .where(col(ChangeLogRow.seq) > self._last_seq)
                 .order_by(col(ChangeLogRow.seq))
             ).all()
         pairs: list[tuple[int, Part]] = []
         for seq, origin, incident_id, parts in rows:
-            self._last_seq = max(self._last_seq, seq)
+            self._last_seq = max(self._last_seq, seq or 0)
             if origin != self.origin:
                 pairs.extend((incident_id, Part(p)) for p in parts.split(",") if p)
         return ChangeSet.of(pairs, local=False)

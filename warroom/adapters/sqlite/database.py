@@ -191,7 +191,7 @@ def _check_writable(path: Path) -> None:
 
 def _install_pragmas(engine: Engine, waiting: list[Waiting]) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection, _record) -> None:
         # We issue BEGIN ourselves (below) so transactions, DDL included, are explicit.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -204,7 +204,7 @@ def _install_pragmas(engine: Engine, waiting: list[Waiting]) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         raw = connection.connection.driver_connection
         if mode == "IMMEDIATE":

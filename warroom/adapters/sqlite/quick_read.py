@@ -45,8 +45,8 @@ def read_board(path: Path, include_closed: bool = False) -> list[Incident] | Non
     return [incident_from_columns(_getter(row)) for row in rows]
 
 
-def _getter(row: sqlite3.Row):  # type: ignore[no-untyped-def]
-    def column(name: str):  # type: ignore[no-untyped-def]
+def _getter(row: sqlite3.Row):
+    def column(name: str):
         value = row[name]
         if name in TIME_COLUMNS and value is not None:
             return parse_stored_time(value)

@@ -131,12 +131,23 @@ class DraftRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    incidents: IncidentRepository
-    timeline: TimelineRepository
-    drafts: DraftRepository
-    mitigations: MitigationRepository
-    evidence: EvidenceRepository
-    postmortems: PostmortemRepository
+    @property
+    def incidents(self) -> IncidentRepository: ...
+
+    @property
+    def timeline(self) -> TimelineRepository: ...
+
+    @property
+    def drafts(self) -> DraftRepository: ...
+
+    @property
+    def mitigations(self) -> MitigationRepository: ...
+
+    @property
+    def evidence(self) -> EvidenceRepository: ...
+
+    @property
+    def postmortems(self) -> PostmortemRepository: ...
 
     def touch(self, incident_id: int, part: Part) -> None:
         """Marks a part as changed that the storage cannot see changing by itself."""
