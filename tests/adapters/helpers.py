@@ -11,6 +11,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tests.helpers import run_sql
+
 
 def folder_state(folder: Path) -> dict[str, tuple[bytes, int, int]]:
     """Every entry of `folder` (the folder itself as "."): content, mtime (ns) and mode."""
@@ -24,11 +26,7 @@ def folder_state(folder: Path) -> dict[str, tuple[bytes, int, int]]:
 
 def sqlite_file(path: Path, statements: list[str], wal: bool = False) -> None:
     """Another program's SQLite file, closed cleanly."""
-    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        if wal:
-            conn.execute("PRAGMA journal_mode=WAL")
-        for statement in statements:
-            conn.execute(statement)
+    run_sql(path, *(["PRAGMA journal_mode=WAL"] if wal else []), *statements)
 
 
 PHOTO_CATALOGUE = [

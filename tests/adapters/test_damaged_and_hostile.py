@@ -94,25 +94,18 @@ def test_a_read_only_database_file_is_refused_before_anything_is_typed(db, db_pa
     assert refused.value.kind == StoreError.UNWRITABLE
 
 
-def stored_counts(path):
-    with sqlite3.connect(path) as conn:
-        return conn.execute(
-            "SELECT (SELECT COUNT(*) FROM incident), (SELECT COUNT(*) FROM timeline_event)"
-        ).fetchone()
-
-
-def test_a_full_disk_saves_nothing_and_says_so(service, db, db_path):
+def test_a_full_disk_saves_nothing_and_says_so(service, db, stored_counts):
     incident = service.declare("Disk filling up", "P1")
 
     @event.listens_for(db.writer, "begin")
     def no_room(connection):  # SQLite's own way to run out of space
         connection.exec_driver_sql("PRAGMA max_page_count = 1")
 
-    before = stored_counts(db_path)
+    before = stored_counts()
     with pytest.raises(WriteFailed) as refused:
         service.add_note(incident.id, "a long note " * 5000)
     assert "disk holding" in refused.value.message and "is full" in refused.value.message
-    assert stored_counts(db_path) == before
+    assert stored_counts() == before
 
 
 def test_the_data_dir_warroom_creates_and_its_files_are_private(tmp_path):

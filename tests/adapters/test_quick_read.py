@@ -8,9 +8,9 @@ from datetime import timedelta
 from warroom.adapters.sqlite.quick_read import read_board
 
 
-def test_it_reads_exactly_what_the_service_reads(service, fake_clock, db_path):
+def test_it_reads_exactly_what_the_service_reads(service, clock, db_path):
     first = service.declare("Checkout down", "P0", impact="all", commander="Dana")
-    fake_clock.advance(minutes=3)
+    clock.advance(minutes=3)
     service.acknowledge(first.id)
     service.change_severity(first.id, "P1", "contained")
     service.mark_update_sent(first.id)

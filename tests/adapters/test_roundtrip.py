@@ -59,7 +59,7 @@ def snapshot(service):
     return incidents, {i.id: service.timeline(i.id) for i in incidents}
 
 
-def build_full_incident(service, fake_clock):
+def build_full_incident(service, clock):
     """Drives one incident through every field the service can set; returns what to expect."""
     started = datetime(2026, 11, 22, 19, 0, 0, 654321, tzinfo=IST)  # 13:30:00.654321 UTC
     detected = datetime(2026, 11, 22, 13, 45, 0, 1, tzinfo=UTC)
@@ -72,19 +72,19 @@ def build_full_incident(service, fake_clock):
         is_drill=True,
     )
     service.set_key_time(created.id, KeyTime.DETECTED, detected)
-    fake_clock.advance(minutes=2)
+    clock.advance(minutes=2)
     service.acknowledge(created.id)
     service.set_status(created.id, "active")
-    fake_clock.advance(minutes=1)
+    clock.advance(minutes=1)
     service.change_severity(created.id, "P0", "all regions")
-    fake_clock.advance(minutes=2)
+    clock.advance(minutes=2)
     service.mark_update_sent(created.id, "Rolling back the payment gateway")
     service.assign_role(created.id, Role.TECH_LEAD, "Sam Okafor")
     service.assign_role(created.id, Role.COMMS_LEAD, "Priya Raman")
     service.assign_role(created.id, Role.SCRIBE, "Lee Chen")
-    fake_clock.advance(minutes=5)
+    clock.advance(minutes=5)
     service.set_status(created.id, "mitigated", "verified by hand")
-    fake_clock.advance(minutes=10)
+    clock.advance(minutes=10)
     service.set_status(created.id, "resolved", "recovered on its own")
     return Incident(
         id=created.id,
@@ -111,15 +111,15 @@ def build_full_incident(service, fake_clock):
     )
 
 
-def test_every_incident_field_round_trips(service, fake_clock, db):
-    expected = build_full_incident(service, fake_clock)
+def test_every_incident_field_round_trips(service, clock, db):
+    expected = build_full_incident(service, clock)
     assert all(getattr(expected, f.name) not in (None, {}) for f in dataclasses.fields(Incident))
     stored = service.get(expected.id)
     assert stored == expected
     for moment in datetime_fields(stored).values():
         assert_utc(moment)
     # Seen from a brand-new service too, not only from the one that wrote it.
-    assert incident_service(db, fake_clock).get(expected.id) == expected
+    assert incident_service(db, clock).get(expected.id) == expected
 
 
 def test_non_utc_impact_start_comes_back_equal_and_in_utc(service):
@@ -147,10 +147,10 @@ def test_drill_flag_round_trips_both_ways(service):
     assert service.get(drill.id).is_drill is False
 
 
-def test_every_key_time_set_by_hand_round_trips(service, fake_clock, db_path):
+def test_every_key_time_set_by_hand_round_trips(service, clock, db_path):
     """Key times typed in with any offset are stored and read back as the same instants."""
     incident = service.declare("Queue backlog", "P1")
-    fake_clock.advance(hours=1)
+    clock.advance(hours=1)
     values = {
         # In UTC: 13:10, 13:20, 13:30, 13:40, 13:50, 13:55, each typed in another zone.
         KeyTime.IMPACT_STARTED: datetime(2026, 11, 22, 18, 40, 0, 111111, tzinfo=IST),
@@ -192,9 +192,9 @@ def test_roles_round_trip_and_unassigning_removes_them(service):
     assert stored.commander == "Dana"
 
 
-def test_timeline_events_and_their_data_round_trip(service, fake_clock):
+def test_timeline_events_and_their_data_round_trip(service, clock):
     incident = service.declare("Cache race", "P2")
-    fake_clock.advance(minutes=1)
+    clock.advance(minutes=1)
     service.change_severity(incident.id, "P0", "prices wrong at checkout → refunds")
     note_text = "Ünïcode ✓ and\nseveral lines\twith tabs"
     note = service.add_note(incident.id, note_text)
@@ -284,9 +284,9 @@ def test_the_service_refuses_naive_datetimes(service, db_path):
     assert service.get(incident.id).detected_at is None
 
 
-def test_sqlite_holds_utc_text_with_an_explicit_offset(service, fake_clock, db_path):
+def test_sqlite_holds_utc_text_with_an_explicit_offset(service, clock, db_path):
     """Anyone reading the file with sqlite3 sees unambiguous UTC times, not local ones."""
-    build_full_incident(service, fake_clock)
+    build_full_incident(service, clock)
     columns = [
         "impact_started_at",
         "detected_at",
@@ -351,8 +351,8 @@ def test_connections_use_wal_full_sync_foreign_keys_and_busy_timeout(db, which):
         assert pragma("busy_timeout") > 0
 
 
-def test_reopening_the_file_returns_identical_data(service, fake_clock, db, db_path):
-    build_full_incident(service, fake_clock)
+def test_reopening_the_file_returns_identical_data(service, clock, db, db_path):
+    build_full_incident(service, clock)
     second = service.declare("Second", "P3", impact_started_at=T0 - timedelta(days=1))
     service.add_note(second.id, "earlier", at=T0 - timedelta(hours=3))
     before = snapshot(service)
@@ -360,7 +360,7 @@ def test_reopening_the_file_returns_identical_data(service, fake_clock, db, db_p
 
     reopened = open_database(db_path, now=T0 + timedelta(days=1))
     try:
-        assert snapshot(incident_service(reopened, fake_clock)) == before
+        assert snapshot(incident_service(reopened, clock)) == before
     finally:
         reopened.dispose()
     assert not (db_path.parent / "backups").exists()  # no migration, so no backup

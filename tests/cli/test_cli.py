@@ -79,7 +79,7 @@ def test_declare_started_with_an_offset_is_stored_in_utc(run_cli):
     )
 
 
-def test_naive_started_time_is_a_usage_error(run_cli, cli_data, capsys):
+def test_naive_started_time_is_a_usage_error(run_cli, data_dir, capsys):
     """A time without an offset is refused before anything is written, saying how to fix it."""
     with pytest.raises(SystemExit) as caught:
         run_cli("declare", "--title", "x", "--severity", "P1", "--started", "2026-11-22T14:02:00")
@@ -88,7 +88,7 @@ def test_naive_started_time_is_a_usage_error(run_cli, cli_data, capsys):
     assert "no UTC offset" in err
     assert "add one" in err
     assert "2026-11-22T14:02:00+00:00" in err
-    assert not cli_data.exists()
+    assert not data_dir.exists()
 
 
 def test_invalid_input_exits_1_with_the_reason(run_cli):
@@ -130,10 +130,10 @@ def test_list_json_gives_clocks_with_utc_deadlines(run_cli):
     assert by_id[p1]["next_update"]["deadline"] == (NOW + timedelta(minutes=30)).isoformat()
 
 
-def test_list_hides_resolved_incidents_unless_all(run_cli, cli_data):
+def test_list_hides_resolved_incidents_unless_all(run_cli, data_dir):
     open_id = declare(run_cli, title="Still burning")
     done_id = declare(run_cli, title="Fixed already")
-    db = open_database(cli_data / "warroom.db")
+    db = open_database(data_dir / "warroom.db")
     try:
         incident_service(db, FakeClock(NOW), actor="ops").set_status(
             done_id, "resolved", "recovered on its own"
@@ -225,16 +225,16 @@ def test_note_on_missing_incident_exits_1(run_cli):
         ["note", "1", "hello"],
     ],
 )
-def test_non_sqlite_database_exits_3_and_is_left_untouched(run_cli, cli_data, args):
-    cli_data.mkdir()
-    database = cli_data / "warroom.db"
+def test_non_sqlite_database_exits_3_and_is_left_untouched(run_cli, data_dir, args):
+    data_dir.mkdir()
+    database = data_dir / "warroom.db"
     database.write_bytes(b"hello world" * 100)
     code, out, err = run_cli(*args)
     assert code == 3
     assert out == ""
     assert str(database) in err
     assert database.read_bytes() == b"hello world" * 100
-    assert [p.name for p in cli_data.iterdir()] == ["warroom.db"]
+    assert [p.name for p in data_dir.iterdir()] == ["warroom.db"]
 
 
 def test_broken_policy_override_warns_but_the_command_works(run_cli, tmp_path):

@@ -69,11 +69,11 @@ def test_messages_and_usage_errors_are_escaped_too(run_cli):
     assert stopped.value.code == 2
 
 
-def test_usage_errors_show_escapes(capsys, cli_data):
+def test_usage_errors_show_escapes(capsys, data_dir):
     from warroom.__main__ import main
 
     with pytest.raises(SystemExit):
-        main(["--data-dir", str(cli_data), "show", "\x1b[2J7"])
+        main(["--data-dir", str(data_dir), "show", "\x1b[2J7"])
     err = capsys.readouterr().err
     assert "'\\x1b[2J7' is not an incident id" in err
     assert CONTROL.search(err) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,15 +35,6 @@ def test_just_after_midnight_a_late_time_is_the_evening_before():
     impact = datetime(2026, 11, 22, 0, 10, tzinfo=NEW_YORK)
     moment = parse_typed_time("23:50", near=impact, zone=NEW_YORK)
     assert moment == impact - timedelta(minutes=20)
-
-
-@pytest.fixture
-def machine_in_new_york(monkeypatch):
-    monkeypatch.setenv("TZ", "America/New_York")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_the_machine_zone_is_used_by_default(machine_in_new_york):

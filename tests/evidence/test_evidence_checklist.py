@@ -115,7 +115,7 @@ def test_not_applicable_needs_a_reason_and_can_be_reopened(incident, evidence, i
     assert item.security_only and item.id not in [i.id for i in evidence.pending(incident.id)]
 
 
-def test_at_risk_within_the_hour_before_rotation(incident, evidence, fake_clock):
+def test_at_risk_within_the_hour_before_rotation(incident, evidence, clock):
     logs = next(i for i in evidence.checklist(incident.id) if i.rotates_at is not None)
     rotates = logs.rotates_at
     assert not logs.at_risk(rotates - timedelta(hours=1, seconds=1))

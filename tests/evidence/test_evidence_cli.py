@@ -64,7 +64,7 @@ def test_a_bad_file_fails_alone_and_exits_1(run_cli, make_file, originals):
     assert "already in the vault as evidence #1" in err
 
 
-def test_the_cli_and_the_service_record_the_same_thing(run_cli, make_file, data_dir, fake_clock):
+def test_the_cli_and_the_service_record_the_same_thing(run_cli, make_file, data_dir, clock):
     path = make_file("app.log", data=b"2026-11-22 ERROR boom\n")
     by_cli = declare(run_cli)
     code, _, err = run_cli(
@@ -81,7 +81,7 @@ def test_the_cli_and_the_service_record_the_same_thing(run_cli, make_file, data_
 
     database = open_database(data_dir / "warroom.db")
     try:
-        incidents = incident_service(database, fake_clock, actor=default_actor())
+        incidents = incident_service(database, clock, actor=default_actor())
         evidence = EvidenceService(incidents, FileVault(data_dir / "vault"))
         by_gui = incidents.declare("Checkout down", "P1").id
         logs = next(

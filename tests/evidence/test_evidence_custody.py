@@ -157,9 +157,9 @@ def test_an_attacker_who_drops_the_triggers_is_still_found_out(
     assert not edited.ok and not deleted.ok
 
 
-def test_viewing_is_recorded_with_the_reason(incident, evidence, two_artifacts, fake_clock):
+def test_viewing_is_recorded_with_the_reason(incident, evidence, two_artifacts, clock):
     a, _ = two_artifacts
-    fake_clock.advance(minutes=5)
+    clock.advance(minutes=5)
     entry = evidence.record_viewed(a.id, "checking the first error")
     assert (entry.seq, entry.action, entry.actor, entry.reason) == (
         2,

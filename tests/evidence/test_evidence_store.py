@@ -91,9 +91,9 @@ def test_a_storage_failure_while_seeding_rolls_the_declaration_back(
 
 
 @pytest.fixture
-def storage(db, fake_clock):
+def storage(db, clock):
     """A second storage on the same file, as another writer's."""
-    return SqlStorage(db, fake_clock.now)
+    return SqlStorage(db, clock.now)
 
 
 def test_the_unique_key_refuses_a_second_copy_a_check_missed(incident, evidence, storage):

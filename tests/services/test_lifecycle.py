@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warroom.bootstrap import build
 from warroom.domain.incident import EventKind
 from warroom.domain.lifecycle import Status
 from warroom.domain.mitigation import RecoveryCheck
@@ -19,11 +18,6 @@ T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
 
 
-@pytest.fixture
-def services(db, fake_clock):
-    return build(db, fake_clock, actor="alice")
-
-
 def _refused(stored_counts, move) -> StageRefused:
     before = stored_counts()
     with pytest.raises(StageRefused) as caught:
@@ -32,7 +26,7 @@ def _refused(stored_counts, move) -> StageRefused:
     return caught.value
 
 
-def test_mitigated_needs_a_verification_or_a_reason(services, fake_clock, stored_counts):
+def test_mitigated_needs_a_verification_or_a_reason(services, clock, stored_counts):
     svc = services.incidents
     incident = svc.declare("Checkout 500s", "P1")
     svc.set_status(incident.id, "active")
@@ -42,7 +36,7 @@ def test_mitigated_needs_a_verification_or_a_reason(services, fake_clock, stored
         "the mitigation wizard) or a stated reason to skip it."
     )
     assert error.reason_would_do
-    fake_clock.advance(minutes=10)
+    clock.advance(minutes=10)
     moved = svc.set_status(incident.id, "mitigated", "verified on the vendor's dashboard")
     assert moved.status is Status.MITIGATED
     assert moved.mitigated_at == T0 + 10 * MIN
@@ -51,15 +45,15 @@ def test_mitigated_needs_a_verification_or_a_reason(services, fake_clock, stored
     assert last.text == "Status changed: active → mitigated: verified on the vendor's dashboard"
 
 
-def test_a_recorded_verification_lets_mitigated_through(services, fake_clock):
+def test_a_recorded_verification_lets_mitigated_through(services, clock):
     incident = services.incidents.declare("Checkout 500s", "P1")
-    fake_clock.advance(minutes=7)
+    clock.advance(minutes=7)
     services.mitigations.mark_mitigated(incident.id, RecoveryCheck.ERROR_RATE, "5xx at 0.1%")
     moved = services.incidents.get(incident.id)
     assert (moved.status, moved.mitigated_at) == (Status.MITIGATED, T0 + 7 * MIN)
 
 
-def test_resolved_needs_mitigated_first_or_a_reason(services, fake_clock, stored_counts):
+def test_resolved_needs_mitigated_first_or_a_reason(services, clock, stored_counts):
     svc = services.incidents
     incident = svc.declare("Queue backlog", "P2")
     error = _refused(stored_counts, lambda: svc.set_status(incident.id, "resolved"))
@@ -67,7 +61,7 @@ def test_resolved_needs_mitigated_first_or_a_reason(services, fake_clock, stored
         "Resolved needs the incident mitigated first; it is triage. Mitigate it, or state "
         "why not (for example “recovered on its own”)."
     )
-    fake_clock.advance(minutes=20)
+    clock.advance(minutes=20)
     resolved = svc.set_status(incident.id, "resolved", "recovered on its own")
     assert resolved.resolved_at == T0 + 20 * MIN
     assert resolved.mitigated_at is None  # a skipped stage gets no invented time
@@ -78,7 +72,7 @@ def test_resolved_needs_mitigated_first_or_a_reason(services, fake_clock, stored
 
 
 def test_closed_needs_the_published_postmortem_where_policy_requires_one(
-    services, fake_clock, stored_counts
+    services, clock, stored_counts
 ):
     svc = services.incidents
     incident = svc.declare("Payments down", "P0")
@@ -105,21 +99,19 @@ def test_closed_without_a_postmortem_needs_a_reason_where_none_is_required(servi
     assert closed.status is Status.CLOSED
 
 
-def test_moving_back_needs_a_reason_and_keeps_the_recorded_times(
-    services, fake_clock, stored_counts
-):
+def test_moving_back_needs_a_reason_and_keeps_the_recorded_times(services, clock, stored_counts):
     svc = services.incidents
     incident = svc.declare("Cache race", "P1")
-    fake_clock.advance(minutes=10)
+    clock.advance(minutes=10)
     svc.set_status(incident.id, "mitigated", "prices agree on a sample")
-    fake_clock.advance(minutes=20)
+    clock.advance(minutes=20)
     svc.set_status(incident.id, "resolved")
     error = _refused(stored_counts, lambda: svc.set_status(incident.id, "active"))
     assert error.message == (
         "Moving back from resolved to active needs a reason: say what changed (the recorded "
         "times stay on the timeline)."
     )
-    fake_clock.advance(minutes=5)
+    clock.advance(minutes=5)
     back = svc.set_status(incident.id, "active", "stale prices are back")
     assert back.status is Status.ACTIVE
     assert (back.mitigated_at, back.resolved_at) == (T0 + 10 * MIN, T0 + 30 * MIN)
@@ -127,7 +119,7 @@ def test_moving_back_needs_a_reason_and_keeps_the_recorded_times(
     assert event.kind is EventKind.STATUS_CHANGED
     assert event.text == "Status moved back: resolved → active: stale prices are back"
     # Resolving again keeps the recorded times: a correction is an explicit key-time edit.
-    fake_clock.advance(minutes=30)
+    clock.advance(minutes=30)
     again = svc.set_status(incident.id, "resolved", "fixed for good")
     assert (again.mitigated_at, again.resolved_at) == (T0 + 10 * MIN, T0 + 30 * MIN)
 

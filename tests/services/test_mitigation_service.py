@@ -29,7 +29,7 @@ def mitigations(service):
 
 
 @pytest.fixture
-def incident(service, fake_clock):
+def incident(service, clock):
     started = T0 - timedelta(minutes=12)
     return service.declare("Checkout 500s", "P1", impact_started_at=started)
 
@@ -39,9 +39,9 @@ def texts(service, incident_id, *kinds):
 
 
 def test_applying_records_who_what_expected_and_when_to_check_back(
-    service, mitigations, playbook, incident, fake_clock
+    service, mitigations, playbook, incident, clock
 ):
-    fake_clock.advance(minutes=3)
+    clock.advance(minutes=3)
     change = ChangeFacts("deploy 4812", T0 - timedelta(minutes=20))
     applied = mitigations.apply(
         incident.id,
@@ -140,16 +140,16 @@ def test_an_outcome_is_recorded_once(mitigations, playbook, incident):
 
 
 def test_pending_check_backs_cover_open_incidents_only(
-    service, mitigations, playbook, incident, fake_clock
+    service, mitigations, playbook, incident, clock
 ):
     applied = mitigations.apply(
         incident.id, playbook.option("scale"), action="", expected_effect="queue drains"
     )
     [pending] = mitigations.pending_check_backs()
     assert pending.mitigation.id == applied.id and pending.incident.id == incident.id
-    assert not pending.mitigation.check_back_due(fake_clock.now())
-    fake_clock.advance(minutes=10)
-    assert pending.mitigation.check_back_due(fake_clock.now())
+    assert not pending.mitigation.check_back_due(clock.now())
+    clock.advance(minutes=10)
+    assert pending.mitigation.check_back_due(clock.now())
     service.set_status(incident.id, Status.RESOLVED, "recovered on its own")
     assert mitigations.pending_check_backs() == []
 

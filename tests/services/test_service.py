@@ -113,9 +113,9 @@ def test_unbelievable_key_times_are_refused(service, stored_counts, key, value, 
     assert service.get(incident.id) == incident
 
 
-def test_resolved_before_mitigated_is_refused(service, fake_clock):
+def test_resolved_before_mitigated_is_refused(service, clock):
     incident = service.declare("Queue backlog", "P2", impact_started_at=T0 - 30 * MIN)
-    fake_clock.advance(minutes=10)
+    clock.advance(minutes=10)
     service.set_status(incident.id, "mitigated", "verified by hand")
     refused("resolved_at", service.set_key_time, incident.id, KeyTime.RESOLVED, T0 + 5 * MIN)
 
@@ -136,9 +136,9 @@ EDITS = {
 
 
 @pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
-def test_closed_incident_refuses_edits_until_reopened(service, fake_clock, stored_counts, edit):
+def test_closed_incident_refuses_edits_until_reopened(service, clock, stored_counts, edit):
     incident = service.declare("Expired certificate", "P2")
-    fake_clock.advance(minutes=30)
+    clock.advance(minutes=30)
     service.set_status(incident.id, "closed", "recovered on its own; no post-mortem at P2")
     closed = service.get(incident.id)
     before = stored_counts()
@@ -148,7 +148,7 @@ def test_closed_incident_refuses_edits_until_reopened(service, fake_clock, store
     assert stored_counts() == before
     assert service.get(incident.id) == closed
 
-    fake_clock.advance(minutes=1)
+    clock.advance(minutes=1)
     reopened = service.set_status(incident.id, "active", "the certificate expired again")
     assert reopened.status is Status.ACTIVE
     assert service.timeline(incident.id)[-1].text == (
@@ -158,22 +158,22 @@ def test_closed_incident_refuses_edits_until_reopened(service, fake_clock, store
     assert stored_counts()[1] == before[1] + 2  # the reopening and the edit
 
 
-def test_acknowledging_twice_is_refused(service, fake_clock, stored_counts):
+def test_acknowledging_twice_is_refused(service, clock, stored_counts):
     incident = service.declare("Disk full", "P1", commander="bob")
-    fake_clock.advance(minutes=3)
+    clock.advance(minutes=3)
     service.acknowledge(incident.id)
     before = stored_counts()
-    fake_clock.advance(minutes=3)
+    clock.advance(minutes=3)
     error = refused("acknowledged_at", service.acknowledge, incident.id)
     assert "2026-11-22 14:03 UTC" in error.message
     assert stored_counts() == before
     assert service.get(incident.id).acknowledged_at == T0 + 3 * MIN
 
 
-def test_acknowledging_without_a_commander_makes_the_actor_commander(service, fake_clock):
+def test_acknowledging_without_a_commander_makes_the_actor_commander(service, clock):
     incident = service.declare("Disk full", "P1")
     assert incident.commander == ""
-    fake_clock.advance(minutes=2)
+    clock.advance(minutes=2)
     acked = service.acknowledge(incident.id)
     assert acked.commander == "alice"
     assert acked.acknowledged_at == T0 + 2 * MIN
@@ -193,12 +193,12 @@ def test_acknowledging_keeps_an_existing_commander(service):
 # -- the timeline --------------------------------------------------------------------------------
 
 
-def test_each_action_lands_on_the_timeline_with_actor_and_time(service, fake_clock):
+def test_each_action_lands_on_the_timeline_with_actor_and_time(service, clock):
     incident = service.declare("Checkout failing", "P2", commander="bob")
     step = iter(range(1, 100))
 
     def tick():
-        fake_clock.advance(minutes=next(step))
+        clock.advance(minutes=next(step))
 
     tick()
     service.acknowledge(incident.id)
@@ -259,11 +259,11 @@ def test_edits_that_change_nothing_leave_no_trace(service, stored_counts):
     assert heard == []
 
 
-def test_backdated_note_is_placed_by_when_it_happened(service, fake_clock):
+def test_backdated_note_is_placed_by_when_it_happened(service, clock):
     incident = service.declare("Deploy broke login", "P1")
-    fake_clock.advance(minutes=10)
+    clock.advance(minutes=10)
     service.add_note(incident.id, "Rollback started")
-    fake_clock.advance(minutes=10)
+    clock.advance(minutes=10)
     backdated = service.add_note(incident.id, "Deploy 4812 went out", at=T0 - 5 * MIN)
     assert backdated.at == T0 - 5 * MIN
     assert backdated.recorded_at == T0 + 20 * MIN
@@ -310,7 +310,7 @@ def test_listeners_hear_each_change_after_it_is_committed(service, stored_counts
     ]
 
 
-def test_listeners_hear_nothing_when_validation_fails(service, fake_clock):
+def test_listeners_hear_nothing_when_validation_fails(service, clock):
     incident = service.declare("Checkout failing", "P2")
     service.acknowledge(incident.id)
     heard = []
@@ -336,25 +336,25 @@ def test_unsubscribed_listener_hears_nothing_more(service):
     assert [changes.incident_ids for changes in heard] == [{first.id}]
 
 
-def test_a_late_acknowledgement_stays_late_after_the_severity_is_lowered(service, fake_clock):
+def test_a_late_acknowledgement_stays_late_after_the_severity_is_lowered(service, clock):
     """Lowering severity afterwards must not flatter the response record."""
     from warroom.domain.clocks import ClockState, response_clock
 
     incident = service.declare("Everything down", "P0")
-    fake_clock.advance(minutes=20)  # P0's target is 15 min
+    clock.advance(minutes=20)  # P0's target is 15 min
     service.acknowledge(incident.id)
-    fake_clock.advance(minutes=5)
+    clock.advance(minutes=5)
     lowered = service.change_severity(incident.id, "P2", "contained to one region")
-    clock = response_clock(lowered, service.policy, fake_clock.now())
-    assert clock.state is ClockState.LATE
-    assert clock.took == timedelta(minutes=20)
-    assert clock.deadline == incident.declared_at + timedelta(minutes=15)
+    response = response_clock(lowered, service.policy, clock.now())
+    assert response.state is ClockState.LATE
+    assert response.took == timedelta(minutes=20)
+    assert response.deadline == incident.declared_at + timedelta(minutes=15)
 
 
-def test_a_skewed_impact_start_neither_blocks_resolving_nor_precedes_it(service, fake_clock):
+def test_a_skewed_impact_start_neither_blocks_resolving_nor_precedes_it(service, clock):
     """Impact start may sit a few seconds ahead (clock skew); resolving still works, and
     the resolved time is never before impact started."""
-    started = fake_clock.now() + timedelta(seconds=30)
+    started = clock.now() + timedelta(seconds=30)
     incident = service.declare("Skewed clock", "P3", impact_started_at=started)
     resolved = service.set_status(incident.id, "resolved", "recovered on its own")
     assert resolved.status is Status.RESOLVED
@@ -362,9 +362,9 @@ def test_a_skewed_impact_start_neither_blocks_resolving_nor_precedes_it(service,
     assert resolved.mitigated_at is None  # skipped with a reason: no invented time
 
 
-def test_a_skewed_declaration_time_does_not_block_acknowledging(service, fake_clock):
+def test_a_skewed_declaration_time_does_not_block_acknowledging(service, clock):
     incident = service.declare("Skewed", "P1")
-    ahead = fake_clock.now() + timedelta(seconds=45)
+    ahead = clock.now() + timedelta(seconds=45)
     service.set_key_time(incident.id, KeyTime.DECLARED, ahead)
     assert service.acknowledge(incident.id).acknowledged_at == ahead
 

@@ -1,0 +1,23 @@
+"""Raw views of a database file for tests in every folder: what a separate sqlite3
+connection sees, as someone going behind the app's back would (fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+
+def count_rows(path: Path, *tables: str) -> tuple[int, ...]:
+    """Each table's row count as committed in the file, over a connection of its own."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return tuple(
+            conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables
+        )
+
+
+def run_sql(path: Path, *statements: str) -> None:
+    """Runs each statement on the file in autocommit, then closes the connection."""
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        for statement in statements:
+            conn.execute(statement)
