@@ -11,6 +11,7 @@ from warroom.adapters.sqlite.database import Database, open_database
 from warroom.bootstrap import build
 from warroom.domain.clock import FakeClock
 from warroom.domain.policy import Policy
+from warroom.services.graph import Services
 from warroom.services.incidents import IncidentService
 
 
@@ -20,6 +21,7 @@ class Board:
     service: IncidentService
     database: Database
     ticker: object
+    services: Services
 
     def tick(self) -> None:
         self.ticker.tick()
@@ -44,7 +46,7 @@ def open_board(qtbot, clock: FakeClock, policy: Policy, data_dir: Path):
         qtbot.addWidget(window)
         window.resize(1366, 768)
         window.show()
-        board = Board(window, service, database, ticker)
+        board = Board(window, service, database, ticker, services)
         opened.append(board)
         return board
 

@@ -254,7 +254,6 @@ def test_the_vault_names_each_artifact_whole_and_tells_its_custody_in_words(
 
 def test_a_security_only_item_is_pending_only_on_a_security_incident(board, panel, clock):
     from warroom.domain.playbook import load_playbook_file
-    from warroom.services.mitigation import MitigationService
     from warroom.system.paths import builtin_playbook_file
 
     memory = item_named(panel, "process and memory state")
@@ -270,7 +269,7 @@ def test_a_security_only_item_is_pending_only_on_a_security_incident(board, pane
     assert memory.name not in [i.name for i in evidence.pending(panel.incident_id)]
 
     playbook = load_playbook_file(builtin_playbook_file())
-    MitigationService(board.service).record_triage(panel.incident_id, playbook, {"security": "yes"})
+    board.services.mitigations.record_triage(panel.incident_id, playbook, {"security": "yes"})
     panel.refresh()
     assert panel.items_table.item(row, 1).text() == "Pending"
     assert panel.summary.text().startswith(f"0 of {len(panel.items)} collected · 12 pending")

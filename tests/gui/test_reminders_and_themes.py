@@ -102,12 +102,11 @@ def test_a_snooze_survives_a_restart(board, open_board, clock):
 
 def test_a_check_back_can_be_snoozed_from_the_board(board, clock):
     from warroom.domain.playbook import load_playbook_file
-    from warroom.services.mitigation import MitigationService
     from warroom.system.paths import builtin_playbook_file
 
     incident = board.service.declare("Checkout returns 500", "P1", commander="Priya Raman")
     playbook = load_playbook_file(builtin_playbook_file())
-    MitigationService(board.service).apply(
+    board.services.mitigations.apply(
         incident.id, playbook.option("scale"), action="add nodes", expected_effect="p99 down"
     )
     clock.advance(minutes=10)
@@ -138,13 +137,12 @@ def test_each_theme_loads_with_no_stylesheet_warnings(board, key, qtbot):
 
 def test_a_due_check_back_shows_its_warning_style_from_start_up(board, open_board, clock):
     from warroom.domain.playbook import load_playbook_file
-    from warroom.services.mitigation import MitigationService
     from warroom.system.paths import builtin_playbook_file
 
     apply_theme(QApplication.instance(), "light")
     incident = board.service.declare("Checkout returns 500", "P1", commander="Priya Raman")
     playbook = load_playbook_file(builtin_playbook_file())
-    MitigationService(board.service).apply(
+    board.services.mitigations.apply(
         incident.id, playbook.option("scale"), action="add nodes", expected_effect="p99 down"
     )
     board.window.close()
@@ -162,12 +160,11 @@ def test_reminders_and_check_backs_are_snoozed_with_the_same_control(board, cloc
     from PySide6.QtWidgets import QPushButton
 
     from warroom.domain.playbook import load_playbook_file
-    from warroom.services.mitigation import MitigationService
     from warroom.system.paths import builtin_playbook_file
 
     incident = board.service.declare("Checkout returns 500", "P1", commander="Priya Raman")
     playbook = load_playbook_file(builtin_playbook_file())
-    MitigationService(board.service).apply(
+    board.services.mitigations.apply(
         incident.id, playbook.option("scale"), action="add nodes", expected_effect="p99 down"
     )
     clock.advance(minutes=31)  # the update and the check-back are both due

@@ -114,11 +114,12 @@ def warroom(data_dir: str, running_ticker: bool) -> None:
     args = build_parser().parse_args(["--data-dir", data_dir])
     from warroom import __version__
     from warroom.adapters.sqlite.quick_read import read_board
+    from warroom.bootstrap import LocalBackend
     from warroom.domain.clock import SystemClock
     from warroom.system.logs import setup_logging
     from warroom.system.paths import resolve_paths
     from warroom.system.settings import load_policy
-    from warroom.ui.app import _make_service, load_stylesheet, open_database_or_ask
+    from warroom.ui.app import load_stylesheet, open_or_ask
     from warroom.ui.errors import install_exception_hook, route_qt_messages, show_policy_warnings
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
@@ -152,10 +153,10 @@ def warroom(data_dir: str, running_ticker: bool) -> None:
     import sqlmodel  # noqa: F401
 
     phases.mark("after paint: import sqlmodel")
-    database = open_database_or_ask(paths.database)
-    assert database is not None
+    record = open_or_ask(LocalBackend(paths), paths.database, clock, "bench", policy)
+    assert record is not None
     phases.mark("after paint: open database")
-    window.attach_service(_make_service(database, clock, policy))
+    window.attach(record.services)
     phases.mark("after paint: attach service + reload")
     live_ms = (time.time_ns() - int(os.environ.get("BENCH_SPAWN_NS", T_START_NS))) / 1e6
     rows = window.model.rowCount()
@@ -175,7 +176,7 @@ def warroom(data_dir: str, running_ticker: bool) -> None:
         try:
             app.exec()
         finally:
-            database.dispose()
+            record.dispose()
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from fixtures import Summary, build_database, fmt_ms, header, machine_line, quiet_qt_warnings
 
-from warroom.bootstrap import incident_service
+from warroom.bootstrap import build
 
 GOAL_MS = 8.0
 WIDTH, HEIGHT = 1366, 768
@@ -130,7 +130,7 @@ def bench_board(data_dir: Path, ticks: int, profile: bool) -> None:
     policy, _ = load_policy(paths)
     clock = FakeClock(built.now)
     ticker = Ticker(clock, running=False)
-    window = MainWindow(incident_service(database, clock), policy, clock, ticker, database.path)
+    window = MainWindow(build(database, clock), policy, clock, ticker, database.path)
     window.resize(WIDTH, HEIGHT)
     window.show()
     window.grab()

@@ -129,7 +129,7 @@ class EmptyState(QWidget):
 
 class MainWindow(QMainWindow):
     """The board. It can open before the service exists, showing `initial_incidents` (read
-    quickly at start-up) until `attach_service` makes it live and editable."""
+    quickly at start-up) until `attach` makes it live and editable."""
 
     def __init__(
         self,
