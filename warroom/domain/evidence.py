@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from warroom.domain.durations import parse_duration
+from warroom.domain.timefmt import utc_day_minute
 from warroom.domain.validation import ValidationError
 
 GENESIS_HASH = "0" * 64  # the prev_hash of a chain's first entry
@@ -557,10 +558,6 @@ def verify_summary(results: list[VerifyResult]) -> str:
     return f"Evidence {verdict}: " + "; ".join(parts)
 
 
-def _utc_minute(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%d %b %H:%M UTC")
-
-
 def custody_details(entry: CustodyEntry) -> str:
     """What one custody entry says beyond its action, in words: where from or to, what was
     found, and why (its reason)."""
@@ -609,7 +606,7 @@ def custody_summary(entries: list[CustodyEntry]) -> str:
     if not checks:
         return f"Chain intact — {count}, not verified yet"
     last = max(checks, key=lambda e: e.seq)
-    when, who = _utc_minute(last.at), last.actor
+    when, who = utc_day_minute(last.at), last.actor
     found_ok = last.details.get("result") == IntegrityState.INTACT.value
     if not (found_ok and last.details.get("chain_ok")):
         return f"⚠ Chain intact — {count}; the last verification ({when} by {who}) found a problem"

@@ -29,6 +29,11 @@ def utc_second(moment: datetime) -> str:
     return f"{utc.year:04d}-{utc:%m-%d %H:%M:%S}"
 
 
+def utc_day_minute(moment: datetime) -> str:
+    """'22 Nov 14:02 UTC', for a sentence about something recent."""
+    return f"{_utc(moment):%d %b %H:%M} UTC"
+
+
 def utc_minute_or_unset(moment: datetime | None) -> str:
     """For a key time in a sentence: "set to 2026-11-22 14:02 UTC (was unset)"."""
     return "unset" if moment is None else utc_minute(moment)
