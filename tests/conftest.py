@@ -71,7 +71,7 @@ def db_path(data_dir):
 @pytest.fixture
 def db(db_path, start):
     """A fresh database file at `db_path`, created at `start`."""
-    from warroom.adapters.sqlite.database import open_database
+    from warroom.adapters.sql.sqlite.database import open_database
 
     database = open_database(db_path, now=start)
     yield database

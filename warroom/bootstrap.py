@@ -12,14 +12,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warroom.adapters.sqlite.quick_read import read_board
+from warroom.adapters.sql.sqlite.quick_read import read_board
 from warroom.domain.clock import Clock, FakeClock
 from warroom.system.paths import AppPaths, builtin_policy_file, resolve_paths
 
 # The GUI paints its board from a standard-library read before SQLAlchemy, the services
 # and the SQL adapter are imported: those are imported where the graph is built.
 if TYPE_CHECKING:
-    from warroom.adapters.sqlite.database import Database
+    from warroom.adapters.sql.sqlite.database import Database
     from warroom.domain.incident import Incident
     from warroom.domain.policy import Policy
     from warroom.services.graph import Services
@@ -106,7 +106,7 @@ def open_services(
     **places: Path | None,
 ) -> Opened:
     """Opens (creating or migrating) the database at `path` and builds the services on it."""
-    from warroom.adapters.sqlite.database import open_database
+    from warroom.adapters.sql.sqlite.database import open_database
 
     database = open_database(path, now=clock.now())
     return Opened(database, build(database, clock, actor, policy, **places))
@@ -134,20 +134,20 @@ class LocalBackend:
         )
 
     def backups(self, path: Path) -> list[Path]:
-        from warroom.adapters.sqlite.backup import list_backups
+        from warroom.adapters.sql.sqlite.backup import list_backups
 
         return list_backups(path.parent / "backups")
 
     def restore(self, path: Path, backup: Path, now: datetime) -> Path | None:
-        from warroom.adapters.sqlite.backup import restore_backup
+        from warroom.adapters.sql.sqlite.backup import restore_backup
 
         return restore_backup(path, backup, now)
 
     def backup(self, database: Path, output: Path | None, now: datetime) -> Path:
         import sqlite3
 
-        from warroom.adapters.sqlite.backup import backup_database, take_backup
-        from warroom.adapters.sqlite.recognise import NotWarroom, recognise
+        from warroom.adapters.sql.sqlite.backup import backup_database, take_backup
+        from warroom.adapters.sql.sqlite.recognise import NotWarroom, recognise
         from warroom.services.ports import BackupFailed
 
         try:
@@ -164,7 +164,7 @@ class LocalBackend:
             raise BackupFailed(str(exc)) from exc
 
     def daily_backup(self, path: Path, now: datetime) -> None:
-        from warroom.adapters.sqlite.backup import daily_backup
+        from warroom.adapters.sql.sqlite.backup import daily_backup
 
         daily_backup(path, now)
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from warroom.adapters.sqlite.backup import (
+from warroom.adapters.sql.sqlite.backup import (
     BackupError,
     backup_due,
     daily_backup,
@@ -16,7 +16,7 @@ from warroom.adapters.sqlite.backup import (
     restore_backup,
     take_backup,
 )
-from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.sql.sqlite.database import open_database
 
 
 def titles(path):

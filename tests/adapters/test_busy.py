@@ -16,8 +16,8 @@ from sqlalchemy import create_engine
 from tests.adapters.helpers import held_by_another_process, held_here
 from warroom.__main__ import main
 from warroom.adapters.sql.migrations import migrate
-from warroom.adapters.sqlite import database as database_module
-from warroom.adapters.sqlite.database import StoreError, open_database
+from warroom.adapters.sql.sqlite import database as database_module
+from warroom.adapters.sql.sqlite.database import StoreError, open_database
 from warroom.bootstrap import incident_service
 from warroom.services.incidents import WriteFailed
 
@@ -89,7 +89,7 @@ def test_a_migration_that_cannot_get_the_lock_is_busy_and_changes_nothing(tmp_pa
 
 
 def test_a_write_waits_for_the_other_writer_and_loses_nothing(one_incident, db_path):
-    from warroom.adapters.sqlite.database import open_database as reopen
+    from warroom.adapters.sql.sqlite.database import open_database as reopen
     from warroom.domain.clock import FakeClock
 
     database = reopen(db_path)

@@ -9,9 +9,9 @@ import sqlite3
 import pytest
 from sqlalchemy import event
 
-from warroom.adapters.sqlite import database as database_module
-from warroom.adapters.sqlite.database import StoreError, open_database
-from warroom.adapters.sqlite.filesystem import filesystem_type, is_network_filesystem
+from warroom.adapters.sql.sqlite import database as database_module
+from warroom.adapters.sql.sqlite.database import StoreError, open_database
+from warroom.adapters.sql.sqlite.filesystem import filesystem_type, is_network_filesystem
 from warroom.services.incidents import WriteFailed
 
 # The corrupt-file cases tried; the issue asks for them as a figure.

@@ -12,9 +12,9 @@ import stat
 import pytest
 
 from warroom.__main__ import main
-from warroom.adapters.sqlite import backup as backup_module
-from warroom.adapters.sqlite.backup import BackupError, backup_database
-from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.sql.sqlite import backup as backup_module
+from warroom.adapters.sql.sqlite.backup import BackupError, backup_database
+from warroom.adapters.sql.sqlite.database import open_database
 from warroom.system import atomic
 
 
@@ -219,7 +219,7 @@ def test_the_helper_leaves_the_old_file_and_no_debris_on_a_full_disk(tmp_path, d
 
 
 def test_a_full_disk_at_open_is_named_as_such(tmp_path, monkeypatch):
-    from warroom.adapters.sqlite import database as database_module
+    from warroom.adapters.sql.sqlite import database as database_module
 
     path = tmp_path / "data" / "warroom.db"
     open_database(path).dispose()

@@ -15,9 +15,9 @@ from tests.adapters.conftest import STORE_T0
 from tests.adapters.helpers import FOREIGN_SHAPES, folder_state
 from warroom.__main__ import main
 from warroom.adapters.sql.migrations import LATEST_VERSION, migrate
-from warroom.adapters.sqlite.database import StoreError, open_database
-from warroom.adapters.sqlite.quick_read import read_board
-from warroom.adapters.sqlite.recognise import APPLICATION_ID
+from warroom.adapters.sql.sqlite.database import StoreError, open_database
+from warroom.adapters.sql.sqlite.quick_read import read_board
+from warroom.adapters.sql.sqlite.recognise import APPLICATION_ID
 from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
 
@@ -129,7 +129,7 @@ def test_a_new_file_stopped_before_its_first_table_is_still_warroom_s(folder):
 
 
 def test_restoring_over_a_foreign_file_keeps_it_beside_never_among_backups(folder, tmp_path):
-    from warroom.adapters.sqlite.backup import backup_database, restore_backup
+    from warroom.adapters.sql.sqlite.backup import backup_database, restore_backup
 
     ours = tmp_path / "ours" / "warroom.db"
     open_database(ours).dispose()

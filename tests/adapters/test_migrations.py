@@ -15,8 +15,8 @@ from sqlmodel import SQLModel
 
 import warroom.adapters.sql.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from warroom.adapters.sql.migrations import LATEST_VERSION, current_version, migrate
-from warroom.adapters.sqlite.backup import backup_name
-from warroom.adapters.sqlite.database import StoreError, open_database
+from warroom.adapters.sql.sqlite.backup import backup_name
+from warroom.adapters.sql.sqlite.database import StoreError, open_database
 from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
 from warroom.domain.incident import EventKind

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
-from warroom.adapters.sqlite.quick_read import read_board
+from warroom.adapters.sql.sqlite.quick_read import read_board
 
 
 def test_it_reads_exactly_what_the_service_reads(service, clock, db_path):

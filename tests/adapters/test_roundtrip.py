@@ -16,8 +16,8 @@ from sqlalchemy.exc import StatementError
 from sqlmodel import Session
 
 from warroom.adapters.sql.models import IncidentRow
+from warroom.adapters.sql.sqlite.database import BUSY_TIMEOUT_MS, open_database
 from warroom.adapters.sql.types import UTCDateTime
-from warroom.adapters.sqlite.database import BUSY_TIMEOUT_MS, open_database
 from warroom.bootstrap import incident_service
 from warroom.domain.incident import EventKind, Incident, KeyTime
 from warroom.domain.lifecycle import Role, Status

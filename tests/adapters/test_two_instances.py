@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.sql.sqlite.database import open_database
 
 WRITER = textwrap.dedent(
     """
@@ -14,7 +14,7 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     from warroom.domain.clock import SystemClock
     from warroom.bootstrap import incident_service
-    from warroom.adapters.sqlite.database import open_database
+    from warroom.adapters.sql.sqlite.database import open_database
 
     data, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     database = open_database(data / "warroom.db")

@@ -14,7 +14,7 @@ import pytest
 
 import warroom
 from warroom.__main__ import main
-from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.sql.sqlite.database import open_database
 from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.sql.sqlite.database import open_database
 from warroom.bootstrap import build
 from warroom.cli.metrics import run_metrics
 from warroom.domain.clock import FakeClock

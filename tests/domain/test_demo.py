@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.sql.sqlite.database import open_database
 from warroom.bootstrap import incident_service
 from warroom.bootstrap import prepare_demo as prepare_demo_dir
 from warroom.domain import clocks

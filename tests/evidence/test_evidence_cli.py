@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 from tests.evidence.helpers import evidence_events
-from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.sql.sqlite.database import open_database
 from warroom.adapters.vault import FileVault
 from warroom.bootstrap import incident_service
 from warroom.domain.evidence import CustodyAction

@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, text
 from tests.evidence.helpers import EVIDENCE_T0
 from warroom.adapters.sql.evidence import SqlEvidence
 from warroom.adapters.sql.migrations import migrate
+from warroom.adapters.sql.sqlite.database import open_database
 from warroom.adapters.sql.unit_of_work import SqlStorage
-from warroom.adapters.sqlite.database import open_database
 from warroom.adapters.vault import FileVault
 from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock

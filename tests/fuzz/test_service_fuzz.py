@@ -33,7 +33,7 @@ from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
 
 from tests.fuzz.reporting import report_cases
-from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.sql.sqlite.database import open_database
 from warroom.bootstrap import incident_service
 from warroom.domain import clocks
 from warroom.domain.changes import ChangeSet, Part

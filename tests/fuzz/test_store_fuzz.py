@@ -35,9 +35,9 @@ from tests.adapters.helpers import folder_state
 from tests.fuzz.reporting import report_cases
 from warroom.__main__ import main
 from warroom.adapters.sql.migrations import LATEST_VERSION, migrate
-from warroom.adapters.sqlite import database as database_module
-from warroom.adapters.sqlite.database import StoreError, open_database
-from warroom.adapters.sqlite.recognise import APPLICATION_ID, SQLITE_MAGIC
+from warroom.adapters.sql.sqlite import database as database_module
+from warroom.adapters.sql.sqlite.database import StoreError, open_database
+from warroom.adapters.sql.sqlite.recognise import APPLICATION_ID, SQLITE_MAGIC
 from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from warroom.adapters.sqlite.database import Database, open_database
+from warroom.adapters.sql.sqlite.database import Database, open_database
 from warroom.bootstrap import build
 from warroom.domain.clock import FakeClock
 from warroom.domain.policy import Policy

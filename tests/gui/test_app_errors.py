@@ -83,8 +83,8 @@ def _dialogs_while_opening(monkeypatch, data, answer=None):
 
 
 def _with_a_backup(data):
-    from warroom.adapters.sqlite.backup import take_backup
-    from warroom.adapters.sqlite.database import open_database
+    from warroom.adapters.sql.sqlite.backup import take_backup
+    from warroom.adapters.sql.sqlite.database import open_database
     from warroom.domain.clock import FakeClock
 
     database = open_database(data / "warroom.db")
@@ -95,7 +95,7 @@ def _with_a_backup(data):
 
 def test_a_busy_file_is_offered_try_again_never_a_restore(qtbot, tmp_path, monkeypatch):
     from tests.adapters.helpers import held_by_another_process
-    from warroom.adapters.sqlite import database as database_module
+    from warroom.adapters.sql.sqlite import database as database_module
 
     monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 20)
     monkeypatch.setattr(database_module, "WRITE_ATTEMPT_MS", 20, raising=False)
@@ -157,7 +157,7 @@ def test_a_write_waiting_for_another_window_shows_it_then_saves(qtbot, board, mo
     from PySide6.QtGui import QGuiApplication
 
     from tests.adapters.helpers import held_here
-    from warroom.adapters.sqlite import database as database_module
+    from warroom.adapters.sql.sqlite import database as database_module
     from warroom.ui.waiting import WAITING_TEXT, WaitingIndicator
 
     monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 20)

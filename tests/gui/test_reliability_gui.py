@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import event
 
 from tests.gui.helpers import rows
-from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.sql.sqlite.database import open_database
 from warroom.bootstrap import incident_service
 
 
@@ -68,7 +68,7 @@ def test_deleting_from_the_board_asks_first(qtbot, board, monkeypatch):
 
 def test_a_damaged_file_can_be_replaced_by_the_latest_backup(qtbot, tmp_path, monkeypatch, clock):
     from tests.gui.helpers import open_or_ask as open_database_or_ask
-    from warroom.adapters.sqlite.backup import take_backup
+    from warroom.adapters.sql.sqlite.backup import take_backup
 
     path = tmp_path / "data" / "warroom.db"
     database = open_database(path)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.gui.helpers import rows
 from warroom import bootstrap
-from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.sql.sqlite.database import open_database
 from warroom.bootstrap import incident_service
 
 

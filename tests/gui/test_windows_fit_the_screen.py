@@ -24,7 +24,7 @@ from warroom.bootstrap import build, prepare_demo
 from warroom.domain.clock import SystemClock
 from warroom.domain.policy import load_policy_file
 from warroom.system.paths import builtin_policy_file
-from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.sql.sqlite.database import open_database
 from warroom.ui.main_window import MainWindow
 from warroom.ui.ticker import Ticker
 

@@ -4,7 +4,7 @@ next tick, with nothing raised and nothing written."""
 
 from __future__ import annotations
 
-from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.sql.sqlite.database import open_database
 from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
 

@@ -113,7 +113,7 @@ def warroom(data_dir: str, running_ticker: bool) -> None:
 
     args = build_parser().parse_args(["--data-dir", data_dir])
     from warroom import __version__
-    from warroom.adapters.sqlite.quick_read import read_board
+    from warroom.adapters.sql.sqlite.quick_read import read_board
     from warroom.bootstrap import LocalBackend
     from warroom.domain.clock import SystemClock
     from warroom.system.logs import setup_logging

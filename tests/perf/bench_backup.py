@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fixtures import Summary, build_database, fmt_ms, header, machine_line
 
-from warroom.adapters.sqlite.backup import take_backup
+from warroom.adapters.sql.sqlite.backup import take_backup
 
 
 def main() -> None:

@@ -79,7 +79,7 @@ def raw_connection(path: Path) -> sqlite3.Connection:
 
 
 def bench_location(parent: Path, n: int) -> dict[str, list[float]]:
-    from warroom.adapters.sqlite.database import open_database
+    from warroom.adapters.sql.sqlite.database import open_database
     from warroom.domain.clock import SystemClock
 
     work = Path(tempfile.mkdtemp(prefix="warroom-perf-", dir=parent))

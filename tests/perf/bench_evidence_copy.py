@@ -34,7 +34,7 @@ from pathlib import Path
 from fixtures import header, machine_line
 
 from warroom.adapters import vault
-from warroom.adapters.sqlite.filesystem import filesystem_type
+from warroom.adapters.sql.sqlite.filesystem import filesystem_type
 
 GOAL_RATIO = 0.8
 MIB = 1 << 20

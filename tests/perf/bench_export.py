@@ -21,7 +21,7 @@ from fixtures import Summary, fmt_ms, header
 
 from warroom.adapters.export.markdown import make_environment, render_postmortem
 from warroom.adapters.sql import repository as repo
-from warroom.adapters.sqlite.database import open_database
+from warroom.adapters.sql.sqlite.database import open_database
 from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
 from warroom.domain.incident import EventKind, Incident, TimelineEvent

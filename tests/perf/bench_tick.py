@@ -113,7 +113,7 @@ def print_row(name: str, values: list[float], goal: float | None = None) -> None
 def bench_board(data_dir: Path, ticks: int, profile: bool) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from warroom.adapters.sqlite.database import open_database
+    from warroom.adapters.sql.sqlite.database import open_database
     from warroom.domain.clock import FakeClock
     from warroom.system.paths import resolve_paths
     from warroom.system.settings import load_policy

@@ -77,7 +77,7 @@ def build_database(
     """
     import time
 
-    from warroom.adapters.sqlite.database import open_database
+    from warroom.adapters.sql.sqlite.database import open_database
     from warroom.domain.clock import FakeClock
 
     started = time.perf_counter()

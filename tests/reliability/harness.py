@@ -545,7 +545,7 @@ def _run_cli(data_dir: Path, run: int, report: TrialReport) -> list[dict] | None
 
 
 def _quick_read(db: Path, run: int, report: TrialReport) -> list[Any] | None:
-    from warroom.adapters.sqlite.quick_read import read_board
+    from warroom.adapters.sql.sqlite.quick_read import read_board
 
     board = read_board(db, include_closed=True)
     if board is None:

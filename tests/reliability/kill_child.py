@@ -335,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy import text
 
-    from warroom.adapters.sqlite.database import open_database
+    from warroom.adapters.sql.sqlite.database import open_database
     from warroom.domain.clock import SystemClock
 
     if args.wait_go and sys.stdin.readline().strip() != "GO":

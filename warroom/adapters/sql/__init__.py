@@ -1,1 +1,2 @@
-"""Persistence: SQLModel tables, engine set-up, migrations and queries. No Qt."""
+"""SQL storage: SQLModel tables, mappers, migrations, the unit of work and the change log.
+What only SQLite does lives in `sqlite/`. No Qt."""

@@ -25,8 +25,8 @@ from sqlalchemy import (
 )
 
 from warroom.adapters.sql.schema_version import SCHEMA_VERSION
+from warroom.adapters.sql.sqlite.recognise import APPLICATION_ID
 from warroom.adapters.sql.types import UTCDateTime
-from warroom.adapters.sqlite.recognise import APPLICATION_ID
 
 
 def _v1_create_schema(conn: Connection) -> None:

@@ -28,7 +28,7 @@ from warroom.adapters.sql.models import (
     EvidenceLinkRow,
     IncidentRow,
 )
-from warroom.adapters.sqlite.database import Database, busy_message, is_busy
+from warroom.adapters.sql.sqlite.database import Database, busy_message, is_busy
 from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.services.ports import (

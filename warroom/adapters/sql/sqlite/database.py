@@ -31,9 +31,9 @@ from warroom.adapters.sql.migrations import (
     current_version,
     migrate,
 )
-from warroom.adapters.sqlite import recognise
-from warroom.adapters.sqlite.backup import BackupError, take_backup
-from warroom.adapters.sqlite.filesystem import filesystem_type, is_network_filesystem
+from warroom.adapters.sql.sqlite import recognise
+from warroom.adapters.sql.sqlite.backup import BackupError, take_backup
+from warroom.adapters.sql.sqlite.filesystem import filesystem_type, is_network_filesystem
 from warroom.services.ports import StoreError, Waiting
 from warroom.system import atomic
 

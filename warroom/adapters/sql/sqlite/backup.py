@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from warroom.adapters.sql.schema_version import SCHEMA_VERSION
-from warroom.adapters.sqlite import recognise
+from warroom.adapters.sql.sqlite import recognise
 from warroom.services.ports import BackupFailed
 from warroom.system import atomic
 
-log = logging.getLogger("warroom.adapters.sqlite.backup")
+log = logging.getLogger("warroom.adapters.sql.sqlite.backup")
 
 KEEP_BACKUPS = 10
 DAILY = timedelta(hours=24)

@@ -20,7 +20,7 @@ from warroom.adapters.sql.mapping import (
     parse_stored_time,
 )
 from warroom.adapters.sql.schema_version import SCHEMA_VERSION
-from warroom.adapters.sqlite.recognise import has_our_id, read_header
+from warroom.adapters.sql.sqlite.recognise import has_our_id, read_header
 from warroom.domain.incident import Incident
 from warroom.domain.lifecycle import OPEN_STATUSES
 
