@@ -13,7 +13,7 @@ def test_it_reads_exactly_what_the_service_reads(service, clock, db_path):
     clock.advance(minutes=3)
     service.acknowledge(first.id)
     service.change_severity(first.id, "P1", "contained")
-    service.mark_update_sent(first.id)
+    service.mark_update_sent(first.id, "Status page updated")
     done = service.declare("Old one", "P3", is_drill=True)
     service.set_status(done.id, "resolved", "recovered on its own")
     assert read_board(db_path) == service.list_incidents()

@@ -70,6 +70,8 @@ def build_full_incident(service, clock):
         impact_started_at=started,
         commander="Dana Whitfield",
         is_drill=True,
+        is_security=True,
+        service="payments-gateway",
     )
     service.set_key_time(created.id, KeyTime.DETECTED, detected)
     clock.advance(minutes=2)
@@ -107,7 +109,10 @@ def build_full_incident(service, clock):
             Role.SCRIBE: "Lee Chen",
         },
         is_drill=True,
-        response_due_at=T0 + 120 * MIN,  # P2's target, frozen when acknowledged
+        response_due_at=T0 + 120 * MIN,  # P2's target, the one in force when acknowledged
+        is_security=True,
+        service="payments-gateway",
+        resolution_recorded_at=T0 + 20 * MIN,
     )
 
 

@@ -24,7 +24,7 @@ WRITER = textwrap.dedent(
         service.add_note(shared, f"{name} note {n}")
         if n % 10 == 0:
             mine = service.declare(f"{name} incident {n}", "P3")
-            service.mark_update_sent(mine.id)
+            service.mark_update_sent(mine.id, "Status page updated")
     print("done", flush=True)
     """
 )

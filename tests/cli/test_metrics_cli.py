@@ -32,7 +32,7 @@ def work(
     incident = service.declare(
         f"{severity} at {declared:%d %H:%M}", severity, impact_started_at=started, is_drill=drill
     )
-    steps = [(ack, service.acknowledge), (update, service.mark_update_sent)]
+    steps = [(ack, service.acknowledge), (update, lambda i: service.mark_update_sent(i, "sent"))]
     steps.append((resolve, lambda i: resolve_unverified(service, i)))
     for minutes, act in sorted((s for s in steps if s[0] is not None), key=lambda s: s[0]):
         clock.set(declared + timedelta(minutes=minutes))

@@ -128,7 +128,9 @@ def test_rows_sort_by_severity_then_most_overdue(qtbot, board, clock):
     service.declare("Total outage", "P0")
     clock.advance(minutes=2)
     service.acknowledge(quiet.id)
-    service.mark_update_sent(quiet.id)  # Quiet P1 is now due 2 min after Fresh P1
+    service.mark_update_sent(
+        quiet.id, "Status page updated"
+    )  # Quiet P1 is now due 2 min after Fresh P1
     clock.advance(minutes=30)  # both P1s are overdue; Fresh P1 by more
     board.tick()
     shown = rows(board.window)

@@ -42,7 +42,7 @@ def test_a_reminder_fires_when_the_clock_crosses_the_deadline(board, clock):
     board.tick()
     assert len(seen) == 1  # announced once, not every tick
     # Sending the update clears it.
-    board.service.mark_update_sent(incident.id)
+    board.service.mark_update_sent(incident.id, "Status page updated")
     board.tick()
     assert window.reminder_strip.isHidden()
     assert title_background(window, incident.id) is None

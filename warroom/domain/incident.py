@@ -53,8 +53,12 @@ class Incident:
     last_update_at: datetime | None = None
     roles: dict[Role, str] = field(default_factory=dict)
     is_drill: bool = False
-    # The response deadline in force at acknowledgement, frozen then.
+    # The response deadline in force at acknowledgement (derived from the facts: the
+    # declaration, the severity in force then, the acknowledgement).
     response_due_at: datetime | None = None
+    is_security: bool = False  # said at declaration or later; gates changes on evidence
+    service: str = ""  # the affected service, for frequency per service
+    resolution_recorded_at: datetime | None = None  # when the resolution was written down
 
     @property
     def commander(self) -> str:

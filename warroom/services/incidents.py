@@ -7,14 +7,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from warroom.domain import clocks
 from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.clock import Clock
+from warroom.domain.derived import derive, severity_history, update_times
 from warroom.domain.incident import EventKind, Incident, KeyTime, TimelineEvent
 from warroom.domain.lifecycle import MoveRefused, Role, StageFacts, Status, move_stage
 from warroom.domain.policy import Policy
@@ -81,11 +81,6 @@ class IncidentService:
         self.policy = policy
         self._listeners: list[Listener] = []
         self.on_declare: list[Callable[[Edit], None]] = []
-
-    def _freeze_response_due(self, uow: UnitOfWork, row: IncidentRecord) -> None:
-        row.response_due_at = clocks.response_deadline(
-            replace(uow.incidents.to_incident(row), acknowledged_at=None), self.policy
-        )
 
     # -- notifications -------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -174,7 +169,14 @@ class IncidentService:
         impact_started_at: datetime | None = None,
         commander: str = "",
         is_drill: bool = False,
+        *,
+        declared_at: datetime | None = None,
+        detected_at: datetime | None = None,
+        is_security: bool = False,
+        service: str = "",
     ) -> Incident:
+        """Declares an incident. Each time defaults to now only when not given: an
+        incident entered afterwards carries when it was declared and first detected."""
         now = self._clock.now()
         clean = clean_title(title)
         try:
@@ -183,10 +185,25 @@ class IncidentService:
             raise ValidationError("severity", _sentence(exc)) from None
         impact = clean_text("impact", impact, "The impact summary")
         commander = " ".join(clean_text("commander", commander, "The commander's name").split())
+        service = " ".join(clean_text("service", service, "The service's name").split())
+        declared = now if declared_at is None else aware_utc("declared_at", declared_at)
         started = (
-            now if impact_started_at is None else aware_utc("impact_started_at", impact_started_at)
+            declared
+            if impact_started_at is None
+            else aware_utc("impact_started_at", impact_started_at)
         )
+        detected = None if detected_at is None else aware_utc("detected_at", detected_at)
         not_in_future("impact_started_at", "Impact started", started, now)
+        times = {
+            KeyTime.IMPACT_STARTED: started,
+            KeyTime.DETECTED: detected,
+            KeyTime.DECLARED: declared,
+        }
+        check_key_times(times, now)
+        if detected is not None and detected > declared:
+            raise ValidationError(
+                "detected_at", "Detected cannot be after the incident was declared."
+            )
         with self.writing() as write:
             row = write.uow.incidents.add(
                 title=clean,
@@ -194,24 +211,32 @@ class IncidentService:
                 status=Status.TRIAGE.value,
                 impact=impact,
                 impact_started_at=started,
-                declared_at=now,
+                detected_at=detected,
+                declared_at=declared,
                 commander=commander,
                 is_drill=is_drill,
+                is_security=is_security,
+                service=service,
             )
             assert row.id is not None
             edit = Edit(write.uow, row, now, self.actor, self.policy)
-            drill = " (drill)" if is_drill else ""
+            tags = " (drill)" if is_drill else ""
+            tags += " (security)" if is_security else ""
             edit.event(
                 EventKind.DECLARED,
-                f"Declared {level.value}{drill}: {clean}",
+                f"Declared {level.value}{tags}: {clean}",
+                at=declared,
                 severity=level.value,
                 impact_started_at=started,
                 is_drill=is_drill,
+                **_only_if("is_security", is_security),
+                **_only_if("service", service),
             )
             if commander:
                 edit.event(
                     EventKind.ROLE_ASSIGNED,
                     f"{Role.COMMANDER.label}: {commander}",
+                    at=declared,
                     role=Role.COMMANDER.value,
                     old="",
                     new=commander,
@@ -221,6 +246,35 @@ class IncidentService:
             incident = write.uow.incidents.to_incident(row)
         log.info("declared incident #%d (%s)", incident.id, level.value)
         return incident
+
+    def set_security(self, incident_id: int, is_security: bool, reason: str = "") -> Incident:
+        """Marks the incident as a security incident (or not) at any time; from then on,
+        changes wait for the volatile evidence. Who said so, and why, is on the timeline."""
+        reason = clean_text("reason", reason, "The reason")
+        with self.editing(incident_id) as edit:
+            if bool(edit.row.is_security) != is_security:
+                text = (
+                    "Marked as a security incident"
+                    if is_security
+                    else "No longer a security incident"
+                ) + (f": {reason}" if reason else "")
+                edit.event(
+                    EventKind.FIELD_EDITED, text, field="is_security", new=is_security,
+                    reason=reason,
+                )  # fmt: skip
+                edit.row.is_security = is_security
+            return edit.incident()
+
+    def set_service(self, incident_id: int, service: str) -> Incident:
+        """The affected service, for frequency per service in the metrics."""
+        service = " ".join(clean_text("service", service, "The service's name").split())
+        with self.editing(incident_id) as edit:
+            old = edit.row.service
+            if service != old:
+                text = f"Affected service: {service}" if service else "Affected service cleared"
+                edit.event(EventKind.FIELD_EDITED, text, field="service", old=old, new=service)
+                edit.row.service = service
+            return edit.incident()
 
     def edit_title(self, incident_id: int, title: str) -> Incident:
         clean = clean_title(title)
@@ -260,30 +314,44 @@ class IncidentService:
             return edit.incident()
 
     def change_severity(
-        self, incident_id: int, severity: Severity | str, reason: str = ""
+        self,
+        incident_id: int,
+        severity: Severity | str,
+        reason: str = "",
+        at: datetime | None = None,
+        confirmed: bool = False,
     ) -> Incident:
+        """`at`: when the change took effect (now when not given); the clocks follow the
+        new level from then, whatever order the changes are entered in."""
         try:
             level = Severity.parse(str(severity))
         except ValueError as exc:
             raise ValidationError("severity", _sentence(exc)) from None
         reason = clean_text("reason", reason, "The reason")
         with self.editing(incident_id) as edit:
+            when = edit.effective("at", "The severity change's time", at, confirmed)
             old = edit.row.severity
-            if level.value != old:
-                direction = "raised" if level.rank < Severity(old).rank else "lowered"
+            if level.value != old or at is not None:
+                in_force = _severity_at(edit, when)
+                if level is in_force:
+                    return edit.incident()
+                direction = "raised" if level.rank < in_force.rank else "lowered"
                 suffix = f": {reason}" if reason else ""
                 edit.event(
                     EventKind.SEVERITY_CHANGED,
-                    f"Severity {direction} {old} → {level.value}{suffix}",
-                    old=old,
+                    f"Severity {direction} {in_force.value} → {level.value}{suffix}",
+                    at=when,
+                    old=in_force.value,
                     new=level.value,
                     reason=reason,
                 )
-                edit.row.severity = level.value
-                edit.row.severity_changed_at = edit.now
+                _rederive(edit)
             return edit.incident()
 
-    def acknowledge(self, incident_id: int) -> Incident:
+    def acknowledge(
+        self, incident_id: int, at: datetime | None = None, confirmed: bool = False
+    ) -> Incident:
+        """`at`: when it was acknowledged (now when not given)."""
         with self.editing(incident_id) as edit:
             row = edit.row
             if row.acknowledged_at is not None:
@@ -292,9 +360,12 @@ class IncidentService:
                     f"Incident #{incident_id} was already acknowledged at "
                     f"{utc_minute_or_unset(row.acknowledged_at)}.",
                 )
-            self._freeze_response_due(edit.uow, row)
-            # A declaration time set slightly ahead (clock skew) must not block acknowledging.
-            row.acknowledged_at = max(edit.now, row.declared_at)
+            if at is None:
+                # A declaration time set slightly ahead (clock skew) must not block it.
+                when = max(edit.now, row.declared_at)
+            else:
+                when = edit.effective("acknowledged_at", "Acknowledged", at, confirmed)
+            row.acknowledged_at = when
             check_key_times({k: getattr(row, k.value) for k in KeyTime}, edit.now)
             took_on = not row.commander
             if took_on:
@@ -303,11 +374,20 @@ class IncidentService:
                 EventKind.ACKNOWLEDGED,
                 f"Acknowledged by {self.actor}"
                 + (f"; {self.actor} is now incident commander" if took_on else ""),
+                at=when,
                 commander=row.commander,
             )
+            _rederive(edit)
             return edit.incident()
 
-    def assign_role(self, incident_id: int, role: Role | str, person: str) -> Incident:
+    def assign_role(
+        self,
+        incident_id: int,
+        role: Role | str,
+        person: str,
+        at: datetime | None = None,
+        confirmed: bool = False,
+    ) -> Incident:
         try:
             role = Role(role)
         except ValueError:
@@ -315,40 +395,80 @@ class IncidentService:
         person = " ".join(clean_text("person", person, "The name").split())
         column = ROLE_COLUMNS[role]
         with self.editing(incident_id) as edit:
+            when = edit.effective("at", "The role change's time", at, confirmed)
             old = getattr(edit.row, column)
             if person != old:
                 if person:
                     text = f"{role.label}: {person}" + (f" (was {old})" if old else "")
                 else:
                     text = f"{role.label} unassigned (was {old})"
-                edit.event(EventKind.ROLE_ASSIGNED, text, role=role.value, old=old, new=person)
+                edit.event(
+                    EventKind.ROLE_ASSIGNED, text, at=when, role=role.value, old=old, new=person
+                )
                 setattr(edit.row, column, person)
             return edit.incident()
 
-    def set_status(self, incident_id: int, status: Status | str, reason: str = "") -> Incident:
+    def set_status(
+        self,
+        incident_id: int,
+        status: Status | str,
+        reason: str = "",
+        at: datetime | None = None,
+        confirmed: bool = False,
+    ) -> Incident:
         """Moves the incident to another stage by the lifecycle's rules (domain.lifecycle.
-        move_stage); a refused move raises StageRefused and changes nothing."""
+        move_stage); a refused move raises StageRefused and changes nothing. `at`: when
+        the move happened (now when not given); the times it sets are that time."""
         try:
             new = Status.parse(str(status))
         except ValueError as exc:
             raise ValidationError("status", _sentence(exc)) from None
         reason = clean_text("note", reason, "The reason")
         with self.editing(incident_id, allow_closed=True) as edit:
-            move_status(edit, new, reason)
+            when = None if at is None else edit.effective("at", "The move's time", at, confirmed)
+            move_status(edit, new, reason, when)
             return edit.incident()
 
-    def mark_update_sent(self, incident_id: int, summary: str = "", message: str = "") -> Incident:
-        """Restarts the update clock. `message` is the text that went out, kept for the record."""
+    def mark_update_sent(
+        self,
+        incident_id: int,
+        summary: str = "",
+        message: str = "",
+        *,
+        at: datetime | None = None,
+        audiences: tuple[str, ...] = (),
+        elsewhere: str = "",
+        confirmed: bool = False,
+    ) -> Incident:
+        """Records a stakeholder update and restarts the update clock. What was said
+        (`summary`, and `message`, the text that went out) or where it was posted
+        (`elsewhere`, e.g. "status page") is required: an update with nothing in it is not
+        an update. `audiences`: who it went to. `at`: when it went out (now if not given)."""
         summary = clean_text("summary", summary, "The update summary")
         message = clean_text("message", message, "The message")
+        elsewhere = " ".join(clean_text("elsewhere", elsewhere, "Where it was posted").split())
+        heard = tuple(dict.fromkeys(" ".join(a.split()) for a in audiences if a.strip()))
+        if not (summary or message or elsewhere):
+            raise ValidationError(
+                "summary",
+                "Not recorded: say what the update said, or where it was posted (for example "
+                "“status page”). An update with nothing in it would restart the clock for "
+                "nothing.",
+            )
         with self.editing(incident_id) as edit:
-            edit.row.last_update_at = edit.now
+            when = edit.effective("at", "The update's time", at, confirmed)
+            said = summary or (f"posted on {elsewhere}" if elsewhere else "")
+            to = f" to {', '.join(heard)}" if heard else ""
             edit.event(
                 EventKind.UPDATE_SENT,
-                "Stakeholder update sent" + (f": {summary}" if summary else ""),
+                f"Stakeholder update sent{to}: {said}",
+                at=when,
                 summary=summary,
                 **_only_if("message", message),
+                **_only_if("elsewhere", elsewhere),
+                **_only_if("audiences", list(heard)),
             )
+            _rederive(edit)
             return edit.incident()
 
     def add_note(
@@ -409,11 +529,11 @@ class IncidentService:
                 )  # fmt: skip
             times[key] = value
             check_key_times(times, edit.now)
-            if key is KeyTime.ACKNOWLEDGED and (value is None or row.response_due_at is None):
-                self._freeze_response_due(edit.uow, row)
-                if value is None:
-                    row.response_due_at = None
             setattr(row, key.value, value)
+            if key is KeyTime.RESOLVED:
+                row.resolution_recorded_at = None if value is None else edit.now
+            _retime_key_event(edit, key, value)
+            _rederive(edit)
             edit.event(
                 EventKind.TIME_EDITED,
                 f"{key.label} set to {utc_minute_or_unset(value)} (was {utc_minute_or_unset(old)})",
@@ -483,6 +603,67 @@ def _only_if(key: str, value: Any) -> dict[str, Any]:
     return {key: value} if value else {}
 
 
+def _severity_at(edit: Edit, moment: datetime) -> Severity:
+    """The severity in force at `moment`, by the effective times of the changes."""
+    declared, changes = severity_history(edit.uow.timeline.of_incident(edit.incident_id))
+    in_force = [c for c in changes if c.at <= moment]
+    if in_force:
+        return in_force[-1].severity
+    return declared or Severity(edit.row.severity)
+
+
+def _rederive(edit: Edit) -> None:
+    """Recomputes what the clocks read (severity in force, since when, last update sent,
+    the response deadline at acknowledgement) from the timeline's facts, so the order in
+    which they were entered never matters."""
+    events = edit.uow.timeline.of_incident(edit.incident_id)
+    declared, changes = severity_history(events)
+    row = edit.row
+    derived = derive(
+        row.declared_at,
+        declared or Severity(row.severity),
+        changes,
+        update_times(events),
+        row.acknowledged_at,
+        edit.policy,
+    )
+    row.severity = derived.severity.value
+    row.severity_changed_at = derived.severity_changed_at
+    row.last_update_at = derived.last_update_at
+    row.response_due_at = derived.response_due_at
+
+
+# The event each key time dates: editing the time moves the event with it.
+_KEY_EVENTS: dict[KeyTime, tuple[EventKind, str | None]] = {
+    KeyTime.DECLARED: (EventKind.DECLARED, None),
+    KeyTime.ACKNOWLEDGED: (EventKind.ACKNOWLEDGED, None),
+    KeyTime.MITIGATED: (EventKind.STATUS_CHANGED, Status.MITIGATED.value),
+    KeyTime.RESOLVED: (EventKind.STATUS_CHANGED, Status.RESOLVED.value),
+}
+
+
+def _retime_key_event(edit: Edit, key: KeyTime, value: datetime | None) -> None:
+    """Moves the event a key time dates (the declaration, the acknowledgement, the move to
+    mitigated or resolved) to the corrected time, so the timeline and every export sort it
+    where it happened. The edit itself is on the timeline as a time edit."""
+    if value is None or key not in _KEY_EVENTS:
+        return
+    kind, stage = _KEY_EVENTS[key]
+    timeline = edit.uow.timeline.of_incident(edit.incident_id)
+    dated = [
+        e for e in timeline if e.kind is kind and (stage is None or e.data.get("new") == stage)
+    ]
+    if not dated:
+        return
+    latest = max(dated, key=lambda e: (e.recorded_at, e.id))
+    edit.uow.timeline.retime(latest.id, value)
+    if key is KeyTime.DECLARED:  # the commander named at declaration moves with it
+        for event in timeline:
+            same_entry = (event.at, event.recorded_at) == (latest.at, latest.recorded_at)
+            if event.kind is EventKind.ROLE_ASSIGNED and same_entry:
+                edit.uow.timeline.retime(event.id, value)
+
+
 DRAFT_FIELDS = ("note", "note_sensitive", "impact")
 ROLE_COLUMNS: dict[Role, str] = {
     Role.COMMANDER: "commander",
@@ -492,7 +673,7 @@ ROLE_COLUMNS: dict[Role, str] = {
 }
 
 
-def move_status(edit: Edit, new: Status, reason: str = "") -> None:
+def move_status(edit: Edit, new: Status, reason: str = "", at: datetime | None = None) -> None:
     """Moves the incident to `new` inside `edit`'s transaction, by the lifecycle's rules,
     and records the move. Raises StageRefused (nothing recorded) when a rule says no."""
     row = edit.row
@@ -510,17 +691,20 @@ def move_status(edit: Edit, new: Status, reason: str = "") -> None:
         postmortem_required=level.postmortem_due is not None,
     )
     try:
-        move = move_stage(facts, new, reason, edit.now)
+        move = move_stage(facts, new, reason, at or edit.now)
     except MoveRefused as refusal:
         raise StageRefused(refusal) from None
     if move is None:
         return
     for key, moment in move.stamps.items():
         setattr(row, key, moment)
+        if key == "resolved_at":
+            row.resolution_recorded_at = edit.now
     check_key_times({k: getattr(row, k.value) for k in KeyTime}, edit.now)
     edit.event(
         EventKind.STATUS_CHANGED,
         move.text,
+        at=at,
         old=move.old.value,
         new=move.new.value,
         reason=move.reason,
@@ -560,6 +744,20 @@ class Edit:
 
     def incident(self) -> Incident:
         return self.uow.incidents.to_incident(self.row)
+
+    def effective(
+        self, field: str, label: str, at: datetime | None, confirmed: bool = False
+    ) -> datetime:
+        """When something happened: now when not given; else a time in UTC, not in the
+        future, and (unless `confirmed`) not far before the incident."""
+        if at is None:
+            return self.now
+        when = aware_utc(field, at)
+        check_near_incident(
+            field, label, when, self.now, self.row.impact_started_at, self.row.declared_at,
+            confirmed,
+        )  # fmt: skip
+        return when
 
     def event(
         self, kind: EventKind, text: str, at: datetime | None = None, **data: Any

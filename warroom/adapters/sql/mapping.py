@@ -27,6 +27,7 @@ TIME_COLUMNS = (
     "severity_changed_at",
     "last_update_at",
     "response_due_at",
+    "resolution_recorded_at",
 )
 INCIDENT_COLUMNS = (
     "id",
@@ -35,6 +36,8 @@ INCIDENT_COLUMNS = (
     "status",
     "impact",
     "is_drill",
+    "is_security",
+    "service",
     *ROLE_COLUMNS.values(),
     *TIME_COLUMNS,
 )
@@ -72,4 +75,7 @@ def incident_from_columns(column: Callable[[str], Any]) -> Incident:
         roles={role: name for role, name in roles.items() if name},
         is_drill=bool(column("is_drill")),
         response_due_at=column("response_due_at"),
+        is_security=bool(column("is_security")),
+        service=column("service") or "",
+        resolution_recorded_at=column("resolution_recorded_at"),
     )

@@ -342,6 +342,33 @@ def _v7_change_log_and_constraints(conn: Connection) -> None:
     )
 
 
+def _v8_security_service_and_kinds(conn: Connection) -> None:
+    # A security incident is said at declaration (or any time later), not inferred from a
+    # wizard answer; the affected service, for frequency per service; when the resolution
+    # was written down (the post-mortem's due clock runs from then, not from a resolution
+    # back-entered from years ago); each mitigation step's kind (containment, rollback, ...).
+    for statement in (
+        "ALTER TABLE incident ADD COLUMN is_security BOOLEAN NOT NULL DEFAULT FALSE",
+        "ALTER TABLE incident ADD COLUMN service VARCHAR NOT NULL DEFAULT ''",
+        "ALTER TABLE incident ADD COLUMN resolution_recorded_at VARCHAR(32)",
+        "ALTER TABLE mitigation ADD COLUMN kind VARCHAR NOT NULL DEFAULT ''",
+    ):
+        conn.execute(text(statement))
+    # Incidents a wizard answer marked as security keep that mark.
+    conn.execute(
+        text(
+            "UPDATE incident SET is_security = 1 WHERE id IN (SELECT incident_id FROM "
+            "wizard_progress WHERE EXISTS (SELECT 1 FROM json_each(wizard_progress.state, "
+            "'$.flags') WHERE value = 'security'))"
+        )
+    )
+    conn.execute(
+        text(
+            "UPDATE incident SET resolution_recorded_at = resolved_at WHERE resolved_at IS NOT NULL"
+        )
+    )
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v1_create_schema,
     _v2_drill_flag_and_response_due,
@@ -350,6 +377,7 @@ MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v5_postmortems,
     _v6_evidence,
     _v7_change_log_and_constraints,
+    _v8_security_service_and_kinds,
 )
 LATEST_VERSION = SCHEMA_VERSION
 assert len(MIGRATIONS) == LATEST_VERSION, "a migration step is missing for SCHEMA_VERSION"

@@ -39,6 +39,9 @@ class IncidentRow(SQLModel, table=True):
     scribe: str = ""
     is_drill: bool = False
     response_due_at: datetime | None = Field(default=None, sa_column=_when())
+    is_security: bool = False
+    service: str = ""
+    resolution_recorded_at: datetime | None = Field(default=None, sa_column=_when())
 
 
 class EventRow(SQLModel, table=True):
@@ -88,6 +91,7 @@ class MitigationRow(SQLModel, table=True):
     check_back_at: datetime | None = Field(default=None, sa_column=_when())
     outcome: str | None = None
     outcome_at: datetime | None = Field(default=None, sa_column=_when())
+    kind: str = ""  # domain.mitigation's step kind; "" for steps from before kinds
 
 
 class WizardProgressRow(SQLModel, table=True):

@@ -24,6 +24,7 @@ from warroom.adapters.sql.models import (
     ChangeLogRow,
     CustodyRow,
     DraftRow,
+    EventRow,
     EvidenceItemRow,
     EvidenceLinkRow,
     IncidentRow,
@@ -113,6 +114,11 @@ class SqlTimeline:
     def of_incident(self, incident_id: int) -> list[TimelineEvent]:
         repo.get_row(self._session, incident_id)
         return [repo.to_event(r) for r in repo.event_rows(self._session, incident_id)]
+
+    def retime(self, event_id: int, at: datetime) -> None:
+        row = self._session.get(EventRow, event_id)
+        if row is not None:
+            row.at = at
 
     def of_kind(self, kind: EventKind) -> list[TimelineEvent]:
         return [repo.to_event(r) for r in repo.events_of_kind(self._session, kind)]

@@ -77,6 +77,9 @@ class IncidentRecord(Protocol):
     scribe: str
     is_drill: bool
     response_due_at: datetime | None
+    is_security: bool
+    service: str
+    resolution_recorded_at: datetime | None
 
 
 class EventRecord(Protocol):
@@ -116,6 +119,10 @@ class TimelineRepository(Protocol):
     ) -> EventRecord: ...
 
     def of_incident(self, incident_id: int) -> list[TimelineEvent]: ...
+
+    def retime(self, event_id: int, at: datetime) -> None:
+        """Moves an event to when it really happened (a corrected key time)."""
+        ...
 
     def of_kind(self, kind: EventKind) -> list[TimelineEvent]: ...
 
