@@ -87,6 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     declare.add_argument("--started", type=parse_when, help="impact start, ISO 8601 with offset")
     declare.add_argument("--commander", default="", help="incident commander's name")
     declare.add_argument("--drill", action="store_true", help="a drill or exercise")
+    declare.add_argument(
+        "--declared",
+        type=parse_when,
+        help="when it was declared (default now), ISO 8601 with offset",
+    )
+    declare.add_argument(
+        "--detected", type=parse_when, help="first alert, ISO 8601 with offset (default unknown)"
+    )
+    declare.add_argument("--security", action="store_true", help="a security incident")
+    declare.add_argument("--service", default="", help="the affected service")
 
     note = verbs.add_parser("note", parents=[common], help="add a timeline note")
     note.add_argument("id", type=incident_id)

@@ -72,6 +72,45 @@ def test_declare_with_every_option(run_cli):
     assert shown["status"] == "triage"
 
 
+def test_an_incident_entered_afterwards_carries_its_own_times(run_cli):
+    """From a chat log of 2019: declared and detected as they happened, not now, so it is
+    filed under its own month and its measures are the real ones."""
+    incident_id = declare(
+        run_cli,
+        "--started",
+        "2019-03-04T21:50:00-08:00",
+        "--detected",
+        "2019-03-04T22:02:00-08:00",
+        "--declared",
+        "2019-03-05T06:10:00Z",
+        "--security",
+        "--service",
+        "checkout",
+    )
+    shown = json_of(run_cli, "show", incident_id)
+    assert shown["impact_started_at"] == "2019-03-05T05:50:00+00:00"
+    assert shown["detected_at"] == "2019-03-05T06:02:00+00:00"
+    assert shown["declared_at"] == "2019-03-05T06:10:00+00:00"
+    code, out, _err = run_cli("metrics", "--since", "2019-03-01", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["all"]["count"] == 1
+    assert report["months"][0] == {
+        "month": "2019-03",
+        "count": 1,
+        "resolved": 0,
+        "median_resolve_s": None,
+    }
+
+
+def test_a_detection_after_the_declaration_is_refused(run_cli):
+    code, out, err = run_cli(
+        "declare", "--title", "Backwards", "--severity", "P2",
+        "--declared", "2026-11-22T13:00:00Z", "--detected", "2026-11-22T13:30:00Z",
+    )  # fmt: skip
+    assert (code, out) == (1, "")
+    assert "Detected cannot be after the incident was declared." in err
+
+
 def test_declare_started_with_an_offset_is_stored_in_utc(run_cli):
     incident_id = declare(run_cli, "--started", "2026-11-22T19:30:00+05:30")
     assert json_of(run_cli, "show", incident_id)["impact_started_at"] == (

@@ -96,6 +96,10 @@ def _dispatch(args: argparse.Namespace, services: Services, policy: Policy, cloc
             impact_started_at=args.started,
             commander=args.commander,
             is_drill=args.drill,
+            declared_at=args.declared,
+            detected_at=args.detected,
+            is_security=args.security,
+            service=args.service,
         )
         print(incident.id)
     elif args.verb == "note":
