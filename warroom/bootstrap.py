@@ -62,6 +62,7 @@ def build(
     """Every service over `database`. The vault defaults to the folder beside the file."""
     from warroom.adapters.export.markdown import MarkdownRenderer
     from warroom.adapters.vault import FileVault
+    from warroom.services.cadence import CadenceService
     from warroom.services.evidence import EvidenceService
     from warroom.services.graph import Services
     from warroom.services.metrics import MetricsService
@@ -70,6 +71,8 @@ def build(
 
     incidents = incident_service(database, clock, actor, policy)
     postmortems = PostmortemService(incidents, MarkdownRenderer(user_templates))
+    cadence = CadenceService(incidents)
+    incidents.on_declare.append(cadence.on_declare)  # one declared in the past: its misses
     return Services(
         incidents=incidents,
         mitigations=MitigationService(incidents),
@@ -78,6 +81,7 @@ def build(
             incidents, FileVault(vault or database.path.parent / "vault"), user_checklist
         ),
         metrics=MetricsService(incidents, postmortems),
+        cadence=cadence,
     )
 
 

@@ -8,7 +8,7 @@ from datetime import time, timedelta
 import pytest
 
 from warroom.domain.durations import compact, describe_duration, hms, parse_duration
-from warroom.domain.policy import PolicyError, TargetKind, load_policy_file
+from warroom.domain.policy import DEFAULT_AUDIENCES, PolicyError, TargetKind, load_policy_file
 from warroom.domain.severity import Severity
 from warroom.system.paths import AppPaths, builtin_policy_file
 from warroom.system.settings import load_policy
@@ -298,3 +298,43 @@ def test_hms_elapsed_format(span, text):
 )
 def test_describe_duration(span, text):
     assert describe_duration(span) == text
+
+
+# -- who updates go to ------------------------------------------------------------------------
+def test_the_shipped_policy_lists_the_audiences():
+    policy = load_policy_file(builtin_policy_file())
+    assert policy.communication.audiences == ("status page", "customers", "internal", "executives")
+
+
+def test_a_file_without_a_communication_table_offers_the_default_audiences(write_policy):
+    policy = load_policy_file(write_policy(render()))
+    assert policy.communication.audiences == DEFAULT_AUDIENCES
+
+
+def test_a_team_lists_its_own_audiences_with_spaces_tidied(write_policy):
+    text = render() + '[communication]\naudiences = ["#incidents  channel", "Board"]\n'
+    policy = load_policy_file(write_policy(text))
+    assert policy.communication.audiences == ("#incidents channel", "Board")
+
+
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        ("audiences = []", "must be a non-empty list"),
+        ('audiences = "customers"', "must be a non-empty list"),
+        ('audiences = ["customers", 3]', "3 is not a name"),
+        ('audiences = ["customers", "  "]', "is not a name"),
+        ('audiences = ["Customers", "customers"]', "'customers' is listed twice"),
+        (f'audiences = ["{"x" * 41}"]', "longer than 40 characters"),
+        ('channels = ["slack"]', "unknown key"),
+    ],
+)
+def test_a_bad_audience_list_is_named_precisely(write_policy, table, problem):
+    error = raised(write_policy(render() + f"[communication]\n{table}\n"))
+    assert error.key.startswith("communication.")
+    assert problem in error.problem
+
+
+def test_communication_must_be_a_table(write_policy):
+    error = raised(write_policy('communication = "all"\n' + render()))
+    assert (error.key, error.problem) == ("communication", "must be a table")

@@ -1,4 +1,5 @@
-"""The severity policy: response targets, update cadences, working hours, post-mortem due times.
+"""The severity policy: response targets, update cadences, working hours, post-mortem due times,
+and who stakeholder updates go to.
 
 It is data (resources/policy.toml, overridable from the user's config dir), parsed here into
 plain objects. A malformed file raises PolicyError naming the file and the key.
@@ -7,7 +8,7 @@ plain objects. A malformed file raises PolicyError naming the file and the key.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -87,11 +88,24 @@ class SeverityPolicy:
     postmortem_due: timedelta | None  # None: no post-mortem is required at this level
 
 
+# Who an update can go to when the team's policy file does not say.
+DEFAULT_AUDIENCES: tuple[str, ...] = ("status page", "customers", "internal", "executives")
+MAX_AUDIENCE_LENGTH = 40
+
+
+@dataclass(frozen=True)
+class Communication:
+    """The audiences (or channels) a stakeholder update can go to, in the order offered."""
+
+    audiences: tuple[str, ...] = DEFAULT_AUDIENCES
+
+
 @dataclass(frozen=True)
 class Policy:
     levels: dict[Severity, SeverityPolicy]
     working_hours: WorkingHours
     source: str
+    communication: Communication = field(default_factory=Communication)
 
     def for_severity(self, severity: Severity) -> SeverityPolicy:
         return self.levels[severity]
@@ -126,7 +140,43 @@ def parse_policy(data: dict[str, Any], source: str) -> Policy:
     unknown = set(levels_table) - {s.value for s in Severity}
     if unknown:
         raise PolicyError(source, f"severity.{sorted(unknown)[0]}", "unknown severity level")
-    return Policy(levels=levels, working_hours=_working_hours(data, source), source=source)
+    return Policy(
+        levels=levels,
+        working_hours=_working_hours(data, source),
+        source=source,
+        communication=_communication(data, source),
+    )
+
+
+def _communication(data: dict[str, Any], source: str) -> Communication:
+    """`[communication] audiences = [...]`; the defaults when the table or the key is absent."""
+    table = data.get("communication", {})
+    if not isinstance(table, dict):
+        raise PolicyError(source, "communication", "must be a table")
+    unknown = sorted(set(table) - {"audiences"})
+    if unknown:
+        raise PolicyError(source, f"communication.{unknown[0]}", "unknown key (use audiences)")
+    if "audiences" not in table:
+        return Communication()
+    key = "communication.audiences"
+    values = table["audiences"]
+    if not isinstance(values, list) or not values:
+        raise PolicyError(
+            source, key, 'must be a non-empty list of names, e.g. ["status page", "customers"]'
+        )
+    audiences: list[str] = []
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            raise PolicyError(source, key, f"{value!r} is not a name: write each as text")
+        name = " ".join(value.split())
+        if len(name) > MAX_AUDIENCE_LENGTH:
+            raise PolicyError(
+                source, key, f"{name!r} is longer than {MAX_AUDIENCE_LENGTH} characters"
+            )
+        if name.casefold() in (a.casefold() for a in audiences):
+            raise PolicyError(source, key, f"{name!r} is listed twice")
+        audiences.append(name)
+    return Communication(audiences=tuple(audiences))
 
 
 def _table(data: dict[str, Any], key: str, source: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from warroom.services.cadence import CadenceService
     from warroom.services.evidence import EvidenceService
     from warroom.services.incidents import IncidentService
     from warroom.services.metrics import MetricsService
@@ -21,6 +22,7 @@ class Services:
     postmortems: PostmortemService
     evidence: EvidenceService
     metrics: MetricsService
+    cadence: CadenceService
 
 
 class OpenRecord(Protocol):

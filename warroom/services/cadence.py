@@ -1,0 +1,86 @@
+"""Missed update cadences, written on the timeline when they happen (domain.cadence says
+which). The main window's tick calls `record_missed` at most once a minute; an entry made
+after the fact (an incident declared in the past, an update typed in late) calls it for its
+incident at once. Each miss is one REMINDER event at the deadline it missed, written once;
+a recorded miss that a later-entered fact disproves is withdrawn by another event, so the
+timeline, and the metrics counted from it, say what happened."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from warroom.domain.cadence import CADENCE_KEY, MISSED, WITHDRAWN, MissedUpdate, reconcile
+from warroom.domain.incident import EventKind
+from warroom.domain.lifecycle import Status
+from warroom.services.incidents import Edit, IncidentNotFound, IncidentService
+
+log = logging.getLogger("warroom.services.cadence")
+
+__all__ = ["CadenceService", "write_misses"]
+
+
+class CadenceService:
+    def __init__(self, incidents: IncidentService) -> None:
+        self.incidents = incidents
+
+    def record_missed(self, now: datetime, incident_id: int | None = None) -> list[MissedUpdate]:
+        """Writes the misses the timeline lacks (and withdraws the disproved ones) for one
+        incident, or for every incident not yet resolved. Reads first and writes only where
+        something is missing, so calling it again changes nothing. Returns what it recorded."""
+        with self.incidents.reading() as uow:
+            if incident_id is None:
+                chosen = uow.incidents.list(include_closed=False)
+            else:
+                try:
+                    chosen = [uow.incidents.to_incident(uow.incidents.get(incident_id))]
+                except IncidentNotFound:
+                    return []
+            behind = [
+                i.id
+                for i in chosen
+                if i.status is not Status.CLOSED
+                and reconcile(i, uow.timeline.of_incident(i.id), self.incidents.policy, now)
+            ]
+        recorded: list[MissedUpdate] = []
+        for found in behind:
+            try:
+                with self.incidents.editing(found) as edit:
+                    recorded += write_misses(edit, now)  # again, inside the write: idempotent
+            except IncidentNotFound:
+                continue  # deleted meanwhile
+        if recorded:
+            log.info("recorded %d missed update cadence(s)", len(recorded))
+        return recorded
+
+    def on_declare(self, edit: Edit) -> None:
+        """A hook for IncidentService.on_declare: an incident declared in the past gets the
+        misses of its first deadline in the same transaction. A live declaration reads
+        nothing more."""
+        policy = self.incidents.policy
+        incident = edit.incident()
+        first = policy.for_severity(incident.severity).update_every.deadline(
+            incident.declared_at, policy.working_hours
+        )
+        if first < edit.now:
+            write_misses(edit, edit.now)
+
+
+def write_misses(edit: Edit, now: datetime) -> list[MissedUpdate]:
+    """Inside `edit`'s transaction: writes what `reconcile` says is missing."""
+    events = edit.uow.timeline.of_incident(edit.incident_id)
+    todo = reconcile(edit.incident(), events, edit.policy, now)
+    for miss in todo.to_withdraw:
+        edit.event(
+            EventKind.REMINDER,
+            miss.withdrawn_text(),
+            at=now,
+            **_data(miss, WITHDRAWN),
+        )
+    for miss in todo.to_record:
+        edit.event(EventKind.REMINDER, miss.text, at=miss.at, **_data(miss, MISSED))
+    return list(todo.to_record)
+
+
+def _data(miss: MissedUpdate, what: str) -> dict[str, str]:
+    return {CADENCE_KEY: what, "due": miss.due.isoformat(), "severity": miss.severity.value}
