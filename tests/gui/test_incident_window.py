@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from warroom.domain.incident import EventKind, KeyTime
 from warroom.domain.lifecycle import Role
+from warroom.ui.incident_window import ENTERED_LATER
 from warroom.ui.qtime import to_qdatetime
 
 
@@ -140,7 +141,9 @@ def test_a_note_can_be_backdated_for_events_entered_after_the_fact(qtbot, board,
     assert events[0].at == earlier
     assert events[0].recorded_at == clock.now()
     assert detail.note_edit.text() == ""
-    assert detail.timeline_table.item(0, 0).text().endswith("*")
+    mark = detail.timeline_table.item(0, 0)
+    assert mark.text() == f"Sun 22 Nov {earlier.astimezone():%H:%M}\n{ENTERED_LATER}"
+    assert "written down" in mark.toolTip()
 
 
 def test_a_key_time_edit_is_recorded(qtbot, board, clock, detail):

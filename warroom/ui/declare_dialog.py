@@ -1,4 +1,6 @@
-"""Declaring an incident: title, severity with its meaning, impact, impact start, IC."""
+"""Declaring an incident: title, severity with its meaning, impact, when impact started, was
+first detected and was declared (each with its zone), the commander, the affected service, and
+whether it is a security incident or a drill."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -25,7 +26,7 @@ from warroom.domain.policy import Policy
 from warroom.domain.severity import WHEN_UNSURE_HINT, Severity
 from warroom.domain.validation import ValidationError
 from warroom.services.incidents import IncidentService
-from warroom.ui.qtime import EDIT_FORMAT, from_qdatetime, to_qdatetime
+from warroom.ui.time_field import TimeField
 from warroom.ui.widgets import ErrorBanner
 
 
@@ -74,17 +75,41 @@ class DeclareDialog(QDialog):
         self.impact_edit.setAccessibleName("Impact summary")
 
         now = clock.now()
-        self.started_edit = QDateTimeEdit(to_qdatetime(now), self)
-        self.started_edit.setDisplayFormat(EDIT_FORMAT)
-        self.started_edit.setCalendarPopup(True)
-        self.started_edit.setMaximumDateTime(to_qdatetime(now))
+        self.started_edit = TimeField(self, near=now, empty_text="when declared")
+        self.started_edit.set_value(now)
         self.started_edit.setAccessibleName("Impact started")
-        self.started_edit.setToolTip("Local time. Set it earlier if impact began before now.")
+        self.started_edit.setToolTip(
+            "Set it earlier if impact began before now. " + self.started_edit.toolTip()
+        )
+        self.detected_edit = TimeField(self, near=now, empty_text="unknown")
+        self.detected_edit.setAccessibleName("Detected (first alert)")
+        self.detected_edit.setToolTip(
+            "When the first alert fired or someone first noticed; leave it empty when "
+            "unknown. " + self.detected_edit.toolTip()
+        )
+        self.declared_edit = TimeField(self, near=now, empty_text="now")
+        self.declared_edit.set_value(now)
+        self._opened_at = now
+        self.declared_edit.setAccessibleName("Declared")
+        self.declared_edit.setToolTip(
+            "Now, unless the incident is being entered afterwards. " + self.declared_edit.toolTip()
+        )
+        self._time_fields = (self.started_edit, self.detected_edit, self.declared_edit)
+        for field in self._time_fields:
+            field.setMinimumWidth(self.fontMetrics().horizontalAdvance("0") * 44)
 
         self.commander_edit = QLineEdit(self)
         self.commander_edit.setPlaceholderText("Optional: who is in command")
         self.commander_edit.setAccessibleName("Incident commander")
 
+        self.service_edit = QLineEdit(self)
+        self.service_edit.setPlaceholderText("Optional: the service affected, e.g. checkout")
+        self.service_edit.setAccessibleName("Affected service")
+
+        self.security_check = QCheckBox("Security incident", self)
+        self.security_check.setToolTip(
+            "A breach, an intrusion or exposed data: evidence is preserved before changes"
+        )
         self.drill_check = QCheckBox("This is a drill or exercise", self)
 
         form = QFormLayout()
@@ -93,8 +118,12 @@ class DeclareDialog(QDialog):
         severity_label = QLabel("Severity", self)
         form.addRow(severity_label, severity_box)
         form.addRow("I&mpact", self.impact_edit)
-        form.addRow("Impact &started", self.started_edit)
+        form.addRow("Impact &started", self._with_message(self.started_edit))
+        form.addRow("&Detected (first alert)", self._with_message(self.detected_edit))
+        form.addRow("Decla&red", self._with_message(self.declared_edit))
         form.addRow("&Commander", self.commander_edit)
+        form.addRow("Affected ser&vice", self.service_edit)
+        form.addRow("", self.security_check)
         form.addRow("", self.drill_check)
 
         buttons = QDialogButtonBox(self)
@@ -110,6 +139,14 @@ class DeclareDialog(QDialog):
         layout.addWidget(buttons)
         self.title_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    @staticmethod
+    def _with_message(field: TimeField) -> QVBoxLayout:
+        column = QVBoxLayout()
+        column.setSpacing(2)
+        column.addWidget(field)
+        column.addWidget(field.message)
+        return column
+
     def chosen_severity(self) -> Severity | None:
         rank = self.severity_group.checkedId()
         return None if rank < 0 else list(Severity)[rank]
@@ -119,14 +156,27 @@ class DeclareDialog(QDialog):
         if severity is None:
             self._show_error("severity", "Choose a severity. When unsure, pick the higher one.")
             return
+        times = [field.value() for field in self._time_fields]
+        for field in self._time_fields:
+            if field.error_text():
+                self._show_error("", field.error_text())
+                field.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+        started, detected, declared = times
+        if declared == self._opened_at:
+            declared = None  # untouched: declared when the button is pressed
         try:
             self.declared = self._service.declare(
                 self.title_edit.text(),
                 severity,
                 impact=self.impact_edit.toPlainText(),
-                impact_started_at=from_qdatetime(self.started_edit.dateTime()),
+                impact_started_at=started,
                 commander=self.commander_edit.text(),
                 is_drill=self.drill_check.isChecked(),
+                declared_at=declared,
+                detected_at=detected,
+                is_security=self.security_check.isChecked(),
+                service=self.service_edit.text(),
             )
         except ValidationError as exc:
             self._show_error(exc.field, exc.message)
@@ -140,7 +190,10 @@ class DeclareDialog(QDialog):
             "severity": self.severity_buttons[Severity.P0],
             "impact": self.impact_edit,
             "impact_started_at": self.started_edit,
+            "detected_at": self.detected_edit,
+            "declared_at": self.declared_edit,
             "commander": self.commander_edit,
+            "service": self.service_edit,
         }.get(field)
         if focus is not None:
             focus.setFocus(Qt.FocusReason.OtherFocusReason)

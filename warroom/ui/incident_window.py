@@ -6,13 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QDialog,
     QFormLayout,
     QFrame,
@@ -39,6 +38,7 @@ from warroom.domain import clocks
 from warroom.domain.clock import Clock
 from warroom.domain.clock_text import response_text, update_text
 from warroom.domain.clocks import ClockState, Countdown
+from warroom.domain.derived import entered_after_the_fact
 from warroom.domain.durations import hms
 from warroom.domain.incident import EventKind, Incident, KeyTime, TimelineEvent
 from warroom.domain.lifecycle import LIFECYCLE, Role, Status
@@ -50,7 +50,8 @@ from warroom.services.mitigation import MitigationService, PendingCheckBack
 from warroom.ui.check_back_bar import CheckBackBar
 from warroom.ui.keys import Key, bind
 from warroom.ui.palette import clock_colours, severity_colours
-from warroom.ui.qtime import EDIT_FORMAT, from_qdatetime, local_text, same_second, to_qdatetime
+from warroom.ui.qtime import local_text, same_second, timeline_text
+from warroom.ui.time_field import TimeField
 from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
 # The window's shortcuts, as F1 lists them.
@@ -65,7 +66,8 @@ INCIDENT_KEYS = (
 )
 # Text being typed is saved as a draft at most this long after the last keystroke.
 DRAFT_DEBOUNCE_MS = 1000
-NOT_SET = QDateTime.fromString("2000-01-01T00:00:00", Qt.DateFormat.ISODate)
+# The mark on a timeline row written down well after it happened.
+ENTERED_LATER = "✎ entered later"
 NULLABLE_TIMES = (KeyTime.DETECTED, KeyTime.ACKNOWLEDGED, KeyTime.MITIGATED, KeyTime.RESOLVED)
 
 
@@ -297,16 +299,12 @@ class IncidentWindow(QDialog):
             self.role_edits[role] = role_edit
             roles_form.addRow(role.label, role_edit)
 
-        times = QGroupBox("Key times (local)", self)
+        times = QGroupBox("Key times", self)
         times_form = QFormLayout(times)
-        self.time_edits: dict[KeyTime, QDateTimeEdit] = {}
+        self.time_edits: dict[KeyTime, TimeField] = {}
         for key in KeyTime:
-            edit = QDateTimeEdit(times)
-            edit.setDisplayFormat(EDIT_FORMAT)
-            edit.setCalendarPopup(True)
+            edit = TimeField(times, near=self.incident.impact_started_at)
             edit.setAccessibleName(key.label)
-            edit.setMinimumDateTime(NOT_SET)
-            edit.setSpecialValueText("not set")
             edit.editingFinished.connect(self._time_saver(key))
             self.time_edits[key] = edit
             row = QHBoxLayout()
@@ -315,9 +313,14 @@ class IncidentWindow(QDialog):
                 clear = QToolButton(times)
                 clear.setText("Clear")
                 clear.setAccessibleName(f"Clear {key.label}")
+                clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes field to field
                 clear.clicked.connect(self._time_clearer(key))
                 row.addWidget(clear)
-            times_form.addRow(key.label, row)
+            cell = QVBoxLayout()
+            cell.setSpacing(2)
+            cell.addLayout(row)
+            cell.addWidget(edit.message)
+            times_form.addRow(key.label, cell)
 
         body = QWidget(self)
         column = QVBoxLayout(body)
@@ -351,12 +354,15 @@ class IncidentWindow(QDialog):
         self.note_edit.setPlaceholderText("Add a note to the timeline (Ctrl+L), Enter to save")
         self.note_edit.setAccessibleName("New timeline note")
         self.note_edit.returnPressed.connect(self.add_note)
-        self.note_time = QDateTimeEdit(box)
-        self.note_time.setDisplayFormat(EDIT_FORMAT)
-        self.note_time.setCalendarPopup(True)
+        self.note_time = TimeField(box, empty_text="now")
         self.note_time.setAccessibleName("When the noted event happened")
-        self.note_time.setToolTip("Follows the clock; change it for events entered after the fact")
-        self.note_time.dateTimeChanged.connect(self._note_time_edited)
+        self.note_time.setToolTip(
+            "Follows the clock; change it for events entered after the fact. "
+            + self.note_time.toolTip()
+        )
+        self.note_time.setMinimumWidth(self.fontMetrics().horizontalAdvance("0") * 44)
+        self.note_time.edited.connect(self._note_time_edited)
+        self.note_time.returnPressed.connect(self.add_note)
         self._note_time_live = True
         self.note_now = QToolButton(box)
         self.note_now.setText("Now")
@@ -380,6 +386,7 @@ class IncidentWindow(QDialog):
         layout = QVBoxLayout(box)
         layout.addWidget(self.timeline_table, 1)
         layout.addLayout(entry)
+        layout.addWidget(self.note_time.message)
         return box
 
     # -- refresh ---------------------------------------------------------------------------
@@ -421,8 +428,8 @@ class IncidentWindow(QDialog):
             self._set_unless_editing(role_edit, incident.roles.get(role, ""))
         for key, time_edit in self.time_edits.items():
             if not time_edit.hasFocus():
-                value = incident.key_time(key)
-                time_edit.setDateTime(NOT_SET if value is None else to_qdatetime(value))
+                time_edit.set_near(incident.impact_started_at)
+                time_edit.set_value(incident.key_time(key))
         closed = incident.status is Status.CLOSED
         self.closed_banner.setVisible(closed)
         for widget in self._editors():
@@ -478,16 +485,23 @@ class IncidentWindow(QDialog):
     def _fill_timeline(self, events: list[TimelineEvent]) -> None:
         table = self.timeline_table
         table.setRowCount(len(events))
+        now = self._clock.now()
         for row, event in enumerate(events):
-            when = local_text(event.at)
-            if not same_second(event.at, event.recorded_at):
-                when += " *"
+            when = timeline_text(event.at, now)
+            late = entered_after_the_fact(event)
+            if late:
+                when += f"\n{ENTERED_LATER}"
             text = ("[sensitive] " if event.data.get("sensitive") else "") + event.text
             cells = (when, event.actor, text)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if column == 0 and text.endswith("*"):
-                    item.setToolTip(f"Entered after the fact, at {local_text(event.recorded_at)}")
+                if column == 0:
+                    item.setToolTip(
+                        f"Entered later: written down {timeline_text(event.recorded_at, now)}, "
+                        f"happened {timeline_text(event.at, now)}"
+                        if late
+                        else local_text(event.at)
+                    )
                 table.setItem(row, column, item)
         table.resizeRowsToContents()
         table.scrollToBottom()
@@ -669,7 +683,9 @@ class IncidentWindow(QDialog):
             edit = self.time_edits[key]
             if self._asking:
                 return
-            value = None if edit.dateTime() == NOT_SET else from_qdatetime(edit.dateTime())
+            value = edit.value()
+            if edit.error_text():
+                return  # the field says what is wrong; nothing is saved
             if not same_second(value, self.incident.key_time(key)):
                 self._set_time(key, value)
 
@@ -680,8 +696,7 @@ class IncidentWindow(QDialog):
 
     def _set_time(self, key: KeyTime, value: datetime | None) -> None:
         def revert() -> None:
-            stored = self.incident.key_time(key)
-            self.time_edits[key].setDateTime(NOT_SET if stored is None else to_qdatetime(stored))
+            self.time_edits[key].set_value(self.incident.key_time(key))
 
         self._run_asking(
             lambda sure: self._service.set_key_time(self.incident_id, key, value, sure), revert
@@ -692,7 +707,9 @@ class IncidentWindow(QDialog):
         if not text.strip():
             self.note_edit.setFocus()
             return
-        at = None if self._note_time_live else from_qdatetime(self.note_time.dateTime())
+        at = None if self._note_time_live else self.note_time.value()
+        if self.note_time.error_text():
+            return  # the field says what is wrong; nothing is saved
         sensitive = self.note_sensitive.isChecked()
         if self._asking:
             return
@@ -709,11 +726,11 @@ class IncidentWindow(QDialog):
         self.note_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _set_note_time(self, now: datetime) -> None:
-        self.note_time.blockSignals(True)
-        self.note_time.setDateTime(to_qdatetime(now))
-        self.note_time.blockSignals(False)
+        self.note_time.set_near(now)
+        if self.note_time.value() != now:
+            self.note_time.set_value(now)
 
-    def _note_time_edited(self, _value: QDateTime) -> None:
+    def _note_time_edited(self) -> None:
         self._note_time_live = False
 
     def _note_time_to_now(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import QDateTime
 
@@ -22,6 +22,16 @@ def local_text(moment: datetime | None, seconds: bool = True) -> str:
         return "—"
     local = moment.astimezone()
     return local.strftime("%a %d %b %H:%M:%S" if seconds else "%a %d %b %H:%M")
+
+
+def timeline_text(moment: datetime, now: datetime, zone: tzinfo | None = None) -> str:
+    """A timeline row's time: 'Sun 22 Nov 14:05' this year, '22 Nov 2019 14:05' in another
+    (the year of `now`, both in `zone`, default the machine's), so a back-entered incident
+    never reads as this year's."""
+    shown = moment.astimezone(zone)
+    if shown.year == now.astimezone(zone).year:
+        return shown.strftime("%a %d %b %H:%M")
+    return f"{shown:%d %b} {shown.year:04d} {shown:%H:%M}"
 
 
 def same_second(a: datetime | None, b: datetime | None) -> bool:
