@@ -9,8 +9,7 @@ from PySide6.QtCore import Qt
 
 from warroom.domain.incident import EventKind, KeyTime
 from warroom.domain.lifecycle import Role
-from warroom.ui.incident_window import ENTERED_LATER
-from warroom.ui.qtime import to_qdatetime
+from warroom.ui.qtime import ENTERED_LATER, to_qdatetime
 
 
 @pytest.fixture

@@ -205,9 +205,12 @@ def key_metrics(incident: Incident, events: list[TimelineEvent]) -> KeyMetrics:
 
 
 def postmortem_due(incident: Incident, policy: Policy) -> datetime | None:
-    """When the write-up is due: after resolution, by the severity's policy; None when no
-    post-mortem is required or the incident is not resolved yet."""
+    """When the write-up is due: the severity's span after the resolution was recorded
+    (not after its effective time: an incident entered today that was resolved in 2019 is
+    due from today); rows from before that was kept count from the resolution itself. None
+    when no post-mortem is required or the incident is not resolved yet."""
     span = policy.for_severity(incident.severity).postmortem_due
     if span is None or incident.resolved_at is None or incident.status.is_open:
         return None
-    return incident.resolved_at + span
+    recorded = incident.resolution_recorded_at
+    return (recorded if recorded is not None else incident.resolved_at) + span

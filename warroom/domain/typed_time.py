@@ -94,9 +94,8 @@ _OFFSET = re.compile(
     re.IGNORECASE,
 )
 _NAMED = re.compile(r"\((?P<name>[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*)\)\s*$")
-_ZONED = re.compile(
-    rf"^\s*(?:{_DATE}[ T]\s*)?{_TIME}(?:\s*(?P<half>[AaPp]\.?[Mm]\.?))?(?P<rest>.*?)\s*$"
-)
+_HALF = r"(?:\s*(?P<half>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?"  # "AM" but not "America/..."
+_ZONED = re.compile(rf"^\s*(?:{_DATE}[ T]\s*)?{_TIME}{_HALF}(?P<rest>.*?)\s*$")
 ZONED_EXAMPLE = "2026-11-22 13:58, 13:58 Europe/Paris or 9:37 AM -08:00"
 
 

@@ -50,7 +50,7 @@ from warroom.services.mitigation import MitigationService, PendingCheckBack
 from warroom.ui.check_back_bar import CheckBackBar
 from warroom.ui.keys import Key, bind
 from warroom.ui.palette import clock_colours, severity_colours
-from warroom.ui.qtime import local_text, same_second, timeline_text
+from warroom.ui.qtime import ENTERED_LATER, local_text, same_second, timeline_text
 from warroom.ui.time_field import TimeField
 from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
@@ -66,8 +66,6 @@ INCIDENT_KEYS = (
 )
 # Text being typed is saved as a draft at most this long after the last keystroke.
 DRAFT_DEBOUNCE_MS = 1000
-# The mark on a timeline row written down well after it happened.
-ENTERED_LATER = "✎ entered later"
 NULLABLE_TIMES = (KeyTime.DETECTED, KeyTime.ACKNOWLEDGED, KeyTime.MITIGATED, KeyTime.RESOLVED)
 
 

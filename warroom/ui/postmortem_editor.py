@@ -4,7 +4,7 @@ incident, autosaved as it is typed (at most a second behind) and flushed on clos
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from warroom.domain.blameless import Hint, blame_hints
 from warroom.domain.clock import Clock
+from warroom.domain.derived import entered_after_the_fact
 from warroom.domain.durations import compact, describe_duration
 from warroom.domain.incident import EventKind, TimelineEvent
 from warroom.domain.postmortem import (
@@ -68,7 +69,7 @@ from warroom.services.postmortems import PostmortemService
 from warroom.system import atomic
 from warroom.ui.keys import Key, bind
 from warroom.ui.palette import alert_text
-from warroom.ui.qtime import from_qdatetime, to_qdatetime
+from warroom.ui.qtime import ENTERED_LATER, from_qdatetime, timeline_text, to_qdatetime
 from warroom.ui.widgets import ErrorBanner, fit_to_screen, table_cell
 
 AUTOSAVE_MS = 1000
@@ -351,13 +352,19 @@ class PostmortemEditor(QDialog):
         table.blockSignals(True)
         table.setRowCount(len(rows))
         self._timeline_rows = rows
+        now = self._clock.now()
+        late = {e.id: e.recorded_at for e in self.events if entered_after_the_fact(e)}
         for index, row in enumerate(rows):
             show = QTableWidgetItem()
             show.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
             show.setCheckState(Qt.CheckState.Unchecked if row.hidden else Qt.CheckState.Checked)
-            when = QTableWidgetItem(format_utc(row.at, zone=False))
+            when = QTableWidgetItem(timeline_text(row.at, now, UTC))
             when.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             text = QTableWidgetItem(row.text)
+            recorded = late.get(row.event_id) if row.event_id is not None else None
+            if recorded is not None:
+                when.setText(f"{when.text()}\n{ENTERED_LATER}")
+                when.setToolTip(f"Entered later: written down {format_utc(recorded)}")
             if row.event_id is None:
                 when.setToolTip("Added in the post-mortem")
                 text.setToolTip("Added in the post-mortem")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QFontMetrics, QKeyEvent, QResizeEvent
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from warroom.domain import clocks
 from warroom.domain.clock_text import response_text, update_text
 from warroom.domain.clocks import ClockState
+from warroom.domain.derived import entered_after_the_fact
 from warroom.domain.durations import compact, hms
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.lifecycle import Role
@@ -36,6 +37,7 @@ from warroom.domain.mitigation import Mitigation
 from warroom.domain.policy import Policy
 from warroom.ui.keys import Key, bind
 from warroom.ui.palette import severity_colours
+from warroom.ui.qtime import timeline_text
 from warroom.ui.widgets import ElidedLabel, fit_to_screen
 
 BACKGROUND = "#0B0C0E"
@@ -288,10 +290,17 @@ class PresenterWindow(QWidget):
         self.roles.setText("   ·   ".join(names))
         self.events.setText(self._events_text(data.events))
 
+    _events_year: int | None = None  # the year the events' times were written against
+
     def _events_text(self, events: list[TimelineEvent]) -> str:
+        """The latest rows, newest first; a time of another year shows the year, and a row
+        written down well after it happened says so."""
         latest = [e for e in events if e.kind is not EventKind.FIELD_EDITED][-LATEST_EVENTS:]
+        now = self._now or datetime.now(UTC)  # the year only, until the first tick
+        self._events_year = now.year
         return "\n".join(
-            f"{e.at.astimezone():%H:%M}   {shared_screen_text(e, self.private)}"
+            f"{timeline_text(e.at, now)}   {shared_screen_text(e, self.private)}"
+            + ("   (entered later)" if entered_after_the_fact(e) else "")
             for e in reversed(latest)
         )
 
@@ -345,6 +354,8 @@ class PresenterWindow(QWidget):
     # -- the tick -------------------------------------------------------------------------------
     def on_tick(self, now: datetime) -> None:
         self._now = now
+        if self._data is not None and self._events_year != now.year:
+            self.events.setText(self._events_text(self._data.events))
         blink_on = self._reduced_motion() or now.second % 2 == 0
         policy = self._policy
         if self._data is not None:

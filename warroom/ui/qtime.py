@@ -7,6 +7,8 @@ from datetime import UTC, datetime, tzinfo
 from PySide6.QtCore import QDateTime
 
 EDIT_FORMAT = "yyyy-MM-dd HH:mm:ss"
+# The mark on a timeline row written down well after it happened (domain.derived says when).
+ENTERED_LATER = "✎ entered later"
 
 
 def to_qdatetime(moment: datetime) -> QDateTime:

@@ -18,6 +18,7 @@ from typing import Any
 
 import jinja2
 
+from warroom.domain.derived import entered_after_the_fact
 from warroom.domain.durations import describe_duration
 from warroom.domain.incident import Incident, TimelineEvent
 from warroom.domain.policy import Policy
@@ -47,6 +48,7 @@ __all__ = [
     "escape_cell",
     "escape_heading",
     "escape_inline",
+    "entered_later",
     "format_duration",
     "format_utc",
     "make_environment",
@@ -161,6 +163,12 @@ def format_utc(moment: datetime | None, zone: bool = True) -> str:
     return utc_minute_or_missing(moment, zone)
 
 
+def entered_later(recorded: datetime | None) -> str:
+    """The mark after a timeline row written down well after it happened: ' (entered later,
+    2026-11-22 14:02 UTC)'; nothing for a row written as it happened (None)."""
+    return "" if recorded is None else f" (entered later, {utc_minute_or_missing(recorded)})"
+
+
 def neutralise(value: Any) -> Any:
     """Every value a template prints: control characters (ESC, BEL, BS, a bare CR, C1,
     bidi overrides) become visible escapes, whichever filters were (or were not) applied.
@@ -193,6 +201,7 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
         md_block=escape_block,
         duration=format_duration,
         utc=format_utc,
+        entered_later=entered_later,
     )
     return env
 
@@ -220,6 +229,8 @@ def postmortem_context(
         "incident": incident,
         "postmortem": postmortem,
         "rows": timeline_rows(events, postmortem),
+        # When each row written down after the fact was written down, by event id.
+        "recorded_later": {e.id: e.recorded_at for e in events if entered_after_the_fact(e)},
         "metrics": key_metrics(incident, events),
         "due": postmortem_due(incident, policy),
         "heading": dict(SECTIONS),
