@@ -286,3 +286,42 @@ def test_the_number_every_strip_uses_is_a_column_of_the_board(board, clock):
     row = row_titled(window, "Payments failing")
     assert cell(window, row, Column.ID) == "2"
     assert not window.board.isColumnHidden(Column.ID) and window.board.columnWidth(Column.ID) > 0
+
+
+def test_the_declare_dialog_records_detected_declared_security_and_service(qtbot, board, clock):
+    from datetime import UTC, datetime
+
+    dialog = board.window.declare_incident()
+    assert dialog.detected_edit.text() == ""  # unknown until said: never a default
+    assert dialog.declared_edit.value() == clock.now()  # declared: now
+    qtbot.keyClicks(dialog.title_edit, "Card data in the logs")
+    dialog.severity_buttons["P1"].click()
+    for field, typed in (
+        (dialog.started_edit, "2026-11-22 13:20 UTC"),
+        (dialog.detected_edit, "2026-11-22 14:35 Europe/Paris"),  # 13:35 UTC
+        (dialog.declared_edit, "13:50 +00:00"),
+    ):
+        field.selectAll()
+        qtbot.keyClicks(field, typed)
+    qtbot.keyClicks(dialog.service_edit, "payments-api")
+    dialog.security_check.click()
+    qtbot.keyClick(dialog.service_edit, Qt.Key.Key_Return)  # Enter declares
+    incident = board.service.get(dialog.declared.id)
+    assert incident.impact_started_at == datetime(2026, 11, 22, 13, 20, tzinfo=UTC)
+    assert incident.detected_at == datetime(2026, 11, 22, 13, 35, tzinfo=UTC)
+    assert incident.declared_at == datetime(2026, 11, 22, 13, 50, tzinfo=UTC)
+    assert incident.is_security and incident.service == "payments-api"
+
+
+def test_the_declare_dialog_leaves_detected_unknown_and_refuses_a_bad_time(qtbot, board):
+    dialog = board.window.declare_incident()
+    qtbot.keyClicks(dialog.title_edit, "Search is slow")
+    dialog.severity_buttons["P2"].click()
+    qtbot.keyClicks(dialog.detected_edit, "half past two")
+    qtbot.mouseClick(dialog.declare_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()
+    assert "is not a time" in dialog.detected_edit.message.text()
+    assert board.service.list_incidents() == []
+    dialog.detected_edit.clear()
+    qtbot.mouseClick(dialog.declare_button, Qt.MouseButton.LeftButton)
+    assert board.service.get(dialog.declared.id).detected_at is None

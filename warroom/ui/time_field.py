@@ -137,6 +137,7 @@ class TimeField(QLineEdit):
         """The moment shown, or None when the field is empty or holds no time (then the
         message says why, and `invalid` is emitted)."""
         if self.text() == self._shown:
+            self._clear_error()
             return self._value
         return self._read(report=True)
 
