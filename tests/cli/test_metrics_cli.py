@@ -113,10 +113,12 @@ def test_csv(service, capsys):
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == ",".join(CSV_COLUMNS)
-    assert lines[2] == "P1,1,0,,,1,180,180,1,7200,7200,1,7200,7200,1,2220,2220,1,0,0,1,0,0,,0"
-    assert lines[3] == "P2,1,0,,,1,1200,1200,0,,,0,,,0,,,0,0,,,0,0,,0"
+    assert lines[2] == (
+        "P1,1,0,,,1,180,180,1,7200,7200,1,7200,7200,1,2220,2220,1,0,0,1,0,0,,0,0,0,,0"
+    )
+    assert lines[3] == "P2,1,0,,,1,1200,1200,0,,,0,,,0,,,0,0,,,0,0,,0,0,0,,0"
     table = list(csv.DictReader(io.StringIO(out)))
-    assert [row["severity"] for row in table] == ["P0", "P1", "P2", "P3", "all"]
+    assert [row["severity"] for row in table] == ["P0", "P1", "P2", "P3", "all", "service:"]
     assert table[4]["count"] == "2"
     assert table[4]["acknowledge_mean_s"] == "690"  # 3m and 20m
 
@@ -173,3 +175,87 @@ def test_the_text_report_says_how_each_measure_is_computed(service, capsys):
         in out
     )
     assert "  MTTM: customer impact (time to mitigate) = mitigated − impact started\n" in out
+
+
+# -- mitigation success, missed update cadences, frequency per affected service --------------
+@pytest.fixture
+def worked_on(tmp_path, policy):
+    """Payments (P1, declared 14:05): two steps applied, one worked; no update for 40 min, so
+    the 14:35 update was missed. Search (P2): no step applied, one update on time."""
+    from warroom.domain.playbook import load_playbook_file
+    from warroom.system.paths import builtin_playbook_file
+
+    clock = FakeClock(NOW)
+    database = open_database(tmp_path / "warroom.db", now=NOW)
+    services = build(database, clock, actor="alice", policy=policy)
+    incidents, playbook = services.incidents, load_playbook_file(builtin_playbook_file())
+    payments = incidents.declare("Card declines", "P1", service="Payments | EU")
+    incidents.declare("Slow search", "P2", service="Search")
+    first = services.mitigations.apply(
+        payments.id, playbook.option("rollback"), action="revert 4812", expected_effect="ok"
+    )
+    clock.advance(minutes=10)
+    services.mitigations.record_outcome(first.id, worked=False)
+    second = services.mitigations.apply(
+        payments.id, playbook.option("failover"), action="to eu-west", expected_effect="ok"
+    )
+    clock.advance(minutes=10)
+    services.mitigations.record_outcome(second.id, worked=True)
+    clock.advance(minutes=20)
+    services.cadence.record_missed(clock.now())
+    yield services.metrics
+    database.dispose()
+
+
+def test_json_has_mitigation_success_missed_cadences_and_services(worked_on, capsys):
+    code, out, _err = run(worked_on, capsys, None, "json")
+    assert code == 0
+    report = json.loads(out)
+    p1 = report["by_severity"]["P1"]
+    assert p1["mitigations"] == {"applied": 2, "worked": 1, "success_rate": 0.5}
+    assert p1["missed_updates"] == 1
+    assert report["by_severity"]["P2"]["missed_updates"] == 0
+    assert report["all"]["missed_updates"] == 1
+    assert [(s["service"], s["count"]) for s in report["services"]] == [
+        ("Payments | EU", 1),
+        ("Search", 1),
+    ]
+    assert report["formulas"]["mitigation_success_rate"] == "steps that worked / steps applied"
+
+
+def test_csv_has_the_new_columns_and_a_row_per_service(worked_on, capsys):
+    _code, out, _err = run(worked_on, capsys, None, "csv")
+    table = list(csv.DictReader(io.StringIO(out)))
+    p1 = table[1]
+    assert (p1["severity"], p1["mitigations_applied"], p1["mitigations_worked"]) == ("P1", "2", "1")
+    assert (p1["mitigation_success_rate"], p1["missed_updates"]) == ("0.5", "1")
+    services = [row for row in table if row["severity"].startswith("service:")]
+    assert [(r["severity"], r["count"], r["missed_updates"]) for r in services] == [
+        ("service:Payments | EU", "1", ""),
+        ("service:Search", "1", ""),
+    ]
+
+
+def test_table_shows_each_new_measure_with_its_formula(worked_on, capsys):
+    _code, out, _err = run(worked_on, capsys, None, "table")
+    lines = out.splitlines()
+    [p1] = [line for line in lines if line.startswith("P1 ") and "of 2" in line]
+    assert p1.split()[1:] == ["1", "of", "2", "(50", "%)", "1"]
+    assert "  Mitigation success rate = steps that worked / steps applied" in lines
+    assert any(
+        line.startswith("  Missed update cadences = update deadlines passed") for line in lines
+    )
+    assert any(line.split()[:4] == ["Payments", "|", "EU", "1"] for line in lines)
+    assert (
+        "  incidents declared per affected service; mean of each measure over that service's"
+        " incidents" in lines
+    )
+
+
+def test_the_markdown_export_escapes_a_service_name(worked_on):
+    from warroom.services.metrics import to_markdown
+
+    text = to_markdown(worked_on.report(None))
+    assert "| Payments \\| EU | 1 |" in text
+    assert "- Mitigation success rate = steps that worked / steps applied" in text
+    assert "## By affected service" in text

@@ -11,6 +11,7 @@ from warroom.domain.incident import Incident
 from warroom.domain.lifecycle import Status
 from warroom.domain.metrics import (
     IncidentRecord,
+    Measure,
     MonthTrend,
     Period,
     Stat,
@@ -357,3 +358,70 @@ def test_months_are_utc_months_whatever_the_offset(policy):
     late = record(12, Severity.P2, Status.TRIAGE, declared=local, started=local)
     found = compute_metrics([late], policy, SINCE, UNTIL, NOW)
     assert [(t.month, t.count) for t in found.months] == [("2026-10", 1), ("2026-11", 0)]
+
+
+# -- mitigation success, missed update cadences, frequency per affected service ---------------
+def _with(base: IncidentRecord, service: str = "", **fields) -> IncidentRecord:
+    from dataclasses import replace
+
+    return replace(base, incident=replace(base.incident, service=service), **fields)
+
+
+def _set(*records: IncidentRecord):
+    from warroom.domain.policy import load_policy_file
+    from warroom.system.paths import builtin_policy_file
+
+    return compute_metrics(records, load_policy_file(builtin_policy_file()), None, None, NOW)
+
+
+def _incident(id: int, severity: Severity, minutes_to_resolve: int | None, drill=False):
+    start = at(11, 3, 10)
+    resolved = None if minutes_to_resolve is None else start + timedelta(minutes=minutes_to_resolve)
+    status = Status.RESOLVED if resolved else Status.ACTIVE
+    return record(id, severity, status, start, start, resolved=resolved, drill=drill)
+
+
+def test_mitigation_success_rate_is_steps_that_worked_over_steps_applied():
+    report = _set(
+        _with(_incident(1, Severity.P1, 60), mitigations_applied=3, mitigations_worked=1),
+        _with(_incident(2, Severity.P1, 30), mitigations_applied=1, mitigations_worked=1),
+        _with(_incident(3, Severity.P2, 30)),
+        _with(_incident(4, Severity.P2, 30, drill=True), mitigations_applied=2),
+    )
+    p1 = report.by_severity[Severity.P1]
+    assert (p1.mitigations_applied, p1.mitigations_worked, p1.mitigation_success_rate) == (
+        4,
+        2,
+        0.5,
+    )
+    p2 = report.by_severity[Severity.P2]  # nothing applied (the drill's steps do not count)
+    assert (p2.mitigations_applied, p2.mitigation_success_rate) == (0, None)
+    assert report.all.mitigation_success_rate == 0.5
+
+
+def test_missed_cadences_count_under_the_level_whose_cadence_was_missed():
+    report = _set(
+        _with(_incident(1, Severity.P1, None), missed_updates=(Severity.P0, Severity.P1)),
+        _with(_incident(2, Severity.P1, None), missed_updates=(Severity.P1,)),
+        _with(_incident(3, Severity.P1, None, drill=True), missed_updates=(Severity.P1,)),
+    )
+    assert report.by_severity[Severity.P0].missed_updates == 1
+    assert report.by_severity[Severity.P1].missed_updates == 2
+    assert report.by_severity[Severity.P2].missed_updates == 0
+    assert report.all.missed_updates == 3
+
+
+def test_frequency_per_affected_service_counts_and_averages_each_service():
+    report = _set(
+        _with(_incident(1, Severity.P1, 60), "Payments"),
+        _with(_incident(2, Severity.P2, 30), "payments"),  # the same service, in other case
+        _with(_incident(3, Severity.P2, 10), "Search"),
+        _with(_incident(4, Severity.P2, None)),
+        _with(_incident(5, Severity.P2, 10, drill=True), "Search"),
+    )
+    rows = [(s.label, s.count, s.stat(Measure.RESOLVE)) for s in report.services]
+    assert rows == [
+        ("Payments", 2, Stat(2, timedelta(minutes=45), timedelta(minutes=45))),
+        ("Search", 1, Stat(1, timedelta(minutes=10), timedelta(minutes=10))),
+        ("(no service)", 1, Stat(0, None, None)),
+    ]

@@ -6,12 +6,23 @@ import json
 import sys
 from datetime import UTC, date, datetime
 
-from warroom.domain.metrics import Measure, MetricsReport, percent, short_duration
+from warroom.domain.metrics import (
+    MISSED_UPDATES_FORMULA,
+    MITIGATION_SUCCESS_FORMULA,
+    SERVICE_FREQUENCY_FORMULA,
+    Measure,
+    MetricsReport,
+    percent,
+    short_duration,
+)
+from warroom.domain.safe_text import json_safe, visible_line
 from warroom.services.metrics import (
     MetricsService,
     closure_text,
     completion_text,
     drills_text,
+    mean_text,
+    mitigation_text,
     period_text,
     rows,
     stat_text,
@@ -50,7 +61,7 @@ def run_metrics(metrics: MetricsService, since: str | None, output: str) -> int:
         return EXIT_USAGE
     report = metrics.report(start, None)
     if output == "json":
-        json.dump(to_json(report), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write(json_safe(json.dumps(to_json(report), indent=2, ensure_ascii=False)))
         sys.stdout.write("\n")
     elif output == "csv":
         sys.stdout.write(to_csv(report))
@@ -68,7 +79,7 @@ def _text_table(header: list[str], body: list[list[str]]) -> list[str]:
 
 
 def text_report(report: MetricsReport) -> str:
-    """The three sections of the Markdown export, as aligned plain text for a terminal."""
+    """The sections of the Markdown export, as aligned plain text for a terminal."""
     lines = [f"{period_text(report)} · {drills_text(report.drills_excluded)}", ""]
     lines += ["Response times: mean / median (n incidents with both times)"]
     lines += _text_table(
@@ -87,6 +98,25 @@ def text_report(report: MetricsReport) -> str:
             for label, m in rows(report)
         ],
     )
+    lines += ["", "Mitigation and communication"]
+    lines += _text_table(
+        ["SEV", "MITIGATION STEPS THAT WORKED", "MISSED UPDATE CADENCES"],
+        [[label, mitigation_text(m), str(m.missed_updates)] for label, m in rows(report)],
+    )
+    lines += [f"  Mitigation success rate = {MITIGATION_SUCCESS_FORMULA}"]
+    lines += [f"  Missed update cadences = {MISSED_UPDATES_FORMULA}"]
+    lines += ["", "By affected service"]
+    if report.services:
+        lines += _text_table(
+            ["SERVICE", "COUNT", *(f"MEAN {m.abbreviation.upper()}" for m in Measure)],
+            [
+                [visible_line(s.label), str(s.count), *(mean_text(s.stat(x)) for x in Measure)]
+                for s in report.services
+            ],
+        )
+    else:
+        lines += ["No incidents in the period."]
+    lines += [f"  {SERVICE_FREQUENCY_FORMULA}"]
     lines += ["", "By month (UTC, by declaration)"]
     lines += _text_table(
         ["MONTH", "COUNT", "MEDIAN TTR"],

@@ -1,6 +1,7 @@
 """Metrics across incidents (PRACTICE.md, "Metrics"): per severity, the count, mean and median
 times to detect, acknowledge, mitigate, resolve and send the first update, post-mortem
-completion, action-item closure, and month-by-month trends. Drills are excluded everywhere.
+completion, action-item closure, mitigation success, missed update cadences; month-by-month
+trends; and frequency per affected service. Drills are excluded everywhere.
 
 Plain data in, plain data out: the caller reads the store and hands one record per incident.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
@@ -25,6 +26,16 @@ from warroom.domain.validation import EARLIEST
 # The target completion rate where the policy requires a post-mortem (P0/P1 by default).
 PM_TARGET = 1.0
 
+# The formulas of the counts and rates, shown beside them wherever they appear.
+MITIGATION_SUCCESS_FORMULA = "steps that worked / steps applied"
+MISSED_UPDATES_FORMULA = (
+    "update deadlines passed with no update sent, under the severity whose cadence it was"
+)
+SERVICE_FREQUENCY_FORMULA = (
+    "incidents declared per affected service; mean of each measure over that service's incidents"
+)
+NO_SERVICE = "(no service)"  # the row of incidents whose affected service was never said
+
 
 # -- inputs ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -35,6 +46,9 @@ class IncidentRecord:
     first_update_at: datetime | None = None  # the first UPDATE_SENT event
     postmortem: PostmortemStatus | None = None  # None: no write-up stored
     action_items: tuple[ActionItem, ...] = ()
+    mitigations_applied: int = 0  # mitigation steps applied
+    mitigations_worked: int = 0  # ... of which the check-back said they worked
+    missed_updates: tuple[Severity, ...] = ()  # each standing missed cadence, by its level
 
 
 # -- outputs ---------------------------------------------------------------------------------
@@ -63,6 +77,10 @@ class SeverityMetrics:
     items_closed: int  # done or won't do
     closure_rate: float | None  # None when there are no items
     overdue: int  # open items past their deadline, as of "now"
+    mitigations_applied: int = 0
+    mitigations_worked: int = 0
+    mitigation_success_rate: float | None = None  # None when no step was applied
+    missed_updates: int = 0  # missed update cadences of this severity
 
     def stat(self, measure: Measure) -> Stat:
         return getattr(self, measure.value)
@@ -75,6 +93,22 @@ class SeverityMetrics:
             and self.pm_completion_rate is not None
             and self.pm_completion_rate < self.pm_target
         )
+
+
+@dataclass(frozen=True)
+class ServiceMetrics:
+    """Frequency per affected service: how many incidents, and the mean of each measure."""
+
+    service: str  # "" for incidents whose service was never said
+    count: int
+    stats: dict[Measure, Stat]
+
+    @property
+    def label(self) -> str:
+        return self.service or NO_SERVICE
+
+    def stat(self, measure: Measure) -> Stat:
+        return self.stats[measure]
 
 
 @dataclass(frozen=True)
@@ -93,6 +127,7 @@ class MetricsReport:
     all: SeverityMetrics
     months: list[MonthTrend]
     drills_excluded: int
+    services: list[ServiceMetrics] = field(default_factory=list)  # most incidents first
 
 
 # -- periods the view offers -----------------------------------------------------------------
@@ -153,6 +188,9 @@ def compute_metrics(
         )
         for level in Severity
     }
+    for level, metrics in by_severity.items():
+        missed = sum(m is level for r in real for m in r.missed_updates)
+        by_severity[level] = replace(metrics, missed_updates=missed)
     # The "all" row's target covers the levels that require a write-up.
     any_required = any(_requires_pm(policy, level) for level in Severity)
     return MetricsReport(
@@ -162,7 +200,29 @@ def compute_metrics(
         all=_severity_metrics(real, policy, today, has_target=any_required),
         months=_month_trends(real, since, until, now),
         drills_excluded=len(in_period) - len(real),
+        services=_service_metrics(real),
     )
+
+
+def _service_metrics(records: list[IncidentRecord]) -> list[ServiceMetrics]:
+    """One row per affected service (spelled alike, whatever the case), most incidents first;
+    the incidents with no service said last."""
+    groups: dict[str, list[IncidentRecord]] = {}
+    names: dict[str, str] = {}
+    for record in records:
+        name = " ".join(record.incident.service.split())
+        key = name.casefold()
+        names.setdefault(key, name)
+        groups.setdefault(key, []).append(record)
+    rows = [
+        ServiceMetrics(
+            service=names[key],
+            count=len(chosen),
+            stats={m: stat(span(r, m) for r in chosen) for m in Measure},
+        )
+        for key, chosen in groups.items()
+    ]
+    return sorted(rows, key=lambda r: (r.service == "", -r.count, r.service.casefold()))
 
 
 def _in_period(moment: datetime, since: datetime | None, until: datetime | None) -> bool:
@@ -207,6 +267,8 @@ def _severity_metrics(
     items = [item for r in records for item in r.action_items]
     closed = sum(item.status.is_closed for item in items)
     stats = {m: stat(span(r, m) for r in records) for m in Measure}
+    applied = sum(r.mitigations_applied for r in records)
+    worked = sum(r.mitigations_worked for r in records)
     return SeverityMetrics(
         count=len(records),
         detect=stats[Measure.DETECT],
@@ -222,6 +284,10 @@ def _severity_metrics(
         items_closed=closed,
         closure_rate=_rate(closed, len(items)),
         overdue=sum(item.is_overdue(today) for item in items),
+        mitigations_applied=applied,
+        mitigations_worked=worked,
+        mitigation_success_rate=_rate(worked, applied),
+        missed_updates=sum(len(r.missed_updates) for r in records),
     )
 
 

@@ -114,3 +114,17 @@ def first_updates(events: Iterable[TimelineEvent]) -> dict[int, datetime]:
 def first_update_at(events: Iterable[TimelineEvent]) -> datetime | None:
     """The first stakeholder update among one incident's events; None when none was sent."""
     return min((e.at for e in events if e.kind is EventKind.UPDATE_SENT), default=None)
+
+
+def mitigation_steps(events: Iterable[TimelineEvent]) -> dict[int, tuple[int, int]]:
+    """(steps applied, steps that worked) by incident id, from the MITIGATION events that
+    applied a step and the CHECK_BACK events that said it worked; an incident with neither
+    is absent."""
+    applied: dict[int, int] = {}
+    worked: dict[int, int] = {}
+    for event in events:
+        if event.kind is EventKind.MITIGATION and event.data.get("decision") == "applied":
+            applied[event.incident_id] = applied.get(event.incident_id, 0) + 1
+        elif event.kind is EventKind.CHECK_BACK and event.data.get("outcome") == "worked":
+            worked[event.incident_id] = worked.get(event.incident_id, 0) + 1
+    return {i: (applied.get(i, 0), worked.get(i, 0)) for i in applied.keys() | worked.keys()}

@@ -6,21 +6,28 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from warroom.domain.cadence import missed_severities
 from warroom.domain.incident import EventKind
 from warroom.domain.metrics import (
+    MISSED_UPDATES_FORMULA,
+    MITIGATION_SUCCESS_FORMULA,
+    SERVICE_FREQUENCY_FORMULA,
     IncidentRecord,
     Measure,
     MetricsReport,
+    ServiceMetrics,
     SeverityMetrics,
     Stat,
     compute_metrics,
     percent,
     short_duration,
 )
-from warroom.domain.spans import first_updates
+from warroom.domain.safe_text import visible_line
+from warroom.domain.spans import first_updates, mitigation_steps
 from warroom.domain.timefmt import utc_minute
 from warroom.services.incidents import IncidentService
 from warroom.services.ports import UnitOfWork
@@ -44,18 +51,25 @@ class MetricsService:
 
 # -- reading ---------------------------------------------------------------------------------
 def _records(uow: UnitOfWork) -> list[IncidentRecord]:
-    """Every incident with what metrics need (core picks the period): four reads, whatever
+    """Every incident with what metrics need (core picks the period): seven reads, whatever
     the number of incidents; one unit of work, so one snapshot."""
     incidents = uow.incidents.list(include_closed=True)
     first_update_at = first_updates(uow.timeline.of_kind(EventKind.UPDATE_SENT))
     statuses = uow.postmortems.statuses()
     items = uow.postmortems.action_items()
+    steps = mitigation_steps(
+        [*uow.timeline.of_kind(EventKind.MITIGATION), *uow.timeline.of_kind(EventKind.CHECK_BACK)]
+    )
+    missed = missed_severities(uow.timeline.of_kind(EventKind.REMINDER))
     return [
         IncidentRecord(
             incident=incident,
             first_update_at=first_update_at.get(incident.id),
             postmortem=statuses.get(incident.id),
             action_items=tuple(items.get(incident.id, ())),
+            mitigations_applied=steps.get(incident.id, (0, 0))[0],
+            mitigations_worked=steps.get(incident.id, (0, 0))[1],
+            missed_updates=tuple(missed.get(incident.id, ())),
         )
         for incident in incidents
     ]
@@ -97,6 +111,10 @@ def _cell(value: float | int | None) -> str:
 #   pm_completion_rate  pm_published / pm_required
 #   pm_target       the target completion rate (1 where a post-mortem is required)
 #   items_total, items_closed (done or won't do), closure_rate, overdue (open, past deadline)
+#   mitigations_applied, mitigations_worked, mitigation_success_rate (worked / applied)
+#   missed_updates  update deadlines passed with no update, of this severity's cadence
+# Then one row per affected service ("service:<name>", "service:" for none said): count and
+# the <m>_n, <m>_mean_s, <m>_median_s columns; the other cells empty.
 CSV_COLUMNS: tuple[str, ...] = (
     "severity",
     "count",
@@ -109,6 +127,10 @@ CSV_COLUMNS: tuple[str, ...] = (
     "items_closed",
     "closure_rate",
     "overdue",
+    "mitigations_applied",
+    "mitigations_worked",
+    "mitigation_success_rate",
+    "missed_updates",
 )
 
 
@@ -119,7 +141,18 @@ def _csv_row(label: str, m: SeverityMetrics) -> list[str]:
         values += [s.n, _seconds(s.mean), _seconds(s.median)]
     values += [m.pm_required, m.pm_published, _rate(m.pm_completion_rate), m.pm_target]
     values += [m.items_total, m.items_closed, _rate(m.closure_rate), m.overdue]
+    values += [m.mitigations_applied, m.mitigations_worked, _rate(m.mitigation_success_rate)]
+    values += [m.missed_updates]
     return [label, *(_cell(v) for v in values)]
+
+
+def _csv_service_row(s: ServiceMetrics) -> list[str]:
+    values: list[float | int | None] = [s.count]
+    for measure in Measure:
+        st = s.stat(measure)
+        values += [st.n, _seconds(st.mean), _seconds(st.median)]
+    cells = [f"service:{s.service}", *(_cell(v) for v in values)]
+    return cells + [""] * (len(CSV_COLUMNS) - len(cells))
 
 
 def to_csv(report: MetricsReport) -> str:
@@ -129,6 +162,8 @@ def to_csv(report: MetricsReport) -> str:
     writer.writerow(CSV_COLUMNS)
     for label, m in rows(report):
         writer.writerow(_csv_row(label, m))
+    for service in report.services:
+        writer.writerow(_csv_service_row(service))
     return out.getvalue()
 
 
@@ -153,6 +188,12 @@ def _severity_json(m: SeverityMetrics) -> dict[str, Any]:
             "closure_rate": _rate(m.closure_rate),
             "overdue": m.overdue,
         },
+        "mitigations": {
+            "applied": m.mitigations_applied,
+            "worked": m.mitigations_worked,
+            "success_rate": _rate(m.mitigation_success_rate),
+        },
+        "missed_updates": m.missed_updates,
     }
 
 
@@ -177,7 +218,25 @@ def to_json(report: MetricsReport) -> dict[str, Any]:
             }
             for t in report.months
         ],
+        "services": [
+            {
+                "service": s.service,
+                "count": s.count,
+                **{measure.value: _stat_json(s.stat(measure)) for measure in Measure},
+            }
+            for s in report.services
+        ],
+        "formulas": FORMULAS,
     }
+
+
+# Every measure's formula, for a reader of the JSON as for one of the tables.
+FORMULAS: dict[str, str] = {
+    **{m.value: m.formula for m in Measure},
+    "mitigation_success_rate": MITIGATION_SUCCESS_FORMULA,
+    "missed_updates": MISSED_UPDATES_FORMULA,
+    "services": SERVICE_FREQUENCY_FORMULA,
+}
 
 
 def period_text(report: MetricsReport) -> str:
@@ -215,6 +274,19 @@ def closure_text(m: SeverityMetrics) -> str:
     return f"{m.items_closed} of {m.items_total} ({percent(m.closure_rate)})"
 
 
+def mitigation_text(m: SeverityMetrics) -> str:
+    """'3 of 4 (75 %)': steps that worked of steps applied."""
+    if m.mitigations_applied == 0:
+        return "none applied"
+    rate = percent(m.mitigation_success_rate)
+    return f"{m.mitigations_worked} of {m.mitigations_applied} ({rate})"
+
+
+def mean_text(s: Stat) -> str:
+    """'12m 00s (n=3)': a mean, with the number of incidents behind it."""
+    return "—" if s.n == 0 else f"{short_duration(s.mean)} (n={s.n})"
+
+
 def _table(header: list[str], body: list[list[str]], right: set[int]) -> list[str]:
     align = ["---:" if i in right else "---" for i in range(len(header))]
     lines = [header, align, *body]
@@ -222,7 +294,8 @@ def _table(header: list[str], body: list[list[str]], right: set[int]) -> list[st
 
 
 def to_markdown(report: MetricsReport) -> str:
-    """Only numbers and labels appear, never user-typed text: nothing needs escaping."""
+    """Numbers and labels, and one piece of user-typed text: the affected services' names,
+    escaped so a name shows as typed and never breaks the table."""
     measures = list(Measure)
     lines = [
         "# Incident metrics",
@@ -252,6 +325,33 @@ def to_markdown(report: MetricsReport) -> str:
         ],
         right={4},
     )
+    lines += ["", "## Mitigation and communication", ""]
+    lines += _table(
+        ["Severity", "Mitigation steps that worked", "Missed update cadences"],
+        [[label, mitigation_text(m), str(m.missed_updates)] for label, m in rows(report)],
+        right={2},
+    )
+    lines += [
+        "",
+        f"- Mitigation success rate = {MITIGATION_SUCCESS_FORMULA}",
+        f"- Missed update cadences = {MISSED_UPDATES_FORMULA}",
+        "",
+        "## By affected service",
+        "",
+        f"{SERVICE_FREQUENCY_FORMULA[:1].upper()}{SERVICE_FREQUENCY_FORMULA[1:]}.",
+        "",
+    ]
+    if report.services:
+        lines += _table(
+            ["Service", "Incidents", *(f"Mean {m.abbreviation}" for m in measures)],
+            [
+                [_md_cell(s.label), str(s.count), *(mean_text(s.stat(x)) for x in measures)]
+                for s in report.services
+            ],
+            right={1},
+        )
+    else:
+        lines += ["No incidents in the period."]
     lines += ["", "## By month (UTC, by declaration)", ""]
     lines += _table(
         ["Month", "Incidents", "Median time to resolve"],
@@ -262,6 +362,21 @@ def to_markdown(report: MetricsReport) -> str:
         right={1},
     )
     return "\n".join(lines) + "\n"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
+_MD_START = re.compile(r"^(?:([-+=])|([0-9]+)([.)]))")
+
+
+def _md_cell(text: str) -> str:
+    """A name as literal Markdown in one table cell: no list marker, link or '|' of its own."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", visible_line(text))
+    start = _MD_START.match(escaped)
+    if start is None:
+        return escaped
+    if start.group(1):
+        return "\\" + escaped
+    return f"{start.group(2)}\\{start.group(3)}{escaped[start.end() :]}"
 
 
 def _n(count: int) -> str:

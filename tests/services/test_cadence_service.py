@@ -1,0 +1,75 @@
+"""Missed update cadences written on the timeline: once per deadline, at the deadline, for
+incidents recorded live and for those entered after the fact."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from warroom.domain.cadence import is_cadence_event
+
+MIN = timedelta(minutes=1)
+
+
+def _misses(services, incident_id):
+    return [e for e in services.incidents.timeline(incident_id) if is_cadence_event(e)]
+
+
+def test_a_passed_deadline_is_recorded_once_at_the_deadline(services, clock, start):
+    incident = services.incidents.declare("Checkout errors", "P1")
+    clock.advance(minutes=29)
+    assert services.cadence.record_missed(clock.now()) == []
+    clock.advance(minutes=2)
+    [miss] = services.cadence.record_missed(clock.now())
+    [event] = _misses(services, incident.id)
+    assert event.text == "Update cadence missed: P1 update due 14:30 UTC"
+    assert event.at == start + 30 * MIN
+    assert event.recorded_at == clock.now()
+    clock.advance(minutes=1)
+    assert services.cadence.record_missed(clock.now()) == []  # idempotent
+    assert len(_misses(services, incident.id)) == 1
+
+
+def test_nothing_is_written_when_nothing_is_missing(services, clock, stored_counts):
+    services.incidents.declare("Checkout errors", "P1")
+    clock.advance(minutes=10)
+    before = stored_counts()
+    services.cadence.record_missed(clock.now())
+    assert stored_counts() == before
+
+
+def test_an_incident_declared_in_the_past_gets_its_misses_at_once(services, clock, start):
+    clock.advance(hours=3)
+    incident = services.incidents.declare(
+        "Reports late", "P2", declared_at=start, impact_started_at=start
+    )
+    [event] = _misses(services, incident.id)
+    assert event.at == start + 2 * 60 * MIN
+    assert event.text == "Update cadence missed: P2 update due 16:00 UTC"
+
+
+def test_an_update_typed_in_late_withdraws_the_miss_it_disproves(services, clock, start):
+    incident = services.incidents.declare("Checkout errors", "P1")
+    clock.advance(minutes=40)
+    services.cadence.record_missed(clock.now())
+    services.incidents.mark_update_sent(incident.id, "Status page updated", at=start + 25 * MIN)
+    services.cadence.record_missed(clock.now(), incident.id)
+    texts = [e.text for e in _misses(services, incident.id)]
+    assert texts == [
+        "Update cadence missed: P1 update due 14:30 UTC",
+        "Update cadence miss withdrawn: the P1 update due 14:30 UTC was sent in time "
+        "(entered after the fact)",
+    ]
+    assert services.metrics.report(None).by_severity["P1"].missed_updates == 0
+    clock.advance(minutes=20)  # 15:00; the next deadline, 14:55, has passed
+    [miss] = services.cadence.record_missed(clock.now())
+    assert miss.due == start + 55 * MIN
+    assert services.metrics.report(None).by_severity["P1"].missed_updates == 1
+
+
+def test_resolved_and_closed_incidents_are_left_alone_by_the_sweep(services, clock):
+    incident = services.incidents.declare("Checkout errors", "P1")
+    services.incidents.set_status(incident.id, "active")
+    services.incidents.set_status(incident.id, "resolved", "fixed")
+    clock.advance(hours=2)
+    assert services.cadence.record_missed(clock.now()) == []
+    assert _misses(services, incident.id) == []
