@@ -154,7 +154,7 @@ def zone_label(zone: tzinfo, at: datetime) -> str:
     offset alone for a zone with no name."""
     offset = offset_text(at.astimezone(zone).utcoffset())
     name = zone_name(zone)
-    return f"{offset} ({name})" if name and name != "UTC" else offset
+    return f"{offset} ({name})" if name else offset
 
 
 def wall_clock(moment: datetime, zone: tzinfo) -> str:

@@ -118,9 +118,14 @@ class DeclareDialog(QDialog):
         severity_label = QLabel("Severity", self)
         form.addRow(severity_label, severity_box)
         form.addRow("I&mpact", self.impact_edit)
-        form.addRow("Impact &started", self._with_message(self.started_edit))
-        form.addRow("&Detected (first alert)", self._with_message(self.detected_edit))
-        form.addRow("Decla&red", self._with_message(self.declared_edit))
+        for text, field in (
+            ("Impact &started", self.started_edit),
+            ("&Detected (first alert)", self.detected_edit),
+            ("Decla&red", self.declared_edit),
+        ):
+            label = QLabel(text, self)
+            label.setBuddy(field)
+            form.addRow(label, self._with_message(field))
         form.addRow("&Commander", self.commander_edit)
         form.addRow("Affected ser&vice", self.service_edit)
         form.addRow("", self.security_check)

@@ -375,15 +375,17 @@ class IncidentWindow(QDialog):
         self.note_button.clicked.connect(self.add_note)
         entry = QHBoxLayout()
         entry.addWidget(self.note_edit, 1)
-        entry.addWidget(QLabel("at", box))
-        entry.addWidget(self.note_time)
-        entry.addWidget(self.note_now)
-        entry.addWidget(self.note_sensitive)
         entry.addWidget(self.note_button)
+        when = QHBoxLayout()  # the note's time on its own line: the zone needs the room
+        when.addWidget(QLabel("at", box))
+        when.addWidget(self.note_time, 1)
+        when.addWidget(self.note_now)
+        when.addWidget(self.note_sensitive)
 
         layout = QVBoxLayout(box)
         layout.addWidget(self.timeline_table, 1)
         layout.addLayout(entry)
+        layout.addLayout(when)
         layout.addWidget(self.note_time.message)
         return box
 

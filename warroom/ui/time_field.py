@@ -89,7 +89,7 @@ class TimeField(QLineEdit):
         self._value: datetime | None = None
         self._shown = ""  # the text last written for _value: unchanged text keeps it exact
         self._error = ""
-        self.setPlaceholderText(f"{empty_text} — type a time like {ZONED_EXAMPLE}")
+        self.setPlaceholderText(f"{empty_text} — type a time")
         self.setToolTip(
             "Type a time, with a date and a zone if needed: "
             f"{ZONED_EXAMPLE}. Alt+Down picks the zone."
@@ -173,7 +173,7 @@ class TimeField(QLineEdit):
 
     def _show_error(self, text: str) -> None:
         self._error = text
-        self.message.setText(text + " Nothing saved.")
+        self.message.setText(text.rstrip(".") + ". Nothing saved.")
         self.message.show()
         self.setProperty("invalid", True)
         self.setStyleSheet("border: 2px solid #b00020;")
