@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -112,6 +112,7 @@ class ChecklistItem:
     security_only: bool  # worth collecting for security incidents
     artifact_ids: tuple[int, ...]
     hint: str = ""  # what to collect, and how
+    before_change: bool = False  # volatile: on a security incident, collect before any change
 
     def rotates_in(self, now: datetime) -> timedelta | None:
         return None if self.rotates_at is None else self.rotates_at - now
@@ -125,6 +126,23 @@ class ChecklistItem:
         """Whether this incident needs the item: one worth collecting only in a security
         incident is not asked of another, so it is neither pending nor at risk there."""
         return security_incident or not self.security_only
+
+    def blocks_change(self, security_incident: bool) -> bool:
+        """On a security incident, a volatile item still pending holds up every change."""
+        return (
+            security_incident
+            and self.before_change
+            and self.state is ItemState.PENDING
+            and self.asked_of(security_incident)
+        )
+
+
+def blocking_change(items: list[ChecklistItem], security_incident: bool) -> list[ChecklistItem]:
+    """The preserve-before-change rule: on a security incident, the items marked volatile
+    (`before_change`) that are still pending; collected or not applicable, they no longer
+    block. Items not so marked (status pages, deploy history) never block a change. Nothing
+    on an incident that is not a security one."""
+    return [item for item in items if item.blocks_change(security_incident)]
 
 
 @dataclass(frozen=True)
@@ -620,6 +638,7 @@ class ItemTemplate:
     hint: str = ""
     security_only: bool = False
     rotates_after: timedelta | None = None  # from impact start: when the source rotates it
+    before_change: bool = False  # volatile: a security incident collects it before changing
 
 
 @dataclass(frozen=True)
@@ -627,11 +646,26 @@ class ChecklistTemplate:
     items: tuple[ItemTemplate, ...]
     source: str
 
+    def before_change_names(self) -> frozenset[str]:
+        """The volatile items' names, casefolded."""
+        return frozenset(item.name.casefold() for item in self.items if item.before_change)
+
+    def marked(self, items: list[ChecklistItem]) -> list[ChecklistItem]:
+        """`items` with `before_change` as this checklist says for an item of that name;
+        items added by hand, or not in it, are as they were."""
+        names = self.before_change_names()
+        return [
+            replace(item, before_change=True)
+            if not item.before_change and item.name.casefold() in names
+            else item
+            for item in items
+        ]
+
     def seeded_rotation(self, item: ItemTemplate, impact_started_at: datetime) -> datetime | None:
         return None if item.rotates_after is None else impact_started_at + item.rotates_after
 
 
-ITEM_KEYS = ("name", "hint", "security_only", "rotates_after")
+ITEM_KEYS = ("name", "hint", "security_only", "rotates_after", "before_change")
 
 
 def load_checklist_file(path: Path) -> ChecklistTemplate:
@@ -680,10 +714,14 @@ def _item(entry: dict[str, Any], source: str, key: str) -> ItemTemplate:
     security = entry.get("security_only", False)
     if not isinstance(security, bool):
         raise ChecklistError(source, f"{key}.security_only", "must be true or false")
+    before_change = entry.get("before_change", False)
+    if not isinstance(before_change, bool):
+        raise ChecklistError(source, f"{key}.before_change", "must be true or false")
     return ItemTemplate(
         name=" ".join(name.split()),
         hint=hint.strip(),
         security_only=security,
+        before_change=before_change,
         rotates_after=_duration(entry.get("rotates_after"), source, f"{key}.rotates_after"),
     )
 

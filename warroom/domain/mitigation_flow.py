@@ -3,9 +3,11 @@
 Triage first; the security steps when triage said the incident is a breach (evidence is
 preserved and systems isolated before anything changes); then the playbook's options in its
 order (rollback, scale, failover, disable the feature, redirect, rate-limit), one change at a
-time; a check-back after each applied change; and verification at the end. A change that did
-not work leads on to the option after the furthest one decided; one that worked, or a
-mitigated incident, ends the path.
+time; a check-back after each applied change; and verification at the end. A change that
+failed (no effect, made it worse, or "did not work" on older records) or only partly worked
+leads on to the option after the furthest one decided; one that worked, or a mitigated
+incident, ends the path. A parked change (waiting on a third party) leads on as well: the
+rest of the work does not wait for it.
 
 Kept free of Qt and storage so the wizard, the CLI and a drill runner walk the same path.
 Steps are named as the wizard saves them: "triage", "security", "option:<key>",
@@ -46,6 +48,7 @@ class FlowFacts:
     mitigations: tuple[Mitigation, ...] = ()  # every decision recorded, in recorded order
     flags: frozenset[TriageFlag] = field(default_factory=frozenset)  # triage answered yes
     mitigated: bool = False  # recovery is verified: nothing is left to decide
+    is_security: bool = False  # the incident is a security one (the one source of that)
 
     @classmethod
     def of(
@@ -54,13 +57,16 @@ class FlowFacts:
         mitigations: Iterable[Mitigation] = (),
         flags: Iterable[TriageFlag] = (),
         mitigated: bool = False,
+        is_security: bool = False,
     ) -> FlowFacts:
         """Builds the facts from any iterables (a playbook's keys, a service's list)."""
-        return cls(tuple(options), tuple(mitigations), frozenset(flags), mitigated)
+        return cls(tuple(options), tuple(mitigations), frozenset(flags), mitigated, is_security)
 
     @property
     def security(self) -> bool:
-        return TriageFlag.SECURITY in self.flags
+        """The incident is a security one: said at declaration or later, or by triage's
+        answer before it is recorded on the incident."""
+        return self.is_security or TriageFlag.SECURITY in self.flags
 
 
 def next_step(facts: FlowFacts, current: str, *, jumping: bool = False) -> str:
@@ -118,7 +124,7 @@ def _after_option(facts: FlowFacts, index: int) -> str:
     if (
         decided is not None
         and decided.decision is Decision.APPLIED
-        and decided.outcome is not Outcome.DID_NOT_WORK
+        and (decided.outcome is None or not decided.outcome.failed)
     ):
         return check_step(key)
     if index + 1 < len(facts.options):
@@ -127,8 +133,9 @@ def _after_option(facts: FlowFacts, index: int) -> str:
 
 
 def _after_check_back(facts: FlowFacts) -> str:
-    """On to the next option when the last change failed, or (with a warning on that page)
-    while it is still unverified; done once it worked or nothing was applied."""
+    """On to the next option when the last change failed, partly worked or is parked, or
+    (with a warning on that page) while it is still unverified; done once it worked or
+    nothing was applied."""
     last = last_applied(facts.mitigations)
     if facts.mitigated or last is None or last.outcome is Outcome.WORKED:
         return DONE

@@ -146,12 +146,14 @@ class EvidenceService:
             )
 
     def checklist(self, incident_id: int) -> list[ChecklistItem]:
+        """The items, each marked `before_change` as the checklist in force says."""
         with self.incidents.reading() as uow:
             uow.incidents.get(incident_id)
-            return uow.evidence.items(incident_id)
+            return self.template.marked(uow.evidence.items(incident_id))
 
     def security_incident(self, incident_id: int) -> bool:
-        """Triage said this is a security breach: the security-only items are asked too."""
+        """The incident is a security one (`Incident.is_security`): the security-only items
+        are asked too, and the volatile ones hold up changes."""
         with self.incidents.reading() as uow:
             return uow.mitigations.security_incident(incident_id)
 

@@ -1,20 +1,28 @@
 """What the IC does in the mitigation wizard: triage answers, decisions on each option,
-check-backs and the verification that ends the impact. Each is validated, committed in one
-transaction with its timeline events, and announced, through the incident service."""
+check-backs (parked when a step waits on a third party), the verification that ends the
+impact, and taking containment back afterwards. Each is validated, committed in one
+transaction with its timeline events, and announced, through the incident service.
+
+On a security incident (`Incident.is_security`, the one source; triage's "yes" sets it
+through IncidentService.set_security) a change waits for the evidence checklist's volatile
+items (`before_change` in the checklist file) to be collected or marked not applicable, or
+for a stated reason, recorded as an OVERRIDE event. Other items never hold a change up."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from warroom.domain import mitigation as rules
-from warroom.domain.evidence import ItemState
+from warroom.domain.evidence import ChecklistTemplate, blocking_change, load_checklist_file
 from warroom.domain.incident import EventKind, Incident
 from warroom.domain.lifecycle import Status
-from warroom.domain.mitigation import Decision, Mitigation, Outcome, RecoveryCheck
+from warroom.domain.mitigation import Decision, Mitigation, Outcome, RecoveryCheck, StepKind
 from warroom.domain.playbook import YES, AnswerKind, MitigationOption, Playbook, TriageFlag
 from warroom.domain.validation import ValidationError, aware_utc, clean_text, not_in_future
 from warroom.domain.wizard_state import WizardProgress
+from warroom.services.evidence import builtin_checklist_file
 from warroom.services.incidents import IncidentService, move_status
 from warroom.services.ports import UnitOfWork
 from warroom.services.ports.mitigation import MitigationNotFound
@@ -25,6 +33,7 @@ __all__ = [
     "MitigationService",
     "PendingCheckBack",
     "PreserveFirst",
+    "StepKind",
 ]
 
 
@@ -42,14 +51,14 @@ class ChangePending(ValidationError):
 
 
 class PreserveFirst(ValidationError):
-    """A security incident with evidence still pending: changing systems can destroy it."""
+    """A security incident with volatile evidence still pending: a change can destroy it."""
 
     def __init__(self, pending: list[str]) -> None:
         super().__init__(
             "preserve_reason",
-            "Preserve before you change: this is a security incident and evidence is still "
-            f"pending ({', '.join(pending)}). A change now can destroy it. Collect it first, "
-            "or give the reason to go ahead.",
+            "Preserve before you change: this is a security incident and volatile evidence "
+            f"is still pending ({', '.join(pending)}). A change now can destroy it. Collect "
+            "it or mark it not applicable first, or give the reason to go ahead.",
         )
         self.pending = pending
 
@@ -73,8 +82,13 @@ def answer_note_key(question_key: str) -> str:
 
 
 class MitigationService:
-    def __init__(self, incidents: IncidentService) -> None:
+    def __init__(
+        self, incidents: IncidentService, checklist: ChecklistTemplate | None = None
+    ) -> None:
+        """`checklist` says which evidence items are volatile (to collect before any change
+        on a security incident); the built-in one when not given."""
         self.incidents = incidents
+        self.checklist = checklist or load_checklist_file(builtin_checklist_file())
 
     # -- queries ---------------------------------------------------------------------------
     def mitigations(self, incident_id: int) -> list[Mitigation]:
@@ -92,9 +106,10 @@ class MitigationService:
         return [PendingCheckBack(incidents[m.incident_id], m) for m in pending]
 
     def unpreserved_evidence(self, incident_id: int) -> list[str]:
-        """Evidence still pending on a security incident: applying a change warns."""
+        """Volatile evidence still pending on a security incident: applying a change is
+        refused without a reason."""
         with self.incidents.reading() as uow:
-            return _unpreserved_evidence(uow, incident_id)
+            return _unpreserved_evidence(uow, incident_id, self.checklist)
 
     def progress(self, incident_id: int) -> WizardProgress | None:
         with self.incidents.reading() as uow:
@@ -152,6 +167,12 @@ class MitigationService:
             progress.answers = cleaned
             progress.flags = sorted(flag.value for flag in flags)
             edit.uow.mitigations.store_progress(incident_id, progress, edit.now)
+            already_security = edit.incident().is_security
+        if TriageFlag.SECURITY in flags and not already_security:
+            question = next(q for q in playbook.triage if q.flag is TriageFlag.SECURITY)
+            answer, note = _answer_text(question.kind, question.key, cleaned)
+            said = " — ".join(part for part in (answer, note) if part)
+            self.incidents.set_security(incident_id, True, f"triage: {question.question} {said}")
         return flags
 
     def record_security_steps(
@@ -190,7 +211,15 @@ class MitigationService:
         change: ChangeFacts | None = None,
         override_reason: str = "",
         preserve_reason: str = "",
+        kind: StepKind | str | None = None,
     ) -> Mitigation:
+        """Records a change applied. Its kind defaults to what the option's key says.
+        Refused without a reason while another (non-containment, for a containment step)
+        change is unverified, and on a security incident while volatile evidence is pending."""
+        try:
+            step = rules.kind_of_option(option.key) if kind is None else rules.step_kind(kind)
+        except ValueError as exc:
+            raise ValidationError("kind", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
         action = " ".join(clean_text("action", action, "The action").split()) or option.verb
         expected = clean_text("expected_effect", expected_effect, "The expected effect")
         if not expected:
@@ -209,7 +238,7 @@ class MitigationService:
         with self.incidents.editing(incident_id) as edit:
             incident = edit.incident()
             _refuse_unless_working(incident, "apply a mitigation")
-            unpreserved = _unpreserved_evidence(edit.uow, incident_id)
+            unpreserved = _unpreserved_evidence(edit.uow, incident_id, self.checklist)
             if unpreserved and not preserve_reason:
                 raise PreserveFirst(unpreserved)
             if unpreserved:
@@ -221,7 +250,7 @@ class MitigationService:
                     pending=unpreserved,
                     reason=preserve_reason,
                 )
-            pending = rules.unverified(edit.uow.mitigations.of_incident(incident_id))
+            pending = rules.blocking_changes(edit.uow.mitigations.of_incident(incident_id), step)
             if pending and not override_reason:
                 raise ChangePending(pending)
             if pending:
@@ -249,11 +278,13 @@ class MitigationService:
                 expected_effect=expected,
                 check_back_at=edit.now + span,
                 outcome=Outcome.PENDING,
+                kind=step,
             )
             edit.event(
                 EventKind.MITIGATION,
                 text,
                 option=option.key,
+                step_kind=step.value,
                 decision=Decision.APPLIED.value,
                 mitigation=applied.id,
                 check_back_at=applied.check_back_at,
@@ -285,6 +316,7 @@ class MitigationService:
                 decided_at=edit.now,
                 decided_by=edit.actor,
                 reason=reason,
+                kind=rules.kind_of_option(option.key),
             )
             text = (
                 rules.not_applicable_text(option.verb, reason)
@@ -301,27 +333,105 @@ class MitigationService:
             )
         return decided
 
-    def record_outcome(self, mitigation_id: int, worked: bool, note: str = "") -> Mitigation:
+    def record_outcome(
+        self, mitigation_id: int, worked: Outcome | bool | str, note: str = ""
+    ) -> Mitigation:
+        """The check-back's answer: worked, partly, no effect or made it worse (a bool from a
+        caller that knows only worked / did not work: False is "did not work"). A parked step
+        can be answered too."""
+        try:
+            outcome = rules.answer_outcome(worked)
+        except ValueError as exc:
+            raise ValidationError("outcome", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
         note = " ".join(clean_text("note", note, "The note").split())
         with self.incidents.reading() as uow:
             incident_id = uow.mitigations.get(mitigation_id).incident_id
         with self.incidents.editing(incident_id) as edit:
             mitigation = edit.uow.mitigations.get(mitigation_id)
-            if not mitigation.unverified:
+            if not mitigation.answerable:
                 raise ValidationError(
                     "outcome",
                     f"“{mitigation.subject}” was already checked.",
                 )
-            outcome = Outcome.WORKED if worked else Outcome.DID_NOT_WORK
             checked = edit.uow.mitigations.record_outcome(mitigation_id, outcome, edit.now)
             edit.event(
                 EventKind.CHECK_BACK,
-                rules.outcome_text(mitigation, worked, note),
+                rules.outcome_text(mitigation, outcome, note),
                 mitigation=mitigation_id,
                 outcome=outcome.value,
                 note=note,
             )
         return checked
+
+    def park(self, mitigation_id: int, waiting_on: str) -> Mitigation:
+        """A step waiting on a third party (a vendor, another team): recorded as parked, it
+        no longer blocks "mitigated" or another change; a check-back can still answer it."""
+        waiting_on = " ".join(clean_text("waiting_on", waiting_on, "The text").split())
+        if not waiting_on:
+            raise ValidationError(
+                "waiting_on",
+                "Say who or what the step waits on (e.g. the CDN vendor's ticket 5521).",
+            )
+        with self.incidents.reading() as uow:
+            incident_id = uow.mitigations.get(mitigation_id).incident_id
+        with self.incidents.editing(incident_id) as edit:
+            mitigation = edit.uow.mitigations.get(mitigation_id)
+            if not mitigation.unverified:
+                state = "parked" if mitigation.parked else "checked"
+                raise ValidationError("waiting_on", f"“{mitigation.subject}” is already {state}.")
+            parked = edit.uow.mitigations.record_outcome(mitigation_id, Outcome.PARKED, edit.now)
+            edit.event(
+                EventKind.CHECK_BACK,
+                rules.parked_text(mitigation, waiting_on),
+                mitigation=mitigation_id,
+                outcome=Outcome.PARKED.value,
+                waiting_on=waiting_on,
+            )
+        return parked
+
+    def remove_containment(self, mitigation_id: int, reason: str = "") -> Mitigation:
+        """Takes back a containment step (IPs unblocked, a host back on the network) once
+        the incident is mitigated: a recorded step of its own, on the timeline."""
+        reason = " ".join(clean_text("reason", reason, "The reason").split())
+        with self.incidents.reading() as uow:
+            incident_id = uow.mitigations.get(mitigation_id).incident_id
+        with self.incidents.editing(incident_id) as edit:
+            incident = edit.incident()
+            if incident.status.order < Status.MITIGATED.order:
+                raise ValidationError(
+                    "status",
+                    f"Incident #{incident_id} is {incident.status.label}: containment stays "
+                    "until impact is mitigated.",
+                )
+            mitigation = edit.uow.mitigations.get(mitigation_id)
+            in_force = rules.containment_in_force(edit.uow.mitigations.of_incident(incident_id))
+            if mitigation.id not in {m.id for m in in_force}:
+                raise ValidationError(
+                    "mitigation",
+                    f"“{mitigation.subject}” is not a containment step in force.",
+                )
+            removed = edit.uow.mitigations.add(
+                incident_id=incident_id,
+                option_key=mitigation.option_key,
+                option_verb=mitigation.option_verb,
+                decision=Decision.REMOVED,
+                decided_at=edit.now,
+                decided_by=edit.actor,
+                action=mitigation.subject,
+                reason=reason,
+                kind=StepKind.CONTAINMENT,
+            )
+            edit.event(
+                EventKind.MITIGATION,
+                rules.removed_text(mitigation, reason),
+                option=mitigation.option_key,
+                step_kind=StepKind.CONTAINMENT.value,
+                decision=Decision.REMOVED.value,
+                mitigation=removed.id,
+                removes=mitigation.id,
+                reason=reason,
+            )
+        return removed
 
     def mark_mitigated(
         self, incident_id: int, check: RecoveryCheck | str, detail: str, link: str = ""
@@ -360,25 +470,32 @@ class MitigationService:
                     f"Not marked mitigated: {names} is still unverified. Say whether it worked "
                     "first, so the record shows which change fixed it.",
                 )
+            parked = rules.parked(edit.uow.mitigations.of_incident(incident_id))
+            extra: dict[str, Any] = {"parked": [m.id for m in parked]} if parked else {}
             edit.event(
                 EventKind.VERIFIED,
                 rules.verified_text(check, detail, link),
                 check=check.value,
                 detail=detail,
                 link=link,
+                **extra,
             )
             move_status(edit, Status.MITIGATED, "")
             return edit.incident()
 
 
-def _unpreserved_evidence(uow: UnitOfWork, incident_id: int) -> list[str]:
-    """For a security incident (triage said so), the evidence items still pending."""
+def _unpreserved_evidence(
+    uow: UnitOfWork, incident_id: int, checklist: ChecklistTemplate
+) -> list[str]:
+    """On a security incident, the volatile evidence items still pending (the checklist in
+    force marks them `before_change`); an incident with no checklist at all has preserved
+    nothing. Nothing on an incident that is not a security one."""
     if not uow.mitigations.security_incident(incident_id):
         return []
     items = uow.evidence.items(incident_id)
     if not items:
         return ["nothing collected yet"]
-    return [item.name for item in items if item.state is ItemState.PENDING]
+    return [item.name for item in blocking_change(checklist.marked(items), True)]
 
 
 def _answer_text(kind: AnswerKind, key: str, answers: dict[str, str]) -> tuple[str, str]:

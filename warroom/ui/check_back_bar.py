@@ -1,5 +1,7 @@
 """The check-back strip: each applied mitigation still unverified, with its countdown, and
-once the time-box is up the question "Did it work?" with worked / did not work."""
+once the time-box is up the question "Did it work?" with worked / did not work; in the
+detailed strip (the wizard's) the four outcomes (worked, partly, no effect, made it worse)
+and Park for a step waiting on a third party, whose row stays to be answered later."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from warroom.domain.durations import compact
+from warroom.domain.mitigation import ANSWERS, Outcome
 from warroom.ui.row_strip import RowStrip, restyle, snooze_button
 
 if TYPE_CHECKING:  # the board paints before the service stack is imported
@@ -25,13 +28,34 @@ class _Row(QFrame):
         self.prefix = f"#{pending.incident.id} {pending.incident.title} — " if with_incident else ""
         self.label = QLabel(self)
         self.label.setWordWrap(True)
-        self.worked = QPushButton("Worked", self)
-        self.failed = QPushButton("Did not work", self)
         subject = mitigation.subject
+        self.worked = QPushButton("Worked", self)
         self.worked.setAccessibleName(f"{subject} worked")
-        self.failed.setAccessibleName(f"{subject} did not work")
         self.worked.clicked.connect(lambda: bar.answered.emit(mitigation.id, True))
+        self.failed = QPushButton("Did not work", self)
+        self.failed.setAccessibleName(f"{subject} did not work")
         self.failed.clicked.connect(lambda: bar.answered.emit(mitigation.id, False))
+        # The detailed strip's answers: one button per outcome, and Park.
+        self.outcomes: dict[Outcome, QPushButton] = {}
+        for outcome, text in zip(ANSWERS, OUTCOME_BUTTONS, strict=True):
+            button = QPushButton(text, self)
+            button.setAccessibleName(f"{subject} {outcome.label}")
+            button.clicked.connect(
+                lambda _c=False, o=outcome: bar.outcome_chosen.emit(mitigation.id, o.value)
+            )
+            self.outcomes[outcome] = button
+        self.park = QPushButton("Park", self)
+        self.park.setAccessibleName(f"Park {subject}: waiting on a third party")
+        self.park.setToolTip(
+            "Waiting on a third party: record it as parked. It no longer holds up "
+            "“mitigated”; answer it here when it lands."
+        )
+        self.park.clicked.connect(lambda: bar.park_requested.emit(mitigation.id))
+        self.park.setVisible(bar.detailed and not mitigation.parked)
+        self.worked.setVisible(not bar.detailed)
+        self.failed.setVisible(not bar.detailed)
+        for button in self.outcomes.values():
+            button.setVisible(bar.detailed)
         self.snooze = snooze_button(
             self,
             f"Snooze the check-back of {subject}",
@@ -39,17 +63,27 @@ class _Row(QFrame):
         )
         self.snooze.setVisible(bar.snoozable)
         self.bar = bar
-        for button in (self.worked, self.failed):
+        for button in (self.worked, self.failed, self.park, *self.outcomes.values()):
             button.setAutoDefault(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.worked)
         layout.addWidget(self.failed)
+        for button in self.outcomes.values():
+            layout.addWidget(button)
+        layout.addWidget(self.park)
         layout.addWidget(self.snooze)
 
     def show_at(self, now: datetime) -> None:
         mitigation = self.pending.mitigation
+        if mitigation.parked:
+            self.label.setText(
+                f"⏸ {self.prefix}“{mitigation.subject}” is parked, waiting on a third party. "
+                "Say how it went once it lands."
+            )
+            self._restyle(False)
+            return
         snoozed_until = self.bar.snoozed.get(f"check_back:{mitigation.id}")
         if snoozed_until is not None and snoozed_until > now:
             subject = mitigation.subject
@@ -76,7 +110,11 @@ class _Row(QFrame):
         if due != self.due:  # restyle only when the state changes, not every tick
             self.due = due
             restyle(self, "checkBackDue" if due else "checkBackPending")
-            self.worked.setDefault(due)
+            self.worked.setDefault(due and not self.bar.detailed)
+            self.outcomes[Outcome.WORKED].setDefault(due and self.bar.detailed)
+
+
+OUTCOME_BUTTONS = ("Worked", "Partly", "No effect", "Made it worse")  # ANSWERS, in order
 
 
 class CheckBackBar(RowStrip[_Row]):
@@ -84,13 +122,20 @@ class CheckBackBar(RowStrip[_Row]):
     their text."""
 
     answered = Signal(int, bool)  # mitigation id, worked
+    outcome_chosen = Signal(int, str)  # mitigation id, Outcome value (the detailed strip)
+    park_requested = Signal(int)  # mitigation id (the detailed strip)
     snooze_requested = Signal(int, int)  # mitigation id, minutes
 
     def __init__(
-        self, with_incident: bool, parent: QWidget | None = None, snoozable: bool = False
+        self,
+        with_incident: bool,
+        parent: QWidget | None = None,
+        snoozable: bool = False,
+        detailed: bool = False,
     ) -> None:
         super().__init__("Mitigation check-backs", parent)
         self.snoozable = snoozable
+        self.detailed = detailed
         self.snoozed: dict[str, datetime] = {}  # reminder key -> until, shared with reminders
         self.setObjectName("checkBackBar")
         self._with_incident = with_incident

@@ -253,16 +253,23 @@ class EvidencePanel(QDialog):
             if not_asked:
                 state = NOT_ASKED
             name = item.name + (" (security incidents)" if item.security_only else "")
+            if self.security and item.before_change:
+                name += " · before any change"
             cells = (name, state, "", str(len(item.artifact_ids)))
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 cell.setData(ITEM_ROLE, item.id)
-                if column == 0 and item.hint:
-                    cell.setToolTip(item.hint)
+                if column == 0 and (item.hint or item.before_change):
+                    volatile = (
+                        "Volatile: on a security incident, no change is applied until it is "
+                        "collected or marked not applicable (or a reason is given)."
+                    )
+                    tips = [item.hint] + ([volatile] if item.before_change else [])
+                    cell.setToolTip("\n\n".join(tip for tip in tips if tip))
                 if column == 1 and not_asked:
                     cell.setForeground(QColor(muted_text()))
                     cell.setToolTip(
-                        "Triage has not said this is a security breach, so this item is not "
+                        "The incident is not marked as a security one, so this item is not "
                         "pending; collect it anyway if it helps."
                     )
                 table.setItem(row, column, cell)

@@ -38,7 +38,10 @@ from warroom.domain.mitigation import (
     Mitigation,
     Outcome,
     RecoveryCheck,
+    StepKind,
+    blocking_changes,
     change_gap_text,
+    kind_of_option,
 )
 from warroom.domain.playbook import (
     CHANGED_QUESTION,
@@ -464,6 +467,18 @@ class OptionPage(FlowPage):
         self.check_back.setRange(1, int(MAX_CHECK_BACK.total_seconds() // 60))
         self.check_back.setValue(int(DEFAULT_CHECK_BACK.total_seconds() // 60))
         self.check_back.setSuffix(" min")
+        self.kind = QComboBox(self.apply_box)
+        self.kind.setAccessibleName("Kind of step")
+        for kind in StepKind:
+            if kind is not StepKind.UNSPECIFIED:
+                self.kind.addItem(kind.label.capitalize(), kind.value)
+        self.kind.setToolTip(
+            "Containment steps may follow each other while one is unverified; any other "
+            "change waits for the check-back."
+        )
+        self._default_kind = kind_of_option(option.key)
+        self._select_kind(self._default_kind)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
         self.override = _banner("warningBanner")
         self.preserve = _banner("dangerBanner")
         self.preserve.setAccessibleName("Preserve before you change")
@@ -476,6 +491,7 @@ class OptionPage(FlowPage):
         self.override_reason.hide()
         apply_form = _form(self.apply_box)
         apply_form.addRow("Action", self.action)
+        apply_form.addRow("Kind", self.kind)
         apply_form.addRow("Applied by", self.applied_by)
         apply_form.addRow("Expected effect", self.expected)
         apply_form.addRow("Check back in", self.check_back)
@@ -571,15 +587,30 @@ class OptionPage(FlowPage):
             self._time_from_triage = bool(said)
             self.change_time.setToolTip(FROM_TRIAGE if said else "")
         self._show_decided(flow.decisions().get(self.option.key))
-        self._show_pending(flow.pending())
+        self._show_pending(self._blocking())
         self._show_unpreserved(flow.mitigations.unpreserved_evidence(flow.incident_id))
         self._show_gap()
 
     def refresh(self, now: datetime) -> None:
         flow = self.flow
         self._show_decided(flow.decisions().get(self.option.key))
-        self._show_pending(flow.pending())
+        self._show_pending(self._blocking())
         self._show_unpreserved(flow.mitigations.unpreserved_evidence(flow.incident_id))
+
+    def selected_kind(self) -> StepKind:
+        return StepKind(self.kind.currentData() or self._default_kind.value)
+
+    def _select_kind(self, kind: StepKind) -> None:
+        index = self.kind.findData(kind.value)
+        self.kind.setCurrentIndex(index)  # -1 (none chosen) for an option of no plain kind
+
+    def _kind_changed(self, _index: int) -> None:
+        self._show_pending(self._blocking())
+        self.edited.emit()
+
+    def _blocking(self) -> list[Mitigation]:
+        """The unverified changes this one would wait for, given its kind."""
+        return blocking_changes(self.flow.all_mitigations(), self.selected_kind())
 
     def _show_decided(self, mitigation: Mitigation | None) -> None:
         self.decided.setVisible(mitigation is not None)
@@ -587,23 +618,25 @@ class OptionPage(FlowPage):
             return
         when = local_text(mitigation.decided_at, seconds=False)
         if mitigation.decision is Decision.APPLIED:
-            state = {
-                Outcome.PENDING: "waiting for its check-back",
-                Outcome.WORKED: "it worked",
-                Outcome.DID_NOT_WORK: "it did not work",
-            }[mitigation.outcome or Outcome.PENDING]
-            text = f"✔ Applied at {when}: {mitigation.action} ({state})."
+            outcome = mitigation.outcome or Outcome.PENDING
+            state = outcome.label if not outcome.checked else f"it {outcome.label}"
+            kind = (
+                f" [{mitigation.kind.label}]" if mitigation.kind is not StepKind.UNSPECIFIED else ""
+            )
+            text = f"✔ Applied at {when}: {mitigation.action}{kind} ({state})."
         elif mitigation.decision is Decision.SKIPPED:
             text = f"✔ Skipped at {when}: {mitigation.reason}."
+        elif mitigation.decision is Decision.REMOVED:
+            text = f"✔ Containment removed at {when}: {mitigation.action}."
         else:
             text = f"✔ Marked not applicable at {when}."
         self.decided.setText(text + " Choose again to record a new decision.")
 
     def _show_unpreserved(self, pending: list[str]) -> None:
         self.preserve.setText(
-            "⚠ Preserve before you change: this is a security incident and evidence is still "
-            f"pending ({', '.join(pending)}). Collect it first (Evidence, Ctrl+Shift+E in the "
-            "incident), or give the reason to go ahead."
+            "⚠ Preserve before you change: this is a security incident and volatile evidence "
+            f"is still pending ({', '.join(pending)}). Collect it or mark it not applicable "
+            "first (Evidence, Ctrl+Shift+E in the incident), or give the reason to go ahead."
         )
         for widget in (self.preserve, self.preserve_reason, self._preserve_label):
             widget.setVisible(bool(pending))
@@ -704,6 +737,7 @@ class OptionPage(FlowPage):
                 change=self._change(),
                 override_reason=self.override_reason.text(),
                 preserve_reason=self.preserve_reason.text(),
+                kind=self.selected_kind(),
             )
         else:
             service.reject(
@@ -726,6 +760,7 @@ class OptionPage(FlowPage):
             self.reason,
         ):
             edit.clear()
+        self._select_kind(self._default_kind)
         self._show_choice()
 
     def fields(self) -> dict[str, str]:
@@ -741,7 +776,10 @@ class OptionPage(FlowPage):
             "override_reason": self.override_reason.text(),
             "preserve_reason": self.preserve_reason.text(),
             "reason": self.reason.text(),
+            "kind": self.kind.currentData() or "",
         }
+        if typed["kind"] == self._default_kind.value:
+            del typed["kind"]
         if self.check_back.value() == int(DEFAULT_CHECK_BACK.total_seconds() // 60):
             del typed["check_back"]
         if self.applied_by.text() == self.flow.actor:
@@ -761,6 +799,8 @@ class OptionPage(FlowPage):
             edit.setText(fields.get(key, ""))
         if fields.get("check_back", "").isdigit():
             self.check_back.setValue(int(fields["check_back"]))
+        if fields.get("kind") and self.kind.findData(fields["kind"]) >= 0:
+            self._select_kind(StepKind(fields["kind"]))
         radios = {
             Decision.APPLIED.value: self.apply_radio,
             Decision.SKIPPED.value: self.skip_radio,
@@ -787,8 +827,17 @@ class VerifyPage(FlowPage):
             "Each change is time-boxed: say whether it worked. Mark the incident mitigated "
             "only when a measurement shows users are no longer hurting."
         )
-        self.check_backs = CheckBackBar(with_incident=False, parent=self)
+        self.check_backs = CheckBackBar(with_incident=False, parent=self, detailed=True)
         self.check_backs.answered.connect(self._answer)
+        self.check_backs.outcome_chosen.connect(self._answer)
+        self.check_backs.park_requested.connect(self.park)
+        self.waiting_box = QWidget(self)
+        self.waiting_on = QLineEdit(self.waiting_box)
+        self.waiting_on.setAccessibleName("What a parked step waits on")
+        self.waiting_on.setPlaceholderText("e.g. CDN vendor, ticket 5521")
+        waiting_form = _form(self.waiting_box)
+        waiting_form.setContentsMargins(0, 0, 0, 0)
+        waiting_form.addRow("To park, waiting on", self.waiting_on)
         self.state = QLabel(self)
         self.state.setObjectName("stateLine")
         self.state.setWordWrap(True)
@@ -832,6 +881,7 @@ class VerifyPage(FlowPage):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.check_backs)
+        layout.addWidget(self.waiting_box)
         layout.addWidget(self.state)
         layout.addWidget(self.verify_box)
         layout.addWidget(self.done_label)
@@ -844,6 +894,7 @@ class VerifyPage(FlowPage):
     def refresh(self, now: datetime) -> None:
         flow = self.flow
         self.check_backs.set_pending(flow.pending_check_backs(), now)
+        self.waiting_box.setVisible(bool(flow.pending()))
         incident = flow.incident()
         mitigated = incident.status.order >= incident.status.MITIGATED.order
         self.verify_box.setEnabled(not mitigated)
@@ -858,15 +909,31 @@ class VerifyPage(FlowPage):
         # what is left to do.
         self.setFinalPage(False)
 
-    def _answer(self, mitigation_id: int, worked: bool) -> None:
+    def _answer(self, mitigation_id: int, answer: bool | str) -> None:
         try:
-            self.flow.mitigations.record_outcome(mitigation_id, worked)
+            checked = self.flow.mitigations.record_outcome(mitigation_id, answer)
         except ValidationError as exc:
             self.error.show_message(exc.message)
             return
         self.error.clear_message()
+        self.flow.forget_cache()
         self.refresh(self.flow.clock.now())
+        worked = checked.outcome is Outcome.WORKED
         (self.detail if worked else self.state).setFocus()
+
+    def park(self, mitigation_id: int) -> None:
+        """Parks the step: it waits on whoever "waiting on" names."""
+        try:
+            self.flow.mitigations.park(mitigation_id, self.waiting_on.text())
+        except ValidationError as exc:
+            self.error.show_message(exc.message)
+            if exc.field == "waiting_on":
+                self.waiting_on.setFocus()
+            return
+        self.error.clear_message()
+        self.waiting_on.clear()
+        self.flow.forget_cache()
+        self.refresh(self.flow.clock.now())
 
     def mark_mitigated(self) -> None:
         try:

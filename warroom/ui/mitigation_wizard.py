@@ -15,7 +15,14 @@ from PySide6.QtWidgets import QWidget, QWizard
 from warroom.domain import mitigation_flow
 from warroom.domain.clock import Clock
 from warroom.domain.incident import EventKind, Incident
-from warroom.domain.mitigation import Decision, Mitigation, Outcome, latest_decisions, unverified
+from warroom.domain.mitigation import (
+    Decision,
+    Mitigation,
+    Outcome,
+    latest_decisions,
+    parked,
+    unverified,
+)
 from warroom.domain.mitigation_flow import FlowFacts, check_step, option_step
 from warroom.domain.playbook import YES, Playbook, TriageFlag
 from warroom.domain.validation import ValidationError
@@ -111,6 +118,10 @@ class MitigationWizard(QWizard):
             self._mitigations = self.mitigations.mitigations(self.incident_id)
         return self._mitigations
 
+    def all_mitigations(self) -> list[Mitigation]:
+        """Every decision recorded on the incident, in recorded order."""
+        return self._all_mitigations()
+
     def decisions(self) -> dict[str, Mitigation]:
         return latest_decisions(self._all_mitigations())
 
@@ -118,10 +129,12 @@ class MitigationWizard(QWizard):
         return unverified(self._all_mitigations())
 
     def pending_check_backs(self) -> list[PendingCheckBack]:
+        """The steps a check-back can still answer: unverified, then parked."""
         incident = self.incident()
         if not incident.status.is_open:
             return []
-        return [PendingCheckBack(incident, m) for m in self.pending()]
+        waiting = self.pending() + parked(self._all_mitigations())
+        return [PendingCheckBack(incident, m) for m in waiting]
 
     def flags(self) -> set[TriageFlag]:
         """Flags from recorded answers, not from what is typed and not yet recorded."""
@@ -132,6 +145,7 @@ class MitigationWizard(QWizard):
         flags = self.mitigations.record_triage(self.incident_id, self.playbook, answers)
         self.progress.answers = dict(answers)
         self.progress.flags = sorted(flag.value for flag in flags)  # saved with the rest
+        self._forget_cache()  # a "yes, a breach" marks the incident as a security one
 
     def decide(self, page: OptionPage, decision: Decision) -> None:
         page.record(decision)
@@ -151,14 +165,30 @@ class MitigationWizard(QWizard):
             )
         following = self._option_after_last_decided()
         last = self._last_applied()
-        if last is not None and last.outcome is Outcome.DID_NOT_WORK:
-            subject = last.subject
+        waiting = parked(self._all_mitigations())
+        aside = (
+            " Parked, waiting on a third party: "
+            + ", ".join(f"“{m.subject}”" for m in waiting)
+            + " (it does not hold up verification)."
+            if waiting
+            else ""
+        )
+        outcome = None if last is None else last.outcome
+        if last is not None and outcome is not None and outcome.failed:
+            said = f"“{last.subject}” {outcome.label}"
+            if outcome is Outcome.MADE_WORSE:
+                said += " — consider undoing it"
             if following is not None:
-                return f"“{subject}” did not work. Press Next for the next option: {following}."
-            return f"“{subject}” did not work, and every option has been decided."
-        if last is not None and last.outcome is Outcome.WORKED:
-            return "The change worked. Verify recovery below to mark the incident mitigated."
-        return "No change is waiting for a check-back. Verify recovery below once it shows."
+                return f"{said}. Press Next for the next option: {following}.{aside}"
+            return f"{said}, and every option has been decided.{aside}"
+        if last is not None and outcome is Outcome.PARTLY:
+            nxt = f" Press Next for the next option: {following}." if following else ""
+            return f"“{last.subject}” partly worked.{nxt} Verify recovery once it shows.{aside}"
+        if last is not None and outcome is Outcome.WORKED:
+            return (
+                "The change worked. Verify recovery below to mark the incident mitigated." + aside
+            )
+        return "No change is waiting for a check-back. Verify recovery below once it shows." + aside
 
     # -- flow ---------------------------------------------------------------------------------
     def go_to_verify(self) -> None:
@@ -186,6 +216,7 @@ class MitigationWizard(QWizard):
             mitigations=self._all_mitigations(),
             flags=self.flags(),
             mitigated=incident.mitigated_at is not None,
+            is_security=incident.is_security,
         )
 
     def _last_applied(self) -> Mitigation | None:
@@ -319,6 +350,10 @@ class MitigationWizard(QWizard):
     def _forget_cache(self) -> None:
         self._incident = None
         self._mitigations = None
+
+    def forget_cache(self) -> None:
+        """After a page's own write: read the incident and its decisions again."""
+        self._forget_cache()
 
     def _refresh_title(self) -> None:
         incident = self.incident()

@@ -10,8 +10,7 @@ from sqlmodel import Session, col
 
 from warroom.adapters.sql.models import IncidentRow, MitigationRow, WizardProgressRow
 from warroom.domain.lifecycle import OPEN_STATUSES
-from warroom.domain.mitigation import Decision, Mitigation, Outcome
-from warroom.domain.playbook import TriageFlag
+from warroom.domain.mitigation import Decision, Mitigation, Outcome, StepKind
 from warroom.domain.wizard_state import WizardProgress
 from warroom.services.ports.mitigation import MitigationNotFound
 
@@ -35,7 +34,16 @@ def to_mitigation(row: MitigationRow) -> Mitigation:
         check_back_at=row.check_back_at,
         outcome=Outcome(row.outcome) if row.outcome else None,
         outcome_at=row.outcome_at,
+        kind=_kind(row.kind),
     )
+
+
+def _kind(stored: str) -> StepKind:
+    # A kind this version does not know (written by a newer one) reads as unspecified.
+    try:
+        return StepKind(stored or "")
+    except ValueError:
+        return StepKind.UNSPECIFIED
 
 
 class SqlMitigations:
@@ -80,6 +88,7 @@ class SqlMitigations:
         reason: str = "",
         check_back_at: datetime | None = None,
         outcome: Outcome | None = None,
+        kind: StepKind = StepKind.UNSPECIFIED,
     ) -> Mitigation:
         row = MitigationRow(
             incident_id=incident_id,
@@ -94,6 +103,7 @@ class SqlMitigations:
             reason=reason,
             check_back_at=check_back_at,
             outcome=outcome.value if outcome is not None else None,
+            kind=kind.value,
         )
         self._session.add(row)
         self._session.flush()
@@ -118,8 +128,8 @@ class SqlMitigations:
             row.state, row.saved_at = progress.to_json(), now
 
     def security_incident(self, incident_id: int) -> bool:
-        progress = self.progress(incident_id)
-        return progress is not None and TriageFlag.SECURITY.value in progress.flags
+        row = self._session.get(IncidentRow, incident_id)
+        return row is not None and bool(row.is_security)
 
     def _row(self, mitigation_id: int) -> MitigationRow:
         row = self._session.get(MitigationRow, mitigation_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from warroom.domain.mitigation import Decision, Mitigation, Outcome
+from warroom.domain.mitigation import Decision, Mitigation, Outcome, StepKind
 from warroom.domain.wizard_state import WizardProgress
 
 
@@ -44,12 +44,14 @@ class MitigationRepository(Protocol):
         reason: str = "",
         check_back_at: datetime | None = None,
         outcome: Outcome | None = None,
+        kind: StepKind = StepKind.UNSPECIFIED,
     ) -> Mitigation:
         """A new decision, numbered at once."""
         ...
 
     def record_outcome(self, mitigation_id: int, outcome: Outcome, at: datetime) -> Mitigation:
-        """Raises MitigationNotFound."""
+        """Any outcome, PARKED included (then `at` is when it was parked).
+        Raises MitigationNotFound."""
         ...
 
     def progress(self, incident_id: int) -> WizardProgress | None:
@@ -59,5 +61,6 @@ class MitigationRepository(Protocol):
     def store_progress(self, incident_id: int, progress: WizardProgress, now: datetime) -> None: ...
 
     def security_incident(self, incident_id: int) -> bool:
-        """Triage said this is a security breach (kept with the wizard's progress)."""
+        """The incident is a security one: `Incident.is_security`, the one source (said at
+        declaration, by IncidentService.set_security, or by triage through it)."""
         ...
