@@ -331,15 +331,19 @@ class IncidentService:
         with self.editing(incident_id) as edit:
             when = edit.effective("at", "The severity change's time", at, confirmed)
             old = edit.row.severity
+            # Live, the same level again changes nothing. With a time, it is a fact from
+            # the record ("still P0 at 23:41") and is kept, whatever order it is typed in.
             if level.value != old or at is not None:
                 in_force = _severity_at(edit, when)
-                if level is in_force:
-                    return edit.incident()
-                direction = "raised" if level.rank < in_force.rank else "lowered"
                 suffix = f": {reason}" if reason else ""
+                if level is in_force:
+                    text = f"Severity kept at {level.value}{suffix}"
+                else:
+                    direction = "raised" if level.rank < in_force.rank else "lowered"
+                    text = f"Severity {direction} {in_force.value} → {level.value}{suffix}"
                 edit.event(
                     EventKind.SEVERITY_CHANGED,
-                    f"Severity {direction} {in_force.value} → {level.value}{suffix}",
+                    text,
                     at=when,
                     old=in_force.value,
                     new=level.value,
@@ -618,6 +622,7 @@ def _rederive(edit: Edit) -> None:
     which they were entered never matters."""
     events = edit.uow.timeline.of_incident(edit.incident_id)
     declared, changes = severity_history(events)
+    _restate_severity_changes(edit, events, declared or Severity(edit.row.severity))
     row = edit.row
     derived = derive(
         row.declared_at,
@@ -631,6 +636,29 @@ def _rederive(edit: Edit) -> None:
     row.severity_changed_at = derived.severity_changed_at
     row.last_update_at = derived.last_update_at
     row.response_due_at = derived.response_due_at
+
+
+def _restate_severity_changes(edit: Edit, events: list[TimelineEvent], declared: Severity) -> None:
+    """Each severity change says what it changed from: the level in force just before it
+    took effect. A change entered after a later one (from a chat log) restates the later
+    one, so the timeline reads the same whatever order the changes were typed in."""
+    changes = sorted(
+        (e for e in events if e.kind is EventKind.SEVERITY_CHANGED and "new" in e.data),
+        key=lambda e: (e.at, e.id),
+    )
+    before = declared
+    for event in changes:
+        new = Severity(event.data["new"])
+        if event.data.get("old") != before.value:
+            reason = str(event.data.get("reason", ""))
+            suffix = f": {reason}" if reason else ""
+            if new is before:
+                text = f"Severity kept at {new.value}{suffix}"
+            else:
+                direction = "raised" if new.rank < before.rank else "lowered"
+                text = f"Severity {direction} {before.value} → {new.value}{suffix}"
+            edit.uow.timeline.amend(event.id, text, {**event.data, "old": before.value})
+        before = new
 
 
 # The event each key time dates: editing the time moves the event with it.

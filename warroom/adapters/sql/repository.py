@@ -97,6 +97,10 @@ def add_event(
     return row
 
 
+def event_data_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, default=_json_default)
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()

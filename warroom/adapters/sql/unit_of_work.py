@@ -120,6 +120,12 @@ class SqlTimeline:
         if row is not None:
             row.at = at
 
+    def amend(self, event_id: int, text: str, data: dict[str, Any]) -> None:
+        row = self._session.get(EventRow, event_id)
+        if row is not None:
+            row.text = text
+            row.data = repo.event_data_json(data)
+
     def of_kind(self, kind: EventKind) -> list[TimelineEvent]:
         return [repo.to_event(r) for r in repo.events_of_kind(self._session, kind)]
 
