@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
 from tests.gui.helpers import background, cell, row_titled, rows
 from warroom.ui.board_model import Column
@@ -96,6 +97,12 @@ def test_marking_an_update_sent_restarts_the_update_clock(qtbot, board, clock):
 
     detail = window.open_incident(dialog.declared.id)
     qtbot.mouseClick(detail.update_button, Qt.MouseButton.LeftButton)
+    assert cell(window, 0, Column.NEXT_UPDATE) == "OVERDUE +1:00"  # not before it is said
+    detail.update_dialog.elsewhere_edit.setText("status page")
+    qtbot.mouseClick(
+        detail.update_dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+        Qt.MouseButton.LeftButton,
+    )
     assert cell(window, 0, Column.NEXT_UPDATE) == "15:00 left"
     clock.advance(minutes=5)
     board.tick()

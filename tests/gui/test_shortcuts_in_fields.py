@@ -233,6 +233,16 @@ def _timeline(board, incident_id: int) -> list[str]:
     return [event.text for event in board.service.timeline(incident_id)]
 
 
+def _say_and_record(qtbot, window, said="Status page updated"):
+    """Ctrl+U opened the update dialog: type what was said and press Enter."""
+    dialog = window.update_dialog
+    assert dialog.isVisible()
+    qtbot.waitUntil(dialog.summary_edit.hasFocus)  # typing goes straight into it
+    qtbot.keyClicks(dialog.summary_edit, said)
+    qtbot.keyClick(dialog.summary_edit, Qt.Key.Key_Return)
+    assert dialog.recorded is not None
+
+
 @pytest.mark.parametrize("kind", INCIDENT_FIELDS)
 def test_ctrl_u_records_the_update_and_keeps_what_the_field_holds(
     qtbot, board, incident_window, kind
@@ -242,9 +252,14 @@ def test_ctrl_u_records_the_update_and_keeps_what_the_field_holds(
     _type_into(qtbot, field)
     before = _text(field)
     qtbot.keyClick(field, Qt.Key.Key_U, CTRL)
-    assert _timeline(board, incident_window.incident_id)[-1] == "Stakeholder update sent"
-    assert kept(before, _text(field))
-    assert field.hasFocus()  # and the user goes on typing where they were
+    _say_and_record(qtbot, incident_window)
+    assert (
+        _timeline(board, incident_window.incident_id)[-1]
+        == "Stakeholder update sent: Status page updated"
+    )
+    # Opening the dialog leaves the field, which saves an edited impact (trimmed, as always).
+    assert kept([t.strip() for t in before], [t.strip() for t in _text(field)])
+    qtbot.waitUntil(field.hasFocus)  # and the user goes on typing where they were
 
 
 @pytest.mark.parametrize("kind", INCIDENT_FIELDS)
@@ -267,10 +282,12 @@ def test_a_half_typed_note_survives_ctrl_l_then_ctrl_u(qtbot, board, incident_wi
     assert note.hasFocus()
     qtbot.keyClicks(note, "rolled back 48")
     qtbot.keyClick(note, Qt.Key.Key_U, CTRL)
+    _say_and_record(qtbot, incident_window, "Rolling back")
+    qtbot.waitUntil(note.hasFocus)
     qtbot.keyClicks(note, "12")
     qtbot.keyClick(note, Qt.Key.Key_Return)
     assert _timeline(board, incident_window.incident_id)[-2:] == [
-        "Stakeholder update sent",
+        "Stakeholder update sent: Rolling back",
         "rolled back 4812",
     ]
 
@@ -280,7 +297,8 @@ def test_ctrl_u_on_the_board_records_the_update_for_the_selected_incident(qtbot,
     board.window.board.select_incident(incident.id)
     focus(qtbot, board.window.board)
     qtbot.keyClick(board.window.board, Qt.Key.Key_U, CTRL)
-    assert _timeline(board, incident.id)[-1] == "Stakeholder update sent"
+    _say_and_record(qtbot, board.window)
+    assert _timeline(board, incident.id)[-1] == "Stakeholder update sent: Status page updated"
 
 
 def test_ctrl_enter_in_the_message_text_marks_it_sent_and_keeps_the_text(qtbot, board):

@@ -599,8 +599,24 @@ class IncidentWindow(QDialog):
         if self.incident.acknowledged_at is None:
             self._run(lambda: self._service.acknowledge(self.incident_id))
 
-    def mark_update_sent(self) -> None:
-        self._run(lambda: self._service.mark_update_sent(self.incident_id))
+    def mark_update_sent(self) -> QDialog:
+        """Asks what the update said, to whom and when (ui.update_dialog); OK records it.
+        One entered after the fact writes the update deadlines it leaves missed at once."""
+        from warroom.services.cadence import CadenceService
+        from warroom.ui.update_dialog import UpdateDialog
+
+        service = self._service
+        dialog = UpdateDialog(
+            service,
+            self.incident_id,
+            self,
+            after_the_fact=lambda i: CadenceService(service).record_missed(service.now(), i),
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self.error.clear_message)
+        dialog.open()
+        self.update_dialog = dialog
+        return dialog
 
     def move_status(self) -> None:
         target = Status(self.status_combo.currentData())

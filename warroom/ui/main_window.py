@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # imported when first used, to keep them out of the cold star
     from warroom.ui.presenter import FocusedData, PresenterWindow
     from warroom.ui.reminders import ReminderCenter
     from warroom.ui.theme import Theme
+    from warroom.ui.update_dialog import UpdateDialog
     from warroom.ui.your_name import YourNameDialog
 
 # What the strips above the board show (check-backs, post-mortem due clocks, rotating
@@ -425,6 +426,17 @@ class MainWindow(QMainWindow):
     def _on_tick(self, now: datetime) -> None:
         if self.service is not None:
             self.service.poll_elsewhere()  # announced like our own changes
+            # The update deadlines that passed with no update, written at most once a minute.
+            minute = now.replace(second=0, microsecond=0)
+            if getattr(self, "_cadence_minute", None) != minute:
+                from warroom.services.cadence import CadenceService
+                from warroom.services.incidents import ValidationError
+
+                self._cadence_minute = minute
+                try:
+                    CadenceService(self.service).record_missed(now)
+                except ValidationError as exc:  # a busy or read-only file: the next minute
+                    self.statusBar().showMessage(exc.message, 8000)
         self.model.tick(now)
         if self.reminders is not None:
             self.reminders.on_tick(now)
@@ -697,17 +709,31 @@ class MainWindow(QMainWindow):
         if self.service is not None and incident_id is not None:
             self.open_incident(incident_id).focus_note()
 
-    def _update_sent_for_selected(self) -> None:
+    def _update_sent_for_selected(self) -> UpdateDialog | None:
+        """Asks what the update said, to whom and when; OK records it. One entered after
+        the fact writes the update deadlines it leaves missed at once."""
         incident_id = self.board.selected_incident_id()
-        if self.service is not None and incident_id is not None:
-            from warroom.domain.validation import ValidationError
+        service = self.service
+        if service is None or incident_id is None:
+            return None
+        from warroom.services.cadence import CadenceService
+        from warroom.ui.update_dialog import UpdateDialog
 
-            try:
-                self.service.mark_update_sent(incident_id)
-            except ValidationError as exc:
-                self.statusBar().showMessage(exc.message, 8000)
-                return
-            self.statusBar().showMessage(f"Stakeholder update recorded for #{incident_id}", 5000)
+        dialog = UpdateDialog(
+            service,
+            incident_id,
+            self,
+            after_the_fact=lambda i: CadenceService(service).record_missed(service.now(), i),
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: self.statusBar().showMessage(
+                f"Stakeholder update recorded for #{incident_id}", 5000
+            )
+        )
+        dialog.open()
+        self.update_dialog = dialog
+        return dialog
 
     def _build_theme_menu(self) -> None:
         from PySide6.QtGui import QActionGroup
