@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWizard
 from tests.gui.helpers import local_hm
 from warroom.domain.incident import EventKind
 from warroom.domain.lifecycle import Status
+from warroom.domain.mitigation import Outcome
 from warroom.ui.mitigation_pages import OptionPage, SecurityPage, TriagePage, VerifyPage
 from warroom.ui.qtime import local_text
 
@@ -535,3 +536,52 @@ def test_going_straight_to_verify_records_no_answer_the_user_did_not_confirm(
     press(qtbot, wizard, QWizard.WizardButton.CustomButton1)  # "Verify recovery…"
     assert wizard.currentPage() is wizard.verify
     assert [e for e in record(board, incident.id) if e[0] is EventKind.TRIAGE] == []
+
+
+def _applied_rollback_check_back(board, open_wizard, qtbot, clock):
+    wizard = open_wizard()
+    answer_triage(wizard, impact="checkout down")
+    rollback = next_page(qtbot, wizard)
+    apply_option(rollback, "revert 4812", "5xx under 0.1 %", minutes=10)
+    check = next_page(qtbot, wizard)
+    assert isinstance(check, VerifyPage)
+    clock.advance(minutes=11)
+    check.refresh(clock.now())
+    return wizard, check
+
+
+def test_the_check_back_offers_four_outcomes_and_records_partly(
+    board, incident, open_wizard, qtbot, clock
+):
+    wizard, check = _applied_rollback_check_back(board, open_wizard, qtbot, clock)
+    [row] = check.check_backs.due_rows()
+    shown = [b.text() for b in row.outcomes.values() if b.isVisible()]
+    assert shown == ["Worked", "Partly", "No effect", "Made it worse"]
+    assert row.park.isVisible() and not row.worked.isVisible() and not row.failed.isVisible()
+    qtbot.mouseClick(row.outcomes[Outcome.PARTLY], Qt.MouseButton.LeftButton)
+    assert record(board, incident.id)[-1] == (
+        EventKind.CHECK_BACK,
+        "Check-back: revert 4812 partly worked",
+    )
+    assert "partly worked" in check.state.text()
+    assert check.check_backs.rows() == []
+
+
+def test_park_needs_what_it_waits_on_and_does_not_hold_up_mitigated(
+    board, incident, open_wizard, qtbot, clock
+):
+    wizard, check = _applied_rollback_check_back(board, open_wizard, qtbot, clock)
+    [row] = check.check_backs.due_rows()
+    qtbot.mouseClick(row.park, Qt.MouseButton.LeftButton)
+    assert "Say who or what" in check.error.text()
+    check.waiting_on.setText("the CDN vendor, ticket 5521")
+    qtbot.mouseClick(row.park, Qt.MouseButton.LeftButton)
+    assert record(board, incident.id)[-1] == (
+        EventKind.CHECK_BACK,
+        "Parked revert 4812: waiting on the CDN vendor, ticket 5521",
+    )
+    [parked] = check.check_backs.rows()
+    assert not parked.park.isVisible() and "parked" in parked.label.text()
+    assert "does not hold up verification" in check.state.text()
+    verify(qtbot, check, "5xx at 0.04 % for 10 min")
+    assert board.service.get(incident.id).status is Status.MITIGATED
