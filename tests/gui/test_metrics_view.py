@@ -206,11 +206,13 @@ def test_export_csv(view, tmp_path):
     assert (
         lines[1]
         == "P0,2,2,210,210,2,1110,1110,2,3600,3600,2,7200,7200,2,2100,2100,2,1,0.5,1,2,1,0.5,1"
+        + ",0,0,,0"
     )
-    assert lines[2] == "P1,0,0,,,0,,,0,,,0,,,0,,,0,0,,1,0,0,,0"
-    assert lines[3] == "P2,1,0,,,1,60,60,1,5400,5400,0,,,0,,,0,0,,,0,0,,0"
+    assert lines[2] == "P1,0,0,,,0,,,0,,,0,,,0,,,0,0,,1,0,0,,0,0,0,,0"
+    assert lines[3] == "P2,1,0,,,1,60,60,1,5400,5400,0,,,0,,,0,0,,,0,0,,0,0,0,,0"
     assert lines[5].startswith("all,3,2,210,210,3,760,1080,3,4200,4200,")
-    assert len(lines) == 6
+    assert lines[6].startswith("service:,3,")  # no service was said
+    assert len(lines) == 7
     assert view.saved_label.text() == "Exported to metrics.csv"
 
 
@@ -224,7 +226,7 @@ def test_export_markdown(view, tmp_path):
     assert "| P0 | 1 of 2 (50 %) ⚠ below target | 100 % | 1 of 2 (50 %) | 1 |" in text
     assert "| P2 | not required | — | no items | 0 |" in text
     assert "| 2026-11 | 3 | 2h 00m (n=2) |" in text
-    assert "Payments down" not in text  # labels and numbers only, never user text
+    assert "Payments down" not in text  # labels, numbers and service names, no other user text
 
 
 def test_the_export_buttons_ask_where_to_save(view, tmp_path, monkeypatch, qtbot):
@@ -255,3 +257,19 @@ def test_readable_at_1366_by_768(view):
     assert view.table.horizontalScrollBar().maximum() == 0
     assert view.count_chart.height() >= 170
     assert view.count_chart.geometry().bottom() < view.export_csv_button.geometry().top()
+
+
+def test_mitigation_success_and_missed_updates_have_columns_with_their_formulas(view):
+    from warroom.ui.metrics_view import COL_MISSED, COL_MITIGATION
+
+    assert column(view, COL_MITIGATION) == ["none applied"] * 5
+    assert column(view, COL_MISSED) == ["0"] * 5
+    tip = view.table.horizontalHeaderItem(COL_MITIGATION).toolTip()
+    assert tip == "Mitigation success rate = steps that worked / steps applied"
+    assert "steps that worked / steps applied" in view.legend.text()
+    assert "update deadlines passed with no update sent" in view.legend.text()
+
+
+def test_incidents_by_affected_service(view):
+    table = view.services_table
+    assert [table.item(0, c).text() for c in range(2)] == ["(no service)", "3"]

@@ -1,5 +1,6 @@
-"""Metrics across incidents: per severity for a chosen period, the post-mortem target, the
-month trends, and CSV / Markdown export. Drills are left out, and the view says how many."""
+"""Metrics across incidents: per severity for a chosen period, the post-mortem target,
+mitigation success and missed update cadences, the month trends, frequency per affected
+service, and CSV / Markdown export. Drills are left out, and the view says how many."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from warroom.domain.metrics import (
+    MISSED_UPDATES_FORMULA,
+    MITIGATION_SUCCESS_FORMULA,
+    SERVICE_FREQUENCY_FORMULA,
     Measure,
     MetricsReport,
     MonthTrend,
@@ -43,6 +47,7 @@ from warroom.services.metrics import (
     MetricsService,
     closure_text,
     drills_text,
+    mean_text,
     period_text,
     to_csv,
     to_markdown,
@@ -59,8 +64,12 @@ COLUMNS: tuple[str, ...] = (
     "Post-mortems\npublished",
     "Action items\nclosed",
     "Overdue\nitems",
+    "Mitigation\nsteps worked",
+    "Missed\nupdates",
 )
 COL_PM, COL_ITEMS, COL_OVERDUE = 2 + len(Measure), 3 + len(Measure), 4 + len(Measure)
+COL_MITIGATION, COL_MISSED = 5 + len(Measure), 6 + len(Measure)
+SERVICE_COLUMNS: tuple[str, ...] = ("Service", "Incidents", *(m.abbreviation for m in Measure))
 ROW_LABELS = (*(s.value for s in Severity), "All")
 
 
@@ -96,6 +105,7 @@ class MetricsView(QDialog):
         self.legend = QLabel(self._legend_text(), self)
         self.legend.setObjectName("hint")
         self.legend.setWordWrap(True)
+        self.services_table = self._make_services_table()
         self.count_chart = BarChart("Incidents per month", self)
         self.resolve_chart = BarChart("Median time to resolve, per month", self)
         self.export_csv_button = QPushButton("Export CSV…", self)
@@ -124,12 +134,36 @@ class MetricsView(QDialog):
         table.setStyleSheet("QTableView::item { padding: 0 6px; }")
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        for column in (0, 1, COL_OVERDUE):
+        for column in (0, 1, COL_OVERDUE, COL_MISSED):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         for column, measure in enumerate(Measure, start=2):
             header_cell(table, column).setToolTip(f"{measure.label}; n incidents")
+        header_cell(table, COL_MITIGATION).setToolTip(
+            f"Mitigation success rate = {MITIGATION_SUCCESS_FORMULA}"
+        )
+        header_cell(table, COL_MISSED).setToolTip(
+            f"Missed update cadences = {MISSED_UPDATES_FORMULA}"
+        )
         table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        return table
+
+    def _make_services_table(self) -> QTableWidget:
+        table = QTableWidget(0, len(SERVICE_COLUMNS), self)
+        table.setAccessibleName("Incidents by affected service")
+        table.setHorizontalHeaderLabels(list(SERVICE_COLUMNS))
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        table.setWordWrap(False)
+        table.setStyleSheet("QTableView::item { padding: 0 6px; }")
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header_cell(table, 0).setToolTip(SERVICE_FREQUENCY_FORMULA)
+        for column, measure in enumerate(Measure, start=2):
+            header_cell(table, column).setToolTip(f"Mean {measure.label}; n incidents")
         return table
 
     def _lay_out(self, close: QPushButton) -> None:
@@ -144,6 +178,13 @@ class MetricsView(QDialog):
         charts.setSpacing(16)
         charts.addWidget(self.count_chart, 1)
         charts.addWidget(self.resolve_chart, 1)
+        by_service = QVBoxLayout()
+        service_title = QLabel(f"By affected service: {SERVICE_FREQUENCY_FORMULA}", self)
+        service_title.setWordWrap(True)
+        service_title.setObjectName("hint")
+        by_service.addWidget(service_title)
+        by_service.addWidget(self.services_table, 1)
+        charts.addLayout(by_service, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.export_csv_button)
         buttons.addWidget(self.export_md_button)
@@ -162,7 +203,10 @@ class MetricsView(QDialog):
     @staticmethod
     def _legend_text() -> str:
         names = " · ".join(f"{m.abbreviation} = {m.formula}" for m in Measure)
-        return f"{names} · n = incidents with both times"
+        return (
+            f"{names} · n = incidents with both times · Mitigation success = "
+            f"{MITIGATION_SUCCESS_FORMULA} · Missed updates = {MISSED_UPDATES_FORMULA}"
+        )
 
     # -- contents ----------------------------------------------------------------------------
     def selected_period(self) -> Period:
@@ -179,6 +223,7 @@ class MetricsView(QDialog):
             self._fill_row(row, label, metrics)
         self._fit_table_height()
         self._show_shortfall(self.report)
+        self._fill_services(self.report)
         self.count_chart.set_bars(count_bars(self.report.months))
         self.resolve_chart.set_bars(resolve_bars(self.report.months))
 
@@ -186,6 +231,7 @@ class MetricsView(QDialog):
         cells = [label, str(metrics.count)]
         cells += [stat_cell(metrics.stat(m)) for m in Measure]
         cells += [pm_cell(metrics), closure_text(metrics), overdue_cell(metrics.overdue)]
+        cells += [mitigation_cell(metrics), overdue_cell(metrics.missed_updates)]
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setTextAlignment(_alignment(column))
@@ -203,6 +249,22 @@ class MetricsView(QDialog):
             table_cell(self.table, row, COL_PM).setForeground(QColor(alert_text()))
         if metrics.overdue:
             table_cell(self.table, row, COL_OVERDUE).setForeground(QColor(alert_text()))
+        if metrics.missed_updates:
+            table_cell(self.table, row, COL_MISSED).setForeground(QColor(alert_text()))
+
+    def _fill_services(self, report: MetricsReport) -> None:
+        self.services_table.setRowCount(len(report.services))
+        for row, service in enumerate(report.services):
+            cells = [service.label, str(service.count)]
+            cells += [mean_text(service.stat(m)) for m in Measure]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                right = column > 0
+                item.setTextAlignment(
+                    (Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft)
+                    | Qt.AlignmentFlag.AlignVCenter
+                )
+                self.services_table.setItem(row, column, item)
 
     def _fit_table_height(self) -> None:
         """All five rows, no scrolling: the table is never taller than its contents."""
@@ -281,13 +343,22 @@ def pm_cell(m: SeverityMetrics) -> str:
     return f"{shown}\n{verdict}"
 
 
+def mitigation_cell(m: SeverityMetrics) -> str:
+    """'1 of 2\n50 %': steps that worked of steps applied, and the rate."""
+    if m.mitigations_applied == 0:
+        return "none applied"
+    return (
+        f"{m.mitigations_worked} of {m.mitigations_applied}\n{percent(m.mitigation_success_rate)}"
+    )
+
+
 def overdue_cell(count: int) -> str:
     return f"⚠ {count}" if count else "0"
 
 
 def _alignment(column: int) -> Qt.AlignmentFlag:
     # Counts line up on the right; labels and "mean / median" pairs read from the left.
-    counts = column in (1, COL_OVERDUE)
+    counts = column in (1, COL_OVERDUE, COL_MISSED)
     horizontal = Qt.AlignmentFlag.AlignRight if counts else Qt.AlignmentFlag.AlignLeft
     return horizontal | Qt.AlignmentFlag.AlignVCenter
 
