@@ -5,27 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING
+
+from warroom.cli.times import parse_when
 
 if TYPE_CHECKING:
     from warroom.system.paths import AppPaths
-
-
-def parse_when(text: str) -> datetime:
-    """ISO 8601 with an offset; 'Z' is accepted. A time without an offset is refused, because
-    a script's idea of local time is a guess."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time such as 2026-11-22T14:02:00+00:00"
-        ) from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} has no UTC offset; add one, e.g. {text}+00:00 or {text}Z"
-        )
-    return moment
 
 
 class _PrintVersion(argparse.Action):
@@ -72,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="warroom",
         description="The incident commander's board. With no command, opens the window.",
+        epilog="Times are ISO 8601 with a UTC offset (2026-11-22T14:02:00Z); --at records "
+        "when something happened, for an incident entered afterwards. Exit codes: 0 done, "
+        "1 refused (the message says why), 2 bad usage, 3 a stage move a lifecycle rule "
+        "refused, or a database that cannot be used. 'warroom COMMAND --help' for each.",
         parents=[common],
     )
     parser.add_argument("--version", action=_PrintVersion, help="print the version and exit")
@@ -107,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="record a time more than a day before the incident (refused without it)",
     )
+
+    _add_entry_verbs(verbs, common)
 
     listing = verbs.add_parser("list", parents=[common], help="open incidents and their clocks")
     listing.add_argument("--all", action="store_true", help="include resolved and closed")
@@ -146,6 +137,97 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("file", help="a backup file, e.g. from the backups folder")
     return parser
+
+
+AT_HELP = "when it happened, ISO 8601 with offset (default now)"
+FORCE_HELP = "record a time more than a day before the incident (refused without it)"
+ROLE_NAMES = ("commander", "tech-lead", "comms-lead", "scribe")
+KEY_TIME_NAMES = (
+    "impact-started", "detected", "declared", "acknowledged", "mitigated", "resolved",
+)  # fmt: skip
+STAGE_NAMES = "triage, active, mitigated, resolved, postmortem or closed"
+
+
+def _add_entry_verbs(verbs, common: argparse.ArgumentParser) -> None:
+    """What happened to an incident, live or entered afterwards with --at. Times stay text
+    here: warroom.cli.verbs reads them, so a bad one is refused (exit 1) like any bad value."""
+    timed = argparse.ArgumentParser(add_help=False)
+    timed.add_argument("--at", metavar="T", help=AT_HELP)
+    timed.add_argument("--force", action="store_true", help=FORCE_HELP)
+    shown = argparse.ArgumentParser(add_help=False)
+    shown.add_argument("--json", action="store_true", help="print the incident afterwards")
+    both = [common, timed, shown]
+
+    ack = verbs.add_parser("ack", parents=both, help="acknowledge an incident")
+    ack.add_argument("id", type=incident_id)
+
+    severity = verbs.add_parser("severity", parents=both, help="change the severity")
+    severity.add_argument("id", type=incident_id)
+    severity.add_argument("level", metavar="LEVEL", help="P0, P1, P2 or P3")
+    severity.add_argument("--reason", default="", metavar="TEXT", help="why it changed")
+
+    role = verbs.add_parser("role", parents=both, help="assign a role (an empty NAME unassigns it)")
+    role.add_argument("id", type=incident_id)
+    role.add_argument("role", choices=ROLE_NAMES)
+    role.add_argument("name", metavar="NAME", help='who holds it; "" unassigns')
+
+    update = verbs.add_parser("update", parents=both, help="record a stakeholder update sent")
+    update.add_argument("id", type=incident_id)
+    said = update.add_mutually_exclusive_group(required=True)
+    said.add_argument("--text", metavar="TEXT", help="what the update said")
+    said.add_argument(
+        "--file", metavar="F", help="the message that went out, UTF-8 text ('-': stdin)"
+    )
+    said.add_argument(
+        "--elsewhere", metavar="WHERE", help='where it was posted, e.g. "status page"'
+    )
+    update.add_argument(
+        "--audience",
+        action="append",
+        default=[],
+        metavar="A",
+        help="who it went to (repeat for several)",
+    )
+
+    key_time = verbs.add_parser(
+        "time", parents=[common, shown], help="correct one of the incident's key times"
+    )
+    key_time.add_argument("id", type=incident_id)
+    key_time.add_argument("key", choices=KEY_TIME_NAMES)
+    key_time.add_argument(
+        "value", metavar="T", help="ISO 8601 with offset, or none to clear (where allowed)"
+    )
+    key_time.add_argument("--force", action="store_true", help=FORCE_HELP)
+
+    status = verbs.add_parser("status", parents=both, help="move the incident to another stage")
+    status.add_argument("id", type=incident_id)
+    status.add_argument("stage", metavar="STAGE", help=STAGE_NAMES)
+    status.add_argument("--reason", default="", metavar="TEXT", help="why (some moves need one)")
+    for name, what in (("resolve", "move it to resolved"), ("close", "move it to closed")):
+        shortcut = verbs.add_parser(name, parents=both, help=what)
+        shortcut.add_argument("id", type=incident_id)
+        shortcut.add_argument(
+            "--reason", default="", metavar="TEXT", help="why (some moves need one)"
+        )
+    reopen = verbs.add_parser(
+        "reopen", parents=both, help="move it back to an earlier stage (needs a reason)"
+    )
+    reopen.add_argument("id", type=incident_id)
+    reopen.add_argument("--to", required=True, metavar="STAGE", help=STAGE_NAMES)
+    reopen.add_argument("--reason", default="", metavar="TEXT", help="what changed")
+
+    security = verbs.add_parser(
+        "security", parents=[common, shown], help="mark it a security incident, or not"
+    )
+    security.add_argument("id", type=incident_id)
+    security.add_argument("on", choices=("on", "off"))
+    security.add_argument("--reason", default="", metavar="TEXT", help="who said so, and why")
+
+    service = verbs.add_parser(
+        "service", parents=[common, shown], help='set the affected service ("" clears it)'
+    )
+    service.add_argument("id", type=incident_id)
+    service.add_argument("name", metavar="NAME")
 
 
 def _add_evidence_verbs(verbs, common: argparse.ArgumentParser) -> None:

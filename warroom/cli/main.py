@@ -21,7 +21,7 @@ from warroom.domain.snapshot import event_snapshot, incident_snapshot
 from warroom.domain.validation import NeedsConfirmation, ValidationError
 from warroom.services.evidence import ArtifactNotFound, EvidenceService, ItemNotFound
 from warroom.services.graph import OpenRecord, Services
-from warroom.services.incidents import IncidentNotFound, WriteFailed
+from warroom.services.incidents import IncidentNotFound, IncidentService, WriteFailed
 from warroom.services.ports import BackupFailed, StoreError
 from warroom.services.postmortems import PostmortemService
 from warroom.system import atomic
@@ -87,7 +87,11 @@ def run(args: argparse.Namespace, backend: CliBackend) -> int:
 
 
 def _dispatch(args: argparse.Namespace, services: Services, policy: Policy, clock: Clock) -> int:
+    from warroom.cli.verbs import ENTRY_VERBS, run_entry_verb
+
     service = services.incidents
+    if args.verb in ENTRY_VERBS:
+        return run_entry_verb(args, service, policy, clock)
     if args.verb == "declare":
         incident = service.declare(
             args.title,
@@ -127,16 +131,21 @@ def _dispatch(args: argparse.Namespace, services: Services, policy: Policy, cloc
     elif args.verb == "export":
         return _export(args, services.postmortems)
     elif args.verb == "show":
-        incident = service.get(args.id)
-        now = clock.now()
-        timeline = service.timeline(args.id)
         if args.json:
-            snapshot = incident_snapshot(incident, policy, now)
-            snapshot["timeline"] = [event_snapshot(e) for e in timeline]
-            _print_json(snapshot)
+            print_incident_json(service, args.id, policy, clock.now())
         else:
-            _print_incident(incident, timeline, policy, now)
+            now = clock.now()
+            _print_incident(service.get(args.id), service.timeline(args.id), policy, now)
     return EXIT_OK
+
+
+def print_incident_json(
+    service: IncidentService, incident_id: int, policy: Policy, now: datetime
+) -> None:
+    """`show --json`: the incident, its clocks at `now` and its timeline."""
+    snapshot = incident_snapshot(service.get(incident_id), policy, now)
+    snapshot["timeline"] = [event_snapshot(e) for e in service.timeline(incident_id)]
+    _print_json(snapshot)
 
 
 def _delete(args: argparse.Namespace, evidence: EvidenceService) -> int:
