@@ -280,6 +280,9 @@ def test_compact_countdown_format(span, text):
         (timedelta(0), "0:00:00"),
         (timedelta(seconds=61), "0:01:01"),
         (timedelta(hours=26, minutes=3, seconds=4), "26:03:04"),
+        (timedelta(hours=99, minutes=59, seconds=59), "99:59:59"),
+        (timedelta(hours=100), "4d 04:00:00"),
+        (timedelta(days=2729, hours=4, minutes=15), "2729d 04:15:00"),
         (timedelta(seconds=-1), "0:00:00"),
     ],
 )

@@ -33,10 +33,13 @@ def describe_duration(span: timedelta) -> str:
 
 
 def hms(span: timedelta) -> str:
-    """Always h:mm:ss, hours unbounded: the elapsed-time format."""
+    """h:mm:ss, the elapsed-time format; from 100 hours on, days first ("4d 04:15:00"):
+    an incident entered from years ago must not read as 65500:45:00."""
     seconds = max(0, int(span.total_seconds()))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
+    if hours >= 100:
+        return f"{hours // 24}d {hours % 24:02d}:{minutes:02d}:{secs:02d}"
     return f"{hours}:{minutes:02d}:{secs:02d}"
 
 

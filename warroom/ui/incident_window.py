@@ -309,7 +309,8 @@ class IncidentWindow(QDialog):
             row.addWidget(edit, 1)
             if key in NULLABLE_TIMES:
                 clear = QToolButton(times)
-                clear.setText("Clear")
+                clear.setText("✕")  # small, so the field keeps room for its zone
+                clear.setToolTip(f"Clear {key.label.lower()}")
                 clear.setAccessibleName(f"Clear {key.label}")
                 clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes field to field
                 clear.clicked.connect(self._time_clearer(key))
