@@ -196,6 +196,10 @@ class PostmortemEditor(QDialog):
         side.addRow("", self.export_button)
         top.addLayout(side)
         facts = QHBoxLayout()
+        self.metrics_label.setWordWrap(True)  # the measures give way; the state labels never do
+        self.saved_label.setMinimumWidth(
+            self.saved_label.fontMetrics().horizontalAdvance("Exported to post-mortem-00.md")
+        )
         facts.addWidget(self.metrics_label, 1)
         facts.addWidget(self.due_label)
         facts.addWidget(self.saved_label)
