@@ -86,3 +86,14 @@ def test_an_update_entered_after_the_fact_keeps_its_time_and_settles_the_misses(
     assert update.at == start + timedelta(minutes=25)
     texts = [e.text for e in board.service.timeline(incident.id) if e.kind is EventKind.REMINDER]
     assert texts[-1].startswith("Update cadence miss withdrawn: the P1 update due 14:30 UTC")
+
+
+def test_the_status_message_dialog_records_its_audiences_too(qtbot, board):
+    incident = board.service.declare("Cart errors", "P1", impact="EU shoppers")
+    dialog = board.window.open_message(incident.id)
+    qtbot.addWidget(dialog)
+    dialog.audiences.choose("status page", "customers")
+    dialog.mark_sent()
+    [update] = _updates(board, incident.id)
+    assert update.data["audiences"] == ["status page", "customers"]
+    assert update.data["message"] == dialog.text_edit.toPlainText().strip()

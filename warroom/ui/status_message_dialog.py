@@ -23,6 +23,7 @@ from warroom.domain.incident import Incident
 from warroom.domain.validation import ValidationError
 from warroom.services.postmortems import MESSAGE_LABELS, MessageKind, PostmortemService
 from warroom.ui.keys import Key, bind
+from warroom.ui.update_dialog import AudienceChecks
 from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
 TRENDS = ("", "improving", "stable", "worsening")
@@ -65,6 +66,7 @@ class StatusMessageDialog(QDialog):
         self.eta_edit = QLineEdit(self)
         self.eta_edit.setAccessibleName("ETA")
         self.eta_edit.setPlaceholderText("unknown")
+        self.audiences = AudienceChecks(postmortems.incidents.policy.communication.audiences, self)
         self.text_edit = QPlainTextEdit(self)
         self.text_edit.setAccessibleName("Message text")
         self.text_edit.textChanged.connect(self._typed)
@@ -103,6 +105,7 @@ class StatusMessageDialog(QDialog):
         form.addRow("", self.plain_check)
         form.addRow("Impact trend", self.trend_combo)
         form.addRow("ETA", self.eta_edit)
+        form.addRow("Sent to", self.audiences)
         self._update_only = [form.labelForField(self.trend_combo), self.trend_combo]
         self._update_only += [form.labelForField(self.eta_edit), self.eta_edit]
         buttons = QHBoxLayout()
@@ -189,9 +192,15 @@ class StatusMessageDialog(QDialog):
         self.count_label.setText("Copied to the clipboard")
 
     def mark_sent(self) -> None:
+        text = self.text_edit.toPlainText()
         try:
-            incident = self._service.mark_message_sent(
-                self.incident_id, self.kind(), self.text_edit.toPlainText()
+            if not text.strip():
+                raise ValidationError("message", "The message is empty: nothing was sent.")
+            incident = self._service.incidents.mark_update_sent(
+                self.incident_id,
+                MESSAGE_LABELS[self.kind()],
+                text,
+                audiences=self.audiences.chosen(),
             )
         except ValidationError as exc:
             self.error.show_message(exc.message)
