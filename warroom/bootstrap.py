@@ -72,7 +72,8 @@ def build(
     incidents = incident_service(database, clock, actor, policy)
     postmortems = PostmortemService(incidents, MarkdownRenderer(user_templates))
     cadence = CadenceService(incidents)
-    incidents.on_declare.append(cadence.on_declare)  # one declared in the past: its misses
+    incidents.on_declare.append(cadence.on_declare)
+    incidents.after_edit.append(cadence.after_edit)  # one declared in the past: its misses
     return Services(
         incidents=incidents,
         mitigations=MitigationService(incidents),

@@ -10,7 +10,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from warroom.domain.cadence import CADENCE_KEY, MISSED, WITHDRAWN, MissedUpdate, reconcile
+from warroom.domain.cadence import (
+    CADENCE_KEY,
+    MISSED,
+    WITHDRAWN,
+    MissedUpdate,
+    is_cadence_event,
+    reconcile,
+)
+from warroom.domain.derived import entered_after_the_fact
 from warroom.domain.incident import EventKind
 from warroom.domain.lifecycle import Status
 from warroom.services.incidents import Edit, IncidentNotFound, IncidentService
@@ -53,6 +61,13 @@ class CadenceService:
             log.info("recorded %d missed update cadence(s)", len(recorded))
         return recorded
 
+    def after_edit(self, edit: Edit) -> None:
+        """A hook for IncidentService.after_edit: every edit of an open incident (a
+        severity change, an update, a stage move, from the GUI or the CLI) settles its
+        misses in the same transaction."""
+        if edit.row.status != Status.CLOSED.value:
+            write_misses(edit, edit.now)
+
     def on_declare(self, edit: Edit) -> None:
         """A hook for IncidentService.on_declare: an incident declared in the past gets the
         misses of its first deadline in the same transaction. A live declaration reads
@@ -67,10 +82,25 @@ class CadenceService:
 
 
 def write_misses(edit: Edit, now: datetime) -> list[MissedUpdate]:
-    """Inside `edit`'s transaction: writes what `reconcile` says is missing."""
+    """Inside `edit`'s transaction: writes what `reconcile` says is missing. A recorded miss
+    the facts no longer support is withdrawn by an event when it had been seen live (the
+    clock did show overdue then); one that was itself only inferred while an incident was
+    being typed in after the fact is removed, since nobody ever saw it happen."""
     events = edit.uow.timeline.of_incident(edit.incident_id)
     todo = reconcile(edit.incident(), events, edit.policy, now)
     for miss in todo.to_withdraw:
+        inferred = [
+            e
+            for e in events
+            if is_cadence_event(e)
+            and e.data.get(CADENCE_KEY) == MISSED
+            and e.data.get("due") == miss.due.isoformat()
+            and entered_after_the_fact(e)
+        ]
+        if inferred:
+            for event in inferred:
+                edit.uow.timeline.remove(event.id)
+            continue
         edit.event(
             EventKind.REMINDER,
             miss.withdrawn_text(),

@@ -81,6 +81,9 @@ class IncidentService:
         self.policy = policy
         self._listeners: list[Listener] = []
         self.on_declare: list[Callable[[Edit], None]] = []
+        # Run at the end of every edit of an incident, in its transaction: what is derived
+        # from the facts (missed update cadences) follows them whatever wrote them.
+        self.after_edit: list[Callable[[Edit], None]] = []
 
     # -- notifications -------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -159,6 +162,8 @@ class IncidentService:
                 )
             edit = Edit(write.uow, row, self._clock.now(), self.actor, self.policy)
             yield edit
+            for hook in self.after_edit:
+                hook(edit)
         edit.changes = write.changes
 
     def declare(

@@ -602,8 +602,7 @@ class IncidentWindow(QDialog):
 
     def mark_update_sent(self) -> QDialog:
         """Asks what the update said, to whom and when (ui.update_dialog); OK records it.
-        One entered after the fact writes the update deadlines it leaves missed at once."""
-        from warroom.services.cadence import CadenceService
+        The missed cadences it changes follow in the same transaction."""
         from warroom.ui.update_dialog import UpdateDialog
 
         service = self._service
@@ -611,7 +610,6 @@ class IncidentWindow(QDialog):
             service,
             self.incident_id,
             self,
-            after_the_fact=lambda i: CadenceService(service).record_missed(service.now(), i),
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self.error.clear_message)

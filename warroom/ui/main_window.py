@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # imported when first used, to keep them out of the cold star
     from warroom.domain.incident import Incident
     from warroom.domain.playbook import Playbook
     from warroom.domain.reminders import RotatingEvidence
+    from warroom.services.cadence import CadenceService
     from warroom.services.evidence import EvidenceService
     from warroom.services.graph import Services
     from warroom.services.incidents import IncidentService
@@ -157,6 +158,8 @@ class MainWindow(QMainWindow):
         self.presenter: PresenterWindow | None = None
         self.evidence: EvidenceService | None = None
         self.metrics: MetricsService | None = None
+        self.cadence: CadenceService | None = None
+        self._cadence_minute: datetime | None = None  # missed cadences: once a minute
         self.evidence_panels: dict[int, EvidencePanel] = {}
         self._rotating: list[RotatingEvidence] = []  # pending evidence with a rotation time
         self.reminders: ReminderCenter | None = None
@@ -354,6 +357,7 @@ class MainWindow(QMainWindow):
         self.postmortems = services.postmortems
         self.evidence = services.evidence
         self.metrics = services.metrics
+        self.cadence = services.cadence
         if self.evidence.warnings:
             QMessageBox.warning(self, "Evidence checklist", "\n\n".join(self.evidence.warnings))
         self.bridge = ServiceBridge(service, self)
@@ -428,13 +432,12 @@ class MainWindow(QMainWindow):
             self.service.poll_elsewhere()  # announced like our own changes
             # The update deadlines that passed with no update, written at most once a minute.
             minute = now.replace(second=0, microsecond=0)
-            if getattr(self, "_cadence_minute", None) != minute:
-                from warroom.services.cadence import CadenceService
+            if self.cadence is not None and self._cadence_minute != minute:
                 from warroom.services.incidents import ValidationError
 
                 self._cadence_minute = minute
                 try:
-                    CadenceService(self.service).record_missed(now)
+                    self.cadence.record_missed(now)
                 except ValidationError as exc:  # a busy or read-only file: the next minute
                     self.statusBar().showMessage(exc.message, 8000)
         self.model.tick(now)
@@ -716,14 +719,12 @@ class MainWindow(QMainWindow):
         service = self.service
         if service is None or incident_id is None:
             return None
-        from warroom.services.cadence import CadenceService
         from warroom.ui.update_dialog import UpdateDialog
 
         dialog = UpdateDialog(
             service,
             incident_id,
             self,
-            after_the_fact=lambda i: CadenceService(service).record_missed(service.now(), i),
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(

@@ -7,7 +7,6 @@ in the dialog and everything typed stays, to correct and try again."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 import shiboken6
@@ -64,15 +63,10 @@ class UpdateDialog(QDialog):
         service: IncidentService,
         incident_id: int,
         parent: QWidget | None = None,
-        *,
-        after_the_fact: Callable[[int], object] | None = None,
     ) -> None:
-        """`after_the_fact(incident_id)`: called after an update recorded at a time other
-        than now (the missed cadences it changes are written at once)."""
         super().__init__(parent)
         self._service = service
         self.incident_id = incident_id
-        self._after_the_fact = after_the_fact
         self.recorded: Incident | None = None
         self._return_to = QApplication.focusWidget()  # where the user was typing
         incident = service.get(incident_id)
@@ -166,8 +160,6 @@ class UpdateDialog(QDialog):
         except ValidationError as exc:
             self.error.show_message(exc.message)
             return
-        if at is not None and self._after_the_fact is not None:
-            self._after_the_fact(self.incident_id)
         super().accept()
 
     def done(self, result: int) -> None:

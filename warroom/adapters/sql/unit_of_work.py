@@ -120,6 +120,11 @@ class SqlTimeline:
         if row is not None:
             row.at = at
 
+    def remove(self, event_id: int) -> None:
+        row = self._session.get(EventRow, event_id)
+        if row is not None:
+            self._session.delete(row)
+
     def amend(self, event_id: int, text: str, data: dict[str, Any]) -> None:
         row = self._session.get(EventRow, event_id)
         if row is not None:

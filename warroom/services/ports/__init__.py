@@ -124,6 +124,11 @@ class TimelineRepository(Protocol):
         """Moves an event to when it really happened (a corrected key time)."""
         ...
 
+    def remove(self, event_id: int) -> None:
+        """Removes a row the app derived and the facts no longer support (never one a
+        user wrote)."""
+        ...
+
     def amend(self, event_id: int, text: str, data: dict[str, Any]) -> None:
         """Rewrites what a derived row says (a severity change's "from" level, once an
         earlier change is entered after it); what the user typed is never amended."""
