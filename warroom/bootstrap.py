@@ -72,15 +72,17 @@ def build(
     incidents = incident_service(database, clock, actor, policy)
     postmortems = PostmortemService(incidents, MarkdownRenderer(user_templates))
     cadence = CadenceService(incidents)
-    incidents.on_declare.append(cadence.on_declare)
-    incidents.after_edit.append(cadence.after_edit)  # one declared in the past: its misses
+    incidents.on_declare.append(cadence.on_declare)  # one declared in the past: its misses
+    incidents.after_edit.append(cadence.after_edit)  # every later fact settles them
+    evidence = EvidenceService(
+        incidents, FileVault(vault or database.path.parent / "vault"), user_checklist
+    )
     return Services(
         incidents=incidents,
-        mitigations=MitigationService(incidents),
+        # The checklist in force (a team's own, when valid) says which items are volatile.
+        mitigations=MitigationService(incidents, evidence.template),
         postmortems=postmortems,
-        evidence=EvidenceService(
-            incidents, FileVault(vault or database.path.parent / "vault"), user_checklist
-        ),
+        evidence=evidence,
         metrics=MetricsService(incidents, postmortems),
         cadence=cadence,
     )

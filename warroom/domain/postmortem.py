@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from warroom.domain.cadence import is_cadence_event
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.policy import Policy
 from warroom.domain.spans import Measure, first_update_at, spans
@@ -159,8 +160,8 @@ def timeline_rows(
     """The captured events as the author has shaped them, with added rows, in time order."""
     rows: list[TimelineRow] = []
     for event in events:
-        if event.kind not in TIMELINE_KINDS:
-            continue
+        if event.kind not in TIMELINE_KINDS and not is_cadence_event(event):
+            continue  # a missed update cadence is worth a row; a snoozed reminder is not
         edit = postmortem.timeline_edits.get(event.id, TimelineEdit())
         if edit.hidden and not include_hidden:
             continue

@@ -374,19 +374,7 @@ class IncidentService:
                 when = max(edit.now, row.declared_at)
             else:
                 when = edit.effective("acknowledged_at", "Acknowledged", at, confirmed)
-            row.acknowledged_at = when
-            check_key_times({k: getattr(row, k.value) for k in KeyTime}, edit.now)
-            took_on = not row.commander
-            if took_on:
-                row.commander = self.actor
-            edit.event(
-                EventKind.ACKNOWLEDGED,
-                f"Acknowledged by {self.actor}"
-                + (f"; {self.actor} is now incident commander" if took_on else ""),
-                at=when,
-                commander=row.commander,
-            )
-            _rederive(edit)
+            _acknowledge(edit, when)
             return edit.incident()
 
     def assign_role(
@@ -538,6 +526,10 @@ class IncidentService:
                 )  # fmt: skip
             times[key] = value
             check_key_times(times, edit.now)
+            if key is KeyTime.ACKNOWLEDGED and old is None and value is not None:
+                # Typed in afterwards: it is the acknowledgement, at its time.
+                _acknowledge(edit, value)
+                return edit.incident()
             setattr(row, key.value, value)
             if key is KeyTime.RESOLVED:
                 row.resolution_recorded_at = None if value is None else edit.now
@@ -610,6 +602,24 @@ class IncidentService:
 def _only_if(key: str, value: Any) -> dict[str, Any]:
     """Event data that is recorded only when there is something to say."""
     return {key: value} if value else {}
+
+
+def _acknowledge(edit: Edit, when: datetime) -> None:
+    """Records the acknowledgement at `when`; whoever acknowledges leads when nobody did."""
+    row = edit.row
+    row.acknowledged_at = when
+    check_key_times({k: getattr(row, k.value) for k in KeyTime}, edit.now)
+    took_on = not row.commander
+    if took_on:
+        row.commander = edit.actor
+    edit.event(
+        EventKind.ACKNOWLEDGED,
+        f"Acknowledged by {edit.actor}"
+        + (f"; {edit.actor} is now incident commander" if took_on else ""),
+        at=when,
+        commander=row.commander,
+    )
+    _rederive(edit)
 
 
 def _severity_at(edit: Edit, moment: datetime) -> Severity:
