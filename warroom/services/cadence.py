@@ -83,23 +83,18 @@ class CadenceService:
 
 def write_misses(edit: Edit, now: datetime) -> list[MissedUpdate]:
     """Inside `edit`'s transaction: writes what `reconcile` says is missing. A recorded miss
-    the facts no longer support is withdrawn by an event when it had been seen live (the
-    clock did show overdue then); one that was itself only inferred while an incident was
-    being typed in after the fact is removed, since nobody ever saw it happen."""
+    the facts no longer support is withdrawn by an event when the incident was worked live
+    (the clock did show it overdue); on an incident entered after the fact, whose misses
+    are only inferred while its facts are typed in, it is removed, since nobody saw it."""
     events = edit.uow.timeline.of_incident(edit.incident_id)
     todo = reconcile(edit.incident(), events, edit.policy, now)
+    entered_later = any(e.kind is EventKind.DECLARED and entered_after_the_fact(e) for e in events)
     for miss in todo.to_withdraw:
-        inferred = [
-            e
-            for e in events
-            if is_cadence_event(e)
-            and e.data.get(CADENCE_KEY) == MISSED
-            and e.data.get("due") == miss.due.isoformat()
-            and entered_after_the_fact(e)
-        ]
-        if inferred:
-            for event in inferred:
-                edit.uow.timeline.remove(event.id)
+        if entered_later:
+            for event in events:
+                standing = is_cadence_event(event) and event.data.get(CADENCE_KEY) == MISSED
+                if standing and event.data.get("due") == miss.due.isoformat():
+                    edit.uow.timeline.remove(event.id)
             continue
         edit.event(
             EventKind.REMINDER,

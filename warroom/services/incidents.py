@@ -700,11 +700,13 @@ def _retime_key_event(edit: Edit, key: KeyTime, value: datetime | None) -> None:
         return
     latest = max(dated, key=lambda e: (e.recorded_at, e.id))
     edit.uow.timeline.retime(latest.id, value)
-    if key is KeyTime.DECLARED:  # the commander named at declaration moves with it
-        for event in timeline:
-            same_entry = (event.at, event.recorded_at) == (latest.at, latest.recorded_at)
-            if event.kind is EventKind.ROLE_ASSIGNED and same_entry:
-                edit.uow.timeline.retime(event.id, value)
+    # What was entered with it moves with it: the commander named at declaration, the
+    # verification that marked the incident mitigated.
+    companion = {KeyTime.DECLARED: EventKind.ROLE_ASSIGNED, KeyTime.MITIGATED: EventKind.VERIFIED}
+    for event in timeline:
+        same_entry = (event.at, event.recorded_at) == (latest.at, latest.recorded_at)
+        if same_entry and event.kind is companion.get(key):
+            edit.uow.timeline.retime(event.id, value)
 
 
 DRAFT_FIELDS = ("note", "note_sensitive", "impact")

@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 from warroom.domain.incident import Incident
 from warroom.domain.validation import NeedsConfirmation, ValidationError
 from warroom.services.incidents import IncidentService
-from warroom.ui.qtime import EDIT_FORMAT, from_qdatetime, to_qdatetime
+from warroom.ui.time_field import TimeField
 from warroom.ui.widgets import ErrorBanner
 
 
@@ -85,13 +84,12 @@ class UpdateDialog(QDialog):
         self.elsewhere_edit.setAccessibleName("Posted elsewhere")
         self.elsewhere_edit.setPlaceholderText("where, e.g. status page, #incidents")
         self.audiences = AudienceChecks(service.policy.communication.audiences, self)
-        self.when_edit = QDateTimeEdit(self)
-        self.when_edit.setDisplayFormat(EDIT_FORMAT)
-        self.when_edit.setCalendarPopup(True)
+        # The same zone-aware field as every other time: "09:10 Europe/London" is exact.
+        self.when_edit = TimeField(self, near=service.now(), empty_text="now")
         self.when_edit.setAccessibleName("When it went out")
-        self.when_edit.setToolTip("Now, unless the update went out earlier")
-        self.when_edit.setDateTime(to_qdatetime(service.now()))
-        self.when_edit.dateTimeChanged.connect(self._time_edited)
+        self.when_edit.set_value(service.now())
+        self.when_edit.setMinimumWidth(self.when_edit.fontMetrics().horizontalAdvance("M" * 30))
+        self.when_edit.edited.connect(self._time_edited)
         self._time_live = True
         now_button = QToolButton(self)
         now_button.setText("Now")
@@ -111,9 +109,8 @@ class UpdateDialog(QDialog):
 
         when = QHBoxLayout()
         when.setSpacing(6)
-        when.addWidget(self.when_edit)
+        when.addWidget(self.when_edit, 1)
         when.addWidget(now_button)
-        when.addStretch(1)
         form = QFormLayout()
         form.setVerticalSpacing(10)
         form.addRow("&What was said", self.summary_edit)
@@ -136,18 +133,22 @@ class UpdateDialog(QDialog):
         self._confirm_next = False  # another time: asked about afresh
 
     def _time_to_now(self) -> None:
-        self.when_edit.blockSignals(True)
-        self.when_edit.setDateTime(to_qdatetime(self._service.now()))
-        self.when_edit.blockSignals(False)
+        self.when_edit.set_value(self._service.now())
         self._time_live = True
 
     def when(self) -> datetime | None:
         """None for now; else the time typed."""
-        return None if self._time_live else from_qdatetime(self.when_edit.dateTime())
+        return None if self._time_live else self.when_edit.value()
 
     def accept(self) -> None:
         """Records the update; on a refusal the dialog stays open with what was typed."""
         at = self.when()
+        if at is None and not self._time_live:  # never "now" in place of a time mistyped
+            reason = self.when_edit.error_text() or "the time is empty"
+            self.error.show_message(
+                f"Not recorded: {reason.rstrip('.')}. Type when it went out, or press Now."
+            )
+            return
         try:
             self.recorded = self._record(at, confirmed=False)
         except NeedsConfirmation as exc:
