@@ -414,18 +414,27 @@ def perform(
 
 
 def new_events(
-    board: Board, outcome: Outcome, incident: Incident, drafts: dict[str, str] | None = None
+    board: Board,
+    outcome: Outcome,
+    incident: Incident,
+    drafts: dict[str, str] | None = None,
+    moved: datetime | None = None,
 ) -> list[TimelineEvent]:
     """Reads back through a new service on a newly opened database: checks the incident (and
-    its drafts, unchanged unless given) and returns the timeline events the call added."""
+    its drafts, unchanged unless given) and returns the timeline events the call added.
+    `moved`: a corrected key time, to which the events it dates may have moved."""
     with board.reread() as fresh:
         stored = fresh.get(incident.id)
         assert stored == incident
         assert fresh.drafts(incident.id) == (outcome.before.drafts if drafts is None else drafts)
         timeline = fresh.timeline(incident.id)
     assert_utc(stored)
-    known = {event.id for event in outcome.before.timeline}
-    assert [e for e in timeline if e.id in known] == outcome.before.timeline
+    known = {event.id: event for event in outcome.before.timeline}
+    for event in timeline:
+        old = known.get(event.id)
+        if old is not None and event != old:
+            assert moved is not None and event.at == moved, (old, event)
+            assert replace(event, at=old.at) == old
     added = [e for e in timeline if e.id not in known]
     for event in added:
         assert_utc(event)
@@ -689,7 +698,8 @@ def test_mark_update_sent(board, summary):
     outcome = perform(
         board,
         incident.id,
-        {"summary": text_verdict(raw, field="summary")},
+        # An update must say what was said (or where it was posted): empty is refused.
+        {"summary": text_verdict(raw, required=True, field="summary")},
         service.mark_update_sent,
         incident.id,
         raw,
@@ -702,7 +712,7 @@ def test_mark_update_sent(board, summary):
     (event,) = new_events(board, outcome, expected)
     assert event.kind is EventKind.UPDATE_SENT and event.at == NOW
     assert event.data == {"summary": clean}
-    assert clean in event.text
+    assert event.text == f"Stakeholder update sent: {clean}"
 
 
 @FUZZ
@@ -745,7 +755,7 @@ def test_set_status_note(board, start, new, note):
     # Recorded times are never erased or replaced; a move sets only those not set yet.
     assert result.mitigated_at == (incident.mitigated_at or stamps.get("mitigated_at"))
     assert result.resolved_at == (incident.resolved_at or stamps.get("resolved_at"))
-    unchanged = ("mitigated_at", "resolved_at", "status")
+    unchanged = ("mitigated_at", "resolved_at", "status", "resolution_recorded_at")
     assert replace(result, **{n: getattr(incident, n) for n in unchanged}) == incident
     added = new_events(board, outcome, result)
     if new is start:
@@ -931,16 +941,26 @@ def test_set_key_times(board, steps, severity, zone):
         assert orderly(wanted), f"accepted {value!r} for {key.value}, out of order"
         result: Incident = outcome.result
         assert {k: result.key_time(k) for k in KeyTime} == wanted
-        if key is KeyTime.ACKNOWLEDGED:
-            assert (result.response_due_at is None) == (utc is None)
-        else:
-            assert result.response_due_at == incident.response_due_at
-        assert replace(result, **{k.value: incident.key_time(k) for k in KeyTime}) == replace(
-            incident, response_due_at=result.response_due_at
+        # The response deadline is derived from the facts: the one in force at declaration
+        # (no severity change here), once acknowledged.
+        policy = service.policy
+        due = policy.for_severity(result.severity).respond_within.deadline(
+            result.declared_at, policy.working_hours
         )
-        added = new_events(board, outcome, result)
+        assert result.response_due_at == (None if result.acknowledged_at is None else due)
+        if key is KeyTime.RESOLVED:
+            assert (result.resolution_recorded_at is None) == (utc is None)
+        derived = {"response_due_at": result.response_due_at}
+        derived["resolution_recorded_at"] = result.resolution_recorded_at
+        assert replace(result, **{k.value: incident.key_time(k) for k in KeyTime}) == replace(
+            incident, **derived
+        )
+        added = new_events(board, outcome, result, moved=utc)
         if key_times[key] == utc:
             assert added == []
+        elif key is KeyTime.ACKNOWLEDGED and key_times[key] is None:
+            (event,) = added  # typed in afterwards, it is the acknowledgement at its time
+            assert event.kind is EventKind.ACKNOWLEDGED and event.at == utc
         else:
             (event,) = added
             assert event.kind is EventKind.TIME_EDITED and event.at == NOW
@@ -993,12 +1013,12 @@ def test_edge_key_time_keeps_incident_usable(board, key, moment, severity, zone)
         return
     result: Incident = outcome.result
     assert result.key_time(key) == as_utc(moment)
-    new_events(board, outcome, result)
+    new_events(board, outcome, result, moved=as_utc(moment))
     assert_clocks_work(service, result)
     for call, *args in (
         (service.acknowledge,),
-        (service.mark_update_sent,),
-        (service.set_status, Status.MITIGATED),
+        (service.mark_update_sent, "status page updated"),
+        (service.set_status, Status.MITIGATED, "verified on the dashboard"),
     ):
         outcome = perform(board, incident.id, None, call, incident.id, *args)
         if outcome.error is None:
