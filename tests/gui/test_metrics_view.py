@@ -206,7 +206,7 @@ def test_export_csv(view, tmp_path):
     assert (
         lines[1]
         == "P0,2,2,210,210,2,1110,1110,2,3600,3600,2,7200,7200,2,2100,2100,2,1,0.5,1,2,1,0.5,1"
-        + ",0,0,,0"
+        + ",0,0,,3"  # P0 updates every 15 min: 1 + 2 deadlines missed (see the work_* notes)
     )
     assert lines[2] == "P1,0,0,,,0,,,0,,,0,,,0,,,0,0,,1,0,0,,0,0,0,,0"
     assert lines[3] == "P2,1,0,,,1,60,60,1,5400,5400,0,,,0,,,0,0,,,0,0,,0,0,0,,0"
@@ -263,7 +263,11 @@ def test_mitigation_success_and_missed_updates_have_columns_with_their_formulas(
     from warroom.ui.metrics_view import COL_MISSED, COL_MITIGATION
 
     assert column(view, COL_MITIGATION) == ["none applied"] * 5
-    assert column(view, COL_MISSED) == ["0"] * 5
+    # Recorded as the facts were entered: the first P0 missed the deadline 15 min after its
+    # 10-min update (mitigated only at 30 min); the second its first deadline (update at 30
+    # min) and the one after (mitigated at 60 min). The P2's 2-h deadline passed with no
+    # entry since: it is written at the board's next tick, which this view does not run.
+    assert column(view, COL_MISSED) == ["⚠ 3", "0", "0", "0", "⚠ 3"]
     tip = view.table.horizontalHeaderItem(COL_MITIGATION).toolTip()
     assert tip == "Mitigation success rate = steps that worked / steps applied"
     assert "steps that worked / steps applied" in view.legend.text()
