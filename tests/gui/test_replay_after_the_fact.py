@@ -3,17 +3,18 @@ dialogs and fields, days later: the declare dialog, the update dialog, the key-t
 (each time typed with its own zone), and the Stage control. What the window shows, the
 measures and the exported post-mortem must equal the values computed by hand.
 
-By hand (all UTC; severity stays P1 here, the GUI records severity changes as they happen):
+By hand (all UTC):
   impact started 2026-11-13 22:50 America/Los_Angeles = 11-14 06:50; detected 23:02 = 07:02
   declared 08:15 (Europe/London); acknowledged 09:21 Europe/Paris = 08:21
-  updates 14:00 Asia/Kolkata = 08:30 and 09:10 UTC
+  updates 14:00 Asia/Kolkata = 08:30 and 09:10 UTC; severity raised to P0 at 08:40
   mitigated 02:05 America/Los_Angeles = 10:05;
   resolved 11-15 01:30 America/Los_Angeles = 11-15 09:30
   measures: detect 12 min, acknowledge 1 h 19 min, first update 1 h 40 min,
             customer impact 3 h 15 min, resolve 1 d 2 h 40 min
   response: due 08:15 + 30 min = 08:45, acknowledged after 6 min: "acked in 6:00"
-  cadence (P1, 30 min): 08:15 -> 08:45; 08:30 -> 09:00 (missed: next update 09:10);
-  09:10 -> 09:40 (missed: mitigated only at 10:05)."""
+  cadence: P1 every 30 min from 08:15 -> 08:45; the 08:30 update -> 09:00; P0 from 08:40
+  every 15 min -> 08:55 (missed: next update 09:10); 09:10 -> 09:25 (missed: mitigated only
+  at 10:05) -> two P0 misses."""
 
 from __future__ import annotations
 
@@ -72,6 +73,11 @@ def test_a_chat_log_typed_into_the_windows_gives_the_hand_computed_record(qtbot,
     send_update(qtbot, window, "Failover under way", "2026-11-14 09:10 UTC")
     type_time(qtbot, window.time_edits[KeyTime.ACKNOWLEDGED], "2026-11-14 09:21 Europe/Paris")
     send_update(qtbot, window, "Investigating 502s on payments", "2026-11-14 14:00 Asia/Kolkata")
+    window.severity_combo.setCurrentIndex(window.severity_combo.findData("P0"))
+    qtbot.keyClicks(window.severity_reason, "all regions")
+    window.severity_when.setFocus()
+    qtbot.keyClicks(window.severity_when, "2026-11-14 08:40 UTC")
+    qtbot.mouseClick(window.severity_button, Qt.MouseButton.LeftButton)
     # The stage moves are made now (mitigated through the wizard's verification) and their
     # times corrected in the key-time fields.
     move_to(qtbot, window, "mitigated")
@@ -104,6 +110,7 @@ def test_a_chat_log_typed_into_the_windows_gives_the_hand_computed_record(qtbot,
         Measure.RESOLVE: 24 * 60 + 160,
     }
     assert window.response_tile.value.text() == "acked in 6:00"
+    assert (incident.severity, incident.severity_since.strftime("%H:%M")) == (Severity.P0, "08:40")
 
     # The window's timeline, by when things happened; the corrections are rows of today,
     # after them.
@@ -112,18 +119,19 @@ def test_a_chat_log_typed_into_the_windows_gives_the_hand_computed_record(qtbot,
         (table.item(r, 0).text().split("\n")[0], table.item(r, 2).text())
         for r in range(table.rowCount())
     ]
-    assert [text for _when, text in shown[:9]] == [
+    assert [text for _when, text in shown[:10]] == [
         "Declared P1: Payments API returns 502",
         "Acknowledged by alice; alice is now incident commander",
         "Stakeholder update sent: Investigating 502s on payments",
-        "Update cadence missed: P1 update due 09:00 UTC",
+        "Severity raised P1 → P0: all regions",
+        "Update cadence missed: P0 update due 08:55 UTC",
         "Stakeholder update sent: Failover under way",
-        "Update cadence missed: P1 update due 09:40 UTC",
+        "Update cadence missed: P0 update due 09:25 UTC",
         "Recovery verified (error rate back to baseline): error rate at baseline (chat log)",
         "Status changed: triage → mitigated",
         "Status changed: mitigated → resolved",
     ], shown
-    assert all(when.startswith("Sun 22 Nov") for when, _text in shown[9:])
+    assert all(when.startswith("Sun 22 Nov") for when, _text in shown[10:])
 
     markdown = board.services.postmortems.markdown(incident_id)
     for line in (

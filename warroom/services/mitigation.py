@@ -334,7 +334,12 @@ class MitigationService:
         return decided
 
     def record_outcome(
-        self, mitigation_id: int, worked: Outcome | bool | str, note: str = ""
+        self,
+        mitigation_id: int,
+        worked: Outcome | bool | str,
+        note: str = "",
+        at: datetime | None = None,
+        confirmed: bool = False,
     ) -> Mitigation:
         """The check-back's answer: worked, partly, no effect or made it worse (a bool from a
         caller that knows only worked / did not work: False is "did not work"). A parked step
@@ -347,16 +352,18 @@ class MitigationService:
         with self.incidents.reading() as uow:
             incident_id = uow.mitigations.get(mitigation_id).incident_id
         with self.incidents.editing(incident_id) as edit:
+            when = edit.effective("at", "The check-back's time", at, confirmed)
             mitigation = edit.uow.mitigations.get(mitigation_id)
             if not mitigation.answerable:
                 raise ValidationError(
                     "outcome",
                     f"“{mitigation.subject}” was already checked.",
                 )
-            checked = edit.uow.mitigations.record_outcome(mitigation_id, outcome, edit.now)
+            checked = edit.uow.mitigations.record_outcome(mitigation_id, outcome, when)
             edit.event(
                 EventKind.CHECK_BACK,
                 rules.outcome_text(mitigation, outcome, note),
+                at=when,
                 mitigation=mitigation_id,
                 outcome=outcome.value,
                 note=note,
@@ -434,9 +441,16 @@ class MitigationService:
         return removed
 
     def mark_mitigated(
-        self, incident_id: int, check: RecoveryCheck | str, detail: str, link: str = ""
+        self,
+        incident_id: int,
+        check: RecoveryCheck | str,
+        detail: str,
+        link: str = "",
+        at: datetime | None = None,
+        confirmed: bool = False,
     ) -> Incident:
-        """Impact has stopped, and this measurement shows it. Refused without one."""
+        """Impact has stopped, and this measurement shows it. Refused without one. `at`:
+        when it was measured (now when not given); the incident is mitigated from then."""
         detail = " ".join(clean_text("detail", detail, "The verification").split())
         link = clean_text("link", link, "The link")
         if not detail:
@@ -457,6 +471,7 @@ class MitigationService:
         except ValueError:
             raise ValidationError("check", f"Unknown kind of check {check!r}.") from None
         with self.incidents.editing(incident_id) as edit:
+            when = edit.effective("at", "The verification's time", at, confirmed)
             incident = edit.incident()
             if not incident.status.is_open or incident.status is Status.MITIGATED:
                 raise ValidationError(
@@ -475,12 +490,13 @@ class MitigationService:
             edit.event(
                 EventKind.VERIFIED,
                 rules.verified_text(check, detail, link),
+                at=when,
                 check=check.value,
                 detail=detail,
                 link=link,
                 **extra,
             )
-            move_status(edit, Status.MITIGATED, "")
+            move_status(edit, Status.MITIGATED, "", None if at is None else when)
             return edit.incident()
 
 

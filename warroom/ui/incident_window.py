@@ -269,10 +269,15 @@ class IncidentWindow(QDialog):
         self.severity_button = QPushButton("Change", details)
         self.severity_button.setAccessibleName("Change severity")
         self.severity_button.clicked.connect(self.change_severity)
+        # When the change took effect: empty is now; typed from a chat log, its own time.
+        self.severity_when = TimeField(details, near=self.incident.declared_at, empty_text="now")
+        self.severity_when.setAccessibleName("When the severity changed")
         severity_row = QGridLayout()
         severity_row.addWidget(self.severity_combo, 0, 0, 1, 2)
         severity_row.addWidget(self.severity_reason, 1, 0)
         severity_row.addWidget(self.severity_button, 1, 1)
+        severity_row.addWidget(self.severity_when, 2, 0)
+        severity_row.addWidget(self.severity_when.message, 3, 0, 1, 2)
         self.impact_edit = QPlainTextEdit(details)
         self.impact_edit.setAccessibleName("Impact summary")
         self.impact_edit.setTabChangesFocus(True)
@@ -461,6 +466,7 @@ class IncidentWindow(QDialog):
             self.severity_combo,
             self.severity_reason,
             self.severity_button,
+            self.severity_when,
             self.impact_edit,
             self.drill_check,
             self.note_edit,
@@ -659,8 +665,16 @@ class IncidentWindow(QDialog):
     def change_severity(self) -> None:
         target = self.severity_combo.currentData()
         reason = self.severity_reason.text()
-        if self._run(lambda: self._service.change_severity(self.incident_id, target, reason)):
+        when = self.severity_when.value()
+        if self.severity_when.error_text():
+            return  # the field says what is wrong; nothing is saved
+        if self._run_asking(
+            lambda confirmed: self._service.change_severity(
+                self.incident_id, target, reason, at=when, confirmed=confirmed
+            )
+        ):
             self.severity_reason.clear()
+            self.severity_when.set_value(None)
 
     def _save_title(self) -> None:
         if self.title_edit.text() != self.incident.title:
