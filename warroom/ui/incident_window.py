@@ -270,7 +270,9 @@ class IncidentWindow(QDialog):
         self.severity_button.setAccessibleName("Change severity")
         self.severity_button.clicked.connect(self.change_severity)
         # When the change took effect: empty is now; typed from a chat log, its own time.
-        self.severity_when = TimeField(details, near=self.incident.declared_at, empty_text="now")
+        self.severity_when = TimeField(
+            details, near=self.incident.declared_at, empty_text="when: now"
+        )
         self.severity_when.setAccessibleName("When the severity changed")
         severity_row = QGridLayout()
         severity_row.addWidget(self.severity_combo, 0, 0, 1, 2)
