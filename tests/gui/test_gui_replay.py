@@ -1,4 +1,4 @@
-"""The outage of tests/cli/test_replay_after_the_fact.py typed in through the GUI's own
+"""The outage of tests/cli/test_cli_replay.py typed in through the GUI's own
 dialogs and fields, days later: the declare dialog, the update dialog, the key-time fields
 (each time typed with its own zone), and the Stage control. What the window shows, the
 measures and the exported post-mortem must equal the values computed by hand.
