@@ -424,6 +424,29 @@ def test_recovery_can_be_verified_without_walking_every_option(board, incident, 
     ]
 
 
+def test_recovery_measured_earlier_is_recorded_at_its_own_time(
+    board, incident, open_wizard, qtbot, clock
+):
+    """Entered afterwards: the verification and the move to mitigated sit when recovery
+    was measured, typed with its zone, not when it was typed."""
+    wizard = open_wizard()
+    press(qtbot, wizard, QWizard.WizardButton.CustomButton1)  # "Verify recovery…"
+    page = wizard.verify
+    measured = clock.now() - timedelta(minutes=6)
+    page.measured_at.setFocus()
+    qtbot.keyClicks(page.measured_at, measured.strftime("%Y-%m-%d %H:%M UTC"))
+    verify(qtbot, page, "5xx at 0.04 % for 10 min")
+    stored = board.service.get(incident.id)
+    assert stored.mitigated_at == measured.replace(second=0, microsecond=0)
+    rows = [
+        e for e in board.service.timeline(incident.id) if e.text.startswith(("Recovery", "Status"))
+    ]
+    assert [(e.at, e.text.split(":")[0]) for e in rows] == [
+        (stored.mitigated_at, "Recovery verified (health check passing)"),
+        (stored.mitigated_at, "Status changed"),
+    ]
+
+
 def test_a_security_incident_warns_to_preserve_evidence_before_a_change(
     board, incident, open_wizard, qtbot
 ):

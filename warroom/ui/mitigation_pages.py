@@ -62,6 +62,7 @@ from warroom.services.mitigation import (
 )
 from warroom.ui.check_back_bar import CheckBackBar
 from warroom.ui.qtime import local_text
+from warroom.ui.time_field import TimeField
 from warroom.ui.widgets import ErrorBanner
 
 if TYPE_CHECKING:
@@ -862,6 +863,9 @@ class VerifyPage(FlowPage):
         self.link.setAccessibleName("Link (optional)")
         self.link.setPlaceholderText("Dashboard or query URL (optional)")
         self._watch(self.detail, self.link)
+        # When it was measured: empty is now; from a chat log, its own time and zone.
+        self.measured_at = TimeField(self.verify_box, near=flow.clock.now(), empty_text="now")
+        self.measured_at.setAccessibleName("When recovery was measured")
         self.check_kind.currentIndexChanged.connect(lambda _i: self.edited.emit())
         self.mitigated_button = QPushButton("&Mark mitigated", self.verify_box)
         self.mitigated_button.setAutoDefault(False)
@@ -869,12 +873,14 @@ class VerifyPage(FlowPage):
         # Enter in these fields records (or refuses, visibly); it must not also press the
         # wizard's default button, which would close it before the result shows.
         self._enter_records = EnterRecords(self.mark_mitigated, self)
-        for edit in (self.detail, self.link):
+        for edit in (self.detail, self.link, self.measured_at):
             edit.installEventFilter(self._enter_records)
         form = _form(self.verify_box)
         form.addRow("Check", self.check_kind)
         form.addRow("Measurement", self.detail)
         form.addRow("Link", self.link)
+        form.addRow("Measured at", self.measured_at)
+        form.addRow("", self.measured_at.message)
         form.addRow("", self.mitigated_button)
         self.done_label = _banner("decisionSummary")
         self.done_label.setAccessibleName("Mitigated")
@@ -936,12 +942,16 @@ class VerifyPage(FlowPage):
         self.refresh(self.flow.clock.now())
 
     def mark_mitigated(self) -> None:
+        when = self.measured_at.value()
+        if self.measured_at.error_text():
+            return  # the field says what is wrong; nothing is recorded
         try:
             self.flow.mitigations.mark_mitigated(
                 self.flow.incident_id,
                 self.check_kind.currentData() or "",
                 self.detail.text(),
                 self.link.text(),
+                at=when,
             )
         except ValidationError as exc:
             self.error.show_message(exc.message)
@@ -951,6 +961,7 @@ class VerifyPage(FlowPage):
         self.check_kind.setCurrentIndex(-1)
         self.detail.clear()
         self.link.clear()
+        self.measured_at.set_value(None)
         self.refresh(self.flow.clock.now())
 
     def fields(self) -> dict[str, str]:
