@@ -298,6 +298,14 @@ class SqlStorage:
                 .order_by(col(ChangeLogRow.seq))
             ).all()
         pairs: list[tuple[int, Part]] = []
+        if rows and (rows[0][0] or 0) > self._last_seq + 1 and self._last_seq:
+            # The log was pruned past what this process last read (it slept through more
+            # than CHANGE_LOG_KEEP writes): everything may have changed.
+            with Session(self.database.engine) as session:
+                ids = session.scalars(select(col(IncidentRow.id))).all()
+            pairs.extend(
+                (i, p) for i in ids if i is not None for p in Part if p is not Part.DELETED
+            )
         for seq, origin, incident_id, parts in rows:
             self._last_seq = max(self._last_seq, seq or 0)
             if origin != self.origin:
