@@ -19,10 +19,9 @@ from pathlib import Path
 
 from fixtures import Summary, fmt_ms, header
 
+from warroom import bootstrap
 from warroom.adapters.export.markdown import make_environment, render_postmortem
-from warroom.adapters.sql import repository as repo
 from warroom.adapters.sql.sqlite.database import open_database
-from warroom.bootstrap import incident_service
 from warroom.domain.clock import FakeClock
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.lifecycle import Role, Status
@@ -37,7 +36,6 @@ from warroom.domain.postmortem import (
     timeline_rows,
 )
 from warroom.domain.severity import Severity
-from warroom.services.postmortems import PostmortemService
 from warroom.system.paths import builtin_policy_file
 
 DECLARED = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
@@ -118,13 +116,13 @@ def time_export_from_file(
     with tempfile.TemporaryDirectory() as folder:
         database = open_database(Path(folder) / "warroom.db", now=NOW)
         try:
-            service = incident_service(database, FakeClock(NOW), actor="dana")
+            services = bootstrap.build(database, FakeClock(NOW), actor="dana")
+            service = services.incidents
             stored = service.declare(incident.title, incident.severity, impact=incident.impact)
             ids: dict[int, int] = {}
-            with service.writing() as session:  # bulk: one transaction, not 2,000 commits
+            with service.writing() as write:  # bulk: one transaction, not 2,000 commits
                 for event in events:
-                    row = repo.add_event(
-                        session,
+                    row = write.uow.timeline.add(
                         stored.id,
                         event.kind,
                         at=event.at,
@@ -132,11 +130,10 @@ def time_export_from_file(
                         actor=event.actor,
                         text=event.text,
                     )
-                    session.flush()
+                    assert row.id is not None
                     ids[event.id] = row.id
-                session.commit()
             edits = {ids[k]: v for k, v in postmortem.timeline_edits.items()}
-            postmortems = PostmortemService(service)
+            postmortems = services.postmortems
             postmortems.save(replace(postmortem, incident_id=stored.id, timeline_edits=edits))
             postmortems.markdown(stored.id)  # warm-up
             timings = []

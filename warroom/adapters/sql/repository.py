@@ -19,7 +19,6 @@ __all__ = [
     "OPEN_STATUSES",
     "ROLE_COLUMNS",
     "IncidentNotFound",
-    "add_event",
     "get_row",
     "list_rows",
     "to_event",
@@ -71,30 +70,6 @@ def event_rows(session: Session, incident_id: int) -> list[EventRow]:
 def events_of_kind(session: Session, kind: EventKind) -> list[EventRow]:
     query = select(EventRow).where(col(EventRow.kind) == kind.value).order_by(col(EventRow.id))
     return list(session.scalars(query))
-
-
-def add_event(
-    session: Session,
-    incident_id: int,
-    kind: EventKind,
-    *,
-    at: datetime,
-    recorded_at: datetime,
-    actor: str,
-    text: str,
-    data: dict[str, Any] | None = None,
-) -> EventRow:
-    row = EventRow(
-        incident_id=incident_id,
-        kind=kind.value,
-        at=at,
-        recorded_at=recorded_at,
-        actor=actor,
-        text=text,
-        data=json.dumps(data or {}, ensure_ascii=False, default=_json_default),
-    )
-    session.add(row)
-    return row
 
 
 def event_data_json(data: dict[str, Any]) -> str:

@@ -7,7 +7,9 @@ inserted, updated and deleted, so no operation can forget to say what it changed
 from __future__ import annotations
 
 import logging
+import sqlite3
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import delete, event, func, select
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlmodel import Session, col
 
 from warroom.adapters.sql import repository as repo
@@ -32,9 +34,12 @@ from warroom.adapters.sql.models import (
 from warroom.adapters.sql.sqlite.database import Database, busy_message, is_busy
 from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
+from warroom.domain.lifecycle import OPEN_STATUSES
 from warroom.services.ports import (
+    DedupeKeyTaken,
     EventRecord,
     IncidentRecord,
+    LoggedChange,
     UnitOfWork,
     Waiting,
     WriteFailed,
@@ -70,8 +75,21 @@ class SqlIncidents:
     def add(self, **fields: Any) -> IncidentRecord:
         row = IncidentRow(**fields)
         self._session.add(row)
-        self._session.flush()
+        try:
+            self._session.flush()
+        except IntegrityError as exc:
+            key = fields.get("dedupe_key")
+            if key and "dedupe_key" in str(exc.orig):
+                raise DedupeKeyTaken(key) from exc
+            raise
         return row
+
+    def open_with_key(self, dedupe_key: str) -> IncidentRecord | None:
+        query = select(IncidentRow).where(
+            col(IncidentRow.dedupe_key) == dedupe_key,
+            col(IncidentRow.status).in_(OPEN_STATUSES),
+        )
+        return self._session.scalars(query.limit(1)).first()
 
     def delete(self, record: IncidentRecord) -> None:
         self._session.delete(record)
@@ -98,16 +116,16 @@ class SqlTimeline:
         text: str,
         data: dict[str, Any] | None = None,
     ) -> EventRecord:
-        row = repo.add_event(
-            self._session,
-            incident_id,
-            kind,
+        row = EventRow(
+            incident_id=incident_id,
+            kind=kind.value,
             at=at,
             recorded_at=recorded_at,
             actor=actor,
             text=text,
-            data=data,
+            data=repo.event_data_json(data or {}),
         )
+        self._session.add(row)
         self._session.flush()
         return row
 
@@ -262,6 +280,9 @@ class SqlStorage:
         # What was in the log when this storage opened: only later changes are news.
         self.database.changed_since_last_check()
         self._last_seq = self._newest_seq()
+        # logged_after's own counter (changes_elsewhere's is the database's): (version, seq)
+        self._log_watch: sqlite3.Connection | None = None
+        self._log_seen: tuple[int, int] | None = None
 
     @property
     def location(self) -> Path:
@@ -311,6 +332,35 @@ class SqlStorage:
             if origin != self.origin:
                 pairs.extend((incident_id, Part(p)) for p in parts.split(",") if p)
         return ChangeSet.of(pairs, local=False)
+
+    def newest_logged(self) -> int:
+        return self._newest_seq()
+
+    def logged_after(self, seq: int) -> list[LoggedChange]:
+        if self._log_watch is None:
+            self._log_watch = sqlite3.connect(self.database.path, check_same_thread=False)
+            weakref.finalize(self, self._log_watch.close)
+        version = int(self._log_watch.execute("PRAGMA data_version").fetchone()[0])
+        if self._log_seen is not None and self._log_seen[0] == version and seq >= self._log_seen[1]:
+            return []  # nothing committed elsewhere since the last read
+        with Session(self.database.engine) as session:
+            rows = session.scalars(
+                select(ChangeLogRow)
+                .where(col(ChangeLogRow.seq) > seq)
+                .order_by(col(ChangeLogRow.seq))
+            ).all()
+        entries = [
+            LoggedChange(
+                seq=row.seq or 0,
+                incident_id=row.incident_id,
+                parts=frozenset(Part(p) for p in row.parts.split(",") if p),
+                at=row.recorded_at,
+                local=row.origin == self.origin,
+            )
+            for row in rows
+        ]
+        self._log_seen = (version, max([seq, *(e.seq for e in entries)]))
+        return entries
 
     def _newest_seq(self) -> int:
         with Session(self.database.engine) as session:

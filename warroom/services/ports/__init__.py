@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -55,6 +56,26 @@ class IncidentNotFound(LookupError):
         self.incident_id = incident_id
 
 
+@dataclass(frozen=True)
+class LoggedChange:
+    """One change-log entry: what one write changed of one incident, and when."""
+
+    seq: int  # increasing; later writes have larger numbers
+    incident_id: int
+    parts: frozenset[Part]
+    at: datetime  # when it was committed (UTC)
+    local: bool  # written by this storage's own process
+
+
+class DedupeKeyTaken(RuntimeError):
+    """Another open incident already carries this alert key: a concurrent declare won.
+    The write is rolled back."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"An open incident already carries the alert key {key!r}.")
+        self.key = key
+
+
 class IncidentRecord(Protocol):
     """One stored incident, changed in place inside a unit of work."""
 
@@ -80,6 +101,8 @@ class IncidentRecord(Protocol):
     is_security: bool
     service: str
     resolution_recorded_at: datetime | None
+    dedupe_key: str | None
+    duplicate_of: int | None
 
 
 class EventRecord(Protocol):
@@ -95,7 +118,12 @@ class IncidentRepository(Protocol):
         ...
 
     def add(self, **fields: Any) -> IncidentRecord:
-        """A new incident, numbered at once (ids are never reused)."""
+        """A new incident, numbered at once (ids are never reused). Raises DedupeKeyTaken
+        when an open incident already carries its `dedupe_key`."""
+        ...
+
+    def open_with_key(self, dedupe_key: str) -> IncidentRecord | None:
+        """The open incident carrying this alert key, if any."""
         ...
 
     def delete(self, record: IncidentRecord) -> None: ...
@@ -194,6 +222,15 @@ class Storage(Protocol):
     def changes_elsewhere(self) -> ChangeSet:
         """What other processes (or other connections) changed since the last call, read
         from the change log; empty when nothing did. Cheap enough for every tick."""
+        ...
+
+    def newest_logged(self) -> int:
+        """The change log's newest sequence number (0 when it is empty)."""
+        ...
+
+    def logged_after(self, seq: int) -> list[LoggedChange]:
+        """The change log's entries after `seq`, oldest first, whoever wrote them. Cheap
+        when nothing was committed since the previous call (one counter read)."""
         ...
 
     def after_delete(self) -> None:
