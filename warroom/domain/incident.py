@@ -59,6 +59,8 @@ class Incident:
     is_security: bool = False  # said at declaration or later; gates changes on evidence
     service: str = ""  # the affected service, for frequency per service
     resolution_recorded_at: datetime | None = None  # when the resolution was written down
+    dedupe_key: str = ""  # the alert's key when an alert hook declared it
+    duplicate_of: int | None = None  # the incident this one duplicates: out of the metrics
 
     @property
     def commander(self) -> str:
@@ -98,6 +100,9 @@ class EventKind(StrEnum):
     POSTMORTEM = "postmortem"  # the write-up started, sent for review or published
     EVIDENCE = "evidence"  # evidence collected, linked, not applicable, verified or exported
     REMINDER = "reminder"  # a reminder snoozed, with how long
+    ALERT_REPEATED = "alert_repeated"  # an alert hook declared again with the same key
+    DUPLICATE = "duplicate"  # marked as a duplicate of another incident, or found one
+    LINKED = "linked"  # related to another incident
     DELETED = "deleted"  # announced only: a deleted incident has no timeline left
 
 

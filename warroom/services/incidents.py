@@ -31,9 +31,11 @@ from warroom.domain.validation import (
     not_in_future,
 )
 from warroom.services.ports import (
+    DedupeKeyTaken,
     EventRecord,
     IncidentNotFound,
     IncidentRecord,
+    LoggedChange,
     Storage,
     UnitOfWork,
     Waiting,
@@ -43,7 +45,9 @@ from warroom.services.ports import (
 log = logging.getLogger("warroom.services.incidents")
 
 __all__ = [
+    "Declared",
     "IncidentNotFound",
+    "RelationRefused",
     "IncidentService",
     "StageRefused",
     "ValidationError",
@@ -61,6 +65,22 @@ class StageRefused(ValidationError):
     def __init__(self, refusal: MoveRefused) -> None:
         super().__init__("status", refusal.message)
         self.reason_would_do = refusal.reason_would_do
+
+
+class RelationRefused(ValidationError):
+    """A duplicate mark a rule refused (the message says which and what to do instead)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("of", message)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What `declare_or_repeat` did: declared `incident` (new), or recorded the alert's
+    repeat on the open incident that carries its key."""
+
+    incident: Incident
+    new: bool
 
 
 def _sentence(exc: Exception) -> str:
@@ -104,6 +124,15 @@ class IncidentService:
         changes = self._storage.changes_elsewhere()
         self.announce(changes)
         return changes
+
+    def logged_after(self, seq: int) -> list[LoggedChange]:
+        """Every change in the change log after `seq`, whoever made it, oldest first (for
+        `warroom watch`); cheap when nothing was committed since the last call."""
+        return self._storage.logged_after(seq)
+
+    def newest_logged(self) -> int:
+        """The change log's newest sequence number: what `logged_after` starts from."""
+        return self._storage.newest_logged()
 
     def when_waiting(self, listener: Waiting) -> Callable[[], None]:
         """`listener(True)` while a write waits for another warroom to finish writing,
@@ -179,10 +208,66 @@ class IncidentService:
         detected_at: datetime | None = None,
         is_security: bool = False,
         service: str = "",
+        dedupe_key: str = "",
     ) -> Incident:
         """Declares an incident. Each time defaults to now only when not given: an
-        incident entered afterwards carries when it was declared and first detected."""
+        incident entered afterwards carries when it was declared and first detected.
+        With a `dedupe_key`, see `declare_or_repeat`; this returns the incident either way."""
+        return self.declare_or_repeat(
+            title, severity, impact, impact_started_at, commander, is_drill,
+            declared_at=declared_at, detected_at=detected_at, is_security=is_security,
+            service=service, dedupe_key=dedupe_key,
+        ).incident  # fmt: skip
+
+    def declare_or_repeat(
+        self,
+        title: str,
+        severity: Severity | str,
+        impact: str = "",
+        impact_started_at: datetime | None = None,
+        commander: str = "",
+        is_drill: bool = False,
+        *,
+        declared_at: datetime | None = None,
+        detected_at: datetime | None = None,
+        is_security: bool = False,
+        service: str = "",
+        dedupe_key: str = "",
+    ) -> Declared:
+        """Declares an incident carrying `dedupe_key` (an alert's key), unless an open one
+        carries it already: then the repeat goes on that one's timeline and it is returned
+        with `new` False. The look-up and the declaration are one write transaction, and
+        the storage keeps the key unique among open incidents, so many alert hooks firing
+        at once give one incident; one that loses the race records its repeat instead."""
         now = self._clock.now()
+        fields = self._declaration(
+            title, severity, impact, impact_started_at, commander, is_drill, now,
+            declared_at=declared_at, detected_at=detected_at, is_security=is_security,
+            service=service,
+        )  # fmt: skip
+        key = " ".join(clean_text("dedupe_key", dedupe_key, "The dedupe key").split())
+        try:
+            return self._declare_once(fields, key, now)
+        except DedupeKeyTaken:  # another process declared it between our look-up and insert
+            log.info("alert key %r taken by a concurrent declare; recording a repeat", key)
+            return self._declare_once(fields, key, now)
+
+    def _declaration(
+        self,
+        title: str,
+        severity: Severity | str,
+        impact: str,
+        impact_started_at: datetime | None,
+        commander: str,
+        is_drill: bool,
+        now: datetime,
+        *,
+        declared_at: datetime | None,
+        detected_at: datetime | None,
+        is_security: bool,
+        service: str,
+    ) -> dict[str, Any]:
+        """The new incident's checked columns; raises ValidationError."""
         clean = clean_title(title)
         try:
             level = Severity.parse(str(severity))
@@ -209,48 +294,117 @@ class IncidentService:
             raise ValidationError(
                 "detected_at", "Detected cannot be after the incident was declared."
             )
+        return {
+            "title": clean,
+            "severity": level.value,
+            "status": Status.TRIAGE.value,
+            "impact": impact,
+            "impact_started_at": started,
+            "detected_at": detected,
+            "declared_at": declared,
+            "commander": commander,
+            "is_drill": is_drill,
+            "is_security": is_security,
+            "service": service,
+        }
+
+    def _declare_once(self, fields: dict[str, Any], key: str, now: datetime) -> Declared:
         with self.writing() as write:
-            row = write.uow.incidents.add(
-                title=clean,
-                severity=level.value,
-                status=Status.TRIAGE.value,
-                impact=impact,
-                impact_started_at=started,
-                detected_at=detected,
-                declared_at=declared,
-                commander=commander,
-                is_drill=is_drill,
-                is_security=is_security,
-                service=service,
-            )
-            assert row.id is not None
-            edit = Edit(write.uow, row, now, self.actor, self.policy)
-            tags = " (drill)" if is_drill else ""
-            tags += " (security)" if is_security else ""
+            found = write.uow.incidents.open_with_key(key) if key else None
+            if found is not None:
+                edit = Edit(write.uow, found, now, self.actor, self.policy)
+                edit.event(EventKind.ALERT_REPEATED, f"Alert repeated ({key})", key=key)
+                for after in self.after_edit:
+                    after(edit)
+                declared = Declared(edit.incident(), new=False)
+            else:
+                row = write.uow.incidents.add(**fields, dedupe_key=key or None)
+                declared = Declared(self._record_declaration(write, row, now), new=True)
+        incident = declared.incident
+        if declared.new:
+            log.info("declared incident #%d (%s)", incident.id, incident.severity.value)
+        else:
+            log.info("alert %r repeated on incident #%d", key, incident.id)
+        return declared
+
+    def _record_declaration(self, write: Write, row: IncidentRecord, now: datetime) -> Incident:
+        assert row.id is not None
+        edit = Edit(write.uow, row, now, self.actor, self.policy)
+        level, clean, declared = Severity(row.severity), row.title, row.declared_at
+        is_drill, is_security, service = row.is_drill, row.is_security, row.service
+        tags = " (drill)" if is_drill else ""
+        tags += " (security)" if is_security else ""
+        edit.event(
+            EventKind.DECLARED,
+            f"Declared {level.value}{tags}: {clean}",
+            at=declared,
+            severity=level.value,
+            impact_started_at=row.impact_started_at,
+            is_drill=is_drill,
+            **_only_if("is_security", is_security),
+            **_only_if("service", service),
+            **_only_if("dedupe_key", row.dedupe_key),
+        )
+        if row.commander:
             edit.event(
-                EventKind.DECLARED,
-                f"Declared {level.value}{tags}: {clean}",
+                EventKind.ROLE_ASSIGNED,
+                f"{Role.COMMANDER.label}: {row.commander}",
                 at=declared,
-                severity=level.value,
-                impact_started_at=started,
-                is_drill=is_drill,
-                **_only_if("is_security", is_security),
-                **_only_if("service", service),
+                role=Role.COMMANDER.value,
+                old="",
+                new=row.commander,
             )
-            if commander:
-                edit.event(
-                    EventKind.ROLE_ASSIGNED,
-                    f"{Role.COMMANDER.label}: {commander}",
-                    at=declared,
-                    role=Role.COMMANDER.value,
-                    old="",
-                    new=commander,
+        for hook in self.on_declare:
+            hook(edit)
+        return write.uow.incidents.to_incident(row)
+
+    # -- relations between incidents ----------------------------------------------------
+    def mark_duplicate(self, incident_id: int, of: int) -> Incident:
+        """Marks the incident as a duplicate of `of`: said on both timelines, and the
+        duplicate is left out of the metrics. Raises RelationRefused when a rule says no
+        (the other is itself a duplicate, or this one already duplicates another)."""
+        if incident_id == of:
+            raise ValidationError("of", f"Incident #{incident_id} cannot duplicate itself.")
+        with self.editing(incident_id) as edit:
+            other = edit.uow.incidents.get(of)
+            if edit.row.duplicate_of == of:
+                return edit.incident()
+            if edit.row.duplicate_of is not None:
+                raise RelationRefused(
+                    f"Incident #{incident_id} is already a duplicate of #{edit.row.duplicate_of}."
                 )
-            for hook in self.on_declare:
-                hook(edit)
-            incident = write.uow.incidents.to_incident(row)
-        log.info("declared incident #%d (%s)", incident.id, level.value)
-        return incident
+            if other.duplicate_of is not None:
+                raise RelationRefused(
+                    f"Incident #{of} is itself a duplicate of #{other.duplicate_of}; mark "
+                    f"#{incident_id} as a duplicate of #{other.duplicate_of} instead."
+                )
+            edit.row.duplicate_of = of
+            edit.event(EventKind.DUPLICATE, f"Marked as a duplicate of #{of}", of=of)
+            there = Edit(edit.uow, other, edit.now, self.actor, self.policy)
+            there.event(
+                EventKind.DUPLICATE,
+                f"#{incident_id} marked as a duplicate of this incident",
+                duplicate=incident_id,
+            )
+            return edit.incident()
+
+    def link(self, incident_id: int, other_id: int) -> bool:
+        """Records that two incidents are related, on both timelines; False when they
+        were linked already (nothing recorded)."""
+        if incident_id == other_id:
+            raise ValidationError("other", f"Incident #{incident_id} cannot be linked to itself.")
+        with self.editing(incident_id) as edit:
+            other = edit.uow.incidents.get(other_id)
+            if other_id in _linked(edit.uow.timeline.of_incident(incident_id)):
+                return False
+            edit.event(EventKind.LINKED, f"Linked to #{other_id}", linked=other_id)
+            there = Edit(edit.uow, other, edit.now, self.actor, self.policy)
+            there.event(EventKind.LINKED, f"Linked to #{incident_id}", linked=incident_id)
+            return True
+
+    def links(self, incident_id: int) -> list[int]:
+        """The incidents linked to this one, in the order they were linked."""
+        return _linked(self.timeline(incident_id))
 
     def set_security(self, incident_id: int, is_security: bool, reason: str = "") -> Incident:
         """Marks the incident as a security incident (or not) at any time; from then on,
@@ -597,6 +751,15 @@ class IncidentService:
             write.uow.touch(incident_id, Part.DELETED)
         self._storage.after_delete()
         log.info("deleted incident #%d", incident_id)
+
+
+def _linked(timeline: list[TimelineEvent]) -> list[int]:
+    found: list[int] = []
+    for event in timeline:
+        other = event.data.get("linked") if event.kind is EventKind.LINKED else None
+        if isinstance(other, int) and other not in found:
+            found.append(other)
+    return found
 
 
 def _only_if(key: str, value: Any) -> dict[str, Any]:

@@ -38,6 +38,8 @@ INCIDENT_COLUMNS = (
     "is_drill",
     "is_security",
     "service",
+    "dedupe_key",
+    "duplicate_of",
     *ROLE_COLUMNS.values(),
     *TIME_COLUMNS,
 )
@@ -78,4 +80,6 @@ def incident_from_columns(column: Callable[[str], Any]) -> Incident:
         is_security=bool(column("is_security")),
         service=column("service") or "",
         resolution_recorded_at=column("resolution_recorded_at"),
+        dedupe_key=column("dedupe_key") or "",
+        duplicate_of=column("duplicate_of"),
     )

@@ -369,6 +369,20 @@ def _v8_security_service_and_kinds(conn: Connection) -> None:
     )
 
 
+def _v9_alert_keys_and_duplicates(conn: Connection) -> None:
+    # The alert's dedupe key, unique among open incidents so that an alert storm (many hooks
+    # declaring at once) gives one incident; and which incident one duplicates, so it stays
+    # out of the metrics. Its statuses are domain.lifecycle's open ones as of v9.
+    for statement in (
+        "ALTER TABLE incident ADD COLUMN dedupe_key VARCHAR",
+        "ALTER TABLE incident ADD COLUMN duplicate_of INTEGER "
+        "REFERENCES incident (id) ON DELETE SET NULL",
+        "CREATE UNIQUE INDEX ix_incident_open_dedupe_key ON incident (dedupe_key) "
+        "WHERE dedupe_key IS NOT NULL AND status IN ('triage', 'active', 'mitigated')",
+    ):
+        conn.execute(text(statement))
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v1_create_schema,
     _v2_drill_flag_and_response_due,
@@ -378,6 +392,7 @@ MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v6_evidence,
     _v7_change_log_and_constraints,
     _v8_security_service_and_kinds,
+    _v9_alert_keys_and_duplicates,
 )
 LATEST_VERSION = SCHEMA_VERSION
 assert len(MIGRATIONS) == LATEST_VERSION, "a migration step is missing for SCHEMA_VERSION"

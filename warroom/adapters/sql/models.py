@@ -15,9 +15,23 @@ def _when(nullable: bool = True) -> Column:
     return Column(UTCDateTime(), nullable=nullable)
 
 
+# One open incident per alert key, even with many alert hooks declaring at once (v9).
+OPEN_DEDUPE_KEY = "dedupe_key IS NOT NULL AND status IN ('triage', 'active', 'mitigated')"
+
+
 class IncidentRow(SQLModel, table=True):
     __tablename__ = "incident"
-    __table_args__ = (Index("ix_incident_status", "status"), {"sqlite_autoincrement": True})
+    __table_args__ = (
+        Index("ix_incident_status", "status"),
+        Index(
+            "ix_incident_open_dedupe_key",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text(OPEN_DEDUPE_KEY),
+            postgresql_where=text(OPEN_DEDUPE_KEY),
+        ),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str
@@ -42,6 +56,11 @@ class IncidentRow(SQLModel, table=True):
     is_security: bool = False
     service: str = ""
     resolution_recorded_at: datetime | None = Field(default=None, sa_column=_when())
+    dedupe_key: str | None = None  # the alert's key, for alert hooks declaring again
+    duplicate_of: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="SET NULL")),
+    )
 
 
 class EventRow(SQLModel, table=True):
