@@ -86,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     declare.add_argument("--security", action="store_true", help="a security incident")
     declare.add_argument("--service", default="", help="the affected service")
+    declare.add_argument(
+        "--dedupe-key",
+        default="",
+        metavar="KEY",
+        help="the alert's key: if an open incident carries it, record the repeat on it and "
+        "print its id instead of declaring",
+    )
 
     note = verbs.add_parser("note", parents=[common], help="add a timeline note")
     note.add_argument("id", type=incident_id)
@@ -98,6 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_entry_verbs(verbs, common)
+
+    duplicate = verbs.add_parser(
+        "mark-duplicate",
+        parents=[common],
+        help="mark an incident as a duplicate of another (left out of the metrics)",
+    )
+    duplicate.add_argument("id", type=incident_id)
+    duplicate.add_argument("--of", required=True, type=incident_id, metavar="OTHER")
+    link = verbs.add_parser("link", parents=[common], help="record that two incidents are related")
+    link.add_argument("id", type=incident_id)
+    link.add_argument("other", type=incident_id, metavar="OTHER")
 
     listing = verbs.add_parser("list", parents=[common], help="open incidents and their clocks")
     listing.add_argument("--all", action="store_true", help="include resolved and closed")

@@ -87,13 +87,15 @@ def run(args: argparse.Namespace, backend: CliBackend) -> int:
 
 
 def _dispatch(args: argparse.Namespace, services: Services, policy: Policy, clock: Clock) -> int:
-    from warroom.cli.verbs import ENTRY_VERBS, run_entry_verb
+    from warroom.cli.verbs import ENTRY_VERBS, RELATION_VERBS, run_entry_verb, run_relation_verb
 
     service = services.incidents
     if args.verb in ENTRY_VERBS:
         return run_entry_verb(args, service, policy, clock)
+    if args.verb in RELATION_VERBS:
+        return run_relation_verb(args, service)
     if args.verb == "declare":
-        incident = service.declare(
+        incident = service.declare_or_repeat(
             args.title,
             args.severity,
             impact=args.impact,
@@ -104,7 +106,8 @@ def _dispatch(args: argparse.Namespace, services: Services, policy: Policy, cloc
             detected_at=args.detected,
             is_security=args.security,
             service=args.service,
-        )
+            dedupe_key=args.dedupe_key,
+        ).incident
         print(incident.id)
     elif args.verb == "note":
         try:

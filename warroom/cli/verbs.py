@@ -19,12 +19,14 @@ from warroom.domain.incident import Incident, KeyTime
 from warroom.domain.lifecycle import Role, Status
 from warroom.domain.policy import Policy
 from warroom.domain.validation import NeedsConfirmation, ValidationError
-from warroom.services.incidents import IncidentService, StageRefused
+from warroom.services.incidents import IncidentService, RelationRefused, StageRefused
 
 ENTRY_VERBS = frozenset(
     {"ack", "severity", "role", "update", "time", "status", "resolve", "close", "reopen"}
     | {"security", "service"}
 )
+
+RELATION_VERBS = frozenset({"mark-duplicate", "link"})
 
 ROLES: dict[str, Role] = {
     "commander": Role.COMMANDER,
@@ -64,6 +66,20 @@ def run_entry_verb(
         return EXIT_INVALID
     if args.json:
         print_incident_json(service, incident.id, policy, clock.now())
+    return EXIT_OK
+
+
+def run_relation_verb(args: argparse.Namespace, service: IncidentService) -> int:
+    """mark-duplicate and link: recorded on both incidents' timelines. A rule's refusal (the
+    other is itself a duplicate) exits 3; itself or an unknown incident exits 1 upstream."""
+    try:
+        if args.verb == "mark-duplicate":
+            service.mark_duplicate(args.id, args.of)
+        elif not service.link(args.id, args.other):
+            print(f"warroom: #{args.id} and #{args.other} were linked already", file=sys.stderr)
+    except RelationRefused as exc:
+        print(f"warroom: {exc.message}", file=sys.stderr)
+        return EXIT_STORE
     return EXIT_OK
 
 

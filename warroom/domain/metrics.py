@@ -128,6 +128,7 @@ class MetricsReport:
     months: list[MonthTrend]
     drills_excluded: int
     services: list[ServiceMetrics] = field(default_factory=list)  # most incidents first
+    duplicates_excluded: int = 0  # marked as duplicates of another incident (drills apart)
 
 
 # -- periods the view offers -----------------------------------------------------------------
@@ -172,12 +173,17 @@ def compute_metrics(
     until: datetime | None,
     now: datetime,
 ) -> MetricsReport:
-    """Metrics over the incidents declared in [since, until), drills left out."""
+    """Metrics over the incidents declared in [since, until), drills and duplicates left
+    out."""
     for name, moment in (("since", since), ("until", until), ("now", now)):
         if moment is not None and moment.utcoffset() is None:
             raise ValueError(f"{name} must be timezone-aware")
     in_period = [r for r in records if _in_period(r.incident.declared_at, since, until)]
-    real = [r for r in in_period if not r.incident.is_drill]
+    drills = [r for r in in_period if r.incident.is_drill]
+    duplicates = [
+        r for r in in_period if not r.incident.is_drill and r.incident.duplicate_of is not None
+    ]
+    real = [r for r in in_period if not r.incident.is_drill and r.incident.duplicate_of is None]
     today = now.astimezone(UTC).date()
     by_severity = {
         level: _severity_metrics(
@@ -199,8 +205,9 @@ def compute_metrics(
         by_severity=by_severity,
         all=_severity_metrics(real, policy, today, has_target=any_required),
         months=_month_trends(real, since, until, now),
-        drills_excluded=len(in_period) - len(real),
+        drills_excluded=len(drills),
         services=_service_metrics(real),
+        duplicates_excluded=len(duplicates),
     )
 
 
