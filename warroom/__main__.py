@@ -40,6 +40,17 @@ def incident_id(text: str) -> int:
     return value
 
 
+def log_seq(text: str) -> int:
+    """A change number: 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a change number") from None
+    if not 0 <= value <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a change number (0 or more)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -138,6 +149,20 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--template", help="a Jinja2 template file to render instead")
 
     _add_evidence_verbs(verbs, common)
+
+    watch = verbs.add_parser(
+        "watch", parents=[common], help="print each change as it is made, until interrupted"
+    )
+    watch.add_argument("--json", action="store_true", help="one JSON object per line")
+    watch.add_argument(
+        "--since",
+        type=log_seq,
+        metavar="SEQ",
+        help="start after this change number (a line's seq; default: from now)",
+    )
+    watch.add_argument(
+        "--once", action="store_true", help="print what is there (see --since) and exit"
+    )
 
     metrics = verbs.add_parser(
         "metrics", parents=[common], help="response times and post-mortem completion by severity"

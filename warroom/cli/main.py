@@ -133,6 +133,10 @@ def _dispatch(args: argparse.Namespace, services: Services, policy: Policy, cloc
         return run_metrics(services.metrics, args.since, args.output)
     elif args.verb == "export":
         return _export(args, services.postmortems)
+    elif args.verb == "watch":
+        from warroom.cli.watch import run_watch
+
+        return run_watch(args, service)
     elif args.verb == "show":
         if args.json:
             print_incident_json(service, args.id, policy, clock.now())

@@ -1,0 +1,93 @@
+"""`warroom watch`: every change as it is committed, read from the change log, so what the
+GUI, other CLI calls and other laptops on the same file change all shows.
+
+It waits on the file's change counter (one cheap read every POLL_SECONDS), never in a busy
+loop. Ctrl+C and SIGTERM end it with exit 0, after what it printed was flushed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from warroom.domain.changes import Part
+from warroom.domain.safe_text import json_safe, visible_line
+from warroom.services.incidents import IncidentNotFound, IncidentService
+from warroom.services.ports import LoggedChange
+
+POLL_SECONDS = 0.5
+EXIT_OK = 0
+
+
+def run_watch(args: argparse.Namespace, service: IncidentService) -> int:
+    seq = service.newest_logged() if args.since is None else args.since
+    stop = threading.Event()
+    try:
+        with _stopped_by_sigterm(stop):
+            while True:
+                for entry in service.logged_after(seq):
+                    seq = max(seq, entry.seq)
+                    _print_entry(entry, service, as_json=args.json)
+                sys.stdout.flush()
+                if args.once or stop.wait(POLL_SECONDS):
+                    break
+    except KeyboardInterrupt:  # Ctrl+C: a normal way to stop watching
+        pass
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+@contextmanager
+def _stopped_by_sigterm(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM sets `stop` (the wait returns at once) while watching; the previous handler
+    comes back afterwards. Only the main thread can take signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def entry_json(entry: LoggedChange, service: IncidentService) -> dict[str, Any]:
+    """One line of `watch --json`: the entry, then the incident as it is now (or deleted)."""
+    shown: dict[str, Any] = {
+        "seq": entry.seq,
+        "incident": entry.incident_id,
+        "parts": sorted(str(p) for p in entry.parts),
+        "at": entry.at.isoformat(),
+    }
+    if Part.DELETED in entry.parts:
+        shown["deleted"] = True
+        return shown
+    try:
+        incident = service.get(entry.incident_id)
+    except IncidentNotFound:  # deleted since: a later entry says so
+        shown["deleted"] = True
+        return shown
+    shown["title"] = incident.title
+    shown["severity"] = incident.severity.value
+    shown["status"] = incident.status.value
+    return shown
+
+
+def _print_entry(entry: LoggedChange, service: IncidentService, *, as_json: bool) -> None:
+    shown = entry_json(entry, service)
+    if as_json:
+        print(json_safe(json.dumps(shown, ensure_ascii=False)))
+        return
+    parts = ", ".join(shown["parts"])
+    when = f"{entry.at:%Y-%m-%d %H:%M:%S}Z"
+    if shown.get("deleted"):
+        state = "deleted"
+    else:
+        title = visible_line(shown["title"])
+        state = f"{shown['severity']} {shown['status']} “{title}”"
+    print(f"{when}  #{entry.incident_id}  {parts}  {state}")
