@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -895,6 +895,15 @@ class MainWindow(QMainWindow):
         if isinstance(saved, QByteArray) and self.restoreGeometry(saved):
             return
         fit_to_screen(self, 1440, 900)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # A message shown before the window was (a reminder at start-up) left the summary
+        # visible under it: QStatusBar hides only visible widgets. Show it again, now.
+        message = self.statusBar().currentMessage()
+        if message:
+            self.statusBar().clearMessage()  # the same text again would be ignored
+            self.statusBar().showMessage(message, 15_000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for editor in list(self.editors.values()):
