@@ -5,12 +5,25 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
+from warroom.cli.exits import EXIT_USAGE, error_json
+from warroom.cli.exits import TABLE as EXIT_TABLE
 from warroom.cli.times import parse_when
 
 if TYPE_CHECKING:
     from warroom.system.paths import AppPaths
+
+
+_usage_errors: list[str] = []  # what argparse said, for a --json usage error
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, keeping its usage error's message (subcommands use it too)."""
+
+    def error(self, message: str) -> NoReturn:
+        _usage_errors.append(message)
+        super().error(message)
 
 
 class _PrintVersion(argparse.Action):
@@ -65,13 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="your name on the timeline (default: $WARROOM_ACTOR, else the name set in the "
         "app, else the OS login, marked as such)",
     )
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="warroom",
         description="The incident commander's board. With no command, opens the window.",
-        epilog="Times are ISO 8601 with a UTC offset (2026-11-22T14:02:00Z); --at records "
-        "when something happened, for an incident entered afterwards. Exit codes: 0 done, "
-        "1 refused (the message says why), 2 bad usage, 3 a stage move a lifecycle rule "
-        "refused, or a database that cannot be used. 'warroom COMMAND --help' for each.",
+        epilog="Times are ISO 8601 with a UTC offset (2026-11-22T14:02:00Z); --at records\n"
+        "when something happened, for an incident entered afterwards.\n"
+        "'warroom COMMAND --help' for each; 'warroom examples' for an alert hook.\n\n" + EXIT_TABLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     parser.add_argument("--version", action=_PrintVersion, help="print the version and exit")
@@ -306,8 +319,14 @@ def _add_evidence_verbs(verbs, common: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     from warroom.domain.safe_text import shown_safely
 
+    argv = list(sys.argv[1:] if argv is None else argv)
     with shown_safely():  # a usage error quotes the arguments: made visible too
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:
+            if exc.code == EXIT_USAGE and "--json" in argv and _usage_errors:
+                print(error_json(EXIT_USAGE, _usage_errors[-1]))
+            raise
     args.data_dir = getattr(args, "data_dir", None)
     args.actor = getattr(args, "actor", None)
     if args.verb is None:

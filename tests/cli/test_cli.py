@@ -238,16 +238,16 @@ def test_show_text_lists_the_timeline(run_cli):
     assert "Declared P1: Checkout down" in out
 
 
-def test_show_missing_incident_exits_1(run_cli):
+def test_show_missing_incident_exits_4(run_cli):
     declare(run_cli)
     code, out, err = run_cli("show", "99")
-    assert (code, out) == (1, "")
+    assert (code, out) == (4, "")
     assert "no incident #99" in err
 
 
-def test_note_on_missing_incident_exits_1(run_cli):
+def test_note_on_missing_incident_exits_4(run_cli):
     code, out, err = run_cli("note", "5", "hello")
-    assert (code, out) == (1, "")
+    assert (code, out) == (4, "")
     assert "no incident #5" in err
 
 
@@ -270,7 +270,10 @@ def test_non_sqlite_database_exits_3_and_is_left_untouched(run_cli, data_dir, ar
     database.write_bytes(b"hello world" * 100)
     code, out, err = run_cli(*args)
     assert code == 3
-    assert out == ""
+    if "--json" in args:  # the error as JSON on stdout too
+        assert json.loads(out)["error"]["code"] == 3
+    else:
+        assert out == ""
     assert str(database) in err
     assert database.read_bytes() == b"hello world" * 100
     assert [p.name for p in data_dir.iterdir()] == ["warroom.db"]

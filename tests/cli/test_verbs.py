@@ -249,8 +249,6 @@ def test_a_stage_rule_no_reason_satisfies_exits_3_without_the_hint(
         (("update", "{id}", "--text", "x", "--at", "2026-11-22 13:25"), "has no UTC offset"),
         (("time", "{id}", "mitigated", "2026-11-22T13:40"), "has no UTC offset"),
         (("time", "{id}", "declared", "none"), "cannot be cleared"),
-        (("ack", "99"), "99"),
-        (("service", "99", "search"), "99"),
         (("status", "{id}", "done"), "Unknown status 'done'"),
         (("reopen", "{id}", "--to", "resolved", "--reason", "x"), "earlier stage"),
         (("update", "{id}", "--file", "/nonexistent/message.txt"), "Cannot read"),

@@ -48,7 +48,7 @@ def test_add_prints_id_and_sha256_per_file(run_cli, make_file):
 def test_an_unknown_item_lists_the_names_and_copies_nothing(run_cli, make_file, data_dir):
     incident_id = declare(run_cli)
     code, out, err = run_cli("evidence", "add", incident_id, make_file(data=b"x"), "--item", "logs")
-    assert (code, out) == (1, "")
+    assert (code, out) == (4, "")
     assert "no checklist item named “logs”" in err
     assert "Application logs around the start; Metric and dashboard" in err
     assert not (data_dir / "vault").exists() or not any((data_dir / "vault").rglob("*.log"))
@@ -182,9 +182,9 @@ def test_bad_usage_exits_2(run_cli, argv):
     assert caught.value.code == 2
 
 
-def test_unknown_incident_exits_1(run_cli, make_file):
+def test_unknown_incident_exits_4(run_cli, make_file):
     code, out, err = run_cli("evidence", "add", 42, make_file(data=b"x"))
-    assert (code, out) == (1, "")
+    assert (code, out) == (4, "")
     assert "There is no incident #42." in err
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from warroom.cli.exits import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, fail
 from warroom.domain import clocks
 from warroom.domain.clock import Clock, SystemClock
 from warroom.domain.clock_text import response_text, update_text
@@ -28,7 +29,7 @@ from warroom.system import atomic
 from warroom.system.paths import AppPaths, resolve_paths
 from warroom.system.settings import load_policy, resolve_actor
 
-EXIT_OK, EXIT_INVALID, EXIT_STORE = 0, 1, 3
+EXIT_STORE = EXIT_REFUSED  # the table is warroom.cli.exits
 
 
 class CliBackend(Protocol):
@@ -60,8 +61,7 @@ def run(args: argparse.Namespace, backend: CliBackend) -> int:
     try:
         record = backend.open(paths.database, clock, actor.name, policy)
     except StoreError as exc:
-        print(f"warroom: {exc}", file=sys.stderr)
-        return EXIT_STORE
+        return fail(args, EXIT_STORE, exc)
     for warning in record.warnings:
         print(f"warroom: warning: {warning}", file=sys.stderr)
     evidence = record.services.evidence
@@ -74,11 +74,11 @@ def run(args: argparse.Namespace, backend: CliBackend) -> int:
             return _delete(args, evidence)
         return _dispatch(args, record.services, policy, clock)
     except WriteFailed as exc:
-        print(f"warroom: {exc}", file=sys.stderr)
-        return EXIT_STORE
-    except (ValidationError, IncidentNotFound, ItemNotFound, ArtifactNotFound) as exc:
-        print(f"warroom: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return fail(args, EXIT_STORE, exc)
+    except (IncidentNotFound, ItemNotFound, ArtifactNotFound, ItemNamedNotFound) as exc:
+        return fail(args, EXIT_NOT_FOUND, exc)
+    except ValidationError as exc:
+        return fail(args, EXIT_INVALID, exc)
     except BrokenPipeError:  # `warroom list | head`: the reader left; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
@@ -239,9 +239,13 @@ def _item_named(evidence: EvidenceService, incident_id: int, name: str) -> int:
         if item.name.casefold() == wanted:
             return item.id
     names = "; ".join(i.name for i in items)
-    raise ValidationError(
-        "item", f"#{incident_id} has no checklist item named “{name}”. Its items: {names}"
+    raise ItemNamedNotFound(
+        f"#{incident_id} has no checklist item named “{name}”. Its items: {names}"
     )
+
+
+class ItemNamedNotFound(LookupError):
+    """evidence add --item NAME: the incident has no checklist item of that name."""
 
 
 def _evidence_verify(args: argparse.Namespace, evidence: EvidenceService) -> int:

@@ -3,7 +3,7 @@ ack, severity, role, update, time, status (resolve, close, reopen), security and
 
 Each goes through IncidentService, as the GUI does. A refusal changes nothing: a lifecycle
 rule's exits 3 with its reason (and "(add --reason TEXT)" when a reason would let the move
-through); any other bad value exits 1 with its message."""
+through); an unknown incident exits 4; any other bad value exits 1 with its message."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from warroom.cli.exits import fail
 from warroom.cli.main import EXIT_INVALID, EXIT_OK, EXIT_STORE, print_incident_json
 from warroom.cli.times import parse_when
 from warroom.domain.clock import Clock
@@ -51,19 +52,19 @@ def run_entry_verb(
     args: argparse.Namespace, service: IncidentService, policy: Policy, clock: Clock
 ) -> int:
     """Runs one entry verb; prints the incident (the `show --json` shape) with --json, and
-    nothing otherwise. IncidentNotFound and ValidationError go up to the caller (exit 1)."""
+    nothing otherwise. IncidentNotFound (exit 4) and ValidationError (exit 1) go up to the
+    caller."""
     try:
         incident = _apply(args, service)
     except StageRefused as exc:
         hint = " (add --reason TEXT)" if exc.reason_would_do else ""
-        print(f"warroom: {exc.message}{hint}", file=sys.stderr)
-        return EXIT_STORE
+        return fail(args, EXIT_STORE, f"{exc.message}{hint}")
     except NeedsConfirmation as exc:
-        print(
-            f"warroom: {exc} Nothing was recorded; add --force to record it at that time.",
-            file=sys.stderr,
+        return fail(
+            args,
+            EXIT_INVALID,
+            f"{exc} Nothing was recorded; add --force to record it at that time.",
         )
-        return EXIT_INVALID
     if args.json:
         print_incident_json(service, incident.id, policy, clock.now())
     return EXIT_OK
@@ -71,15 +72,14 @@ def run_entry_verb(
 
 def run_relation_verb(args: argparse.Namespace, service: IncidentService) -> int:
     """mark-duplicate and link: recorded on both incidents' timelines. A rule's refusal (the
-    other is itself a duplicate) exits 3; itself or an unknown incident exits 1 upstream."""
+    other is itself a duplicate) exits 3; itself exits 1 and an unknown incident 4 upstream."""
     try:
         if args.verb == "mark-duplicate":
             service.mark_duplicate(args.id, args.of)
         elif not service.link(args.id, args.other):
             print(f"warroom: #{args.id} and #{args.other} were linked already", file=sys.stderr)
     except RelationRefused as exc:
-        print(f"warroom: {exc.message}", file=sys.stderr)
-        return EXIT_STORE
+        return fail(args, EXIT_STORE, exc.message)
     return EXIT_OK
 
 
