@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
+from warroom.cli.completion import DIRECTORY, SHELLS
 from warroom.cli.exits import EXIT_USAGE, error_json
 from warroom.cli.exits import TABLE as EXIT_TABLE
 from warroom.cli.times import parse_when
@@ -70,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir",
         default=argparse.SUPPRESS,
         help="folder holding warroom.db (default: the user data dir, or $WARROOM_DATA_DIR)",
-    )
+    ).complete = DIRECTORY  # type: ignore[attr-defined]  # read by shtab
     common.add_argument(
         "--actor",
         default=argparse.SUPPRESS,
@@ -185,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     metrics_format.add_argument("--json", dest="output", action="store_const", const="json")
     metrics_format.add_argument("--csv", dest="output", action="store_const", const="csv")
     metrics.set_defaults(output="table")
+
+    completion = verbs.add_parser(
+        "completion", help="print a shell completion script (bash or zsh)"
+    )
+    completion.add_argument("shell", choices=SHELLS)
+    verbs.add_parser("examples", help="print a worked alert-hook script")
 
     backup = verbs.add_parser("backup", parents=[common], help="take a backup now")
     backup.add_argument("-o", "--output", help="where to write it (default: the backups folder)")
@@ -343,6 +350,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"warroom: {exc}", file=sys.stderr)
             return 2
         return run_gui(data_dir=demo_dir, title_suffix="demo", actor=args.actor)
+    if args.verb == "completion":
+        from warroom.cli.completion import completion_script
+
+        sys.stdout.write(completion_script(build_parser(), args.shell))
+        return 0
+    if args.verb == "examples":
+        from warroom.cli.examples import TEXT
+
+        sys.stdout.write(TEXT)
+        return 0
     if args.verb == "paths":
         from warroom.system.paths import resolve_paths
 
