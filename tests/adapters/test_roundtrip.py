@@ -59,8 +59,9 @@ def snapshot(service):
     return incidents, {i.id: service.timeline(i.id) for i in incidents}
 
 
-def build_full_incident(service, clock):
-    """Drives one incident through every field the service can set; returns what to expect."""
+def build_full_incident(service, clock, original=None):
+    """Drives one incident through every field the service can set (with `original`, as a
+    duplicate of it); returns what to expect."""
     started = datetime(2026, 11, 22, 19, 0, 0, 654321, tzinfo=IST)  # 13:30:00.654321 UTC
     detected = datetime(2026, 11, 22, 13, 45, 0, 1, tzinfo=UTC)
     created = service.declare(
@@ -72,7 +73,10 @@ def build_full_incident(service, clock):
         is_drill=True,
         is_security=True,
         service="payments-gateway",
+        dedupe_key="checkout-eu-5xx",
     )
+    if original is not None:
+        service.mark_duplicate(created.id, of=original)
     service.set_key_time(created.id, KeyTime.DETECTED, detected)
     clock.advance(minutes=2)
     service.acknowledge(created.id)
@@ -113,11 +117,14 @@ def build_full_incident(service, clock):
         is_security=True,
         service="payments-gateway",
         resolution_recorded_at=T0 + 20 * MIN,
+        dedupe_key="checkout-eu-5xx",
+        duplicate_of=original,
     )
 
 
 def test_every_incident_field_round_trips(service, clock, db):
-    expected = build_full_incident(service, clock)
+    original = service.declare("Card payments failing", "P2")
+    expected = build_full_incident(service, clock, original=original.id)
     assert all(getattr(expected, f.name) not in (None, {}) for f in dataclasses.fields(Incident))
     stored = service.get(expected.id)
     assert stored == expected
