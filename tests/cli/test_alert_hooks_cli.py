@@ -72,7 +72,10 @@ def test_metrics_leave_a_duplicate_out(run_cli):
     run_cli("mark-duplicate", 2, "--of", 1)
     code, out, err = run_cli("metrics", "--json")
     assert code == 0, err
-    assert json.loads(out)["all"]["count"] == 1
+    report = json.loads(out)
+    assert (report["all"]["count"], report["duplicates_excluded"]) == (1, 1)
+    code, out, err = run_cli("metrics")
+    assert out.splitlines()[0] == "All incidents · 0 drills excluded · 1 duplicate excluded"
 
 
 def test_an_alert_storm_gives_one_incident_and_every_repeat_recorded(run_cli, data_dir):

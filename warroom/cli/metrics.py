@@ -20,7 +20,7 @@ from warroom.services.metrics import (
     MetricsService,
     closure_text,
     completion_text,
-    drills_text,
+    excluded_text,
     mean_text,
     mitigation_text,
     period_text,
@@ -80,7 +80,7 @@ def _text_table(header: list[str], body: list[list[str]]) -> list[str]:
 
 def text_report(report: MetricsReport) -> str:
     """The sections of the Markdown export, as aligned plain text for a terminal."""
-    lines = [f"{period_text(report)} · {drills_text(report.drills_excluded)}", ""]
+    lines = [f"{period_text(report)} · {excluded_text(report)}", ""]
     lines += ["Response times: mean / median (n incidents with both times)"]
     lines += _text_table(
         ["SEV", "COUNT", *(m.abbreviation.upper() for m in Measure)],

@@ -207,6 +207,7 @@ def to_json(report: MetricsReport) -> dict[str, Any]:
         "since": _iso(report.since),
         "until": _iso(report.until),
         "drills_excluded": report.drills_excluded,
+        "duplicates_excluded": report.duplicates_excluded,
         "by_severity": {level.value: _severity_json(m) for level, m in report.by_severity.items()},
         "all": _severity_json(report.all),
         "months": [
@@ -252,6 +253,15 @@ def period_text(report: MetricsReport) -> str:
 
 def drills_text(count: int) -> str:
     return f"{count} drill{'' if count == 1 else 's'} excluded"
+
+
+def excluded_text(report: MetricsReport) -> str:
+    """What the figures leave out: drills always said, duplicates when there are any."""
+    text = drills_text(report.drills_excluded)
+    if report.duplicates_excluded:
+        n = report.duplicates_excluded
+        text += f" · {n} duplicate{'' if n == 1 else 's'} excluded"
+    return text
 
 
 def stat_text(s: Stat) -> str:
@@ -300,7 +310,7 @@ def to_markdown(report: MetricsReport) -> str:
     lines = [
         "# Incident metrics",
         "",
-        f"{period_text(report)} · {drills_text(report.drills_excluded)}.",
+        f"{period_text(report)} · {excluded_text(report)}.",
         "",
         "## Response times",
         "",

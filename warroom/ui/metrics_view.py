@@ -46,7 +46,7 @@ from warroom.domain.severity import Severity
 from warroom.services.metrics import (
     MetricsService,
     closure_text,
-    drills_text,
+    excluded_text,
     mean_text,
     period_text,
     to_csv,
@@ -215,9 +215,7 @@ class MetricsView(QDialog):
     def refresh(self, *_args: object) -> None:
         since = self.selected_period().since(self._now())
         self.report = self._metrics.report(since, None)
-        self.period_label.setText(
-            f"{period_text(self.report)} · {drills_text(self.report.drills_excluded)}"
-        )
+        self.period_label.setText(f"{period_text(self.report)} · {excluded_text(self.report)}")
         rows = [*self.report.by_severity.values(), self.report.all]
         for row, (label, metrics) in enumerate(zip(ROW_LABELS, rows, strict=True)):
             self._fill_row(row, label, metrics)
