@@ -129,3 +129,15 @@ def test_metrics_leave_a_duplicate_out_and_count_it(services, clock):
     after = services.metrics.report(None)
     assert after.all.count == 1
     assert after.duplicates_excluded == 1 and after.drills_excluded == 1
+
+
+def test_reopening_onto_an_alert_key_now_taken_says_what_to_do(service):
+    from warroom.domain.validation import ValidationError
+
+    first = service.declare_or_repeat("API down", "P1", dedupe_key="K").incident
+    service.set_status(first.id, "resolved", "recovered on its own")
+    second = service.declare_or_repeat("API down again", "P1", dedupe_key="K").incident
+    assert second.id != first.id
+    with pytest.raises(ValidationError, match="already carries this incident's alert key"):
+        service.set_status(first.id, "active", "it came back")
+    assert service.get(first.id).status.value == "resolved"

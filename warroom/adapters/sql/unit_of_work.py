@@ -376,6 +376,12 @@ def _write_failed(path: Path, error: Exception) -> WriteFailed:
     if is_busy(error):
         log.error("write to %s gave up waiting for another writer", path)
         return WriteFailed("storage", f"Nothing was saved: {busy_message(path)}.")
+    if "unique" in lowered and "dedupe_key" in lowered:  # reopening onto a key now taken
+        return WriteFailed(
+            "status",
+            "Nothing was saved: another open incident already carries this incident's alert "
+            "key. Mark one a duplicate of the other (warroom mark-duplicate), then reopen.",
+        )
     if "full" in lowered:
         why = f"the disk holding {path} is full. Free some space and try again"
     elif "readonly" in lowered or "read-only" in lowered:
