@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -174,3 +175,15 @@ def test_each_escape_reads_back_literally(text):
     assert {b.kind for b in block.sections[""]} == {"paragraph"}
     shown = normalized(" ".join(b.text for b in block.sections[""]))
     assert shown == (expected or "Not written yet.")
+
+
+@pytest.mark.parametrize(
+    "title", ["0.", "12.", "3.14.", "Checkout down!", "a\\.", "a\\\\.", "1)", "# 1."]
+)
+def test_a_title_reads_back_as_typed_in_the_heading(title):
+    """A final mark becomes a character reference (markdownlint wants no punctuation ending a
+    heading); one the escaping already guarded ("0." is no list item) must not show the
+    reference itself."""
+    postmortem = Postmortem(incident_id=7, title=title)
+    markdown = render_postmortem(ENV, resolved_incident(), postmortem, [], POLICY, NOW)
+    assert parse(markdown).headings[0] == (1, f"Post-mortem: {title}")

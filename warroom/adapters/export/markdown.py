@@ -111,7 +111,13 @@ def escape_heading(text: str) -> str:
     heading still passes markdownlint."""
     escaped = escape_inline(text)
     if escaped and escaped[-1] in _HEADING_END_PUNCTUATION:
-        return f"{escaped[:-1]}&#{ord(escaped[-1])};"
+        # "0." came back as "0\." (not a list item): the reference replaces the escape too,
+        # or "\&#46;" would show the reference itself.
+        body = escaped[:-1]
+        backslashes = len(body) - len(body.rstrip("\\"))
+        if backslashes % 2:  # an odd run: the last one escapes the mark itself
+            body = body[:-1]
+        return f"{body}&#{ord(escaped[-1])};"
     return escaped
 
 
