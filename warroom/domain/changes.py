@@ -58,7 +58,3 @@ class ChangeSet:
 
     def touches_any(self, *parts: Part) -> bool:
         return any(change.parts & set(parts) for change in self.changes)
-
-    def merged(self, other: ChangeSet) -> ChangeSet:
-        pairs = [(c.incident_id, p) for s in (self, other) for c in s.changes for p in c.parts]
-        return ChangeSet.of(pairs, self.local and other.local)

@@ -174,7 +174,7 @@ class IncidentService:
         with self._storage.writing() as uow:
             write = Write(uow)
             yield write
-            write.commit()
+            write.changes = uow.commit()
         self.announce(write.changes)
 
     @contextmanager
@@ -193,7 +193,6 @@ class IncidentService:
             yield edit
             for hook in self.after_edit:
                 hook(edit)
-        edit.changes = write.changes
 
     def declare(
         self,
@@ -928,9 +927,6 @@ class Write:
     uow: UnitOfWork
     changes: ChangeSet = field(default_factory=ChangeSet)
 
-    def commit(self) -> None:
-        self.changes = self.changes.merged(self.uow.commit())
-
 
 class Edit:
     """One open write transaction on one incident, writing its timeline events."""
@@ -943,7 +939,6 @@ class Edit:
         self.now = now
         self.actor = actor
         self.policy = policy
-        self.changes = ChangeSet()
 
     @property
     def incident_id(self) -> int:
