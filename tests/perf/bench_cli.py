@@ -1,0 +1,166 @@
+"""The headless verbs as alert hooks run them: fresh processes, against `import sqlmodel`.
+
+    python tests/perf/bench_cli.py [--runs 9] [--source DIR]
+
+Database: 1,000 incidents (200 open) and 20,000 timeline events (fixtures.build_database),
+built once. Each run is a fresh process of the installed `warroom-cli` console script (the
+[project.scripts] entry beside this Python) with a fixed --actor and --data-dir, started and
+waited for by this script; the floor is `python -c "import sqlmodel"`. One round runs every
+command once, in an order rotated each round, so load on the machine falls on all of them
+alike; one discarded warm-up round comes first (the .pyc files and the OS page cache warm).
+
+The write verbs (declare, note, ack) each run on a fresh copy of the database, copied before
+the clock starts, so every run does the same work (ack always finds the incident not yet
+acknowledged). The read verbs run on the one database, which never changes.
+
+Figures of record: median wall time of each verb / median of the floor, measured in the same
+rounds. Goals: write verbs <= 1.3x, read verbs (`list --json`, `show ID --json`) <= 0.3x.
+--source DIR runs the package found in DIR (a checkout) instead of the installed one, to
+compare two versions on the same machine and database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from fixtures import DB_NAME, build_database, isolated_env, percentile
+
+ACTOR = "Bench Runner"
+WRITE_GOAL = 1.3
+READ_GOAL = 0.3
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    argv: list[str]
+    goal: float | None  # the ratio to the floor's median; None for the floor itself
+    writes: bool = False
+
+
+def cli_script() -> str:
+    """The console script users run, installed beside this Python."""
+    script = Path(sys.executable).parent / "warroom-cli"
+    if not script.exists():
+        raise SystemExit(f"{script} is missing: install the project (pip install -e .)")
+    return str(script)
+
+
+def pick_ids(db: Path) -> tuple[int, int]:
+    """An open incident not yet acknowledged (for ack and note), and the open incident with
+    the longest timeline (for show)."""
+    with sqlite3.connect(db) as conn:
+        unacked = conn.execute(
+            "SELECT id FROM incident WHERE status IN ('triage', 'active', 'mitigated') "
+            "AND acknowledged_at IS NULL ORDER BY id LIMIT 1"
+        ).fetchone()[0]
+        longest = conn.execute(
+            "SELECT e.incident_id FROM timeline_event e JOIN incident i ON i.id = e.incident_id "
+            "WHERE i.status IN ('triage', 'active', 'mitigated') "
+            "GROUP BY e.incident_id ORDER BY COUNT(*) DESC, e.incident_id LIMIT 1"
+        ).fetchone()[0]
+    conn.close()
+    return unacked, longest
+
+
+def commands(script: str, data: Path, unacked: int, longest: int) -> list[Command]:
+    def verb(*argv: str) -> list[str]:
+        return [script, *argv, "--actor", ACTOR, "--data-dir", str(data)]
+
+    return [
+        Command("floor: import sqlmodel", [sys.executable, "-c", "import sqlmodel"], None),
+        Command(
+            "declare",
+            verb("declare", "--title", "checkout returning 500s", "--severity", "P1"),
+            WRITE_GOAL,
+            writes=True,
+        ),
+        Command("note", verb("note", str(unacked), "Rolled back the deploy"), WRITE_GOAL, True),
+        Command("ack", verb("ack", str(unacked)), WRITE_GOAL, writes=True),
+        Command("list --json", verb("list", "--json"), READ_GOAL),
+        Command(f"show {longest} --json", verb("show", str(longest), "--json"), READ_GOAL),
+    ]
+
+
+def run_once(command: Command, pristine: Path, scratch: Path, env: dict[str, str]) -> float:
+    argv = command.argv
+    if command.writes:  # a fresh copy, made before the clock starts
+        if scratch.exists():
+            shutil.rmtree(scratch)
+        scratch.mkdir(mode=0o700)  # private, as a user's data folder is: no warning
+        shutil.copy2(pristine / DB_NAME, scratch / DB_NAME)
+        argv = [str(scratch) if a == str(pristine) else a for a in argv]
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    elapsed = (time.perf_counter() - started) * 1000
+    if done.returncode != 0 or (command.goal and command.name != "ack" and not done.stdout):
+        raise SystemExit(
+            f"{command.name} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}"
+        )
+    return elapsed
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min), {os.cpu_count()} CPUs"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=9, help="timed rounds (default 9)")
+    parser.add_argument("--source", type=Path, help="run the warroom package in this checkout")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="warroom-bench-cli-") as tmp:
+        root = Path(tmp)
+        data = root / "data"
+        data.mkdir(mode=0o700)
+        built = build_database(data)
+        extra = {"WARROOM_ACTOR": ACTOR}
+        if args.source:
+            extra["PYTHONPATH"] = str(args.source.resolve())
+        env = isolated_env(root / "home", **extra)
+        unacked, longest = pick_ids(built.path)
+        todo = commands(cli_script(), data, unacked, longest)
+        print(
+            f"{built.incidents} incidents ({built.open_incidents} open), {built.events} events, "
+            f"built in {built.seconds:.1f} s; {args.runs} rounds + 1 warm-up; "
+            f"source: {args.source or 'installed'}"
+        )
+        print(f"before: {load()}")
+        times: dict[str, list[float]] = {c.name: [] for c in todo}
+        for round_no in range(args.runs + 1):
+            shift = round_no % len(todo)
+            for command in todo[shift:] + todo[:shift]:
+                elapsed = run_once(command, data, root / "scratch", env)
+                if round_no:  # round 0 is the warm-up
+                    times[command.name].append(elapsed)
+        print(f"after:  {load()}")
+
+    floor = statistics.median(times[todo[0].name])
+    print()
+    print(f"{'command':<24} {'median':>9} {'p90':>9} {'ratio':>7}  goal    result")
+    for command in todo:
+        values = times[command.name]
+        median = statistics.median(values)
+        ratio = median / floor
+        goal = f"<= {command.goal}x" if command.goal is not None else ""
+        verdict = "" if command.goal is None else ("PASS" if ratio <= command.goal else "MISS")
+        print(
+            f"{command.name:<24} {median:7.1f}ms {percentile(values, 0.9):7.1f}ms "
+            f"{ratio:6.2f}x  {goal:<7} {verdict}"
+        )
+
+
+if __name__ == "__main__":
+    main()
