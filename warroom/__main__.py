@@ -11,6 +11,7 @@ from warroom.cli.completion import DIRECTORY, SHELLS
 from warroom.cli.exits import EXIT_USAGE, error_json
 from warroom.cli.exits import TABLE as EXIT_TABLE
 from warroom.cli.times import parse_when
+from warroom.cli.work_parsers import add_work_verbs
 
 if TYPE_CHECKING:
     from warroom.system.paths import AppPaths
@@ -130,6 +131,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_entry_verbs(verbs, common)
+    add_work_verbs(verbs, common, incident_id)
+
+    chat = verbs.add_parser(
+        "import-chat",
+        parents=[common],
+        help="add a chat export's messages to the timeline as backdated notes",
+    )
+    chat.add_argument("id", type=incident_id)
+    chat.add_argument(
+        "file", metavar="FILE", help="a Slack channel export (JSON) or a plain text log"
+    )
+    chat.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="plain text log: the day its HH:MM times are on"
+    )
+    chat.add_argument(
+        "--zone",
+        metavar="ZONE",
+        help="plain text log: the zone its times are in (Europe/Berlin, UTC, +01:00)",
+    )
+    chat.add_argument(
+        "--dry-run", action="store_true", help="print what would be added; add nothing"
+    )
+    chat.add_argument("--json", action="store_true", help="print what was (or would be) added")
+    chat.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     duplicate = verbs.add_parser(
         "mark-duplicate",

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from warroom.domain.incident import EventKind, KeyTime
 from warroom.domain.lifecycle import Role
 from warroom.domain.mitigation import RecoveryCheck
 from warroom.domain.playbook import load_playbook_file
+from warroom.domain.validation import ValidationError
 from warroom.system.paths import builtin_playbook_file
 
 D = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # weeks before the test clock: typed in later
@@ -35,8 +38,9 @@ def test_each_action_is_recorded_when_it_happened(services, clock):
     playbook = load_playbook_file(builtin_playbook_file())
     applied = services.mitigations.apply(
         incident.id, playbook.options[1], action="Scaled workers to 40",
-        expected_effect="backlog under 1,000 in 10 min",
+        expected_effect="backlog under 1,000 in 10 min", at=D + 14 * MIN,
     )  # fmt: skip
+    assert applied.check_back_at == D + 24 * MIN  # ten minutes after it was made
     services.mitigations.record_outcome(applied.id, "worked", at=D + 30 * MIN)
     services.mitigations.mark_mitigated(
         incident.id, RecoveryCheck.KEY_METRIC, "backlog at 0", at=D + 31 * MIN
@@ -52,12 +56,31 @@ def test_each_action_is_recorded_when_it_happened(services, clock):
         (EventKind.ACKNOWLEDGED, D + 4 * MIN),
         (EventKind.SEVERITY_CHANGED, D + 10 * MIN),
         (EventKind.UPDATE_SENT, D + 12 * MIN),
+        (EventKind.MITIGATION, D + 14 * MIN),
         (EventKind.CHECK_BACK, D + 30 * MIN),
         (EventKind.VERIFIED, D + 31 * MIN),
     ):
         assert at_of(service, incident.id, kind) == [(when, now)], kind
     roles = at_of(service, incident.id, EventKind.ROLE_ASSIGNED)
     assert roles == [(D + 11 * MIN, now)]
+
+
+def test_a_check_back_before_its_change_is_refused_and_changes_nothing(services, clock):
+    incident = services.incidents.declare("Queue backlog", "P2", declared_at=D)
+    playbook = load_playbook_file(builtin_playbook_file())
+    applied = services.mitigations.apply(
+        incident.id, playbook.options[1], action="Scaled workers to 40",
+        expected_effect="backlog under 1,000", at=D + 14 * MIN,
+    )  # fmt: skip
+    before = services.incidents.timeline(incident.id)
+    for answer in (
+        lambda: services.mitigations.record_outcome(applied.id, "worked", at=D + 13 * MIN),
+        lambda: services.mitigations.park(applied.id, "vendor ticket 5521", at=D + 10 * MIN),
+    ):
+        with pytest.raises(ValidationError, match="before “Scaled workers to 40” was made"):
+            answer()
+    assert services.incidents.timeline(incident.id) == before
+    assert services.mitigations.mitigations(incident.id)[0].unverified
 
 
 def test_correcting_a_key_time_moves_the_row_it_dates(service, clock):

@@ -29,6 +29,7 @@ from warroom.system import atomic
 from warroom.system.paths import AppPaths, resolve_paths
 from warroom.system.settings import load_policy, resolve_actor
 
+WORK_VERBS = frozenset({"mitigation", "verify", "action", "postmortem", "message"})
 EXIT_STORE = EXIT_REFUSED  # the table is warroom.cli.exits
 
 
@@ -94,6 +95,14 @@ def _dispatch(args: argparse.Namespace, services: Services, policy: Policy, cloc
         return run_entry_verb(args, service, policy, clock)
     if args.verb in RELATION_VERBS:
         return run_relation_verb(args, service)
+    if args.verb == "import-chat":
+        from warroom.cli.import_chat import run_import_chat
+
+        return run_import_chat(args, services)
+    if args.verb in WORK_VERBS:
+        from warroom.cli.work import run_work_verb
+
+        return run_work_verb(args, services, policy, clock)
     if args.verb == "declare":
         incident = service.declare_or_repeat(
             args.title,
@@ -124,7 +133,7 @@ def _dispatch(args: argparse.Namespace, services: Services, policy: Policy, cloc
         now = clock.now()
         incidents.sort(key=lambda i: (i.severity.rank, clocks.next_deadline(i, policy) or now))
         if args.json:
-            _print_json([incident_snapshot(i, policy, now) for i in incidents])
+            print_json([incident_snapshot(i, policy, now) for i in incidents])
         else:
             _print_table(incidents, policy, now)
     elif args.verb == "metrics":
@@ -152,7 +161,7 @@ def print_incident_json(
     """`show --json`: the incident, its clocks at `now` and its timeline."""
     snapshot = incident_snapshot(service.get(incident_id), policy, now)
     snapshot["timeline"] = [event_snapshot(e) for e in service.timeline(incident_id)]
-    _print_json(snapshot)
+    print_json(snapshot)
 
 
 def _delete(args: argparse.Namespace, evidence: EvidenceService) -> int:
@@ -290,7 +299,7 @@ def _backups(args: argparse.Namespace, paths: AppPaths, backend: CliBackend) -> 
     return EXIT_OK
 
 
-def _print_json(value: Any) -> None:
+def print_json(value: Any) -> None:
     # Exact: json.dumps escapes C0 controls; json_safe escapes DEL, C1 and bidi controls too.
     sys.stdout.write(json_safe(json.dumps(value, indent=2, ensure_ascii=False)) + "\n")
 

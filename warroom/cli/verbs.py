@@ -86,13 +86,13 @@ def run_relation_verb(args: argparse.Namespace, service: IncidentService) -> int
 def _apply(args: argparse.Namespace, service: IncidentService) -> Incident:
     verb, incident_id = args.verb, args.id
     if verb == "time":
-        value = None if args.value.strip().lower() == "none" else _when(args.value)
+        value = None if args.value.strip().lower() == "none" else when_typed(args.value)
         return service.set_key_time(incident_id, KEY_TIMES[args.key], value, confirmed=args.force)
     if verb == "security":
         return service.set_security(incident_id, args.on == "on", reason=args.reason)
     if verb == "service":
         return service.set_service(incident_id, args.name)
-    at = None if args.at is None else _when(args.at)
+    at = None if args.at is None else when_typed(args.at)
     sure = args.force
     if verb == "ack":
         return service.acknowledge(incident_id, at=at, confirmed=sure)
@@ -128,7 +128,7 @@ def _apply(args: argparse.Namespace, service: IncidentService) -> Incident:
     return service.set_status(incident_id, stage, reason=args.reason, at=at, confirmed=sure)
 
 
-def _when(text: str) -> datetime:
+def when_typed(text: str) -> datetime:
     try:
         return parse_when(text)
     except argparse.ArgumentTypeError as exc:
@@ -148,14 +148,14 @@ def _what_was_said(args: argparse.Namespace) -> tuple[str, str]:
     its first line is the summary the timeline shows."""
     if args.file is None:
         return args.text or "", ""
-    message = _read_text(args.file)
+    message = read_text(args.file)
     first = next((" ".join(line.split()) for line in message.splitlines() if line.strip()), "")
     if len(first) > SUMMARY_MOST:
         first = first[: SUMMARY_MOST - 1].rstrip() + "…"
     return first, message
 
 
-def _read_text(name: str) -> str:
+def read_text(name: str) -> str:
     where = "standard input" if name == "-" else f"the file {name}"
     try:
         if name == "-":

@@ -20,6 +20,7 @@ from warroom.domain.incident import EventKind, Incident
 from warroom.domain.lifecycle import Status
 from warroom.domain.mitigation import Decision, Mitigation, Outcome, RecoveryCheck, StepKind
 from warroom.domain.playbook import YES, AnswerKind, MitigationOption, Playbook, TriageFlag
+from warroom.domain.timefmt import utc_minute
 from warroom.domain.validation import ValidationError, aware_utc, clean_text, not_in_future
 from warroom.domain.wizard_state import WizardProgress
 from warroom.services.evidence import builtin_checklist_file
@@ -212,8 +213,11 @@ class MitigationService:
         override_reason: str = "",
         preserve_reason: str = "",
         kind: StepKind | str | None = None,
+        at: datetime | None = None,
+        confirmed: bool = False,
     ) -> Mitigation:
-        """Records a change applied. Its kind defaults to what the option's key says.
+        """Records a change applied (`at`: when it was made, for a step entered afterwards;
+        its check-back falls due from then). Its kind defaults to what the option's key says.
         Refused without a reason while another (non-containment, for a containment step)
         change is unverified, and on a security incident while volatile evidence is pending."""
         try:
@@ -236,6 +240,7 @@ class MitigationService:
         except ValueError as exc:
             raise ValidationError("check_back", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
         with self.incidents.editing(incident_id) as edit:
+            when = edit.effective("at", "The change's time", at, confirmed)
             incident = edit.incident()
             _refuse_unless_working(incident, "apply a mitigation")
             unpreserved = _unpreserved_evidence(edit.uow, incident_id, self.checklist)
@@ -246,6 +251,7 @@ class MitigationService:
                     EventKind.OVERRIDE,
                     "Changed systems before evidence was preserved (still pending: "
                     f"{', '.join(unpreserved)}): {preserve_reason}",
+                    at=when,
                     rule="preserve_before_change",
                     pending=unpreserved,
                     reason=preserve_reason,
@@ -257,6 +263,7 @@ class MitigationService:
                 edit.event(
                     EventKind.OVERRIDE,
                     rules.override_text(pending, override_reason),
+                    at=when,
                     rule="one_change_at_a_time",
                     pending=[m.id for m in pending],
                     reason=override_reason,
@@ -271,18 +278,19 @@ class MitigationService:
                 option_key=option.key,
                 option_verb=option.verb,
                 decision=Decision.APPLIED,
-                decided_at=edit.now,
+                decided_at=when,
                 decided_by=edit.actor,
                 action=action,
                 applied_by=who,
                 expected_effect=expected,
-                check_back_at=edit.now + span,
+                check_back_at=when + span,
                 outcome=Outcome.PENDING,
                 kind=step,
             )
             edit.event(
                 EventKind.MITIGATION,
                 text,
+                at=when,
                 option=option.key,
                 step_kind=step.value,
                 decision=Decision.APPLIED.value,
@@ -292,13 +300,23 @@ class MitigationService:
                 changed_at=change.changed_at if change else None,
             )
             if edit.row.status == Status.TRIAGE.value:
-                move_status(edit, Status.ACTIVE, "mitigation under way")
+                move_status(
+                    edit, Status.ACTIVE, "mitigation under way", None if at is None else when
+                )
         return applied
 
     def reject(
-        self, incident_id: int, option: MitigationOption, reason: str, *, not_applicable: bool
+        self,
+        incident_id: int,
+        option: MitigationOption,
+        reason: str,
+        *,
+        not_applicable: bool,
+        at: datetime | None = None,
+        confirmed: bool = False,
     ) -> Mitigation:
-        """Skips an option (a reason is required) or marks it not applicable."""
+        """Skips an option (a reason is required) or marks it not applicable; `at`: when it
+        was decided, for a decision entered afterwards."""
         reason = " ".join(clean_text("reason", reason, "The reason").split())
         if not reason and not not_applicable:
             raise ValidationError(
@@ -307,13 +325,14 @@ class MitigationService:
             )
         decision = Decision.NOT_APPLICABLE if not_applicable else Decision.SKIPPED
         with self.incidents.editing(incident_id) as edit:
+            when = edit.effective("at", "The decision's time", at, confirmed)
             _refuse_unless_working(edit.incident(), "record a decision")
             decided = edit.uow.mitigations.add(
                 incident_id=incident_id,
                 option_key=option.key,
                 option_verb=option.verb,
                 decision=decision,
-                decided_at=edit.now,
+                decided_at=when,
                 decided_by=edit.actor,
                 reason=reason,
                 kind=rules.kind_of_option(option.key),
@@ -326,6 +345,7 @@ class MitigationService:
             edit.event(
                 EventKind.MITIGATION,
                 text,
+                at=when,
                 option=option.key,
                 decision=decision.value,
                 mitigation=decided.id,
@@ -359,6 +379,7 @@ class MitigationService:
                     "outcome",
                     f"“{mitigation.subject}” was already checked.",
                 )
+            _not_before_the_change(mitigation, when, "The check-back")
             checked = edit.uow.mitigations.record_outcome(mitigation_id, outcome, when)
             edit.event(
                 EventKind.CHECK_BACK,
@@ -370,7 +391,13 @@ class MitigationService:
             )
         return checked
 
-    def park(self, mitigation_id: int, waiting_on: str) -> Mitigation:
+    def park(
+        self,
+        mitigation_id: int,
+        waiting_on: str,
+        at: datetime | None = None,
+        confirmed: bool = False,
+    ) -> Mitigation:
         """A step waiting on a third party (a vendor, another team): recorded as parked, it
         no longer blocks "mitigated" or another change; a check-back can still answer it."""
         waiting_on = " ".join(clean_text("waiting_on", waiting_on, "The text").split())
@@ -382,14 +409,17 @@ class MitigationService:
         with self.incidents.reading() as uow:
             incident_id = uow.mitigations.get(mitigation_id).incident_id
         with self.incidents.editing(incident_id) as edit:
+            when = edit.effective("at", "The time it was parked", at, confirmed)
             mitigation = edit.uow.mitigations.get(mitigation_id)
             if not mitigation.unverified:
                 state = "parked" if mitigation.parked else "checked"
                 raise ValidationError("waiting_on", f"“{mitigation.subject}” is already {state}.")
-            parked = edit.uow.mitigations.record_outcome(mitigation_id, Outcome.PARKED, edit.now)
+            _not_before_the_change(mitigation, when, "Parking it")
+            parked = edit.uow.mitigations.record_outcome(mitigation_id, Outcome.PARKED, when)
             edit.event(
                 EventKind.CHECK_BACK,
                 rules.parked_text(mitigation, waiting_on),
+                at=when,
                 mitigation=mitigation_id,
                 outcome=Outcome.PARKED.value,
                 waiting_on=waiting_on,
@@ -520,6 +550,16 @@ def _answer_text(kind: AnswerKind, key: str, answers: dict[str, str]) -> tuple[s
     if kind is AnswerKind.YES_NO:
         answer = answer.capitalize()
     return answer, note
+
+
+def _not_before_the_change(mitigation: Mitigation, when: datetime, what: str) -> None:
+    """A step is answered after it was made: an earlier time is a typing slip."""
+    if when < mitigation.decided_at:
+        raise ValidationError(
+            "at",
+            f"{what} at {utc_minute(when)} would be before “{mitigation.subject}” was made "
+            f"({utc_minute(mitigation.decided_at)}). Nothing was recorded.",
+        )
 
 
 def _refuse_unless_working(incident: Incident, what: str) -> None:
