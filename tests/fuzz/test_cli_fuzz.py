@@ -69,6 +69,13 @@ OPTIONS = [
     "--title", "--severity", "--at", "--force", "--all", "--json", "--csv", "--yes", "-o",
     "--template", "--item", "--since", "--reason", "--help", "--", "-x",
 ]  # fmt: skip
+OPTION_KEYS = st.one_of(
+    st.sampled_from(["rollback", "scale", "failover", "disable_feature", "rate-limit", "reboot"]),
+    TEXT,
+)
+ANSWERS = st.sampled_from(["rollback=yes", "security=yes", "changed=deploy 4812", "x=y", "=", ""])
+CHATS = ["chat.txt", "slack.json"]
+ZONES = ["UTC", "Europe/Berlin", "+01:00", "Mars/Olympus", "../../etc/passwd"]
 NOISE = st.lists(st.one_of(st.sampled_from(OPTIONS), st.sampled_from(IDS), VALUE), max_size=3)
 
 
@@ -181,6 +188,101 @@ SHAPES = st.one_of(
     verb(words("service"), one(ID), one(VALUE)),
     verb(words("mark-duplicate"), one(ID), option("--of", ID)),
     verb(words("link"), one(ID), one(ID)),
+    # The work after declaring: the wizard's steps, verify, the post-mortem, messages.
+    verb(words("mitigation"), one(ID), optional(one(st.just("show")), flag("--json"))),
+    verb(
+        words("mitigation"),
+        one(ID),
+        words("triage"),
+        optional(option("--answer", st.one_of(ANSWERS, VALUE)), option("--playbook", VALUE)),
+    ),
+    verb(
+        words("mitigation"),
+        one(ID),
+        words("apply"),
+        one(OPTION_KEYS),
+        option("--expect", VALUE),
+        optional(
+            option("--action", VALUE),
+            option("--by", VALUE),
+            option("--check-back", st.sampled_from(["10", "0", "-5", "100000", "x"])),
+            option("--kind", st.one_of(st.sampled_from(["rollback", "containment"]), TEXT)),
+            option("--change", VALUE),
+            option("--changed-at", TIME),
+            option("--override-reason", VALUE),
+            option("--preserve-reason", VALUE),
+            option("--at", TIME),
+            flag("--json"),
+        ),
+    ),
+    verb(
+        words("mitigation"),
+        one(ID),
+        words("outcome"),
+        one(st.sampled_from(["worked", "partly", "no-effect", "made-worse", "meh"])),
+        optional(option("--step", ID), option("--note", VALUE), option("--at", TIME)),
+    ),
+    verb(
+        words("mitigation"),
+        one(ID),
+        words("skip"),
+        one(OPTION_KEYS),
+        optional(option("--reason", VALUE), flag("--not-applicable"), option("--at", TIME)),
+    ),
+    verb(
+        words("mitigation"),
+        one(ID),
+        words("park"),
+        option("--waiting-on", VALUE),
+        optional(option("--step", ID), option("--at", TIME)),
+    ),
+    verb(words("mitigation"), one(ID), words("remove"), option("--step", ID)),
+    verb(
+        words("verify"),
+        one(ID),
+        option("--measurement", VALUE),
+        optional(
+            option("--check", st.sampled_from(["health-check", "error-rate", "key-metric", "x"])),
+            option("--link", VALUE),
+            option("--at", TIME),
+        ),
+    ),
+    verb(
+        words("action"),
+        one(ID),
+        words("add"),
+        one(VALUE),
+        optional(
+            option("--owner", VALUE), option("--due", st.one_of(st.sampled_from(DATES), TEXT))
+        ),
+    ),
+    verb(words("action"), one(ID), words("done"), one(ID), optional(flag("--wont-do"))),
+    verb(words("action"), one(ID), words("list"), optional(flag("--json"))),
+    verb(
+        words("postmortem"),
+        one(ID),
+        words("set"),
+        one(st.sampled_from(["root-cause", "authors", "title", "lessons", "colour"])),
+        st.one_of(option("--text", VALUE), option("--file", PATH)),
+    ),
+    verb(words("postmortem"), one(ID), one(st.sampled_from(["publish", "review", "draft"]))),
+    verb(
+        words("message"),
+        one(ID),
+        one(st.sampled_from(["initial", "update", "resolution", "rumour"])),
+        optional(flag("--plain"), flag("--sent"), option("--eta", VALUE)),
+    ),
+    verb(
+        words("import-chat"),
+        one(ID),
+        one(st.one_of(st.sampled_from(CHATS), PATH)),
+        optional(
+            option("--date", st.one_of(st.sampled_from(DATES), TEXT)),
+            option("--zone", st.one_of(st.sampled_from(ZONES), TEXT)),
+            flag("--dry-run"),
+            flag("--force"),
+        ),
+    ),
     verb(words("note"), one(ID), one(VALUE), optional(option("--at", TIME), flag("--force"))),
     verb(words("list"), optional(flag("--all"), flag("--json"))),
     verb(words("show"), one(ID), optional(flag("--json"))),
@@ -218,6 +320,11 @@ ARGV = st.tuples(SHAPES, st.one_of(st.just([]), st.just([]), st.just([]), NOISE)
 def scratch(tmp_path_factory, request):
     folder = tmp_path_factory.mktemp("cli-fuzz")
     (folder / "app.log").write_text("ERROR checkout 500\n")
+    (folder / "chat.txt").write_text("14:01 Ana: rolled back\n14:03 Ben: \x1b[2J better\n")
+    (folder / "slack.json").write_text(
+        '[{"ts": "1795356060.000100", "user": "U1", "text": "rolled back <@U2>",'
+        ' "user_profile": {"real_name": "Ana"}}, {"subtype": "channel_join", "ts": "1"}]'
+    )
     yield folder
     report_cases(request, "CLI argument lists", CASES)
 
