@@ -5,6 +5,8 @@ together."""
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +26,9 @@ if TYPE_CHECKING:
     from warroom.domain.policy import Policy
     from warroom.services.graph import Services
     from warroom.services.incidents import IncidentService
+    from warroom.services.metrics import MetricsService
+    from warroom.services.mitigation import MitigationService
+    from warroom.services.postmortems import PostmortemService
 
 __all__ = ["LocalBackend", "Opened", "build", "incident_service", "open_services", "run_gui"]
 
@@ -59,33 +64,40 @@ def build(
     user_checklist: Path | None = None,
     user_templates: Path | None = None,
 ) -> Services:
-    """Every service over `database`. The vault defaults to the folder beside the file."""
-    from warroom.adapters.export.markdown import MarkdownRenderer
+    """Every service over `database`. The vault defaults to the folder beside the file.
+    The mitigations, post-mortems and metrics (and what they import: Jinja2 among it) are
+    built when first used."""
     from warroom.adapters.vault import FileVault
     from warroom.services.cadence import CadenceService
     from warroom.services.evidence import EvidenceService
     from warroom.services.graph import Services
-    from warroom.services.metrics import MetricsService
-    from warroom.services.mitigation import MitigationService
-    from warroom.services.postmortems import PostmortemService
 
     incidents = incident_service(database, clock, actor, policy)
-    postmortems = PostmortemService(incidents, MarkdownRenderer(user_templates))
     cadence = CadenceService(incidents)
     incidents.on_declare.append(cadence.on_declare)  # one declared in the past: its misses
     incidents.after_edit.append(cadence.after_edit)  # every later fact settles them
     evidence = EvidenceService(
         incidents, FileVault(vault or database.path.parent / "vault"), user_checklist
     )
-    return Services(
-        incidents=incidents,
+
+    def mitigations() -> MitigationService:
+        from warroom.services.mitigation import MitigationService
+
         # The checklist in force (a team's own, when valid) says which items are volatile.
-        mitigations=MitigationService(incidents, evidence.template),
-        postmortems=postmortems,
-        evidence=evidence,
-        metrics=MetricsService(incidents, postmortems),
-        cadence=cadence,
-    )
+        return MitigationService(incidents, evidence.template)
+
+    def postmortems() -> PostmortemService:
+        from warroom.adapters.export.markdown import MarkdownRenderer
+        from warroom.services.postmortems import PostmortemService
+
+        return PostmortemService(incidents, MarkdownRenderer(user_templates))
+
+    def metrics(postmortems: PostmortemService) -> MetricsService:
+        from warroom.services.metrics import MetricsService
+
+        return MetricsService(incidents, postmortems)
+
+    return Services(incidents, evidence, cadence, mitigations, postmortems, metrics)
 
 
 @dataclass
@@ -177,9 +189,75 @@ class LocalBackend:
 
 
 def run_cli(args: argparse.Namespace) -> int:
+    paths = resolve_paths(args.data_dir)
+    if args.verb in QUICK_READ_VERBS and getattr(args, "json", False):
+        code = quick_read_verb(args, paths)
+        if code is not None:
+            return code
     from warroom.cli.main import run
 
-    return run(args, LocalBackend(resolve_paths(args.data_dir)))
+    return run(args, LocalBackend(paths))
+
+
+# Read by scripts and alert-hook loops, so they answer without SQLAlchemy when they can.
+QUICK_READ_VERBS = frozenset({"list", "show"})
+
+
+def quick_read_verb(args: argparse.Namespace, paths: AppPaths) -> int | None:
+    """`list --json` and `show ID --json` from the standard-library read: byte for byte
+    what warroom.cli.main prints, with none of SQLAlchemy, SQLModel or the services
+    imported. None when the normal path must answer: a file it would create, migrate,
+    refuse or warn about, a policy or checklist it would warn about, an incident that is
+    not there (it says so, with its exit code)."""
+    from warroom.adapters.sql.sqlite.quick_read import opens_as_is, read_incident
+    from warroom.domain import snapshot
+    from warroom.domain.policy import PolicyError, load_policy_file
+    from warroom.system.settings import resolve_actor
+
+    try:  # as system.settings.load_policy chooses
+        override = paths.user_policy
+        policy = load_policy_file(override if override.exists() else builtin_policy_file())
+    except PolicyError:
+        return None  # the normal path warns, then uses the built-in one
+    if paths.user_checklist.exists():  # as services.evidence.load_checklist chooses
+        from warroom.domain.evidence import ChecklistError, load_checklist_file
+
+        try:
+            load_checklist_file(paths.user_checklist)
+        except ChecklistError:
+            return None
+    if not opens_as_is(paths.database):
+        return None
+    clock = _cli_clock()
+    value: object
+    if args.verb == "list":
+        incidents = read_board(paths.database, include_closed=args.all)
+        if incidents is None:
+            return None
+        now = clock.now()
+        board = snapshot.board_order(incidents, policy, now)
+        value = [snapshot.incident_snapshot(i, policy, now) for i in board]
+    else:
+        found = read_incident(paths.database, args.id)
+        if found is None:
+            return None
+        value = snapshot.incident_with_timeline(*found, policy, clock.now())
+    resolve_actor(args.actor, paths.settings_file)  # a bad name is warned about all the same
+    try:
+        sys.stdout.write(snapshot.json_text(value))
+    except BrokenPipeError:  # `warroom list --json | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _cli_clock() -> Clock:
+    """The verbs' clock: warroom.cli.main's SystemClock (where tests pin it) once that module
+    is loaded; the quick reads never load it themselves."""
+    from warroom.domain.clock import SystemClock
+
+    main = sys.modules.get("warroom.cli.main")
+    clock: Clock = getattr(main, "SystemClock", SystemClock)()
+    return clock
 
 
 def run_gui(

@@ -7,7 +7,8 @@ built once. Each run is a fresh process of the installed `warroom-cli` console s
 [project.scripts] entry beside this Python) with a fixed --actor and --data-dir, started and
 waited for by this script; the floor is `python -c "import sqlmodel"`. One round runs every
 command once, in an order rotated each round, so load on the machine falls on all of them
-alike; one discarded warm-up round comes first (the .pyc files and the OS page cache warm).
+alike; one discarded warm-up round comes first (the .pyc files, kept under the temp dir
+whatever PYTHONDONTWRITEBYTECODE says, and the OS page cache warm).
 
 The write verbs (declare, note, ack) each run on a fresh copy of the database, copied before
 the clock starts, so every run does the same work (ack always finds the incident not yet
@@ -126,10 +127,13 @@ def main() -> None:
         data = root / "data"
         data.mkdir(mode=0o700)
         built = build_database(data)
-        extra = {"WARROOM_ACTOR": ACTOR}
+        # Compiled modules kept (in the temp dir): users' installs have them, and the
+        # warm-up round writes them, whatever PYTHONDONTWRITEBYTECODE says here.
+        extra = {"WARROOM_ACTOR": ACTOR, "PYTHONPYCACHEPREFIX": str(root / "pycache")}
         if args.source:
             extra["PYTHONPATH"] = str(args.source.resolve())
         env = isolated_env(root / "home", **extra)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         unacked, longest = pick_ids(built.path)
         todo = commands(cli_script(), data, unacked, longest)
         print(

@@ -3,6 +3,7 @@ Every timestamp is ISO 8601 with an explicit offset."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from warroom.domain import clocks
 from warroom.domain.incident import Incident, KeyTime, TimelineEvent
 from warroom.domain.lifecycle import Role
 from warroom.domain.policy import Policy
+from warroom.domain.safe_text import json_safe
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -60,3 +62,25 @@ def event_snapshot(event: TimelineEvent) -> dict[str, Any]:
         "text": event.text,
         "data": event.data,
     }
+
+
+def board_order(incidents: list[Incident], policy: Policy, now: datetime) -> list[Incident]:
+    """`list`'s order: most severe first, then the nearest deadline (none: `now`)."""
+    return sorted(
+        incidents, key=lambda i: (i.severity.rank, clocks.next_deadline(i, policy) or now)
+    )
+
+
+def incident_with_timeline(
+    incident: Incident, timeline: list[TimelineEvent], policy: Policy, now: datetime
+) -> dict[str, Any]:
+    """`show --json`: the incident, its clocks at `now` and its timeline."""
+    snapshot = incident_snapshot(incident, policy, now)
+    snapshot["timeline"] = [event_snapshot(e) for e in timeline]
+    return snapshot
+
+
+def json_text(value: Any) -> str:
+    """The CLI's JSON output, newline included. Exact: json.dumps escapes C0 controls;
+    json_safe escapes DEL, C1 and bidi controls too."""
+    return json_safe(json.dumps(value, indent=2, ensure_ascii=False)) + "\n"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -17,12 +19,28 @@ if TYPE_CHECKING:
 
 @dataclass
 class Services:
+    """Every service of one process. The mitigations, the post-mortems (with their Jinja2
+    renderer) and the metrics are built on first use from the given factories: none of
+    them listens to the others, so a one-shot command that needs none never imports them."""
+
     incidents: IncidentService
-    mitigations: MitigationService
-    postmortems: PostmortemService
     evidence: EvidenceService
-    metrics: MetricsService
     cadence: CadenceService
+    make_mitigations: Callable[[], MitigationService] = field(repr=False)
+    make_postmortems: Callable[[], PostmortemService] = field(repr=False)
+    make_metrics: Callable[[PostmortemService], MetricsService] = field(repr=False)
+
+    @cached_property
+    def mitigations(self) -> MitigationService:
+        return self.make_mitigations()
+
+    @cached_property
+    def postmortems(self) -> PostmortemService:
+        return self.make_postmortems()
+
+    @cached_property
+    def metrics(self) -> MetricsService:
+        return self.make_metrics(self.postmortems)
 
 
 class OpenRecord(Protocol):

@@ -11,12 +11,16 @@ import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from warroom.domain.playbook import Playbook, PlaybookError, load_playbook_file
 from warroom.domain.policy import Policy, PolicyError, load_policy_file
 from warroom.domain.validation import ValidationError, clean_text
-from warroom.system import atomic
 from warroom.system.paths import AppPaths, builtin_playbook_file, builtin_policy_file
+
+# Playbooks and writing files are for the GUI and a few verbs: imported where used, so the
+# command line's quick reads do without them.
+if TYPE_CHECKING:
+    from warroom.domain.playbook import Playbook
 
 log = logging.getLogger("warroom.system.settings")
 
@@ -43,6 +47,8 @@ def load_policy(paths: AppPaths) -> tuple[Policy, list[str]]:
 def load_playbooks(paths: AppPaths) -> tuple[list[Playbook], list[str]]:
     """The built-in playbook first, then each valid team playbook from the config dir, by
     file name. A malformed file is left out with a warning naming the file and the key."""
+    from warroom.domain.playbook import PlaybookError, load_playbook_file
+
     builtin = load_playbook_file(builtin_playbook_file())
     playbooks, warnings = [builtin], []
     folder = paths.user_playbooks
@@ -140,6 +146,8 @@ def save_display_name(settings_file: Path, name: str) -> str:
     name = clean_name(name)
     if not name:
         raise ValidationError("name", "Type the name others know you by.")
+    from warroom.system import atomic
+
     settings_file.parent.mkdir(parents=True, exist_ok=True)
     # A JSON string is a valid TOML basic string once control characters are refused.
     text = f"# warroom settings\ndisplay_name = {json.dumps(name, ensure_ascii=False)}\n"

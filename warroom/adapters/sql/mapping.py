@@ -1,13 +1,15 @@
-"""Stored incident columns -> the domain Incident. Free of SQLAlchemy, so the quick board
-read at start-up (store/quick_read.py) and the ORM path share one mapping."""
+"""Stored incident and event columns -> the domain Incident and TimelineEvent. Free of
+SQLAlchemy, so the quick reads (sqlite/quick_read.py: the board at start-up, the CLI's JSON)
+and the ORM path share one mapping."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from warroom.domain.incident import Incident
+from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.lifecycle import Role, Status
 from warroom.domain.severity import Severity
 
@@ -43,6 +45,7 @@ INCIDENT_COLUMNS = (
     *ROLE_COLUMNS.values(),
     *TIME_COLUMNS,
 )
+EVENT_COLUMNS = ("id", "incident_id", "kind", "at", "recorded_at", "actor", "text", "data")
 
 
 def format_stored_time(moment: datetime) -> str:
@@ -82,4 +85,19 @@ def incident_from_columns(column: Callable[[str], Any]) -> Incident:
         resolution_recorded_at=column("resolution_recorded_at"),
         dedupe_key=column("dedupe_key") or "",
         duplicate_of=column("duplicate_of"),
+    )
+
+
+def event_from_columns(column: Callable[[str], Any]) -> TimelineEvent:
+    """Builds a TimelineEvent from a column getter; `at` and `recorded_at` must already be
+    datetimes, `data` is the stored JSON text."""
+    return TimelineEvent(
+        id=column("id"),
+        incident_id=column("incident_id"),
+        kind=EventKind(column("kind")),
+        at=column("at"),
+        recorded_at=column("recorded_at"),
+        actor=column("actor"),
+        text=column("text"),
+        data=json.loads(column("data") or "{}"),
     )

@@ -17,6 +17,12 @@ def _when(nullable: bool = True) -> Column:
 
 # One open incident per alert key, even with many alert hooks declaring at once (v9).
 OPEN_DEDUPE_KEY = "dedupe_key IS NOT NULL AND status IN ('triage', 'active', 'mitigated')"
+ARTIFACT_IS_FILE = "sha256 != ''"
+# The partial indexes' predicates, by index name, for PostgreSQL (add_postgresql_options).
+POSTGRESQL_WHERE = {
+    "ix_incident_open_dedupe_key": OPEN_DEDUPE_KEY,
+    "ix_evidence_artifact_incident_sha": ARTIFACT_IS_FILE,
+}
 
 
 class IncidentRow(SQLModel, table=True):
@@ -28,7 +34,6 @@ class IncidentRow(SQLModel, table=True):
             "dedupe_key",
             unique=True,
             sqlite_where=text(OPEN_DEDUPE_KEY),
-            postgresql_where=text(OPEN_DEDUPE_KEY),
         ),
         {"sqlite_autoincrement": True},
     )
@@ -212,8 +217,7 @@ class ArtifactRow(SQLModel, table=True):
             "incident_id",
             "sha256",
             unique=True,
-            sqlite_where=text("sha256 != ''"),
-            postgresql_where=text("sha256 != ''"),
+            sqlite_where=text(ARTIFACT_IS_FILE),
         ),
     )
 
@@ -291,3 +295,15 @@ class ChangeLogRow(SQLModel, table=True):
     incident_id: int  # no foreign key: a deletion is logged too
     parts: str  # comma-separated domain.changes.Part values
     recorded_at: datetime = Field(sa_column=_when(nullable=False))
+
+
+def add_postgresql_options() -> None:
+    """Gives the partial indexes their PostgreSQL predicate, for DDL made for PostgreSQL.
+    Not declared on the tables: declaring a `postgresql_*` option loads SQLAlchemy's
+    PostgreSQL dialect, a large part of the start of every process that maps the tables
+    (each write from the command line), and SQLite never reads it."""
+    for table in SQLModel.metadata.tables.values():
+        for index in table.indexes:
+            where = POSTGRESQL_WHERE.get(str(index.name))
+            if where is not None:
+                index.dialect_options["postgresql"]["where"] = text(where)

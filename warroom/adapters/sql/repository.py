@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from warroom.adapters.sql.mapping import ROLE_COLUMNS, incident_from_columns
+from warroom.adapters.sql.mapping import ROLE_COLUMNS, event_from_columns, incident_from_columns
 from warroom.adapters.sql.models import EventRow, IncidentRow
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.lifecycle import OPEN_STATUSES
@@ -32,16 +32,7 @@ def to_incident(row: IncidentRow) -> Incident:
 
 def to_event(row: EventRow) -> TimelineEvent:
     assert row.id is not None
-    return TimelineEvent(
-        id=row.id,
-        incident_id=row.incident_id,
-        kind=EventKind(row.kind),
-        at=row.at,
-        recorded_at=row.recorded_at,
-        actor=row.actor,
-        text=row.text,
-        data=json.loads(row.data or "{}"),
-    )
+    return event_from_columns(lambda name: getattr(row, name))
 
 
 def get_row(session: Session, incident_id: int) -> IncidentRow:
