@@ -56,6 +56,11 @@ class AppPaths:
         return self.config_dir / "playbooks"
 
     @property
+    def user_drills(self) -> Path:
+        """A team's own drill scenarios; one named like a built-in one replaces it."""
+        return self.config_dir / "drills"
+
+    @property
     def user_templates(self) -> Path:
         """A team's own export templates; a file here overrides the built-in of that name."""
         return self.config_dir / "templates"
@@ -105,3 +110,7 @@ def builtin_policy_file() -> Path:
 
 def builtin_playbook_file() -> Path:
     return resources_dir() / "playbooks" / "standard.toml"
+
+
+def builtin_drills_dir() -> Path:
+    return resources_dir() / "drills"

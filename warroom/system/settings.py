@@ -20,6 +20,7 @@ from warroom.system.paths import AppPaths, builtin_playbook_file, builtin_policy
 # Playbooks and writing files are for the GUI and a few verbs: imported where used, so the
 # command line's quick reads do without them.
 if TYPE_CHECKING:
+    from warroom.domain.drills import Scenario
     from warroom.domain.playbook import Playbook
 
 log = logging.getLogger("warroom.system.settings")
@@ -69,6 +70,38 @@ def load_playbooks(paths: AppPaths) -> tuple[list[Playbook], list[str]]:
             continue
         playbooks.append(playbook)
     return playbooks, warnings
+
+
+def load_drills(paths: AppPaths) -> tuple[list[Scenario], list[str]]:
+    """The drill scenarios: the built-in ones and the team's own from the config dir, by
+    name (the file's stem); a team file named like a built-in one replaces it. A file with
+    a mistake is left out with a warning naming the file, the line and the problem."""
+    from warroom.domain.drills import ScenarioError
+    from warroom.system.paths import builtin_drills_dir
+
+    found: dict[str, Scenario] = {}
+    warnings: list[str] = []
+    for folder in (builtin_drills_dir(), paths.user_drills):
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+            try:
+                found[path.stem] = load_drill_file(path)
+            except ScenarioError as exc:
+                log.warning("drill scenario left out: %s", exc)
+                warnings.append(f"{exc}. It is left out until it is fixed.")
+    return sorted(found.values(), key=lambda s: s.name), warnings
+
+
+def load_drill_file(path: Path) -> Scenario:
+    """One scenario file; raises domain.drills.ScenarioError (unreadable files too)."""
+    from warroom.domain.drills import ScenarioError, parse_scenario
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(str(path), None, "not UTF-8 text") from None
+    except OSError as exc:
+        raise ScenarioError(str(path), None, f"cannot be read: {exc.strerror or exc}") from None
+    return parse_scenario(text, str(path), path.stem)
 
 
 # -- who acts -----------------------------------------------------------------------------
