@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from warroom.cli.completion import DIRECTORY, SHELLS
+from warroom.cli.drill_parsers import add_drill_verbs
 from warroom.cli.exits import EXIT_USAGE, error_json
 from warroom.cli.exits import TABLE as EXIT_TABLE
 from warroom.cli.times import parse_when
@@ -132,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_entry_verbs(verbs, common)
     add_work_verbs(verbs, common, incident_id)
+    add_drill_verbs(verbs, common, incident_id)
 
     chat = verbs.add_parser(
         "import-chat",

@@ -54,6 +54,10 @@ def run(args: argparse.Namespace, backend: CliBackend) -> int:
     paths = resolve_paths(args.data_dir)
     if args.verb in ("backup", "restore"):
         return _backups(args, paths, backend)
+    if args.verb == "drill" and args.drill_verb in ("list", "check"):  # no database needed
+        from warroom.cli.drill import run_drill_offline
+
+        return run_drill_offline(args, paths)
     policy, warnings = load_policy(paths)
     for warning in warnings:
         print(f"warroom: warning: {warning}", file=sys.stderr)
@@ -99,6 +103,10 @@ def _dispatch(args: argparse.Namespace, services: Services, policy: Policy, cloc
         from warroom.cli.import_chat import run_import_chat
 
         return run_import_chat(args, services)
+    if args.verb == "drill":
+        from warroom.cli.drill import run_drill
+
+        return run_drill(args, services, resolve_paths(args.data_dir), clock)
     if args.verb in WORK_VERBS:
         from warroom.cli.work import run_work_verb
 
