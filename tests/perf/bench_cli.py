@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -93,7 +94,11 @@ def commands(script: str, data: Path, unacked: int, longest: int) -> list[Comman
     ]
 
 
-def run_once(command: Command, pristine: Path, scratch: Path, env: dict[str, str]) -> float:
+def run_once(
+    command: Command, pristine: Path, scratch: Path, env: dict[str, str]
+) -> tuple[float, float]:
+    """(wall ms, CPU ms) of one run; CPU is user + system of the child, read from the
+    rusage of waited-for children, so it barely moves with other load on the machine."""
     argv = command.argv
     if command.writes:  # a fresh copy, made before the clock starts
         if scratch.exists():
@@ -101,14 +106,17 @@ def run_once(command: Command, pristine: Path, scratch: Path, env: dict[str, str
         scratch.mkdir(mode=0o700)  # private, as a user's data folder is: no warning
         shutil.copy2(pristine / DB_NAME, scratch / DB_NAME)
         argv = [str(scratch) if a == str(pristine) else a for a in argv]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True)
     elapsed = (time.perf_counter() - started) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
     if done.returncode != 0 or (command.goal and command.name != "ack" and not done.stdout):
         raise SystemExit(
             f"{command.name} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}"
         )
-    return elapsed
+    return elapsed, cpu
 
 
 def load() -> str:
@@ -143,26 +151,35 @@ def main() -> None:
         )
         print(f"before: {load()}")
         times: dict[str, list[float]] = {c.name: [] for c in todo}
+        cpu: dict[str, list[float]] = {c.name: [] for c in todo}
         for round_no in range(args.runs + 1):
             shift = round_no % len(todo)
             for command in todo[shift:] + todo[:shift]:
-                elapsed = run_once(command, data, root / "scratch", env)
+                elapsed, used = run_once(command, data, root / "scratch", env)
                 if round_no:  # round 0 is the warm-up
                     times[command.name].append(elapsed)
+                    cpu[command.name].append(used)
         print(f"after:  {load()}")
 
     floor = statistics.median(times[todo[0].name])
+    floor_cpu = statistics.median(cpu[todo[0].name])
     print()
-    print(f"{'command':<24} {'median':>9} {'p90':>9} {'ratio':>7}  goal    result")
+    print("wall: spawn to exit, median and p90; ratio = median / the floor's median (the goal)")
+    print("cpu:  user + system time of the process, median; its ratio, steadier under load")
+    print(
+        f"{'command':<24} {'wall':>9} {'p90':>9} {'ratio':>7} {'cpu':>9} {'ratio':>7}  "
+        "goal     result"
+    )
     for command in todo:
         values = times[command.name]
         median = statistics.median(values)
         ratio = median / floor
+        used = statistics.median(cpu[command.name])
         goal = f"<= {command.goal}x" if command.goal is not None else ""
         verdict = "" if command.goal is None else ("PASS" if ratio <= command.goal else "MISS")
         print(
             f"{command.name:<24} {median:7.1f}ms {percentile(values, 0.9):7.1f}ms "
-            f"{ratio:6.2f}x  {goal:<7} {verdict}"
+            f"{ratio:6.2f}x {used:7.1f}ms {used / floor_cpu:6.2f}x  {goal:<8} {verdict}"
         )
 
 

@@ -7,8 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text, text
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 from warroom.adapters.sql.types import UTCDateTime
+
+# Table rows are built from the database or by the adapters, never validated by pydantic:
+# its validators are built on first use instead of for every table at import.
+ROW = SQLModelConfig(defer_build=True)
 
 
 def _when(nullable: bool = True) -> Column:
@@ -26,6 +31,7 @@ POSTGRESQL_WHERE = {
 
 
 class IncidentRow(SQLModel, table=True):
+    model_config = ROW
     __tablename__ = "incident"
     __table_args__ = (
         Index("ix_incident_status", "status"),
@@ -69,6 +75,7 @@ class IncidentRow(SQLModel, table=True):
 
 
 class EventRow(SQLModel, table=True):
+    model_config = ROW
     __tablename__ = "timeline_event"
     __table_args__ = (Index("ix_timeline_event_incident_at", "incident_id", "at"),)
 
@@ -85,6 +92,7 @@ class EventRow(SQLModel, table=True):
 
 
 class DraftRow(SQLModel, table=True):
+    model_config = ROW
     __tablename__ = "draft"
 
     incident_id: int = Field(
@@ -96,6 +104,7 @@ class DraftRow(SQLModel, table=True):
 
 
 class MitigationRow(SQLModel, table=True):
+    model_config = ROW
     __tablename__ = "mitigation"
     __table_args__ = (Index("ix_mitigation_incident", "incident_id"),)
 
@@ -121,6 +130,7 @@ class MitigationRow(SQLModel, table=True):
 class WizardProgressRow(SQLModel, table=True):
     """Where the IC left the mitigation wizard, so it can be resumed."""
 
+    model_config = ROW
     __tablename__ = "wizard_progress"
 
     incident_id: int = Field(
@@ -133,6 +143,7 @@ class WizardProgressRow(SQLModel, table=True):
 class PostmortemRow(SQLModel, table=True):
     """The write-up as the author left it; autosaved as they type."""
 
+    model_config = ROW
     __tablename__ = "postmortem"
 
     incident_id: int = Field(
@@ -158,6 +169,7 @@ class PostmortemRow(SQLModel, table=True):
 
 
 class ActionItemRow(SQLModel, table=True):
+    model_config = ROW
     __tablename__ = "action_item"
     __table_args__ = (
         Index("ix_action_item_incident", "incident_id", "position"),
@@ -184,6 +196,7 @@ def _incident_fk() -> Column[int]:
 class EvidenceItemRow(SQLModel, table=True):
     """One line of an incident's evidence checklist."""
 
+    model_config = ROW
     __tablename__ = "evidence_item"
     __table_args__ = (
         # One item per place in the list, even with two writers (migration v7).
@@ -208,6 +221,7 @@ class ArtifactRow(SQLModel, table=True):
     """A piece of evidence in the vault. Never updated, and never deleted while its incident
     exists: triggers in migration v6 refuse it."""
 
+    model_config = ROW
     __tablename__ = "evidence_artifact"
     __table_args__ = (
         # A file is kept once per incident, even with two writers (migration v7); links
@@ -244,6 +258,7 @@ class ArtifactRow(SQLModel, table=True):
 class EvidenceLinkRow(SQLModel, table=True):
     """Which artifacts cover which checklist items (one artifact can cover several)."""
 
+    model_config = ROW
     __tablename__ = "evidence_link"
     __table_args__ = (Index("ix_evidence_link_artifact", "artifact_id"),)
 
@@ -264,6 +279,7 @@ class CustodyRow(SQLModel, table=True):
     """One hash-chained entry of an artifact's custody log. Append-only: triggers refuse
     UPDATE, and DELETE while the artifact exists (so deleting the incident still cascades)."""
 
+    model_config = ROW
     __tablename__ = "custody_entry"
     __table_args__ = (Index("ix_custody_entry_artifact_seq", "artifact_id", "seq", unique=True),)
 
@@ -287,6 +303,7 @@ class ChangeLogRow(SQLModel, table=True):
     """What each write changed, one row per incident touched, appended in the write's own
     transaction. Other processes read it to refresh only what changed."""
 
+    model_config = ROW
     __tablename__ = "change_log"
     __table_args__ = ({"sqlite_autoincrement": True},)
 
