@@ -20,6 +20,7 @@ from warroom.domain.drill_score import Scorecard
 from warroom.domain.drills import Scenario, ScenarioError, offset_text
 from warroom.domain.durations import compact
 from warroom.domain.incident import TimelineEvent
+from warroom.domain.lifecycle import Status
 from warroom.domain.safe_text import visible_line
 from warroom.services.drills import DrillService, ScenarioNotFound
 from warroom.services.graph import Services
@@ -137,7 +138,7 @@ def _run(args: argparse.Namespace, drills: DrillService, clock: Clock) -> int:
             for event in drills.deliver_due(incident_id=args.id):
                 _print_delivered(event)
             status = drills.status(args.id)
-            if status.finished or not status.incident.status.is_open:
+            if status.finished or status.incident.status is Status.CLOSED:
                 print(f"drill #{args.id}: no inject left to deliver", flush=True)
                 return EXIT_OK
             wait = POLL

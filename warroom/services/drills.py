@@ -35,6 +35,7 @@ from warroom.domain.drill_run import (
 from warroom.domain.drill_score import Scorecard, score
 from warroom.domain.drills import Inject, Scenario
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
+from warroom.domain.lifecycle import Status
 from warroom.domain.validation import ValidationError, clean_text
 from warroom.services.incidents import Edit, IncidentNotFound, IncidentService
 from warroom.services.ports import UnitOfWork
@@ -181,11 +182,12 @@ class DrillService:
         return list(self.status(incident_id, now).upcoming)
 
     def running(self) -> list[int]:
-        """The open drills started from a scenario that have not ended, by id."""
+        """The drills started from a scenario that have not ended and whose incident is not
+        closed (a resolved one still takes its remaining injects), by id."""
         with self.incidents.reading() as uow:
             found = []
-            for incident in uow.incidents.list(include_closed=False):
-                if not incident.is_drill:
+            for incident in uow.incidents.list(include_closed=True):
+                if not incident.is_drill or incident.status is Status.CLOSED:
                     continue
                 drill = read_drill(uow.timeline.of_incident(incident.id))
                 if drill is not None and not drill.ended:
@@ -225,8 +227,8 @@ class DrillService:
                 continue
             if not any(s.state is InjectState.DUE for s in status.injects):
                 continue  # nothing to write: no write transaction at all
-            if not status.incident.status.is_open:
-                continue
+            if status.incident.status is Status.CLOSED:
+                continue  # a closed incident takes no more entries
             with self.incidents.editing(found) as edit:
                 incident, events, drill = _read(edit.uow, found)
                 for item in drill.statuses(incident, events, now):
