@@ -461,8 +461,19 @@ class MainWindow(QMainWindow):
             window = make()
             self.ticker.ticked.connect(window.on_tick)
             interest = self._interest(registry)
-            self.bridge.changed.connect(_deliver_to(window, incident_id, interest))
-            window.finished.connect(lambda *_: registry.pop(incident_id, None))
+            deliver = _deliver_to(window, incident_id, interest)
+            self.bridge.changed.connect(deliver)
+            bridge = self.bridge
+
+            def forget(*_: object) -> None:
+                # The window deletes itself on close: a closure still connected would
+                # hand the next change to a deleted object.
+                if registry.get(incident_id) is window:
+                    del registry[incident_id]
+                    bridge.changed.disconnect(deliver)
+
+            window.finished.connect(forget)
+            window.destroyed.connect(forget)
             registry[incident_id] = window
         window.show()
         window.raise_()
