@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 
 from warroom.domain import clocks
 from warroom.domain.clock_text import response_text, update_text
@@ -84,6 +84,8 @@ class BoardModel(QAbstractTableModel):
         self._bold = QFont()
         self._bold.setBold(True)
         self._highlighted: set[int] = set()  # incidents with a reminder due
+        self._reasons: dict[int, list[str]] = {}  # what is due on each, in words
+        self._due_icon: QIcon | None = None
 
     def sort_key(self, incident: Incident) -> SortKey:
         deadline = clocks.next_deadline(incident, self._policy)
@@ -149,9 +151,16 @@ class BoardModel(QAbstractTableModel):
         self.endRemoveRows()
 
     def set_highlighted(self, incident_ids: set[int]) -> None:
-        """Rows with a reminder due get a highlighted title (the reminder strip says why)."""
-        changed = self._highlighted ^ incident_ids
-        self._highlighted = set(incident_ids)
+        """Rows with a reminder due get a highlighted title."""
+        self.set_due({incident_id: [] for incident_id in incident_ids})
+
+    def set_due(self, reasons: dict[int, list[str]]) -> None:
+        """Rows with something due get a highlighted title with a ⚠ and say what is due in
+        its tooltip, so the row tells it even when the strips above show other incidents."""
+        changed = self._highlighted ^ reasons.keys()
+        changed |= {i for i in reasons if reasons[i] != self._reasons.get(i, reasons[i])}
+        self._highlighted = set(reasons)
+        self._reasons = {i: list(words) for i, words in reasons.items()}
         for incident_id in changed:
             row = self.row_of(incident_id)
             if row is not None:
@@ -216,6 +225,8 @@ class BoardModel(QAbstractTableModel):
             if column == Column.STATUS and not incident.status.is_open:
                 return QBrush(QColor(muted_text()))
         reminded = column == Column.TITLE and incident.id in self._highlighted
+        if reminded and role == Qt.ItemDataRole.DecorationRole:
+            return self._warning_icon()
         if reminded and role == Qt.ItemDataRole.BackgroundRole:
             return QBrush(QColor(REMINDER_HIGHLIGHT))
         if reminded and role == Qt.ItemDataRole.ForegroundRole:
@@ -227,8 +238,31 @@ class BoardModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.AccessibleTextRole:
             if column == Column.ID:
                 return f"Incident #{incident.id}"
-            return f"{HEADERS[column]}: {self._text(incident, column)}"
+            text = f"{HEADERS[column]}: {self._text(incident, column)}"
+            return f"{text}. {self.due_text(incident.id)}" if reminded else text
         return None
+
+    def due_text(self, incident_id: int) -> str:
+        """What is due on the incident, in words: "Due now: stakeholder update due"."""
+        reasons = self._reasons.get(incident_id) or ["a reminder"]
+        return "Due now: " + "; ".join(reasons)
+
+    def _warning_icon(self) -> QIcon:
+        """A dark ⚠ on the highlight, made once: the highlight never relies on colour alone."""
+        if self._due_icon is None:
+            size = 32
+            pixmap = QPixmap(size, size)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            font = QFont()
+            font.setPixelSize(26)
+            font.setBold(True)
+            painter.setFont(font)
+            painter.setPen(QColor("#1A1A1A"))
+            painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "⚠")
+            painter.end()
+            self._due_icon = QIcon(pixmap)
+        return self._due_icon
 
     def _text(self, incident: Incident, column: Column) -> str:
         if column == Column.ID:
@@ -249,7 +283,10 @@ class BoardModel(QAbstractTableModel):
         if column == Column.SEVERITY:
             return f"{incident.severity.value}: {incident.severity.meaning}"
         if column == Column.TITLE:
-            return incident.impact or incident.title
+            about = incident.impact or incident.title
+            if incident.id in self._highlighted:
+                return f"{self.due_text(incident.id)}\n{about}"
+            return about
         if column == Column.COMMANDER and not incident.commander:
             return "No incident commander is assigned. Open the incident to assign one."
         return None

@@ -142,7 +142,7 @@ class BoardView(QTableView):
             Column.STATUS: (metrics, "post-mortem"),
             Column.COMMANDER: (metrics, "Dana Whitfield"),
             Column.ELAPSED: (bold_metrics, "Since declared"),
-            Column.RESPONSE: (metrics, "acked in 1:22:10"),
+            Column.RESPONSE: (bold_metrics, "OVERDUE +1:22:33"),  # bold when overdue
             Column.NEXT_UPDATE: (bold_metrics, "OVERDUE +1:22:33"),
         }
         for column, (font_metrics, sample) in samples.items():

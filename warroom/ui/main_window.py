@@ -24,12 +24,15 @@ from PySide6.QtWidgets import (
 from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.clock import Clock
 from warroom.domain.policy import Policy
+from warroom.ui import attention
+from warroom.ui.attention import STRIP_ROWS, Strip
 from warroom.ui.board_model import BoardModel
 from warroom.ui.board_view import BoardView
 from warroom.ui.bridge import ServiceBridge
 from warroom.ui.check_back_bar import CheckBackBar
 from warroom.ui.postmortem_due_bar import PostmortemDueBar
 from warroom.ui.reminders import ReminderStrip
+from warroom.ui.reminders_list import MoreBar
 from warroom.ui.shortcut_guard import guard_shortcuts
 from warroom.ui.ticker import Ticker
 from warroom.ui.widgets import fit_to_screen
@@ -37,14 +40,14 @@ from warroom.ui.widgets import fit_to_screen
 if TYPE_CHECKING:  # imported when first used, to keep them out of the cold start
     from warroom.domain.incident import Incident
     from warroom.domain.playbook import Playbook
-    from warroom.domain.reminders import RotatingEvidence
+    from warroom.domain.reminders import Reminder, RotatingEvidence
     from warroom.services.cadence import CadenceService
     from warroom.services.evidence import EvidenceService
     from warroom.services.graph import Services
     from warroom.services.incidents import IncidentService
     from warroom.services.metrics import MetricsService
-    from warroom.services.mitigation import MitigationService
-    from warroom.services.postmortems import PostmortemService
+    from warroom.services.mitigation import MitigationService, PendingCheckBack
+    from warroom.services.postmortems import PostmortemDue, PostmortemService
     from warroom.system.settings import Actor
     from warroom.ui.declare_dialog import DeclareDialog
     from warroom.ui.evidence_panel import EvidencePanel
@@ -53,6 +56,7 @@ if TYPE_CHECKING:  # imported when first used, to keep them out of the cold star
     from warroom.ui.postmortem_editor import PostmortemEditor
     from warroom.ui.presenter import FocusedData, PresenterWindow
     from warroom.ui.reminders import ReminderCenter
+    from warroom.ui.reminders_list import RemindersList
     from warroom.ui.theme import Theme
     from warroom.ui.update_dialog import UpdateDialog
     from warroom.ui.your_name import YourNameDialog
@@ -164,6 +168,13 @@ class MainWindow(QMainWindow):
         self._rotating: list[RotatingEvidence] = []  # pending evidence with a rotation time
         self.reminders: ReminderCenter | None = None
         self._pending_mitigations: list = []  # for the reminders
+        # Everything the strips could show; they show the most urgent STRIP_ROWS of it.
+        self._due: list[Reminder] = []
+        self._pending: list[PendingCheckBack] = []
+        self._write_ups: list[PostmortemDue] = []
+        self._attention: list[attention.Item] = []
+        self._rerank_at: datetime | None = None  # when an item next changes urgency
+        self.reminders_list: RemindersList | None = None
         self._strips_timer = QTimer(self)
         self._strips_timer.setSingleShot(True)
         self._strips_timer.setInterval(STRIPS_SETTLE_MS)
@@ -243,6 +254,12 @@ class MainWindow(QMainWindow):
         self.sound_action.toggled.connect(
             lambda on: QSettings().setValue("view/reminder_sound", on)
         )
+        self.reminders_list_action = QAction("All &reminders…", self)
+        self.reminders_list_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        self.reminders_list_action.setToolTip(
+            "Every reminder, check-back and post-mortem due, one row per incident"
+        )
+        self.reminders_list_action.triggered.connect(self.show_reminders_list)
         self.help_action = QAction("&Keyboard shortcuts", self)
         self.help_action.setShortcut(QKeySequence("F1"))
         self.help_action.triggered.connect(self.show_shortcuts)
@@ -281,6 +298,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.show_closed_action)
         view_menu.addAction(self.action_items_action)
         view_menu.addAction(self.metrics_action)
+        view_menu.addAction(self.reminders_list_action)
         view_menu.addSeparator()
         view_menu.addAction(self.presenter_action)
         view_menu.addAction(self.reduced_motion_action)
@@ -321,11 +339,18 @@ class MainWindow(QMainWindow):
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.reminder_strip)
-        column.addWidget(self.check_backs)
         self.due_bar = PostmortemDueBar(self)
         self.due_bar.open_requested.connect(self.open_postmortem)
-        column.addWidget(self.due_bar)
+        # The strips, in the order of their most urgent row, then "+N more", then the board.
+        self._strips_column = QVBoxLayout()
+        self._strips_column.setSpacing(4)
+        self._strips_order: tuple[Strip, ...] = tuple(Strip)
+        for strip in self._strips_order:
+            self._strips_column.addWidget(self._strip(strip))
+        column.addLayout(self._strips_column)
+        self.more_bar = MoreBar(self)
+        self.more_bar.button.clicked.connect(self.show_reminders_list)
+        column.addWidget(self.more_bar)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -443,8 +468,12 @@ class MainWindow(QMainWindow):
         self.model.tick(now)
         if self.reminders is not None:
             self.reminders.on_tick(now)
+        if self._rerank_at is not None and now >= self._rerank_at:
+            self._arrange_strips()
         self.check_backs.on_tick(now)
         self.due_bar.on_tick(now)
+        if self.reminders_list is not None and self.reminders_list.isVisible():
+            self.reminders_list.on_tick(now)
         if self.presenter is not None:
             self.presenter.on_tick(now)
 
@@ -558,11 +587,11 @@ class MainWindow(QMainWindow):
         """The reminder strips (check-backs, post-mortem due clocks) and the presenter.
         Queried when the data changes, never on the tick."""
         if self.mitigations is not None:
-            pending = self.mitigations.pending_check_backs()
-            self._pending_mitigations = [p.mitigation for p in pending]
-            self.check_backs.set_pending(pending, self.clock.now())
+            self._pending = self.mitigations.pending_check_backs()
+            self._pending_mitigations = [p.mitigation for p in self._pending]
         if self.postmortems is not None:
-            self.due_bar.set_due(self.postmortems.due(), self.clock.now())
+            self._write_ups = self.postmortems.due()
+        self._arrange_strips()
         if self.evidence is not None:
             self._rotating = self._scheduled_rotations()
         if self.presenter is not None:
@@ -614,10 +643,60 @@ class MainWindow(QMainWindow):
             lambda: EvidencePanel(incident_id, evidence, self.clock, self),
         )
 
-    def _show_reminders(self, due: list) -> None:
-        self.reminder_strip.show_reminders(due)
-        self.model.set_highlighted({r.incident_id for r in due})
-        self.check_backs.on_tick(self.clock.now())
+    def _show_reminders(self, due: list[Reminder]) -> None:
+        self._due = due
+        self.model.set_due(attention.due_now(due))
+        self._arrange_strips()
+
+    def _strip(self, strip: Strip) -> QWidget:
+        strips: dict[Strip, QWidget] = {
+            Strip.REMINDER: self.reminder_strip,
+            Strip.CHECK_BACK: self.check_backs,
+            Strip.POSTMORTEM: self.due_bar,
+        }
+        return strips[strip]
+
+    def _arrange_strips(self) -> None:
+        """The strips show the STRIP_ROWS most urgent items in all (the rest are one click
+        away, under "+N more"), and the strip with the most urgent row comes first."""
+        now = self.clock.now()
+        incidents = {incident.id: incident for incident in self.model.incidents()}
+        items = attention.collect(self._due, self._pending, self._write_ups, incidents, now)
+        shown = items[:STRIP_ROWS]
+
+        def subjects(strip: Strip) -> list[Any]:
+            return [item.subject for item in shown if item.strip is strip]
+
+        self.reminder_strip.show_reminders(subjects(Strip.REMINDER))
+        self.check_backs.set_pending(subjects(Strip.CHECK_BACK), now)
+        self.due_bar.set_due(subjects(Strip.POSTMORTEM), now)
+        order = tuple(dict.fromkeys([item.strip for item in shown] + list(Strip)))
+        if order != self._strips_order:
+            self._strips_order = order
+            for index, strip in enumerate(order):
+                self._strips_column.insertWidget(index, self._strip(strip))
+        self.more_bar.show_more(items, len(shown))
+        self._attention = items
+        self._rerank_at = attention.next_change(items, now)
+        if self.reminders_list is not None and self.reminders_list.isVisible():
+            self.reminders_list.show_items(items, now)
+
+    def show_reminders_list(self) -> RemindersList:
+        """Everything due, one row per incident, with the strips' actions."""
+        from warroom.ui.reminders_list import RemindersList
+
+        if self.reminders_list is None:
+            listing = RemindersList(self)
+            listing.open_requested.connect(self._open_if_live)
+            listing.snooze_requested.connect(self._snooze)
+            listing.answered.connect(self._answer_check_back)
+            listing.postmortem_requested.connect(self.open_postmortem)
+            self.reminders_list = listing
+        self.reminders_list.show_items(self._attention, self.clock.now())
+        self.reminders_list.show()
+        self.reminders_list.raise_()
+        self.reminders_list.activateWindow()
+        return self.reminders_list
 
     def _snooze(self, reminder, minutes: int) -> None:
         from warroom.domain.validation import ValidationError

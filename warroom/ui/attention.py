@@ -1,0 +1,164 @@
+"""What needs the IC's attention, across the three strips above the board (reminders,
+check-backs, post-mortems due), ranked most urgent first and grouped per incident.
+
+The strips show only the first few items (`STRIP_ROWS`); the reminders list shows them all,
+one row per incident. Pure Python over what the strips already hold: no Qt, no queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING
+
+from warroom.domain.durations import compact
+from warroom.domain.reminders import Reminder, ReminderKind
+
+if TYPE_CHECKING:  # the board paints before the service stack is imported
+    from warroom.domain.incident import Incident
+    from warroom.services.mitigation import PendingCheckBack
+    from warroom.services.postmortems import PostmortemDue
+
+# Rows the strips above the board show in all. Three rows (about 110 px) leave a 768 px
+# laptop window with a dozen board rows, yet show what is most urgent at a glance; more
+# than that and the strips, not the board, become what the IC reads.
+STRIP_ROWS = 3
+
+
+class Strip(StrEnum):
+    REMINDER = "reminder"
+    CHECK_BACK = "check_back"
+    POSTMORTEM = "postmortem"
+
+
+class Tier(IntEnum):
+    """How pressing an item is; within a tier, higher severity first, then oldest due."""
+
+    DUE = 0  # due now on a live incident: an update, the response, a check-back, evidence
+    WRITE_UP_OVERDUE = 1  # a post-mortem past its due time (the incident is resolved)
+    WAITING = 2  # counting down: a check-back not due yet, parked or snoozed; a write-up
+
+
+@dataclass(frozen=True)
+class Item:
+    strip: Strip
+    subject: Reminder | PendingCheckBack | PostmortemDue  # what its strip row shows
+    incident: Incident
+    tier: Tier
+    at: datetime  # when it fell or falls due
+    reminder: Reminder | None = None  # the reminder to snooze, where it can be
+
+    @property
+    def rank(self) -> tuple[int, int, datetime, int]:
+        return (self.tier, self.incident.severity.rank, self.at, self.incident.id)
+
+    def phrase(self, now: datetime) -> str:
+        """A few words for the incident's row in the list: "update overdue 4:00"."""
+        if self.strip is Strip.REMINDER:
+            return _reminder_phrase(self.subject, now)  # type: ignore[arg-type]
+        if self.strip is Strip.CHECK_BACK:
+            return _check_back_phrase(self, now)
+        due: PostmortemDue = self.subject  # type: ignore[assignment]
+        label = f"post-mortem ({due.status.label})"
+        if now > due.due_at:
+            return f"{label} overdue +{compact(now - due.due_at)}"
+        return f"{label} due in {compact(due.due_at - now)}"
+
+
+def _reminder_phrase(reminder: Reminder, now: datetime) -> str:
+    late = compact(now - reminder.due_at)  # compact never goes below zero
+    if reminder.kind is ReminderKind.UPDATE_DUE:
+        return f"update overdue {late}"
+    if reminder.kind is ReminderKind.RESPONSE_BREACHED:
+        return f"not acknowledged, response target missed by {late}"
+    if reminder.kind is ReminderKind.EVIDENCE_ROTATING:
+        if now >= reminder.due_at:
+            return "evidence rotated away"
+        return f"evidence rotates in {compact(reminder.due_at - now)}"
+    return reminder.kind.label
+
+
+def _check_back_phrase(item: Item, now: datetime) -> str:
+    pending: PendingCheckBack = item.subject  # type: ignore[assignment]
+    mitigation = pending.mitigation
+    subject = f"“{mitigation.subject}”"
+    if mitigation.parked:
+        return f"{subject} parked, waiting on a third party"
+    if item.tier is Tier.DUE:
+        return f"check-back due: did {subject} work?"
+    if mitigation.check_back_due(now):
+        return f"check-back of {subject} snoozed"
+    assert mitigation.check_back_at is not None
+    return f"checking {subject}, check back in {compact(mitigation.check_back_at - now)}"
+
+
+@dataclass
+class Group:
+    """One incident's row in the reminders list."""
+
+    incident: Incident
+    items: list[Item] = field(default_factory=list)
+
+    def text(self, now: datetime) -> str:
+        incident = self.incident
+        phrases = "; ".join(item.phrase(now) for item in self.items)
+        return f"#{incident.id} {incident.severity.value} {incident.shown_title}: {phrases}"
+
+    @property
+    def due(self) -> bool:
+        return any(item.tier is not Tier.WAITING for item in self.items)
+
+
+def collect(
+    reminders: Iterable[Reminder],
+    pending: Iterable[PendingCheckBack],
+    postmortems: Iterable[PostmortemDue],
+    incidents: Mapping[int, Incident],
+    now: datetime,
+) -> list[Item]:
+    """Every item the strips would show, most urgent first. `reminders` are those due (not
+    snoozed); a due check-back's reminder comes with its check-back row, to snooze it."""
+    reminders = list(reminders)
+    check_back_reminders = {r.key: r for r in reminders if r.kind is ReminderKind.CHECK_BACK_DUE}
+    items: list[Item] = []
+    for reminder in reminders:
+        incident = incidents.get(reminder.incident_id)
+        if reminder.kind is ReminderKind.CHECK_BACK_DUE or incident is None:
+            continue  # a check-back is asked in its own row
+        items.append(Item(Strip.REMINDER, reminder, incident, Tier.DUE, reminder.due_at, reminder))
+    for each in pending:
+        mitigation = each.mitigation
+        due = check_back_reminders.get(f"check_back:{mitigation.id}")
+        tier = Tier.DUE if due is not None and not mitigation.parked else Tier.WAITING
+        at = mitigation.check_back_at or now
+        items.append(Item(Strip.CHECK_BACK, each, each.incident, tier, at, due))
+    for write_up in postmortems:
+        tier = Tier.WRITE_UP_OVERDUE if now > write_up.due_at else Tier.WAITING
+        items.append(Item(Strip.POSTMORTEM, write_up, write_up.incident, tier, write_up.due_at))
+    return sorted(items, key=lambda item: item.rank)
+
+
+def group(items: Iterable[Item]) -> list[Group]:
+    """One group per incident, in the order of each incident's most urgent item."""
+    groups: dict[int, Group] = {}
+    for item in items:
+        groups.setdefault(item.incident.id, Group(item.incident)).items.append(item)
+    return list(groups.values())
+
+
+def next_change(items: Iterable[Item], now: datetime) -> datetime | None:
+    """The next moment an item changes tier on its own (a write-up falling overdue, a
+    check-back falling due), so the strips are re-ranked then and not on every tick."""
+    upcoming = [item.at for item in items if item.tier is Tier.WAITING and item.at > now]
+    return min(upcoming, default=None)
+
+
+def due_now(reminders: Iterable[Reminder]) -> dict[int, list[str]]:
+    """Per incident, what is due on it now, in words, for its board row."""
+    reasons: dict[int, list[str]] = {}
+    for reminder in reminders:
+        labels = reasons.setdefault(reminder.incident_id, [])
+        if reminder.kind.label not in labels:
+            labels.append(reminder.kind.label)
+    return reasons
