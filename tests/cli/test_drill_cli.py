@@ -143,3 +143,31 @@ def test_a_bad_speed_is_a_usage_error(run_cli):
     with pytest.raises(SystemExit) as raised:
         run_cli("drill", "start", "bad-deploy", "--speed", "0")
     assert raised.value.code == 2
+
+
+def test_run_stops_on_ctrl_c_and_the_drill_goes_on(run_cli, cli_clock, monkeypatch):
+    def interrupted(_seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("warroom.cli.drill.sleep", interrupted)
+    drill = run_cli("drill", "start", "ransomware")[1].strip()
+    code, out, err = run_cli("drill", "run", drill, "--speed", "30")
+    assert code == 0
+    assert out.startswith("14:05:00 UTC  Drill inject (+0 min): The finance team reports")
+    assert err == (
+        f"drill #{drill}: stopped delivering; the drill goes on "
+        f"('warroom drill run {drill}' picks it up again)\n"
+    )
+    status = json.loads(run_cli("drill", "status", drill, "--json")[1])
+    assert status["speed"] == 30
+
+
+def test_a_team_scenario_named_like_a_shipped_one_replaces_it(run_cli):
+    from warroom.system.paths import resolve_paths
+
+    team = resolve_paths().user_drills
+    team.mkdir(parents=True)
+    (team / "bad-deploy.toml").write_text(BAD.replace('"acked"', '"acknowledged"'), "utf-8")
+    listed = {s["name"]: s for s in json.loads(run_cli("drill", "list", "--json")[1])}
+    assert listed["bad-deploy"]["title"] == "T"
+    assert listed["bad-deploy"]["source"] == str(team / "bad-deploy.toml")
