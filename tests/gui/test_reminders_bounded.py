@@ -215,3 +215,27 @@ def test_a_post_mortem_falling_overdue_is_ranked_again_without_a_data_change(boa
     assert row.label.text().startswith("⚠ ") and "overdue +" in row.label.text()
     assert "OVERDUE" in window.due_bar.texts()[0]
     listing.close()
+
+
+def test_the_list_is_worked_from_the_keyboard_and_keeps_its_place(board, clock, qtbot):
+    from PySide6.QtTest import QTest
+
+    from tests.gui.helpers import focus
+
+    service = board.service
+    for title in ("Checkout returns 500", "Search slow", "Login slow"):
+        incident = service.declare(title, "P1", commander="Priya Raman")
+        service.acknowledge(incident.id)
+    clock.advance(minutes=31)
+    board.tick()
+    listing = board.window.show_reminders_list()
+    first, second, _third = listing.rows()
+    assert [b.text() for b in second.buttons] == ["Open", "Snooze"]
+    focus(qtbot, second.buttons[0])
+    QTest.keyClick(listing.focusWidget(), Qt.Key.Key_Tab)
+    assert listing.focusWidget() is second.buttons[1]  # Tab goes on to Snooze
+    listing.snooze_requested.emit(second.group.items[0].reminder, 5)  # as its menu does
+    assert len(listing.rows()) == 2  # the snoozed incident left the list...
+    focused = listing.focusWidget()
+    assert focused is not None and listing.rows()[1].isAncestorOf(focused)  # ...focus did not
+    listing.close()

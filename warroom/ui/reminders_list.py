@@ -39,7 +39,6 @@ class _GroupRow(QFrame):
         layout.setContentsMargins(10, 4, 10, 4)
         layout.addWidget(self.label, 1)
         self.buttons: list[QPushButton] = []
-        self._add(layout, "Open", f"Open incident #{incident.id}", view.open_requested, incident.id)
         for item in incident_group.items:
             if item.strip is Strip.CHECK_BACK:
                 self._add_answers(layout, item, view)
@@ -47,11 +46,21 @@ class _GroupRow(QFrame):
             if item.strip is Strip.POSTMORTEM:
                 name = f"Open the post-mortem of #{incident.id}"
                 self._add(layout, "Open post-mortem", name, view.postmortem_requested, incident.id)
+        # Open and Snooze sit in the same place on every row, as in the strips.
+        self._add(layout, "Open", f"Open incident #{incident.id}", view.open_requested, incident.id)
         snoozable = [item.reminder for item in incident_group.items if item.reminder is not None]
-        if snoozable:
-            self.snooze = _snooze_control(self, snoozable, view)
-            layout.addWidget(self.snooze)
-            self.buttons.append(self.snooze)
+        snooze = _snooze_control(self, snoozable, view) if snoozable else None
+        if snooze is None:
+            # Hidden, but holding its place: Open stays aligned with the other rows'.
+            gap = snooze_button(self, "", lambda _minutes: None)
+            keep = gap.sizePolicy()
+            keep.setRetainSizeWhenHidden(True)
+            gap.setSizePolicy(keep)
+            gap.hide()
+            layout.addWidget(gap)
+        else:
+            layout.addWidget(snooze)
+            self.buttons.append(snooze)
         restyle(self, "checkBackDue" if incident_group.due else "checkBackPending")
 
     def _add(
@@ -137,6 +146,7 @@ class RemindersList(QDialog):
         self.area.setFrameShape(QFrame.Shape.NoFrame)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.close)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.area, 1)
@@ -163,6 +173,7 @@ class RemindersList(QDialog):
 
     def _rebuild(self, groups: list[Group]) -> None:
         scrolled = self.area.verticalScrollBar().value()
+        focused = self._focused_row()
         for row in self._rows:
             row.hide()
             row.deleteLater()
@@ -170,6 +181,18 @@ class RemindersList(QDialog):
         for index, row in enumerate(self._rows):
             self._column.insertWidget(index, row)
         self.area.verticalScrollBar().setValue(scrolled)
+        if focused is not None and self._rows:  # a keyboard user stays where they were
+            row = self._rows[min(focused, len(self._rows) - 1)]
+            row.buttons[0].setFocus(Qt.FocusReason.OtherFocusReason)
+        elif focused is not None:
+            self.close_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _focused_row(self) -> int | None:
+        focus = self.focusWidget()
+        for index, row in enumerate(self._rows):
+            if focus is not None and row.isAncestorOf(focus):
+                return index
+        return None
 
     def on_tick(self, now: datetime) -> None:
         for row in self._rows:
