@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from warroom.adapters.sql.sqlite.database import Database
     from warroom.domain.incident import Incident
     from warroom.domain.policy import Policy
+    from warroom.services.drills import DrillService
     from warroom.services.graph import Services
     from warroom.services.incidents import IncidentService
     from warroom.services.metrics import MetricsService
@@ -63,6 +64,7 @@ def build(
     vault: Path | None = None,
     user_checklist: Path | None = None,
     user_templates: Path | None = None,
+    user_drills: Path | None = None,
 ) -> Services:
     """Every service over `database`. The vault defaults to the folder beside the file.
     The mitigations, post-mortems and metrics (and what they import: Jinja2 among it) are
@@ -97,7 +99,15 @@ def build(
 
         return MetricsService(incidents, postmortems)
 
-    return Services(incidents, evidence, cadence, mitigations, postmortems, metrics)
+    def drills() -> DrillService:
+        from warroom.adapters.export.scorecard import ScorecardMarkdown
+        from warroom.services.drills import DrillService
+        from warroom.system.settings import drill_scenarios
+
+        scenarios, _warnings = drill_scenarios(user_drills)  # `drill list` shows warnings
+        return DrillService(incidents, scenarios, ScorecardMarkdown(user_templates))
+
+    return Services(incidents, evidence, cadence, mitigations, postmortems, metrics, drills)
 
 
 @dataclass
@@ -150,6 +160,7 @@ class LocalBackend:
             vault=path.parent / "vault",
             user_checklist=self._paths.user_checklist,
             user_templates=self._paths.user_templates,
+            user_drills=self._paths.user_drills,
         )
 
     def backups(self, path: Path) -> list[Path]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from warroom.services.cadence import CadenceService
+    from warroom.services.drills import DrillService
     from warroom.services.evidence import EvidenceService
     from warroom.services.incidents import IncidentService
     from warroom.services.metrics import MetricsService
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 @dataclass
 class Services:
     """Every service of one process. The mitigations, the post-mortems (with their Jinja2
-    renderer) and the metrics are built on first use from the given factories: none of
+    renderer), the metrics and the drills are built on first use from the given factories: none of
     them listens to the others, so a one-shot command that needs none never imports them."""
 
     incidents: IncidentService
@@ -29,6 +30,7 @@ class Services:
     make_mitigations: Callable[[], MitigationService] = field(repr=False)
     make_postmortems: Callable[[], PostmortemService] = field(repr=False)
     make_metrics: Callable[[PostmortemService], MetricsService] = field(repr=False)
+    make_drills: Callable[[], DrillService] = field(repr=False)
 
     @cached_property
     def mitigations(self) -> MitigationService:
@@ -41,6 +43,10 @@ class Services:
     @cached_property
     def metrics(self) -> MetricsService:
         return self.make_metrics(self.postmortems)
+
+    @cached_property
+    def drills(self) -> DrillService:
+        return self.make_drills()
 
 
 class OpenRecord(Protocol):

@@ -76,12 +76,18 @@ def load_drills(paths: AppPaths) -> tuple[list[Scenario], list[str]]:
     """The drill scenarios: the built-in ones and the team's own from the config dir, by
     name (the file's stem); a team file named like a built-in one replaces it. A file with
     a mistake is left out with a warning naming the file, the line and the problem."""
+    return drill_scenarios(paths.user_drills)
+
+
+def drill_scenarios(user_drills: Path | None) -> tuple[list[Scenario], list[str]]:
+    """The built-in scenarios and those in `user_drills` (see load_drills)."""
     from warroom.domain.drills import ScenarioError
     from warroom.system.paths import builtin_drills_dir
 
     found: dict[str, Scenario] = {}
     warnings: list[str] = []
-    for folder in (builtin_drills_dir(), paths.user_drills):
+    folders = [builtin_drills_dir()] + ([user_drills] if user_drills is not None else [])
+    for folder in folders:
         for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
             try:
                 found[path.stem] = load_drill_file(path)
