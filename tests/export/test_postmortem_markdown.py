@@ -375,3 +375,10 @@ def test_escape_block(text, expected):
 
 def test_escape_block_placeholder_is_the_templates_choice():
     assert escape_block("  ", placeholder="_None._") == "_None._"
+
+
+def test_a_drills_post_mortem_says_so_in_its_title(env, policy, markdown):
+    drill = replace(resolved_incident(), is_drill=True)
+    text = render_postmortem(env, drill, full_postmortem(), EVENTS, policy, NOW)
+    assert text.splitlines()[0] == "# [DRILL] Post-mortem: Checkout returning 500s"
+    assert markdown.splitlines()[0] == "# Post-mortem: Checkout returning 500s"

@@ -173,3 +173,20 @@ def test_plain_text_shows_the_impact_as_typed(env, kind):
     plain = render_status(env, kind, facts, plain=True)
     assert "failing for ~30% of orders (EU_*, \\ and # too)" in plain
     assert "\\~" not in plain and "\\_" not in plain
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["markdown", "plain"])
+@pytest.mark.parametrize("kind", list(MessageKind))
+def test_a_drill_says_so_before_anything_else(env, kind, plain):
+    drill = render_status(env, kind, replace(FACTS, is_drill=True), plain=plain)
+    real = render_status(env, kind, FACTS, plain=plain)
+    first = drill.splitlines()[0]
+    assert first.removeprefix("# ").startswith("[DRILL] "), first
+    assert "[DRILL]" not in real
+    assert drill.replace("[DRILL] ", "", 1) == real
+
+
+def test_the_facts_of_a_drill_say_it_is_one(policy):
+    drill = replace(resolved_incident(), is_drill=True)
+    assert status_facts(drill, policy, minutes(50)).is_drill
+    assert not status_facts(resolved_incident(), policy, minutes(50)).is_drill

@@ -299,6 +299,7 @@ class StatusFacts:
     trend: str  # "improving", "stable", "worsening", or "" when not assessed
     eta: str  # "" means unknown
     postmortem_due_at: datetime | None
+    is_drill: bool = False  # said first, so nobody takes a drill for a real outage
 
 
 def _one_line(text: str) -> str:
@@ -327,6 +328,7 @@ def status_facts(
         severity=incident.severity.value,
         severity_meaning=incident.severity.meaning,
         title=_one_line(incident.title),
+        is_drill=incident.is_drill,
         impact=_one_line(incident.impact),
         status=incident.status.label,
         commander=_one_line(incident.commander),
