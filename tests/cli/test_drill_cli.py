@@ -78,8 +78,18 @@ def test_start_run_and_report(run_cli, cli_clock, monkeypatch):
     assert lines[-1] == f"drill #{drill}: no inject left to deliver"
     code, out, _ = run_cli("drill", "report", drill, "--json")
     card = json.loads(out)
-    assert card["score"] == {"passed": 1, "applicable": 6}
+    # The drill still runs at +25 min: targets not reached yet are pending, not missed.
+    assert card["score"] == {"passed": 1, "applicable": 3}
     assert card["injects"] == {"delivered": 7, "passed_over": 1, "skipped": 0, "pending": 0}
+    assert [(c["key"], c["verdict"]) for c in card["checks"]] == [
+        ("acknowledge", "pending"), ("first_update", "pending"), ("mitigate", "pending"),
+        ("rollback_first", "miss"), ("one_change", "n/a"), ("evidence_first", "n/a"),
+        ("cadence", "pass"), ("postmortem", "miss"),
+    ]  # fmt: skip
+    code, out, _ = run_cli("drill", "end", drill)
+    code, out, _ = run_cli("drill", "report", drill, "--json")
+    card = json.loads(out)  # ended: what was not done is missed
+    assert card["score"] == {"passed": 1, "applicable": 6}
     assert [(c["key"], c["passed"]) for c in card["checks"]] == [
         ("acknowledge", False), ("first_update", False), ("mitigate", False),
         ("rollback_first", False), ("one_change", None), ("evidence_first", None),

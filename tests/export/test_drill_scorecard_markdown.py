@@ -32,7 +32,10 @@ def test_a_scorecard_in_markdown(drills, services, clock):
     assert lines[0] == "# [DRILL] Scorecard: Checkout returns 500s after the afternoon deploy"
     assert "| Speed | 60× faster than real time |" in lines
     assert "| Drill clock | 12 min |" in lines
-    assert "| Score | 2 of 6 checks passed |" in lines
+    assert "| Score | 2 of 4 checks passed |" in lines  # two are not due yet
+    assert (
+        "| Time to first update | pending | — | 34 min | no stakeholder update sent yet |" in lines
+    )
     assert (
         "| Time to acknowledge | pass | 2 min | 30 min | 2 min, within the 30 min target |" in lines
     )

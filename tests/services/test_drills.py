@@ -408,3 +408,18 @@ def test_what_is_not_a_drill_or_not_a_scenario_is_refused(drills, services):
         drills.start("nope")
     with pytest.raises(ValidationError, match="speed"):
         drills.start("bad-deploy", speed=0)
+
+
+def test_a_target_not_reached_yet_is_pending_and_missed_once_it_passes(drills, services, clock):
+    incident = drills.start("bad-deploy", speed=1)  # P1: acknowledge within 30 min
+    clock.advance(timedelta(minutes=29))
+    card = drills.scorecard(incident.id)
+    assert (card.check("acknowledge").verdict, card.check("acknowledge").detail) == (
+        "pending", "not acknowledged yet",
+    )  # fmt: skip
+    clock.advance(timedelta(minutes=2))
+    assert drills.scorecard(incident.id).check("acknowledge").verdict == "miss"
+    late = drills.start("bad-deploy", speed=1)
+    clock.advance(timedelta(minutes=5))
+    drills.end(late.id)  # ended: what was not done is missed, whatever the time
+    assert drills.scorecard(late.id).check("acknowledge").verdict == "miss"

@@ -247,6 +247,7 @@ def scorecard_json(card: Scorecard) -> dict[str, Any]:
                 "key": c.key.value,
                 "label": c.label,
                 "passed": c.passed,
+                "verdict": c.verdict,
                 "detail": c.detail,
                 "measured_s": seconds(c.measured),
                 "target_s": seconds(c.target),

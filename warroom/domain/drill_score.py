@@ -68,6 +68,7 @@ class Check:
     detail: str  # one line: what was measured or found
     measured: timedelta | None = None
     target: timedelta | None = None
+    pending: bool = False  # not done yet, and its target has not passed: not judged yet
 
     @property
     def label(self) -> str:
@@ -75,6 +76,8 @@ class Check:
 
     @property
     def verdict(self) -> str:
+        if self.pending:
+            return "pending"
         return {True: "pass", False: "miss", None: "n/a"}[self.passed]
 
 
@@ -151,20 +154,22 @@ def score(
     level = policy.for_severity(scenario.severity)
     measures = spans(moved, first_update_at(team))
     lead = scenario.impact_lead
+    # Drill time so far, from declaring: a target not reached yet is not missed yet.
+    so_far = None if drill.ended or not incident.status.is_open else drill.elapsed(now)
 
     checks = [
         _timed(
             CheckKey.ACKNOWLEDGE, measures[Measure.ACKNOWLEDGE], _span(level.respond_within),
-            "not acknowledged",
+            "not acknowledged", so_far,
         ),
         _timed(
             CheckKey.FIRST_UPDATE, measures[Measure.FIRST_UPDATE],
             _plus(lead, _span(level.update_every)),
-            "no stakeholder update sent",
+            "no stakeholder update sent", _plus(lead, so_far),
         ),
         _timed(
             CheckKey.MITIGATE, measures[Measure.MITIGATE], scenario.mitigate_within,
-            "not mitigated (no recovery verified)",
+            "not mitigated (no recovery verified)", _plus(lead, so_far),
         ),
         _rollback_first(team),
         _one_change(team),
@@ -212,9 +217,17 @@ def _minutes(span: timedelta) -> str:
 
 
 def _timed(
-    key: CheckKey, measured: timedelta | None, target: timedelta | None, missing: str
+    key: CheckKey,
+    measured: timedelta | None,
+    target: timedelta | None,
+    missing: str,
+    so_far: timedelta | None = None,
 ) -> Check:
+    """`so_far`: how long the measure has been running in a drill still going (None once
+    it ended): while that is within the target, a missing measure is pending, not missed."""
     if measured is None:
+        if so_far is not None and (target is None or so_far < target):
+            return Check(key, None, f"{missing} yet", None, target, pending=True)
         return Check(key, False, missing, None, target)
     if target is None:
         return Check(key, True, f"{_minutes(measured)} (no target)", measured, None)
