@@ -200,6 +200,12 @@ def test_list_table_for_people(run_cli, cli_clock):
     assert "OVERDUE +1:00" in row
     assert "0:16:00" in row
     assert row.endswith("Everything is down")
+    code, out, err = run_cli(
+        "declare", "--title", "Tabletop", "--severity", "P3", "--drill"
+    )  # fmt: skip
+    assert out.strip() in run_cli("list")[1]
+    rows = run_cli("list")[1].splitlines()[1:]
+    assert rows[-1].endswith("[DRILL] Tabletop")  # said first, as on the board
 
 
 # -- note and show ---------------------------------------------------------------------------------

@@ -337,7 +337,7 @@ def _print_table(incidents, policy, now) -> None:
                 elapsed,
                 response,
                 update,
-                visible_line(incident.title) + (" [drill]" if incident.is_drill else ""),
+                visible_line(incident.shown_title),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
