@@ -404,6 +404,7 @@ def _print_paths(paths: AppPaths) -> int:
     print(f"data:   {paths.data_dir}\nconfig: {paths.config_dir}\nlogs:   {paths.log_dir}")
     print(f"policy override: {paths.user_policy}")
     print(f"team playbooks:  {paths.user_playbooks}")
+    print(f"team drills:     {paths.user_drills}")
     print(f"team templates:  {paths.user_templates}")
     print(f"evidence vault:  {paths.vault}")
     print(f"team checklist:  {paths.user_checklist}")

@@ -31,3 +31,14 @@ def test_the_default_data_folder_logs_in_the_user_log_folder(capsys, isolated_di
     assert main(["paths"]) == 0
     lines = dict(line.split(":", 1) for line in capsys.readouterr().out.splitlines()[:3])
     assert Path(lines["logs"].strip()).is_relative_to(isolated_dirs / "xdg_state_home")
+
+
+def test_paths_names_every_folder_a_team_fills(capsys, isolated_dirs):
+    assert main(["paths"]) == 0
+    out = capsys.readouterr().out
+    shown = {}
+    for label in ("team playbooks", "team drills", "team templates"):
+        [line] = [line for line in out.splitlines() if line.startswith(label)]
+        shown[label] = Path(line.split(":", 1)[1].strip())
+    assert shown["team drills"] == shown["team playbooks"].parent / "drills"
+    assert shown["team templates"].parent == shown["team playbooks"].parent
