@@ -1,7 +1,8 @@
 """Reminders on screen: a desktop notification (and an optional sound) when one falls due,
-a strip on the board listing what is due with snooze buttons, and the incident's board row
-highlighted. Computed at each tick from stored deadlines (core/reminders.py) and in-memory
-data; the database is read only when the data changes."""
+a strip on the board with snooze buttons for the most urgent of what is due (the rest are in
+the reminders list, ui/reminders_list.py), and the incident's board row highlighted.
+Computed at each tick from stored deadlines (domain/reminders.py) and in-memory data; the
+database is read only when the data changes."""
 
 from __future__ import annotations
 
