@@ -50,7 +50,11 @@ if TYPE_CHECKING:  # imported when first used, to keep them out of the cold star
     from warroom.services.postmortems import PostmortemDue, PostmortemService
     from warroom.system.settings import Actor
     from warroom.ui.declare_dialog import DeclareDialog
+    from warroom.ui.drill_delivery import DrillDelivery
+    from warroom.ui.drill_start_dialog import DrillStartDialog
+    from warroom.ui.drills_page import DrillsPage
     from warroom.ui.evidence_panel import EvidencePanel
+    from warroom.ui.facilitator_view import FacilitatorView
     from warroom.ui.incident_window import IncidentWindow
     from warroom.ui.mitigation_wizard import MitigationWizard
     from warroom.ui.postmortem_editor import PostmortemEditor
@@ -165,6 +169,9 @@ class MainWindow(QMainWindow):
         self.cadence: CadenceService | None = None
         self._cadence_minute: datetime | None = None  # missed cadences: once a minute
         self.evidence_panels: dict[int, EvidencePanel] = {}
+        self.facilitators: dict[int, FacilitatorView] = {}  # one per drill
+        self.drill_delivery: DrillDelivery | None = None
+        self._services: Services | None = None  # the drills are built on first use
         self._rotating: list[RotatingEvidence] = []  # pending evidence with a rotation time
         self.reminders: ReminderCenter | None = None
         self._pending_mitigations: list = []  # for the reminders
@@ -272,6 +279,19 @@ class MainWindow(QMainWindow):
             "The name on your timeline entries; acknowledging makes you the incident commander"
         )
         self.name_action.triggered.connect(self.ask_name)
+        self.start_drill_action = QAction("S&tart a drill…", self)
+        self.start_drill_action.setToolTip(
+            "Practise: a scenario declared as a [DRILL] incident, its injects on a drill clock"
+        )
+        self.start_drill_action.triggered.connect(self.start_drill)
+        self.facilitate_action = QAction("&Facilitate drill…", self)
+        self.facilitate_action.setToolTip(
+            "The selected drill's injects, controls and scorecard, for the facilitator"
+        )
+        self.facilitate_action.triggered.connect(self._facilitate_selected)
+        self.drills_page_action = QAction("&Drills…", self)
+        self.drills_page_action.setToolTip("Every drill run and its scores over time")
+        self.drills_page_action.triggered.connect(self.show_drills)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -292,6 +312,8 @@ class MainWindow(QMainWindow):
         incident_menu.addSeparator()
         incident_menu.addAction(self.delete_action)
         incident_menu.addSeparator()
+        incident_menu.addActions([self.start_drill_action, self.facilitate_action])
+        incident_menu.addSeparator()
         incident_menu.addAction(self.name_action)
         incident_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu("&View")
@@ -299,6 +321,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.action_items_action)
         view_menu.addAction(self.metrics_action)
         view_menu.addAction(self.reminders_list_action)
+        view_menu.addAction(self.drills_page_action)
         view_menu.addSeparator()
         view_menu.addAction(self.presenter_action)
         view_menu.addAction(self.reduced_motion_action)
@@ -388,6 +411,7 @@ class MainWindow(QMainWindow):
         self.bridge = ServiceBridge(service, self)
         self.bridge.changed.connect(self._on_changes)
         self._start_reminders(service)
+        self._start_drill_delivery(services)
         self._set_live(True)
         self._reload()
 
@@ -403,6 +427,9 @@ class MainWindow(QMainWindow):
             self.note_action,
             self.update_action,
             self.metrics_action,
+            self.start_drill_action,
+            self.facilitate_action,
+            self.drills_page_action,
         )
         for action in actions:
             action.setEnabled(live)
@@ -465,6 +492,8 @@ class MainWindow(QMainWindow):
                     self.cadence.record_missed(now)
                 except ValidationError as exc:  # a busy or read-only file: the next minute
                     self.statusBar().showMessage(exc.message, 8000)
+        if self.drill_delivery is not None:
+            self.drill_delivery.on_tick(now)  # reads nothing unless an inject is due
         self.model.tick(now)
         if self.reminders is not None:
             self.reminders.on_tick(now)
@@ -980,6 +1009,81 @@ class MainWindow(QMainWindow):
             ),
         )
 
+    # -- drills ----------------------------------------------------------------------------
+    def _start_drill_delivery(self, services: Services) -> None:
+        from warroom.ui.drill_delivery import DrillDelivery
+
+        def notify(title: str, text: str) -> None:
+            if self.reminders is not None:  # the reminders' tray or status bar
+                self.reminders.notify(title, text)
+            else:
+                self.statusBar().showMessage(f"{title}: {text}", 15_000)
+
+        delivery = DrillDelivery(
+            services, notify, lambda text: self.statusBar().showMessage(text, 8000), self
+        )
+        assert self.bridge is not None
+        self.bridge.changed.connect(delivery.on_changes)
+        self._services = services
+        self.drill_delivery = delivery
+
+    def start_drill(self) -> DrillStartDialog:
+        from warroom.ui.drill_start_dialog import DrillStartDialog
+
+        assert self._services is not None
+        dialog = DrillStartDialog(self._services.drills, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.started.connect(self._drill_started)
+        dialog.open()
+        return dialog
+
+    def _drill_started(self, incident_id: int) -> None:
+        self.board.select_incident(incident_id)
+        self.open_facilitator(incident_id)
+
+    def _facilitate_selected(self) -> None:
+        incident_id = self.board.selected_incident_id()
+        if self.service is None:
+            return
+        if incident_id is None or not self.service.get(incident_id).is_drill:
+            self.statusBar().showMessage(
+                "Select a drill on the board to facilitate it, or start one: "
+                "Incident → Start a drill…",
+                8000,
+            )
+            return
+        self.open_facilitator(incident_id)
+
+    def open_facilitator(self, incident_id: int) -> FacilitatorView | None:
+        from warroom.services.drills import NotADrill
+        from warroom.ui.facilitator_view import FacilitatorView
+
+        assert self._services is not None
+        drills = self._services.drills
+        try:
+            return self._open_child(
+                self.facilitators,
+                incident_id,
+                lambda: FacilitatorView(incident_id, drills, self),
+            )
+        except NotADrill as exc:  # a drill flagged by hand, not started from a scenario
+            self.statusBar().showMessage(exc.message, 8000)
+            return None
+
+    def show_drills(self) -> DrillsPage:
+        from warroom.ui.drills_page import DrillsPage
+
+        assert self.bridge is not None and self._services is not None
+        page = DrillsPage(self._services.drills, self._open_scorecard, self)
+        self.bridge.changed.connect(page.on_changes)  # a slot: let go when the page is deleted
+        page.show()
+        return page
+
+    def _open_scorecard(self, incident_id: int) -> None:
+        view = self.open_facilitator(incident_id)
+        if view is not None:
+            view.show_scorecard()
+
     def _restore_geometry(self) -> None:
         saved = QSettings().value("main_window/geometry")
         if isinstance(saved, QByteArray) and self.restoreGeometry(saved):
@@ -1009,5 +1113,7 @@ class MainWindow(QMainWindow):
             wizard.reject()  # keeps its place and what is typed
         for panel in list(self.evidence_panels.values()):
             panel.close()  # cancels a copy in progress, leaving nothing half-copied
+        for view in list(self.facilitators.values()):
+            view.close()
         self.ticker.stop()
         super().closeEvent(event)
