@@ -248,3 +248,22 @@ def test_closed_drill_windows_take_no_more_changes(qtbot, board, clock):
     assert board.window.facilitators == {}
     drills.pause(incident.id)  # announced to every window still open: none of these
     board.tick()
+
+
+def test_the_start_dialog_by_keyboard_alone(qtbot, board):
+    dialog = board.window.start_drill()
+    assert dialog.table.hasFocus() or dialog.focusWidget() is dialog.table
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Down)
+    second = dialog.scenarios[1]
+    assert dialog.selected() == second
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Return)
+    drills = [i for i in board.service.list_incidents(include_closed=True) if i.is_drill]
+    assert [i.title for i in drills] == [second.title]  # started once, at real time
+    assert board.services.drills.drill(drills[0].id).speed == 1.0
+
+
+def test_no_scenario_says_what_to_do(qtbot, board, monkeypatch):
+    monkeypatch.setattr(board.services.drills, "scenarios", lambda: [])
+    dialog = board.window.start_drill()
+    assert dialog.error.isVisible() and "No drill scenario" in dialog.error.text()
+    assert not dialog.start_button.isEnabled()

@@ -56,10 +56,9 @@ class DrillDelivery(QObject):
         """A change to a running drill, or a new or changed incident (perhaps a drill just
         declared), means reading again at the next tick."""
         for change in changes.changes:
-            if change.incident_id in self._running or change.parts & {
-                Part.INCIDENT,
-                Part.DELETED,
-            }:
+            drafts_only = change.parts <= {Part.DRAFTS}  # text being typed: no drill news
+            ours = change.incident_id in self._running and not drafts_only
+            if ours or change.parts & {Part.INCIDENT, Part.DELETED}:
                 self._stale = True
                 return
 

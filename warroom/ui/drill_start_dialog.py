@@ -85,7 +85,8 @@ class DrillStartDialog(QDialog):
                 else:
                     cell.setToolTip(scenario.title)
                 self.table.setItem(row, column, cell)
-        self.table.cellActivated.connect(lambda _row, _col: self.start())
+        # Enter goes on to the dialog's default button (Start drill); a double click starts.
+        self.table.doubleClicked.connect(lambda _index: self.start())
         self.table.itemSelectionChanged.connect(self._show_summary)
 
         self.summary = QLabel(self)
@@ -161,6 +162,8 @@ class DrillStartDialog(QDialog):
         self.error.clear_message()
 
     def start(self) -> None:
+        if self.started_id is not None:
+            return  # one drill per dialog, however many times Enter is pressed
         scenario = self.selected()
         if scenario is None:
             self.error.show_message("Choose a scenario first.")
