@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import logging
 import os
 import tomllib
 from dataclasses import dataclass
@@ -23,7 +22,18 @@ if TYPE_CHECKING:
     from warroom.domain.drills import Scenario
     from warroom.domain.playbook import Playbook
 
-log = logging.getLogger("warroom.system.settings")
+
+class _Log:
+    """This module's logger, looked up when there is something to say: the command line's
+    quick reads then never import logging."""
+
+    def warning(self, message: str, *args: object) -> None:
+        import logging
+
+        logging.getLogger("warroom.system.settings").warning(message, *args, stacklevel=2)
+
+
+log = _Log()
 
 ACTOR_ENV = "WARROOM_ACTOR"
 MAX_NAME = 80
