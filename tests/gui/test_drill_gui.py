@@ -176,6 +176,15 @@ def test_the_markdown_export_writes_the_services_scorecard(qtbot, board, clock, 
     assert target.read_text(encoding="utf-8") == drills.markdown(incident.id)
 
 
+def test_a_running_drills_scorecard_says_pending_for_a_target_not_reached_yet(qtbot, board, clock):
+    view = start_from_menu(qtbot, board)
+    scorecard = view.show_scorecard()
+    shown = scorecard.verdicts()
+    assert shown["Time to acknowledge"] == "pending"  # not acknowledged, target not reached
+    assert shown["Evidence preserved before any change"] == "n/a"
+    assert scorecard.score.text() == board.services.drills.scorecard(view.incident_id).score_text
+
+
 def test_no_read_per_tick_when_no_drill_runs(board, clock, monkeypatch):
     drills = board.services.drills
     board.tick()  # the first tick reads once

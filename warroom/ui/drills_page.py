@@ -39,7 +39,7 @@ CHECK_TITLES = {
     CheckKey.CADENCE: "Cadence",
     CheckKey.POSTMORTEM: "Post-mortem",
 }
-SHORT_VERDICT = {True: "✓", False: "✗", None: "–"}
+SHORT_VERDICT = {"pass": "✓", "miss": "✗", "n/a": "–", "pending": "…"}
 INCIDENT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -139,10 +139,10 @@ class DrillsPage(QDialog):
                 check = by_key.get(key)
                 if check is None:
                     continue
-                cell = QTableWidgetItem(SHORT_VERDICT[check.passed])
+                cell = QTableWidgetItem(SHORT_VERDICT[check.verdict])
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 cell.setToolTip(f"{check.label}: {check.verdict} — {check.detail}")
-                fill = VERDICT_FILL.get(check.passed)
+                fill = VERDICT_FILL.get(check.verdict)
                 if fill is None:
                     cell.setForeground(QColor(muted_text()))
                 else:

@@ -32,8 +32,9 @@ from warroom.ui.widgets import ErrorBanner
 
 COLUMNS = ("Check", "Verdict", "Measured", "Target", "Detail")
 # Verdicts carry a word and a sign, never colour alone; fills chosen for contrast with white.
-VERDICT_TEXT = {True: "✓ pass", False: "✗ miss", None: "– n/a"}
-VERDICT_FILL: dict[bool | None, str] = {True: "#1E6B34", False: "#B3141B"}
+# Keyed by Check.verdict: "pending" is a time target a running drill has not reached yet.
+VERDICT_TEXT = {"pass": "✓ pass", "miss": "✗ miss", "n/a": "– n/a", "pending": "… pending"}
+VERDICT_FILL: dict[str, str] = {"pass": "#1E6B34", "miss": "#B3141B"}
 
 
 def span_text(span: timedelta | None) -> str:
@@ -133,7 +134,7 @@ class ScorecardView(QWidget):
     def _fill(self, row: int, check: Check) -> None:
         cells = (
             check.label,
-            VERDICT_TEXT[check.passed],
+            VERDICT_TEXT[check.verdict],
             span_text(check.measured),
             span_text(check.target),
             check.detail,
@@ -143,7 +144,7 @@ class ScorecardView(QWidget):
             cell.setToolTip(text)
             if column == 1:
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                fill = VERDICT_FILL.get(check.passed)
+                fill = VERDICT_FILL.get(check.verdict)
                 if fill is None:
                     cell.setForeground(QColor(muted_text()))
                 else:
