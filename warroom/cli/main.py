@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from datetime import datetime
@@ -17,8 +16,13 @@ from warroom.domain.clock_text import response_text, update_text
 from warroom.domain.durations import hms
 from warroom.domain.evidence import CollectCancelled, CollectError, IntegrityState, deleted_text
 from warroom.domain.policy import Policy
-from warroom.domain.safe_text import json_safe, visible_line
-from warroom.domain.snapshot import event_snapshot, incident_snapshot
+from warroom.domain.safe_text import visible_line
+from warroom.domain.snapshot import (
+    board_order,
+    incident_snapshot,
+    incident_with_timeline,
+    json_text,
+)
 from warroom.domain.validation import NeedsConfirmation, ValidationError
 from warroom.services.evidence import ArtifactNotFound, EvidenceService, ItemNotFound
 from warroom.services.graph import OpenRecord, Services
@@ -139,7 +143,7 @@ def _dispatch(args: argparse.Namespace, services: Services, policy: Policy, cloc
     elif args.verb == "list":
         incidents = service.list_incidents(include_closed=args.all)
         now = clock.now()
-        incidents.sort(key=lambda i: (i.severity.rank, clocks.next_deadline(i, policy) or now))
+        incidents = board_order(incidents, policy, now)
         if args.json:
             print_json([incident_snapshot(i, policy, now) for i in incidents])
         else:
@@ -167,9 +171,8 @@ def print_incident_json(
     service: IncidentService, incident_id: int, policy: Policy, now: datetime
 ) -> None:
     """`show --json`: the incident, its clocks at `now` and its timeline."""
-    snapshot = incident_snapshot(service.get(incident_id), policy, now)
-    snapshot["timeline"] = [event_snapshot(e) for e in service.timeline(incident_id)]
-    print_json(snapshot)
+    incident = service.get(incident_id)
+    print_json(incident_with_timeline(incident, service.timeline(incident_id), policy, now))
 
 
 def _delete(args: argparse.Namespace, evidence: EvidenceService) -> int:
@@ -308,8 +311,7 @@ def _backups(args: argparse.Namespace, paths: AppPaths, backend: CliBackend) -> 
 
 
 def print_json(value: Any) -> None:
-    # Exact: json.dumps escapes C0 controls; json_safe escapes DEL, C1 and bidi controls too.
-    sys.stdout.write(json_safe(json.dumps(value, indent=2, ensure_ascii=False)) + "\n")
+    sys.stdout.write(json_text(value))  # exact: see domain.snapshot.json_text
 
 
 def _clock_cells(incident, policy, now) -> tuple[str, str, str]:
