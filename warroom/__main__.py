@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from warroom.cli.completion import DIRECTORY, SHELLS
 from warroom.cli.drill_parsers import add_drill_verbs
@@ -67,7 +67,58 @@ def log_seq(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Every command, as build_parser() adds them (tests/cli/test_parser_speed.py keeps it true).
+VERB_NAMES = frozenset(
+    {
+        "demo", "paths", "declare", "note", "ack", "severity", "role", "update", "time",
+        "status", "resolve", "close", "reopen", "security", "service", "mitigation", "verify",
+        "action", "postmortem", "message", "drill", "import-chat", "mark-duplicate", "link",
+        "list", "show", "delete", "export", "evidence", "watch", "metrics", "completion",
+        "examples", "backup", "restore",
+    }
+)  # fmt: skip
+
+
+class _Skipped:
+    """Stands in for the parser of a command that was not asked for: every call on it does
+    nothing. Building every command's parser (and their subcommands') costs a hook its time."""
+
+    def __getattr__(self, name: str) -> _Skipped:
+        return self
+
+    def __call__(self, *args: object, **kwargs: object) -> _Skipped:
+        return self
+
+
+class _OnlyVerb:
+    """The subparsers action, building only `verb`'s parser."""
+
+    def __init__(self, verbs: argparse._SubParsersAction, verb: str) -> None:
+        self._verbs = verbs
+        self._verb = verb
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser | _Skipped:
+        return self._verbs.add_parser(name, **kwargs) if name == self._verb else _Skipped()
+
+
+def chosen_verb(argv: Sequence[str]) -> str | None:
+    """The command `argv` names when it can be told without parsing (the first word that is
+    not an option or a global option's value), else None: then every parser is built."""
+    words = iter(argv)
+    for word in words:
+        if word in ("--data-dir", "--actor"):
+            next(words, None)
+        elif word.startswith("-"):
+            if word in ("-h", "--help", "--version", "--"):
+                return None
+        else:
+            return word if word in VERB_NAMES else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with `only`, the one command that will be parsed (the
+    usage and errors of that command are the same either way)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--data-dir",
@@ -91,7 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action=_PrintVersion, help="print the version and exit")
-    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
+    verbs: Any = parser.add_subparsers(dest="verb", metavar="COMMAND")
+    if only is not None:
+        verbs = _OnlyVerb(verbs, only)
 
     verbs.add_parser("demo", parents=[common], help="open the app on a fresh demo data dir")
     verbs.add_parser("paths", parents=[common], help="print where data, config and logs live")
@@ -356,7 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     with shown_safely():  # a usage error quotes the arguments: made visible too
         try:
-            args = build_parser().parse_args(argv)
+            args = build_parser(chosen_verb(argv)).parse_args(argv)
         except SystemExit as exc:
             if exc.code == EXIT_USAGE and "--json" in argv and _usage_errors:
                 print(error_json(EXIT_USAGE, _usage_errors[-1]))
