@@ -50,12 +50,13 @@ def test_run_gui_takes_the_quick_path_on_an_existing_database(qtbot, monkeypatch
         windows.append(window)
         real_show(window)
 
-    def run_event_loop_once(_app) -> int:
-        QApplication.processEvents()  # the deferred go-live runs here
+    def run_event_loop_until_live(_app) -> int:
+        # Going live waits for the board's first paint, then runs from the event loop.
+        qtbot.waitUntil(lambda: bool(windows) and windows[0].service is not None)
         return 0
 
     monkeypatch.setattr(MainWindow, "show", remember_and_show)
-    monkeypatch.setattr(QApplication, "exec", run_event_loop_once)
+    monkeypatch.setattr(QApplication, "exec", run_event_loop_until_live)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui installs its own
     assert bootstrap.run_gui(data_dir=data_dir) == 0
     (window,) = windows

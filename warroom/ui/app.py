@@ -4,11 +4,16 @@ the backend warroom.bootstrap hands in (the ui never imports the adapters).
 Start-up paints the board first: when the database is already at this build's schema, a
 standard-library read fills the board, and the heavier stack (SQLAlchemy, SQLModel, the
 service) is imported and attached right after the first paint.
+
+WARROOM_EXIT_AFTER=painted (or usable) makes the app print "warroom: painted" when the
+board's first paint is done (and "warroom: usable" once its actions work) on standard output,
+then quit: how tests/perf/bench_start_real.py times the shipped program.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +56,11 @@ class Backend(Protocol):
 
 
 log = logging.getLogger("warroom.ui.app")
+
+EXIT_AFTER_ENV = "WARROOM_EXIT_AFTER"
+# Going live waits for the board's first paint; a window that is never painted (started
+# hidden, say) goes live after this long anyway.
+GO_LIVE_FALLBACK_MS = 1000
 
 
 def load_stylesheet(theme: str = "light") -> str:
@@ -145,13 +155,60 @@ def _watch_for_waits(window: MainWindow, service) -> None:
     WaitingIndicator(service, window)
 
 
+def _after_first_paint(window: MainWindow, painted, then) -> None:
+    """`painted` right after the board's first paint (or the empty state's), then `then`
+    from the event loop (or `then` after GO_LIVE_FALLBACK_MS if nothing is painted by then)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    done = False
+
+    def run_once() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            then()
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802  (Qt's name)
+            if event.type() == QEvent.Type.Paint:
+                for shown in painters:
+                    shown.removeEventFilter(self)
+                # After this paint returns: the frame is drawn before the heavy work.
+                QTimer.singleShot(0, painted)
+                QTimer.singleShot(0, run_once)
+            return False
+
+    watcher = FirstPaint(window)
+    # The board, or the empty state in its place while there is no open incident.
+    painters = (window.board.viewport(), window.empty)
+    for shown in painters:
+        shown.installEventFilter(watcher)
+    QTimer.singleShot(GO_LIVE_FALLBACK_MS, run_once)
+
+
+class _StartHook:
+    """The start-up benchmark's hook (EXIT_AFTER_ENV): says each moment as it comes, and
+    quits once the one it waits for has come (saying nothing after that)."""
+
+    def __init__(self, wanted: str, app) -> None:
+        self.wanted = wanted if wanted in ("painted", "usable") else ""
+        self.app = app
+
+    def say(self, moment: str) -> None:
+        if not self.wanted:
+            return
+        print(f"warroom: {moment}", flush=True)
+        if moment == self.wanted:
+            self.wanted = ""
+            self.app.exit(0)
+
+
 def run_gui(
     backend: Backend,
     data_dir: str | Path | None = None,
     title_suffix: str | None = None,
     actor: str | None = None,
 ) -> int:
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from warroom.ui.errors import install_exception_hook, route_qt_messages, show_policy_warnings
@@ -193,6 +250,7 @@ def run_gui(
         show_policy_warnings(window, warnings)
         return window
 
+    hook = _StartHook(os.environ.get(EXIT_AFTER_ENV, ""), app)
     early = backend.quick_board(paths.database)
     if early is not None:
         window = build_window(paths.database, None, early)
@@ -206,8 +264,10 @@ def run_gui(
             window.attach(record.services)
             _watch_for_waits(window, record.services.incidents)
             _show_storage_warnings(window, record)
+            hook.say("usable")
 
-        QTimer.singleShot(0, go_live)
+        # The board shows first; the heavy stack is imported once it is on screen.
+        _after_first_paint(window, lambda: hook.say("painted"), go_live)
     else:
         record = open_or_ask(backend, paths.database, clock, who.name, policy)
         if record is None:
@@ -216,6 +276,11 @@ def run_gui(
         window = build_window(record.path, record.services, None)
         _watch_for_waits(window, record.services.incidents)
         _show_storage_warnings(window, record)
+        _after_first_paint(
+            window,
+            lambda: hook.say("painted"),
+            lambda: hook.say("usable"),
+        )
     log.info("warroom %s started on %s", __version__, paths.database)
     try:
         return app.exec()
