@@ -460,7 +460,7 @@ class IncidentService:
                     new=clean,
                 )
                 edit.row.impact = clean
-            edit.uow.drafts.store(incident_id, "impact", "", edit.now)
+            edit.uow.drafts.clear(incident_id, "impact")
             return edit.incident()
 
     def set_drill(self, incident_id: int, is_drill: bool) -> Incident:
@@ -645,8 +645,7 @@ class IncidentService:
             )  # fmt: skip
             extra = {"sensitive": True} if sensitive else {}
             event = edit.event(EventKind.NOTE, clean, at=when, backdated=at is not None, **extra)
-            edit.uow.drafts.store(incident_id, "note", "", edit.now)
-            edit.uow.drafts.store(incident_id, "note_sensitive", "", edit.now)
+            edit.uow.drafts.clear(incident_id, "note", "note_sensitive")
             return edit.uow.timeline.to_event(event)
 
     def set_key_time(

@@ -12,11 +12,13 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import bindparam, delete, event, func, insert, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlmodel import Session, col
 
@@ -46,6 +48,8 @@ from warroom.services.ports import (
 )
 
 log = logging.getLogger("warroom.store")
+
+EVENT_COLUMNS = ("incident_id", "kind", "at", "recorded_at", "actor", "text", "data")
 
 # Which part of an incident each table holds.
 PARTS: dict[str, Part] = {
@@ -101,9 +105,42 @@ class SqlIncidents:
         return repo.to_incident(cast(IncidentRow, record))
 
 
+# A Core statement's rows are not seen by the session's flush: the repositories that write
+# them say what they changed through this (the unit of work's `touch`).
+Touch = Callable[[int, Part], None]
+EVENT_TABLE = EventRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+DRAFT_TABLE = DraftRow.__table__  # type: ignore[attr-defined]
+CHANGE_LOG_TABLE = ChangeLogRow.__table__  # type: ignore[attr-defined]
+# Built once: a statement object keeps its compiled form's cache key, so executing it with
+# parameters skips building and hashing a new statement on every write.
+INSERT_EVENT = insert(EVENT_TABLE)
+INSERT_CHANGE = insert(CHANGE_LOG_TABLE)
+CLEAR_DRAFTS = delete(DRAFT_TABLE).where(
+    DRAFT_TABLE.c.incident_id == bindparam("incident"),
+    DRAFT_TABLE.c.field.in_(bindparam("fields", expanding=True)),
+)
+PRUNE_CHANGES = delete(CHANGE_LOG_TABLE).where(CHANGE_LOG_TABLE.c.seq <= bindparam("upto"))
+
+
+@dataclass(slots=True)
+class AddedEvent:
+    """A timeline row as written: what `SqlTimeline.add` returns (a copy: changing it
+    writes nothing; `retime` and `amend` do)."""
+
+    id: int | None
+    incident_id: int
+    kind: str
+    at: datetime
+    recorded_at: datetime
+    actor: str
+    text: str
+    data: str
+
+
 class SqlTimeline:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, touch: Touch) -> None:
         self._session = session
+        self._touch = touch
 
     def add(
         self,
@@ -116,7 +153,8 @@ class SqlTimeline:
         text: str,
         data: dict[str, Any] | None = None,
     ) -> EventRecord:
-        row = EventRow(
+        row = AddedEvent(
+            id=None,
             incident_id=incident_id,
             kind=kind.value,
             at=at,
@@ -125,9 +163,14 @@ class SqlTimeline:
             text=text,
             data=repo.event_data_json(data or {}),
         )
-        self._session.add(row)
+        # One Core INSERT: the ORM's unit of work would add a flush and its bookkeeping for
+        # a row nothing changes afterwards. What the session holds is written first, so
+        # the statements keep the order the operation made them in.
         self._session.flush()
-        return row
+        values = {name: getattr(row, name) for name in EVENT_COLUMNS}
+        result = self._session.connection().execute(INSERT_EVENT, values)
+        self._touch(incident_id, Part.TIMELINE)
+        return replace(row, id=_inserted_key(result))
 
     def of_incident(self, incident_id: int) -> list[TimelineEvent]:
         repo.get_row(self._session, incident_id)
@@ -157,8 +200,9 @@ class SqlTimeline:
 
 
 class SqlDrafts:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, touch: Touch) -> None:
         self._session = session
+        self._touch = touch
 
     def store(self, incident_id: int, field: str, text: str, now: datetime) -> None:
         row = self._session.get(DraftRow, (incident_id, field))
@@ -172,6 +216,23 @@ class SqlDrafts:
             )
         else:
             row.text, row.saved_at = text, now
+
+    def clear(self, incident_id: int, *fields: str) -> None:
+        """One DELETE, not a look-up per field: a saved note or impact summary clears its
+        draft, which rarely exists by then."""
+        if not fields:
+            return
+        session = self._session
+        session.flush()  # a draft stored earlier in this unit of work is deleted too
+        for field in fields:  # and the session forgets the rows it held
+            held = session.identity_map.get(session.identity_key(DraftRow, (incident_id, field)))
+            if held is not None:
+                session.expunge(held)
+        result = session.connection().execute(
+            CLEAR_DRAFTS, {"incident": incident_id, "fields": list(fields)}
+        )
+        if result.rowcount:
+            self._touch(incident_id, Part.DRAFTS)
 
     def of_incident(self, incident_id: int) -> dict[str, str]:
         query = select(DraftRow).where(col(DraftRow.incident_id) == incident_id)
@@ -188,8 +249,8 @@ class SqlUnitOfWork:
         self._touched: set[tuple[int, Part]] = set()
         self._logged: set[tuple[int, Part]] = set()
         self.incidents = SqlIncidents(session)
-        self.timeline = SqlTimeline(session)
-        self.drafts = SqlDrafts(session)
+        self.timeline = SqlTimeline(session, self.touch)
+        self.drafts = SqlDrafts(session, self.touch)
         event.listen(session, "after_flush", self._after_flush)
 
     @property
@@ -249,21 +310,22 @@ class SqlUnitOfWork:
         fresh = ChangeSet.of(self._touched - self._logged)
         if fresh:
             now = self._now()
+            connection = self.session.connection()
+            newest = 0
             for change in fresh.changes:
-                self.session.add(
-                    ChangeLogRow(
-                        origin=self._origin,
-                        incident_id=change.incident_id,
-                        parts=",".join(sorted(change.parts)),
-                        recorded_at=now,
-                    )
+                result = connection.execute(
+                    INSERT_CHANGE,
+                    {
+                        "origin": self._origin,
+                        "incident_id": change.incident_id,
+                        "parts": ",".join(sorted(change.parts)),
+                        "recorded_at": now,
+                    },
                 )
-            self.session.flush()
-            newest = self.session.scalar(select(func.max(ChangeLogRow.seq)))
-            if newest is not None and newest > CHANGE_LOG_KEEP:
-                self.session.execute(
-                    delete(ChangeLogRow).where(col(ChangeLogRow.seq) <= newest - CHANGE_LOG_KEEP)
-                )
+                # AUTOINCREMENT: the row just appended carries the log's highest seq.
+                newest = max(newest, _inserted_key(result))
+            if newest > CHANGE_LOG_KEEP:
+                connection.execute(PRUNE_CHANGES, {"upto": newest - CHANGE_LOG_KEEP})
         self.session.commit()
         self._logged |= self._touched
         return ChangeSet.of(self._logged)
@@ -368,6 +430,12 @@ class SqlStorage:
 
     def after_delete(self) -> None:
         self.database.checkpoint()
+
+
+def _inserted_key(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _write_failed(path: Path, error: Exception) -> WriteFailed:

@@ -172,6 +172,10 @@ class DraftRepository(Protocol):
         """Keeps `text` as the draft of `field`; empty text removes it."""
         ...
 
+    def clear(self, incident_id: int, *fields: str) -> None:
+        """Removes the drafts of `fields` (those there are), in one statement."""
+        ...
+
     def of_incident(self, incident_id: int) -> dict[str, str]: ...
 
 
