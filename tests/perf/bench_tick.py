@@ -1,6 +1,9 @@
 """Cost of one 1 Hz tick on the board: 200 open incidents, window at 1366x768, offscreen.
 
-    python tests/perf/bench_tick.py [--ticks 200] [--profile]
+    python tests/perf/bench_tick.py [--ticks 200] [--profile] [--scale 10]
+
+`--scale 10` runs on the 10x data set (10,000 incidents, 500 open, 500,000 events) instead
+of the 1x one (1,000 incidents, 200 open, 20,000 events).
 
 Per tick: advance a FakeClock by 1 s, then time ticker.tick() (the model emits dataChanged
 for the three clock columns) plus a synchronous board.viewport().repaint() of the whole
@@ -24,7 +27,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from fixtures import Summary, build_database, fmt_ms, header, machine_line, quiet_qt_warnings
+from fixtures import (
+    Summary,
+    add_scale_argument,
+    build_scaled,
+    fmt_ms,
+    header,
+    machine_line,
+    quiet_qt_warnings,
+)
 
 from warroom.bootstrap import build
 
@@ -110,7 +121,7 @@ def print_row(name: str, values: list[float], goal: float | None = None) -> None
     print(line)
 
 
-def bench_board(data_dir: Path, ticks: int, profile: bool) -> None:
+def bench_board(data_dir: Path, ticks: int, profile: bool, scale: int = 1) -> None:
     from PySide6.QtWidgets import QApplication
 
     from warroom.adapters.sql.sqlite.database import open_database
@@ -121,7 +132,10 @@ def bench_board(data_dir: Path, ticks: int, profile: bool) -> None:
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
 
-    built = build_database(data_dir)
+    built = build_scaled(data_dir, scale)
+    print(
+        f"{scale}x: {built.incidents} incidents, {built.open_incidents} open, {built.events} events"
+    )
     app = QApplication.instance() or QApplication([])
     quiet_qt_warnings()
     app.setStyleSheet(load_stylesheet())
@@ -220,6 +234,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ticks", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="also cProfile 50 board ticks")
+    add_scale_argument(parser)
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -229,7 +244,7 @@ def main() -> None:
         os.environ["XDG_CONFIG_HOME"] = str(root / "config")
         os.environ["XDG_STATE_HOME"] = str(root / "state")
         print("warroom tick —", machine_line())
-        bench_board(root / "data", args.ticks, args.profile)
+        bench_board(root / "data", args.ticks, args.profile, args.scale)
         bench_baseline(args.ticks)
 
 

@@ -7,6 +7,7 @@ as a sibling (`python tests/perf/bench_x.py` puts this folder on sys.path).
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -163,6 +164,33 @@ def build_database(
     conn.close()
     assert counts == (incidents, open_count, events), counts
     return BuiltDatabase(path, now, *counts, seconds=time.perf_counter() - started)
+
+
+# The data sets the benchmarks run on, by scale: (incidents, open, timeline events).
+SCALES: dict[int, tuple[int, int, int]] = {
+    1: (1000, 200, 20_000),  # "1x": the project's own set
+    10: (10_000, 500, 500_000),  # "10x": ten times the history, a busier on-call
+}
+
+
+def build_scaled(data_dir: Path, scale: int = 1, now: datetime | None = None) -> BuiltDatabase:
+    """`build_database` at one of SCALES: 1 (1,000 incidents, 200 open, 20,000 events) or
+    10 (10,000 incidents, 500 open, 500,000 events; about 15 s to build)."""
+    try:
+        incidents, open_count, events = SCALES[scale]
+    except KeyError:
+        raise ValueError(f"no data set at scale {scale}; known: {sorted(SCALES)}") from None
+    return build_database(data_dir, incidents, open_count, events, now=now)
+
+
+def add_scale_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scale",
+        type=int,
+        choices=sorted(SCALES),
+        default=1,
+        help="the data set: 1 (1,000 incidents, 200 open) or 10 (10,000, 500 open)",
+    )
 
 
 def _bulk_incident(
