@@ -10,8 +10,9 @@ for a stated reason, recorded as an OVERRIDE event. Other items never hold a cha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from warroom.domain import mitigation as rules
@@ -25,7 +26,7 @@ from warroom.domain.validation import ValidationError, aware_utc, clean_text, no
 from warroom.domain.wizard_state import WizardProgress
 from warroom.services.evidence import builtin_checklist_file
 from warroom.services.incidents import IncidentService, move_status
-from warroom.services.ports import UnitOfWork
+from warroom.services.ports import IncidentNotFound, UnitOfWork
 from warroom.services.ports.mitigation import MitigationNotFound
 
 __all__ = [
@@ -70,6 +71,16 @@ class PendingCheckBack:
     mitigation: Mitigation
 
 
+_NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def check_back_order(pending: PendingCheckBack) -> tuple[bool, datetime, int]:
+    """The order of `pending_check_backs`: soonest check-back first (one without a time
+    before any other, as SQL sorts NULL first), then by mitigation."""
+    at = pending.mitigation.check_back_at
+    return (at is not None, at or _NO_TIME, pending.mitigation.id)
+
+
 @dataclass(frozen=True)
 class ChangeFacts:
     """For a rollback: which change lines up with the start of impact."""
@@ -105,6 +116,26 @@ class MitigationService:
                 for incident_id in {m.incident_id for m in pending}
             }
         return [PendingCheckBack(incidents[m.incident_id], m) for m in pending]
+
+    def pending_check_backs_for(self, incident_ids: Iterable[int]) -> list[PendingCheckBack]:
+        """`pending_check_backs` restricted to these incidents (a deleted one has none), in
+        the same order: what a change to a few incidents needs, without reading the rest."""
+        found: list[PendingCheckBack] = []
+        with self.incidents.reading() as uow:
+            for incident_id in sorted(set(incident_ids)):
+                try:
+                    record = uow.incidents.get(incident_id)
+                except IncidentNotFound:
+                    continue
+                incident = uow.incidents.to_incident(record)
+                if not incident.status.is_open:
+                    continue
+                found.extend(
+                    PendingCheckBack(incident, m)
+                    for m in uow.mitigations.of_incident(incident_id)
+                    if m.outcome is Outcome.PENDING
+                )
+        return sorted(found, key=check_back_order)
 
     def unpreserved_evidence(self, incident_id: int) -> list[str]:
         """Volatile evidence still pending on a security incident: applying a change is
