@@ -1,8 +1,9 @@
 """The incident board as a Qt model over the service.
 
-The 1 Hz tick emits dataChanged for the clock columns only; the model is never reset to
-refresh, so selection and scroll position survive. Clocks are computed lazily, per row, for
-the cells the view actually asks for, and cached for the rest of the tick.
+The 1 Hz tick emits dataChanged for the clock cells of the rows on screen only; the model
+is never reset to refresh, so selection and scroll position survive. Clocks are computed
+lazily, per row, for the cells the view actually asks for, and cached for the rest of the
+tick.
 """
 
 from __future__ import annotations
@@ -167,14 +168,18 @@ class BoardModel(QAbstractTableModel):
                 index = self.index(row, Column.TITLE)
                 self.dataChanged.emit(index, index)
 
-    def tick(self, now: datetime) -> None:
-        """Moves the clocks to `now`: only the clock cells change."""
+    def tick(self, now: datetime, rows: range | None = None) -> None:
+        """Moves the clocks to `now`: only the clock cells change. `rows` (the rows on
+        screen) limits the dataChanged to them; the others are not announced, and show
+        `now`'s clocks whenever they are next asked for (scrolled into view)."""
         self._now = now
         self._clock_cache.clear()
-        if self._rows:
+        shown = range(len(self._rows)) if rows is None else rows
+        first, last = max(shown.start, 0), min(shown.stop, len(self._rows)) - 1
+        if first <= last:
             self.dataChanged.emit(
-                self.index(0, CLOCK_COLUMNS[0]),
-                self.index(len(self._rows) - 1, CLOCK_COLUMNS[-1]),
+                self.index(first, CLOCK_COLUMNS[0]),
+                self.index(last, CLOCK_COLUMNS[-1]),
                 [
                     Qt.ItemDataRole.DisplayRole,
                     Qt.ItemDataRole.BackgroundRole,

@@ -170,6 +170,20 @@ class BoardView(QTableView):
                 return True
         return False
 
+    def visible_rows(self) -> range:
+        """The rows on screen (partly shown ones included); empty while the board is
+        hidden, so a tick announces nothing that nobody sees."""
+        model = self.model()
+        if model is None or not self.isVisible():
+            return range(0)
+        first = self.rowAt(0)
+        if first < 0:
+            return range(0)
+        last = self.rowAt(self.viewport().height() - 1)
+        if last < 0:  # the rows end above the bottom of the viewport
+            last = model.rowCount() - 1
+        return range(first, last + 1)
+
     def dataChanged(  # noqa: N802 - Qt's name
         self,
         top_left: QModelIndex | QPersistentModelIndex,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,6 +100,10 @@ def _when_touching(refresh: Callable[[], None], *parts: Part) -> Callable[[Chang
 # Changes seen in the file (ours or another warroom's) refresh the reminder strips this
 # long after the file goes quiet, not at every tick of an autosave burst.
 STRIPS_SETTLE_MS = 1500
+# The strips' lists are recomputed for the incidents a change names; a change naming more
+# than this many (a long burst from another warroom, or the whole file after the change
+# log was pruned) is recomputed over every incident at once instead.
+WHOLE_RECOMPUTE_OVER = 50
 
 PlaybookLoader = Callable[[], "tuple[list[Playbook], list[str]]"]
 
@@ -185,7 +189,8 @@ class MainWindow(QMainWindow):
         self._strips_timer = QTimer(self)
         self._strips_timer.setSingleShot(True)
         self._strips_timer.setInterval(STRIPS_SETTLE_MS)
-        self._strips_timer.timeout.connect(self._after_data_change)
+        self._strips_timer.timeout.connect(self._strips_settled)
+        self._strips_ids: set[int] = set()  # what another warroom changed, until it settles
         self.policy = policy
         self.clock = clock
         self.ticker = ticker
@@ -469,10 +474,12 @@ class MainWindow(QMainWindow):
                 else:
                     self.model.remove(change.incident_id)
         self._update_summary()
-        if changes.touches_any(*STRIP_PARTS):
+        touched = {c.incident_id for c in changes.changes if c.parts & set(STRIP_PARTS)}
+        if touched:
             if changes.local:
-                self._after_data_change()
+                self._after_data_change(touched)
             else:  # another warroom's burst (an autosave a second) settles first
+                self._strips_ids |= touched
                 self._strips_timer.start()
         focused = self.presenter.focused_id if self.presenter is not None else None
         if focused is not None and changes.touches(focused, *PRESENTER_PARTS):
@@ -494,7 +501,7 @@ class MainWindow(QMainWindow):
                     self.statusBar().showMessage(exc.message, 8000)
         if self.drill_delivery is not None:
             self.drill_delivery.on_tick(now)  # reads nothing unless an inject is due
-        self.model.tick(now)
+        self.model.tick(now, self.board.visible_rows())  # the clock cells on screen
         if self.reminders is not None:
             self.reminders.on_tick(now)
         if self._rerank_at is not None and now >= self._rerank_at:
@@ -612,17 +619,39 @@ class MainWindow(QMainWindow):
         except ValidationError as exc:  # deleted, but its files could not all be removed
             QMessageBox.warning(self, "Evidence files left behind", exc.message)
 
-    def _after_data_change(self) -> None:
-        """The reminder strips (check-backs, post-mortem due clocks) and the presenter.
-        Queried when the data changes, never on the tick."""
+    def _strips_settled(self) -> None:
+        incident_ids, self._strips_ids = self._strips_ids, set()
+        self._after_data_change(incident_ids)
+
+    def _after_data_change(self, incident_ids: Collection[int] | None = None) -> None:
+        """The reminder strips (check-backs, post-mortem due clocks, rotating evidence) and
+        the presenter. Queried when the data changes, never on the tick: for `incident_ids`
+        only (the incidents a change set names; the other incidents' entries are kept as
+        they are), or for every incident (None: the first load, the show-closed toggle, a
+        change naming more than WHOLE_RECOMPUTE_OVER incidents)."""
+        from warroom.services.mitigation import check_back_order
+        from warroom.services.postmortems import due_order
+
+        ids = None
+        if incident_ids is not None and len(incident_ids) <= WHOLE_RECOMPUTE_OVER:
+            ids = set(incident_ids)
         if self.mitigations is not None:
-            self._pending = self.mitigations.pending_check_backs()
+            if ids is None:
+                self._pending = self.mitigations.pending_check_backs()
+            else:
+                kept = [p for p in self._pending if p.incident.id not in ids]
+                found = self.mitigations.pending_check_backs_for(ids)
+                self._pending = sorted(kept + found, key=check_back_order)
             self._pending_mitigations = [p.mitigation for p in self._pending]
         if self.postmortems is not None:
-            self._write_ups = self.postmortems.due()
+            if ids is None:
+                self._write_ups = self.postmortems.due()
+            else:
+                still = [d for d in self._write_ups if d.incident.id not in ids]
+                self._write_ups = sorted(still + self.postmortems.due_for(ids), key=due_order)
         self._arrange_strips()
         if self.evidence is not None:
-            self._rotating = self._scheduled_rotations()
+            self._rotating = self._scheduled_rotations(ids)
         if self.presenter is not None:
             self.presenter.refresh()
         if self.reminders is not None:
@@ -651,15 +680,25 @@ class MainWindow(QMainWindow):
     def _rotating_evidence(self) -> list[RotatingEvidence]:
         return self._rotating
 
-    def _scheduled_rotations(self) -> list[RotatingEvidence]:
+    def _scheduled_rotations(self, incident_ids: set[int] | None) -> list[RotatingEvidence]:
+        """Every rotation (None), or the current list with these incidents' re-read."""
         from warroom.domain.reminders import RotatingEvidence
 
         assert self.evidence is not None
-        return [
+        if incident_ids is None:
+            found = self.evidence.rotations()
+            kept: list[RotatingEvidence] = []
+        else:
+            found = self.evidence.rotations_for(incident_ids)
+            kept = [r for r in self._rotating if r.incident_id not in incident_ids]
+        fresh = [
             RotatingEvidence(incident.id, item.id, item.name, item.rotates_at)
-            for incident, item in self.evidence.rotations()
+            for incident, item in found
             if item.rotates_at is not None
         ]
+        if not kept:
+            return fresh
+        return sorted(kept + fresh, key=lambda r: (r.rotates_at, r.item_id))
 
     def open_evidence(self, incident_id: int) -> EvidencePanel:
         from warroom.ui.evidence_panel import EvidencePanel
