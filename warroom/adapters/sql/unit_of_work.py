@@ -115,10 +115,19 @@ CHANGE_LOG_TABLE = ChangeLogRow.__table__  # type: ignore[attr-defined]
 # parameters skips building and hashing a new statement on every write.
 INSERT_EVENT = insert(EVENT_TABLE)
 INSERT_CHANGE = insert(CHANGE_LOG_TABLE)
-CLEAR_DRAFTS = delete(DRAFT_TABLE).where(
-    DRAFT_TABLE.c.incident_id == bindparam("incident"),
-    DRAFT_TABLE.c.field.in_(bindparam("fields", expanding=True)),
-)
+_CLEAR_DRAFTS: dict[int, Any] = {}  # by how many fields: no list expanded per call
+
+
+def _clear_drafts(count: int) -> Any:
+    statement = _CLEAR_DRAFTS.get(count)
+    if statement is None:
+        statement = _CLEAR_DRAFTS[count] = delete(DRAFT_TABLE).where(
+            DRAFT_TABLE.c.incident_id == bindparam("incident"),
+            DRAFT_TABLE.c.field.in_([bindparam(f"field{n}") for n in range(count)]),
+        )
+    return statement
+
+
 PRUNE_CHANGES = delete(CHANGE_LOG_TABLE).where(CHANGE_LOG_TABLE.c.seq <= bindparam("upto"))
 
 
@@ -228,9 +237,9 @@ class SqlDrafts:
             held = session.identity_map.get(session.identity_key(DraftRow, (incident_id, field)))
             if held is not None:
                 session.expunge(held)
-        result = session.connection().execute(
-            CLEAR_DRAFTS, {"incident": incident_id, "fields": list(fields)}
-        )
+        parameters: dict[str, Any] = {f"field{n}": field for n, field in enumerate(fields)}
+        parameters["incident"] = incident_id
+        result = session.connection().execute(_clear_drafts(len(fields)), parameters)
         if result.rowcount:
             self._touch(incident_id, Part.DRAFTS)
 
