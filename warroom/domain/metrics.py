@@ -185,12 +185,14 @@ def compute_metrics(
     ]
     real = [r for r in in_period if not r.incident.is_drill and r.incident.duplicate_of is None]
     today = now.astimezone(UTC).date()
+    # Each record's spans, computed once for every row that counts it.
+    measured = {id(r): spans.spans(r.incident, r.first_update_at) for r in real}
+    by_level: dict[Severity, list[IncidentRecord]] = {level: [] for level in Severity}
+    for record in real:
+        by_level[record.incident.severity].append(record)
     by_severity = {
         level: _severity_metrics(
-            [r for r in real if r.incident.severity is level],
-            policy,
-            today,
-            has_target=_requires_pm(policy, level),
+            by_level[level], policy, today, _requires_pm(policy, level), measured
         )
         for level in Severity
     }
@@ -203,15 +205,23 @@ def compute_metrics(
         since=since,
         until=until,
         by_severity=by_severity,
-        all=_severity_metrics(real, policy, today, has_target=any_required),
-        months=_month_trends(real, since, until, now),
+        all=_severity_metrics(real, policy, today, any_required, measured),
+        months=_month_trends(real, since, until, now, measured),
         drills_excluded=len(drills),
-        services=_service_metrics(real),
+        services=_service_metrics(real, measured),
         duplicates_excluded=len(duplicates),
     )
 
 
-def _service_metrics(records: list[IncidentRecord]) -> list[ServiceMetrics]:
+# Each record's spans, by id() of the record: compute_metrics works them out once.
+_Measured = dict[int, dict[Measure, timedelta | None]]
+
+
+def _stats(records: list[IncidentRecord], measured: _Measured) -> dict[Measure, Stat]:
+    return {m: stat(measured[id(r)][m] for r in records) for m in Measure}
+
+
+def _service_metrics(records: list[IncidentRecord], measured: _Measured) -> list[ServiceMetrics]:
     """One row per affected service (spelled alike, whatever the case), most incidents first;
     the incidents with no service said last."""
     groups: dict[str, list[IncidentRecord]] = {}
@@ -225,7 +235,7 @@ def _service_metrics(records: list[IncidentRecord]) -> list[ServiceMetrics]:
         ServiceMetrics(
             service=names[key],
             count=len(chosen),
-            stats={m: stat(span(r, m) for r in chosen) for m in Measure},
+            stats=_stats(chosen, measured),
         )
         for key, chosen in groups.items()
     ]
@@ -265,7 +275,11 @@ def _is_resolved(incident: Incident) -> bool:
 
 
 def _severity_metrics(
-    records: list[IncidentRecord], policy: Policy, today: date, has_target: bool
+    records: list[IncidentRecord],
+    policy: Policy,
+    today: date,
+    has_target: bool,
+    measured: _Measured,
 ) -> SeverityMetrics:
     due = [
         r for r in records if _requires_pm(policy, r.incident.severity) and _is_resolved(r.incident)
@@ -273,7 +287,7 @@ def _severity_metrics(
     published = sum(r.postmortem is PostmortemStatus.PUBLISHED for r in due)
     items = [item for r in records for item in r.action_items]
     closed = sum(item.status.is_closed for item in items)
-    stats = {m: stat(span(r, m) for r in records) for m in Measure}
+    stats = _stats(records, measured)
     applied = sum(r.mitigations_applied for r in records)
     worked = sum(r.mitigations_worked for r in records)
     return SeverityMetrics(
@@ -308,7 +322,11 @@ def _months_between(first: str, last: str) -> list[str]:
 
 
 def _month_trends(
-    records: list[IncidentRecord], since: datetime | None, until: datetime | None, now: datetime
+    records: list[IncidentRecord],
+    since: datetime | None,
+    until: datetime | None,
+    now: datetime,
+    measured: _Measured,
 ) -> list[MonthTrend]:
     """Every month of the period, empty ones included, so a chart shows the gaps. An
     unbounded start follows the data; an unbounded end runs to now."""
@@ -320,10 +338,13 @@ def _month_trends(
     first = month_key(since) if since is not None else min(keys)
     last = month_key(until - timedelta(microseconds=1)) if until is not None else month_key(now)
     first, last = min([first, *keys]), max([last, *keys])  # a record a little past now
+    by_month: dict[str, list[IncidentRecord]] = {}
+    for record, key in zip(records, keys, strict=True):
+        by_month.setdefault(key, []).append(record)
     trends = []
     for month in _months_between(first, last):
-        chosen = [r for r, key in zip(records, keys, strict=True) if key == month]
-        resolve = stat(span(r, Measure.RESOLVE) for r in chosen)
+        chosen = by_month.get(month, [])
+        resolve = stat(measured[id(r)][Measure.RESOLVE] for r in chosen)
         trends.append(MonthTrend(month, len(chosen), resolve.median, resolve.n))
     return trends
 

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from warroom.domain.cadence import missed_severities
-from warroom.domain.incident import EventKind
 from warroom.domain.metrics import (
     MISSED_UPDATES_FORMULA,
     MITIGATION_SUCCESS_FORMULA,
@@ -27,10 +26,10 @@ from warroom.domain.metrics import (
     short_duration,
 )
 from warroom.domain.safe_text import visible_line
-from warroom.domain.spans import first_updates, mitigation_steps
 from warroom.domain.timefmt import utc_minute
 from warroom.services.incidents import IncidentService
 from warroom.services.ports import UnitOfWork
+from warroom.services.ports.metrics import TimelineSummary
 from warroom.services.postmortems import PostmortemService
 
 __all__ = ["CSV_COLUMNS", "MetricsService", "to_csv", "to_json", "to_markdown"]
@@ -51,28 +50,31 @@ class MetricsService:
 
 # -- reading ---------------------------------------------------------------------------------
 def _records(uow: UnitOfWork) -> list[IncidentRecord]:
-    """Every incident with what metrics need (core picks the period): seven reads, whatever
-    the number of incidents; one unit of work, so one snapshot."""
-    incidents = uow.incidents.list(include_closed=True)
-    first_update_at = first_updates(uow.timeline.of_kind(EventKind.UPDATE_SENT))
+    """Every incident with what metrics need (core picks the period): five reads, whatever
+    the number of incidents; one unit of work, so one snapshot. What needs the timelines
+    comes summed up per incident (first update, mitigation steps), or as the few events
+    that record a missed cadence, so the work grows with incidents, not events."""
+    incidents = uow.metrics.incidents()
+    summaries = uow.metrics.timeline_summaries()
     statuses = uow.postmortems.statuses()
     items = uow.postmortems.action_items()
-    steps = mitigation_steps(
-        [*uow.timeline.of_kind(EventKind.MITIGATION), *uow.timeline.of_kind(EventKind.CHECK_BACK)]
-    )
-    missed = missed_severities(uow.timeline.of_kind(EventKind.REMINDER))
-    return [
-        IncidentRecord(
-            incident=incident,
-            first_update_at=first_update_at.get(incident.id),
-            postmortem=statuses.get(incident.id),
-            action_items=tuple(items.get(incident.id, ())),
-            mitigations_applied=steps.get(incident.id, (0, 0))[0],
-            mitigations_worked=steps.get(incident.id, (0, 0))[1],
-            missed_updates=tuple(missed.get(incident.id, ())),
+    missed = missed_severities(e for s in summaries.values() for e in s.cadence_events)
+    nothing = TimelineSummary()
+    records = []
+    for incident in incidents:
+        summary = summaries.get(incident.id, nothing)
+        records.append(
+            IncidentRecord(
+                incident=incident,
+                first_update_at=summary.first_update_at,
+                postmortem=statuses.get(incident.id),
+                action_items=tuple(items.get(incident.id, ())),
+                mitigations_applied=summary.mitigations_applied,
+                mitigations_worked=summary.mitigations_worked,
+                missed_updates=tuple(missed.get(incident.id, ())),
+            )
         )
-        for incident in incidents
-    ]
+    return records
 
 
 # -- rendering -------------------------------------------------------------------------------

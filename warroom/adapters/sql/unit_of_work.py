@@ -280,6 +280,12 @@ class SqlUnitOfWork:
 
         return SqlPostmortems(self.session)
 
+    @property
+    def metrics(self) -> Any:
+        from warroom.adapters.sql.queries import SqlMetricsQueries
+
+        return SqlMetricsQueries(self.session)
+
     def touch(self, incident_id: int, part: Part) -> None:
         self._touched.add((incident_id, part))
 

@@ -18,6 +18,7 @@ from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.validation import ValidationError
 from warroom.services.ports.evidence import EvidenceRepository
+from warroom.services.ports.metrics import MetricsQueries
 from warroom.services.ports.mitigation import MitigationRepository
 from warroom.services.ports.postmortems import PostmortemRepository
 
@@ -197,6 +198,11 @@ class UnitOfWork(Protocol):
 
     @property
     def postmortems(self) -> PostmortemRepository: ...
+
+    @property
+    def metrics(self) -> MetricsQueries:
+        """Read-only aggregates across incidents, for the metrics."""
+        ...
 
     def touch(self, incident_id: int, part: Part) -> None:
         """Marks a part as changed that the storage cannot see changing by itself."""
