@@ -77,6 +77,27 @@ _INLINE_START = re.compile(r"^(?:([-+=])|([0-9]+)([.)]))")
 _BLOCK_START = re.compile(r"^(?:([-+=:])|([0-9]+)([.)]))")
 
 
+# _INLINE_SPECIAL's characters, each with a backslash before it (what its .sub does).
+_ESCAPED = str.maketrans({char: "\\" + char for char in "\\`*_[]<>|~&#"})
+
+
+def _visible(text: str) -> str:
+    """visible(text); printable ASCII, which holds no control character, as it is."""
+    return text if text.isascii() and text.isprintable() else visible(text)
+
+
+# Text that none of the filters below changes: printable ASCII (so no control, line break or
+# tab), none of the characters that make Markdown syntax, no blank at either end. Most rows
+# of a long timeline are such text: they skip the general path (same result, less work).
+def _is_plain(text: str) -> bool:
+    return (
+        text.isascii()
+        and text.isprintable()
+        and text == text.strip()
+        and _INLINE_SPECIAL.search(text) is None
+    )
+
+
 def _escape_start(line: str, pattern: re.Pattern[str]) -> str:
     match = pattern.match(line)
     if match is None:
@@ -91,14 +112,16 @@ def _escape_line(line: str, start: re.Pattern[str]) -> str:
     """One stripped line with every special character escaped, and every terminal or bidi
     control shown as an escape (its backslash escaped in turn, so it reads as typed). A tab
     becomes a space: it shows as blank space either way, and linters flag hard tabs."""
-    text = visible(line.replace("\t", " ").strip())
-    return _escape_start(_INLINE_SPECIAL.sub(r"\\\1", text), start)
+    text = _visible(line.replace("\t", " ").strip())
+    return _escape_start(text.translate(_ESCAPED), start)
 
 
 def escape_inline(text: str, placeholder: str = "") -> str:
     """User text as one line of literal Markdown (a heading, a list item, a sentence).
     Blank text renders as the (template's) placeholder, so no line ends in a bare space."""
-    return _escape_line(visible(_LINE_BREAK.sub(" ", text)), _INLINE_START) or placeholder
+    if text and _is_plain(text) and _INLINE_START.match(text) is None:
+        return text
+    return _escape_line(_visible(_LINE_BREAK.sub(" ", text)), _INLINE_START) or placeholder
 
 
 # Punctuation that markdownlint (MD026) does not want at the end of a heading.
@@ -126,7 +149,7 @@ def _lines(text: str) -> list[str]:
     either end."""
     lines: list[str] = []
     for raw in _LINE_BREAK.split(text):
-        line = visible(raw).strip()  # a control is shown, so it is not whitespace to strip
+        line = _visible(raw).strip()  # a control is shown, so it is not whitespace to strip
         if line or (lines and lines[-1]):
             lines.append(line)
     while lines and not lines[-1]:
@@ -137,6 +160,8 @@ def _lines(text: str) -> list[str]:
 def escape_cell(text: str, placeholder: str = "") -> str:
     """User text for one GFM table cell: line breaks become <br>, every '|' is escaped.
     Blank text renders as the (template's) placeholder."""
+    if text and _is_plain(text) and _INLINE_START.match(text) is None:
+        return text
     lines = _lines(text)
     if not lines:
         return placeholder
@@ -166,6 +191,12 @@ def format_utc(moment: datetime | None, zone: bool = True) -> str:
     """'2026-11-22 14:02 UTC' ('2026-11-22 14:02' with zone=False, for a UTC column); a dash
     when there is no time. A naive time raises ValueError: it would read differently on
     each machine."""
+    if moment is not None and moment.tzinfo is UTC:  # most times: already in UTC
+        text = (
+            f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} "
+            f"{moment.hour:02d}:{moment.minute:02d}"
+        )
+        return f"{text} UTC" if zone else text
     return utc_minute_or_missing(moment, zone)
 
 
@@ -179,7 +210,7 @@ def neutralise(value: Any) -> Any:
     """Every value a template prints: control characters (ESC, BEL, BS, a bare CR, C1,
     bidi overrides) become visible escapes, whichever filters were (or were not) applied.
     The plain-text messages, which escape nothing else, rely on it."""
-    return visible(value) if isinstance(value, str) else value
+    return _visible(value) if isinstance(value, str) else value
 
 
 def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
