@@ -4,8 +4,8 @@ the benchmark data set with a realistic mix of timeline events.
     python tests/perf/bench_metrics.py [--runs 7] [--scale 1 --scale 10] [--profile]
 
 The work is what `run_metrics(..., "json")` does after the command line is parsed and the
-database opened: one read transaction, the report, json.dumps. Timeline events are mostly
-notes in `fixtures.build_database`; here part of them become what an incident's timeline
+database opened: one read transaction, the report, json.dumps. The data set is
+`fixtures.build_scaled`'s; its timeline events are mostly notes; here part of them become what an incident's timeline
 also holds (stakeholder updates, mitigation steps and their check-backs, missed update
 cadences, severity changes), so the metrics have real work to do: per 100 events, 10
 updates, 4 mitigation decisions (3 applied), 3 check-backs (2 worked), 2 missed cadences
@@ -26,7 +26,7 @@ from contextlib import redirect_stdout
 from datetime import timedelta
 from pathlib import Path
 
-from fixtures import Summary, build_database, fmt_ms, header, machine_line
+from fixtures import SCALES, Summary, build_scaled, fmt_ms, header, machine_line
 
 from warroom import bootstrap
 from warroom.adapters.sql.sqlite.database import open_database
@@ -34,7 +34,6 @@ from warroom.cli.metrics import run_metrics
 from warroom.domain.clock import FakeClock
 
 GOAL_MS = 500
-SCALES = {1: (1000, 200, 20_000), 10: (10_000, 500, 500_000)}
 # (kind, data) by event id modulo 100; the other ids stay notes.
 MIX: dict[int, tuple[str, str]] = {
     **{n: ("update_sent", "{}") for n in range(0, 100, 10)},
@@ -77,7 +76,7 @@ def enrich(path: Path) -> None:
 def bench(scale: int, runs: int, profile: bool) -> Summary:
     incidents, open_count, events = SCALES[scale]
     with tempfile.TemporaryDirectory() as folder:
-        built = build_database(Path(folder) / "data", incidents, open_count, events)
+        built = build_scaled(Path(folder) / "data", scale)
         enrich(built.path)
         database = open_database(built.path)
         try:

@@ -185,8 +185,8 @@ def compute_metrics(
     ]
     real = [r for r in in_period if not r.incident.is_drill and r.incident.duplicate_of is None]
     today = now.astimezone(UTC).date()
-    # Each record's spans, computed once for every row that counts it.
-    measured = {id(r): spans.spans(r.incident, r.first_update_at) for r in real}
+    # Each record's spans in seconds, worked out once for every row that counts it.
+    measured = {id(r): _seconds(spans.spans(r.incident, r.first_update_at)) for r in real}
     by_level: dict[Severity, list[IncidentRecord]] = {level: [] for level in Severity}
     for record in real:
         by_level[record.incident.severity].append(record)
@@ -213,12 +213,16 @@ def compute_metrics(
     )
 
 
-# Each record's spans, by id() of the record: compute_metrics works them out once.
-_Measured = dict[int, dict[Measure, timedelta | None]]
+# Each record's spans in seconds, by id() of the record: compute_metrics works them out once.
+_Measured = dict[int, dict[Measure, float | None]]
+
+
+def _seconds(found: dict[Measure, timedelta | None]) -> dict[Measure, float | None]:
+    return {m: None if span is None else span.total_seconds() for m, span in found.items()}
 
 
 def _stats(records: list[IncidentRecord], measured: _Measured) -> dict[Measure, Stat]:
-    return {m: stat(measured[id(r)][m] for r in records) for m in Measure}
+    return {m: _stat_of_seconds(measured[id(r)][m] for r in records) for m in Measure}
 
 
 def _service_metrics(records: list[IncidentRecord], measured: _Measured) -> list[ServiceMetrics]:
@@ -255,7 +259,11 @@ def span(record: IncidentRecord, measure: Measure) -> timedelta | None:
 
 
 def stat(values: Iterable[timedelta | None]) -> Stat:
-    seconds = [s.total_seconds() for s in values if s is not None]
+    return _stat_of_seconds(None if s is None else s.total_seconds() for s in values)
+
+
+def _stat_of_seconds(values: Iterable[float | None]) -> Stat:
+    seconds = [s for s in values if s is not None]
     if not seconds:
         return Stat(0, None, None)
     return Stat(
@@ -344,7 +352,7 @@ def _month_trends(
     trends = []
     for month in _months_between(first, last):
         chosen = by_month.get(month, [])
-        resolve = stat(measured[id(r)][Measure.RESOLVE] for r in chosen)
+        resolve = _stat_of_seconds(measured[id(r)][Measure.RESOLVE] for r in chosen)
         trends.append(MonthTrend(month, len(chosen), resolve.median, resolve.n))
     return trends
 
