@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.perf.fixtures import build_database
 from warroom.bootstrap import build
+from warroom.domain.clocks import update_deadline
 from warroom.domain.lifecycle import Status
 from warroom.ui.board_model import CLOCK_COLUMNS, Column
 
@@ -196,3 +197,37 @@ def test_a_hidden_board_announces_nothing_on_the_tick(busy, clock):
     clock.advance(seconds=1)
     busy.tick()
     assert changed == []
+
+
+def test_after_the_first_sweep_missed_updates_are_looked_for_where_a_deadline_passed(
+    busy, monkeypatch, clock
+):
+    window, service = busy.window, busy.service
+    cadence = busy.services.cadence
+    whole = cadence.record_missed
+    sweeps: list[int | None] = []
+
+    def counted(now, incident_id=None):
+        sweeps.append(incident_id)
+        return whole(now, incident_id)
+
+    monkeypatch.setattr(cadence, "record_missed", counted)
+    clock.advance(minutes=1)
+    busy.tick()
+    assert sweeps == [None]  # the first: every incident
+
+    fresh = service.declare("Payments time out", "P1")
+    shown = window.model.incidents()[window.model.row_of(fresh.id)]
+    due = update_deadline(shown, service.policy)
+    sweeps.clear()
+    clock.advance(minutes=1)
+    busy.tick()
+    assert None not in sweeps and fresh.id not in sweeps  # its deadline is ahead
+
+    clock.set(due + timedelta(seconds=30))
+    sweeps.clear()
+    busy.tick()
+    assert None not in sweeps and fresh.id in sweeps
+    texts = [e.text for e in service.timeline(fresh.id)]
+    assert any(t.startswith("Update cadence missed: P1") for t in texts)
+    assert whole(clock.now()) == []  # a whole sweep finds nothing left to write

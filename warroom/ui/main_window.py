@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +104,9 @@ STRIPS_SETTLE_MS = 1500
 # than this many (a long burst from another warroom, or the whole file after the change
 # log was pruned) is recomputed over every incident at once instead.
 WHOLE_RECOMPUTE_OVER = 50
+# After the first sweep for missed update deadlines, each minute's looks again at the
+# deadlines that passed this long before the previous sweep too (a deadline on the dot).
+CADENCE_SWEEP_OVERLAP = timedelta(minutes=2)
 
 PlaybookLoader = Callable[[], "tuple[list[Playbook], list[str]]"]
 
@@ -172,6 +175,7 @@ class MainWindow(QMainWindow):
         self.metrics: MetricsService | None = None
         self.cadence: CadenceService | None = None
         self._cadence_minute: datetime | None = None  # missed cadences: once a minute
+        self._cadence_swept: datetime | None = None  # when they were last looked for
         self.evidence_panels: dict[int, EvidencePanel] = {}
         self.facilitators: dict[int, FacilitatorView] = {}  # one per drill
         self.drill_delivery: DrillDelivery | None = None
@@ -496,7 +500,7 @@ class MainWindow(QMainWindow):
 
                 self._cadence_minute = minute
                 try:
-                    self.cadence.record_missed(now)
+                    self._record_missed(now)
                 except ValidationError as exc:  # a busy or read-only file: the next minute
                     self.statusBar().showMessage(exc.message, 8000)
         if self.drill_delivery is not None:
@@ -512,6 +516,27 @@ class MainWindow(QMainWindow):
             self.reminders_list.on_tick(now)
         if self.presenter is not None:
             self.presenter.on_tick(now)
+
+    def _record_missed(self, now: datetime) -> None:
+        """Writes the update deadlines that passed with no update: over every incident the
+        first time (what passed while no warroom was watching), then only for the incidents
+        on the board whose update deadline passed since the previous sweep. An edit settles
+        its own incident's misses in its transaction (services.cadence.after_edit, here or
+        in another warroom), so a deadline passing unedited is the one thing left to catch."""
+        from warroom.domain.clocks import update_deadline
+
+        assert self.cadence is not None and self.service is not None
+        since = self._cadence_swept
+        if since is None:
+            self.cadence.record_missed(now)
+        else:
+            policy = self.service.policy
+            start = since - CADENCE_SWEEP_OVERLAP
+            for incident in self.model.incidents():
+                deadline = update_deadline(incident, policy)
+                if incident.status.is_open and deadline is not None and start < deadline <= now:
+                    self.cadence.record_missed(now, incident.id)
+        self._cadence_swept = now
 
     def _registries(self) -> tuple[dict[int, Any], ...]:
         """Every window that belongs to one incident, by kind."""
