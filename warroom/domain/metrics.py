@@ -221,8 +221,12 @@ def _seconds(found: dict[Measure, timedelta | None]) -> dict[Measure, float | No
     return {m: None if span is None else span.total_seconds() for m, span in found.items()}
 
 
+_MEASURES = tuple(Measure)
+
+
 def _stats(records: list[IncidentRecord], measured: _Measured) -> dict[Measure, Stat]:
-    return {m: _stat_of_seconds(measured[id(r)][m] for r in records) for m in Measure}
+    rows = [measured[id(r)] for r in records]
+    return {m: _stat_of_seconds([row[m] for row in rows]) for m in _MEASURES}
 
 
 def _service_metrics(records: list[IncidentRecord], measured: _Measured) -> list[ServiceMetrics]:

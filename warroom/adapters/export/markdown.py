@@ -77,8 +77,9 @@ _INLINE_START = re.compile(r"^(?:([-+=])|([0-9]+)([.)]))")
 _BLOCK_START = re.compile(r"^(?:([-+=:])|([0-9]+)([.)]))")
 
 
-# _INLINE_SPECIAL's characters, each with a backslash before it (what its .sub does).
-_ESCAPED = str.maketrans({char: "\\" + char for char in "\\`*_[]<>|~&#"})
+def _backslashed(match: re.Match[str]) -> str:
+    # What the template r"\\\1" gives, without expanding a template for every match.
+    return "\\" + match.group(1)
 
 
 def _visible(text: str) -> str:
@@ -113,7 +114,7 @@ def _escape_line(line: str, start: re.Pattern[str]) -> str:
     control shown as an escape (its backslash escaped in turn, so it reads as typed). A tab
     becomes a space: it shows as blank space either way, and linters flag hard tabs."""
     text = _visible(line.replace("\t", " ").strip())
-    return _escape_start(text.translate(_ESCAPED), start)
+    return _escape_start(_INLINE_SPECIAL.sub(_backslashed, text), start)
 
 
 def escape_inline(text: str, placeholder: str = "") -> str:
