@@ -6,8 +6,6 @@ session and its transaction, so these see the same snapshot as its repositories.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -25,8 +23,8 @@ from warroom.services.ports.metrics import TimelineSummary
 # The stored columns as text (as the standard-library quick read takes them), the times
 # parsed here: the same values the ORM's column types would give, for less work.
 _INCIDENTS = text(f"SELECT {', '.join(INCIDENT_COLUMNS)} FROM incident ORDER BY id")
-_POSITION = {name: i for i, name in enumerate(INCIDENT_COLUMNS)}
-_TIMES = frozenset(_POSITION[name] for name in TIME_COLUMNS)
+_NAMES = tuple(INCIDENT_COLUMNS)
+_TIMES = frozenset(i for i, name in enumerate(_NAMES) if name in TIME_COLUMNS)
 
 # One pass over the timeline, grouped by incident. NOT INDEXED: walking the (incident_id,
 # at) index in order and fetching each row from the table costs several times a plain scan
@@ -71,7 +69,7 @@ class SqlMetricsQueries:
                 parse_stored_time(value) if i in _TIMES and value is not None else value
                 for i, value in enumerate(row)
             ]
-            found.append(incident_from_columns(_column_of(values)))
+            found.append(incident_from_columns(dict(zip(_NAMES, values, strict=True)).__getitem__))
         return found
 
     def timeline_summaries(self) -> dict[int, TimelineSummary]:
@@ -84,10 +82,6 @@ class SqlMetricsQueries:
                 cadence_events=_cadence_events(incident_id, cadence),
             )
         return summaries
-
-
-def _column_of(values: list[Any]) -> Callable[[str], Any]:
-    return lambda name: values[_POSITION[name]]
 
 
 def _cadence_events(incident_id: int, found: str | None) -> tuple[TimelineEvent, ...]:
