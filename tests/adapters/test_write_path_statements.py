@@ -101,3 +101,15 @@ def test_a_failed_write_leaves_no_event_no_log_and_the_drafts(service, db_path):
     assert _log(db_path) == before
     assert [e.text for e in service.timeline(incident.id)].count("half-written") == 0
     assert service.drafts(incident.id) == {"note": "typed"}
+
+
+def test_an_emptied_draft_is_removed_and_only_an_existing_one_is_a_change(service, db_path):
+    incident = service.declare("Cart errors", "P1")
+    service.save_draft(incident.id, "note", "typed")
+    seen = _recording(service)
+    service.save_draft(incident.id, "note", "")
+    assert seen[-1].parts_of(incident.id) == {Part.DRAFTS}
+    assert _drafts(db_path) == []
+    before = _log(db_path)
+    service.save_draft(incident.id, "note", "")  # nothing there: nothing changed
+    assert _log(db_path) == before

@@ -214,11 +214,10 @@ class SqlDrafts:
         self._touch = touch
 
     def store(self, incident_id: int, field: str, text: str, now: datetime) -> None:
-        row = self._session.get(DraftRow, (incident_id, field))
         if not text:
-            if row is not None:
-                self._session.delete(row)
+            self.clear(incident_id, field)
             return
+        row = self._session.get(DraftRow, (incident_id, field))
         if row is None:
             self._session.add(
                 DraftRow(incident_id=incident_id, field=field, text=text, saved_at=now)
