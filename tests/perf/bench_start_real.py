@@ -113,8 +113,10 @@ def main() -> None:
     ):
         s = Summary.of(values)
         ratio = s.median / floor.median
-        verdict = "" if wanted is None else f"goal <= {wanted}x: " + (
-            "PASS" if ratio <= wanted else "MISS"
+        verdict = (
+            ""
+            if wanted is None
+            else f"goal <= {wanted}x: " + ("PASS" if ratio <= wanted else "MISS")
         )
         print(f"  {name:<34} median {fmt_ms(s.median)}  min {fmt_ms(s.minimum)}  "
               f"{ratio:5.2f}x  {verdict}")  # fmt: skip
