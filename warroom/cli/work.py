@@ -86,7 +86,7 @@ def _mitigation(args: argparse.Namespace, mitigation: MitigationService) -> int:
     at = _at(args)
     sure = getattr(args, "force", False)
     if verb == "apply":
-        option = _playbook(args, mitigation).option_named(args.option)
+        option = _option(args, mitigation)
         changed_at = when_typed(args.changed_at) if args.changed_at else None
         step = mitigation.apply(
             incident_id,
@@ -103,7 +103,7 @@ def _mitigation(args: argparse.Namespace, mitigation: MitigationService) -> int:
             confirmed=sure,
         )
     elif verb == "skip":
-        option = _playbook(args, mitigation).option_named(args.option)
+        option = _option(args, mitigation)
         step = mitigation.reject(
             incident_id,
             option,
@@ -130,26 +130,18 @@ def _mitigation(args: argparse.Namespace, mitigation: MitigationService) -> int:
     return EXIT_OK
 
 
-class _Playbook:
-    """The playbook the incident follows, with the CLI's lookups."""
-
-    def __init__(self, playbook: Playbook) -> None:
-        self.playbook = playbook
-
-    def option_named(self, key: str) -> MitigationOption:
-        wanted = key.strip().lower().replace("-", "_")
-        for option in self.playbook.options:
-            if option.key.lower() == wanted:
-                return option
-        keys = ", ".join(o.key for o in self.playbook.options)
-        raise ValidationError(
-            "option",
-            f"“{self.playbook.name}” has no option {key!r}. Its options, in order: {keys}.",
-        )
-
-
-def _playbook(args: argparse.Namespace, mitigation: MitigationService) -> _Playbook:
-    return _Playbook(_chosen_playbook(args, mitigation, getattr(args, "playbook", None)))
+def _option(args: argparse.Namespace, mitigation: MitigationService) -> MitigationOption:
+    """The option `args.option` names in the playbook the incident follows."""
+    playbook = _chosen_playbook(args, mitigation, None)
+    wanted = args.option.strip().lower().replace("-", "_")
+    for option in playbook.options:
+        if option.key.lower() == wanted:
+            return option
+    keys = ", ".join(o.key for o in playbook.options)
+    raise ValidationError(
+        "option",
+        f"“{playbook.name}” has no option {args.option!r}. Its options, in order: {keys}.",
+    )
 
 
 def _chosen_playbook(

@@ -39,8 +39,7 @@ class ChatImportService:
                 f"Incident #{incident_id} is closed. Reopen it (move it back to an earlier "
                 "stage) before importing into it.",
             )
-        keys = _imported_keys(self._incidents.timeline(incident_id))
-        new = [m for m in log.messages if m.key not in keys]
+        new = _not_imported(log, self._incidents.timeline(incident_id))
         now = self._incidents.now()
         for message in new:
             _note_text(message)
@@ -55,8 +54,7 @@ class ChatImportService:
         one unit of work. Raises as `preview` does; then nothing is added."""
         with self._incidents.editing(incident_id) as edit:
             # Read inside the transaction: an import running elsewhere cannot double it.
-            keys = _imported_keys(edit.uow.timeline.of_incident(incident_id))
-            new = [m for m in log.messages if m.key not in keys]
+            new = _not_imported(log, edit.uow.timeline.of_incident(incident_id))
             notes = []
             for message in new:
                 text = _note_text(message)
@@ -66,12 +64,14 @@ class ChatImportService:
         return ChatImport(new, len(log.messages) - len(new), log.skipped, notes)
 
 
-def _imported_keys(timeline: list[TimelineEvent]) -> set[str]:
-    return {
+def _not_imported(log: ChatLog, timeline: list[TimelineEvent]) -> list[ChatMessage]:
+    """The log's messages an earlier import did not put on `timeline`, in time order."""
+    keys = {
         str(event.data["chat_key"])
         for event in timeline
         if event.kind is EventKind.NOTE and "chat_key" in event.data
     }
+    return [m for m in log.messages if m.key not in keys]
 
 
 def _label(message: ChatMessage) -> str:
