@@ -7,14 +7,17 @@ that wants another name on the timeline overrides `actor`."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from tests.helpers import count_rows
+from tests.helpers import count_committed, count_rows
 
 # Offscreen unless the run says otherwise: .ci/run runs tests/gui a second time under Xvfb
 # with QT_QPA_PLATFORM=xcb, where focus, window activation and key bindings are real.
@@ -64,18 +67,89 @@ def policy():
 
 # -- a database and the services on it ----------------------------------------------------------
 @pytest.fixture
+def engine():
+    """Which engine `db` is on. tests/services and the store's contract tests run on both:
+    their conftest overrides this with both engines as parameters."""
+    return "sqlite"
+
+
+@pytest.fixture
 def db_path(data_dir):
     return data_dir / "warroom.db"
 
 
-@pytest.fixture
-def db(db_path, start):
-    """A fresh database file at `db_path`, created at `start`."""
+def _open_store(engine, db_path, data_dir, start, request):
+    if engine == "postgresql":
+        from warroom.adapters.sql.postgres.database import open_shared
+
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return open_shared(request.getfixturevalue("postgres_url"), data_dir, now=start)
     from warroom.adapters.sql.sqlite.database import open_database
 
-    database = open_database(db_path, now=start)
+    return open_database(db_path, now=start)
+
+
+@pytest.fixture
+def db(engine, db_path, data_dir, start, request):
+    """A fresh database created at `start`: the file at `db_path`, or (engine "postgresql")
+    a new database on the test run's PostgreSQL server, with `data_dir` as its local folder."""
+    database = _open_store(engine, db_path, data_dir, start, request)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def open_again(engine, db, db_path, data_dir, start, request):
+    """Opens `db`'s database once more, as another warroom would (its own connections);
+    each one is disposed after the test."""
+    opened = []
+
+    def open_() -> object:
+        opened.append(_open_store(engine, db_path, data_dir, start, request))
+        return opened[-1]
+
+    yield open_
+    for database in opened:
+        database.dispose()
+
+
+# -- a real PostgreSQL server, started once per run when a test asks for it --------------------
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The run's PostgreSQL server. When it cannot start the tests that need it fail with
+    the reason: they never skip."""
+    from tests import postgres_server as server_process
+
+    try:
+        server = server_process.start()
+    except server_process.ServerUnavailable as exc:
+        pytest.fail(f"PostgreSQL could not be started: {exc}", pytrace=False)
+    yield server
+    server.remove()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server):
+    """A database migrated to the current schema, copied for each test (CREATE DATABASE
+    ... TEMPLATE is much faster than migrating every time)."""
+    from warroom.adapters.sql.postgres.database import open_shared
+
+    postgres_server.admin("CREATE DATABASE warroom_template")
+    folder = Path(tempfile.mkdtemp(prefix="warroom-template-"))
+    open_shared(postgres_server.url("warroom_template"), folder).dispose()
+    return "warroom_template"
+
+
+_postgres_databases = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_url(postgres_server, postgres_template):
+    """A fresh, migrated database of its own on the run's server; dropped afterwards."""
+    name = f"test_{next(_postgres_databases)}"
+    postgres_server.admin(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
+    yield postgres_server.url(name)
+    postgres_server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
@@ -103,8 +177,10 @@ def services(db, clock, actor):
 
 
 @pytest.fixture
-def stored_counts(db_path):
-    """(incidents, timeline events) as committed in the file, read over a separate connection."""
+def stored_counts(engine, db, db_path):
+    """(incidents, timeline events) as committed, read over a separate connection."""
+    if engine == "postgresql":
+        return lambda: count_committed(db.engine, "incident", "timeline_event")
     return lambda: count_rows(db_path, "incident", "timeline_event")
 
 

@@ -1,5 +1,5 @@
-"""Raw views of a database file for tests in every folder: what a separate sqlite3
-connection sees, as someone going behind the app's back would (fixtures are in conftest.py)."""
+"""Raw views of a database for tests in every folder: what a separate connection sees, as
+someone going behind the app's back would (fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ def count_rows(path: Path, *tables: str) -> tuple[int, ...]:
         return tuple(
             conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables
         )
+
+
+def count_committed(engine, *tables: str) -> tuple[int, ...]:
+    """Each table's row count as committed, over a new connection of `engine` (any engine)."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return tuple(conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in tables)
 
 
 def run_sql(path: Path, *statements: str) -> None:

@@ -21,7 +21,7 @@ from warroom.system.paths import AppPaths, builtin_policy_file, resolve_paths
 # The GUI paints its board from a standard-library read before SQLAlchemy, the services
 # and the SQL adapter are imported: those are imported where the graph is built.
 if TYPE_CHECKING:
-    from warroom.adapters.sql.sqlite.database import Database
+    from warroom.adapters.sql.database import StoreDatabase
     from warroom.domain.incident import Incident
     from warroom.domain.policy import Policy
     from warroom.services.drills import DrillService
@@ -35,7 +35,7 @@ __all__ = ["LocalBackend", "Opened", "build", "incident_service", "open_services
 
 
 def incident_service(
-    database: Database,
+    database: StoreDatabase,
     clock: Clock,
     actor: str | None = None,
     policy: Policy | None = None,
@@ -56,7 +56,7 @@ def incident_service(
 
 
 def build(
-    database: Database,
+    database: StoreDatabase,
     clock: Clock,
     actor: str | None = None,
     policy: Policy | None = None,
@@ -79,7 +79,7 @@ def build(
     incidents.on_declare.append(cadence.on_declare)  # one declared in the past: its misses
     incidents.after_edit.append(cadence.after_edit)  # every later fact settles them
     evidence = EvidenceService(
-        incidents, FileVault(vault or database.path.parent / "vault"), user_checklist
+        incidents, FileVault(vault or database.local_folder / "vault"), user_checklist
     )
 
     def mitigations() -> MitigationService:
@@ -112,12 +112,12 @@ def build(
 
 @dataclass
 class Opened:
-    database: Database
+    database: StoreDatabase
     services: Services
 
     @property
-    def path(self) -> Path:
-        return self.database.path
+    def location(self) -> str:
+        return self.database.location
 
     @property
     def warnings(self) -> tuple[str, ...]:

@@ -321,16 +321,13 @@ def test_delivery_is_idempotent(drills, services, clock):
 
 
 @pytest.fixture
-def second_process(db_path, start, clock, scenarios):
-    """Another warroom on the same database file: its own connections and services."""
-    from warroom.adapters.sql.sqlite.database import open_database
+def second_process(open_again, clock, scenarios):
+    """Another warroom on the same database: its own connections and services."""
     from warroom.bootstrap import build
 
-    database = open_database(db_path, now=start)
-    built = build(database, clock, actor="bob")
+    built = build(open_again(), clock, actor="bob")
     yield DrillService(built.incidents, scenarios)
     built.evidence.close()
-    database.dispose()
 
 
 def test_two_processes_delivering_at_once_deliver_each_inject_once(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -55,7 +54,9 @@ class OpenRecord(Protocol):
     services: Services
 
     @property
-    def path(self) -> Path: ...
+    def location(self) -> str:
+        """Where the record lives, for people: a file's path or a shared server's address."""
+        ...
 
     @property
     def warnings(self) -> tuple[str, ...]:

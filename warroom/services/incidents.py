@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from warroom.domain.changes import ChangeSet, Part
@@ -149,8 +148,8 @@ class IncidentService:
         return self._clock.now()
 
     @property
-    def database_path(self) -> Path:
-        """Where the record lives: the vault and other data are kept beside it."""
+    def location(self) -> str:
+        """Where the record lives, for people: a file's path or a shared server's address."""
         return self._storage.location
 
     def list_incidents(self, include_closed: bool = False) -> list[Incident]:

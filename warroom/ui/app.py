@@ -138,7 +138,7 @@ def open_or_ask(
                 return None
             path = Path(chosen) / path.name
             continue
-        backend.daily_backup(record.path, SystemClock().now())
+        backend.daily_backup(path, SystemClock().now())
         return record
 
 
@@ -232,14 +232,14 @@ def run_gui(
     opened: list[OpenRecord] = []
 
     def build_window(
-        database_path: Path, services: Services | None, incidents: list[Incident] | None
+        location: str, services: Services | None, incidents: list[Incident] | None
     ) -> MainWindow:
         window = MainWindow(
             services,
             policy,
             clock,
             ticker,
-            database_path,
+            location,
             title_suffix,
             incidents,
             actor=who,
@@ -253,7 +253,7 @@ def run_gui(
     hook = _StartHook(os.environ.get(EXIT_AFTER_ENV, ""), app)
     early = backend.quick_board(paths.database)
     if early is not None:
-        window = build_window(paths.database, None, early)
+        window = build_window(str(paths.database), None, early)
 
         def go_live() -> None:
             record = open_or_ask(backend, paths.database, clock, who.name, policy)
@@ -273,7 +273,7 @@ def run_gui(
         if record is None:
             return 2
         opened.append(record)
-        window = build_window(record.path, record.services, None)
+        window = build_window(record.location, record.services, None)
         _watch_for_waits(window, record.services.incidents)
         _show_storage_warnings(window, record)
         _after_first_paint(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
@@ -154,7 +153,7 @@ class MainWindow(QMainWindow):
         policy: Policy,
         clock: Clock,
         ticker: Ticker,
-        database_path: Path,
+        location: str,
         title_suffix: str | None = None,
         initial_incidents: list[Incident] | None = None,
         playbook_loader: PlaybookLoader = load_user_playbooks,
@@ -388,9 +387,9 @@ class MainWindow(QMainWindow):
 
         self.summary = QLabel(self)
         self.statusBar().addWidget(self.summary, 1)
-        location = QLabel(f"Data: {database_path}", self)
-        location.setObjectName("dataPath")
-        self.statusBar().addPermanentWidget(location)
+        place = QLabel(f"Data: {location}", self)
+        place.setObjectName("dataPath")
+        self.statusBar().addPermanentWidget(place)
 
         ticker.ticked.connect(self._on_tick)
         self.model.rowsInserted.connect(self._update_summary)

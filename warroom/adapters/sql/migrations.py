@@ -77,12 +77,21 @@ def _v1_create_schema(conn: Connection) -> None:
     meta.create_all(conn)
 
 
+def _time_type(conn: Connection) -> str:
+    """A stored time's column type as the models' UTCDateTime makes it on each engine."""
+    return "TIMESTAMP WITH TIME ZONE" if _is_postgresql(conn) else "VARCHAR(32)"
+
+
+def _is_postgresql(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
 def _v2_drill_flag_and_response_due(conn: Connection) -> None:
     # Drills and exercises are real rehearsals but must stay out of the metrics.
     conn.execute(text("ALTER TABLE incident ADD COLUMN is_drill BOOLEAN NOT NULL DEFAULT FALSE"))
     # The response deadline in force when acknowledged, so a later severity change cannot
     # turn a late acknowledgement into an on-time one.
-    conn.execute(text("ALTER TABLE incident ADD COLUMN response_due_at VARCHAR(32)"))
+    conn.execute(text(f"ALTER TABLE incident ADD COLUMN response_due_at {_time_type(conn)}"))
 
 
 def _v3_drafts(conn: Connection) -> None:
@@ -228,6 +237,42 @@ _V6_TRIGGERS = (
 )
 
 
+# The same rules in PL/pgSQL: a trigger's WHEN cannot hold a subquery there, so the
+# functions look for the parent row themselves. A cascade from a deleted incident runs
+# after the parent row is gone, as on SQLite. TRUNCATE, which skips row triggers, is refused.
+_V6_POSTGRESQL_TRIGGERS = (
+    """CREATE FUNCTION warroom_custody_entry_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE' THEN
+            RAISE EXCEPTION 'custody entries are append-only: an entry cannot be changed';
+        END IF;
+        IF TG_OP = 'TRUNCATE'
+                OR EXISTS (SELECT 1 FROM evidence_artifact WHERE id = OLD.artifact_id) THEN
+            RAISE EXCEPTION 'custody entries are append-only: an entry cannot be deleted';
+        END IF;
+        RETURN OLD;
+    END $$""",
+    """CREATE FUNCTION warroom_evidence_artifact_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE' THEN
+            RAISE EXCEPTION 'evidence artifacts cannot be changed once collected';
+        END IF;
+        IF TG_OP = 'TRUNCATE' OR EXISTS (SELECT 1 FROM incident WHERE id = OLD.incident_id) THEN
+            RAISE EXCEPTION 'evidence artifacts cannot be deleted (delete the incident)';
+        END IF;
+        RETURN OLD;
+    END $$""",
+    """CREATE TRIGGER custody_entry_guard BEFORE UPDATE OR DELETE ON custody_entry
+    FOR EACH ROW EXECUTE FUNCTION warroom_custody_entry_guard()""",
+    """CREATE TRIGGER custody_entry_no_truncate BEFORE TRUNCATE ON custody_entry
+    FOR EACH STATEMENT EXECUTE FUNCTION warroom_custody_entry_guard()""",
+    """CREATE TRIGGER evidence_artifact_guard BEFORE UPDATE OR DELETE ON evidence_artifact
+    FOR EACH ROW EXECUTE FUNCTION warroom_evidence_artifact_guard()""",
+    """CREATE TRIGGER evidence_artifact_no_truncate BEFORE TRUNCATE ON evidence_artifact
+    FOR EACH STATEMENT EXECUTE FUNCTION warroom_evidence_artifact_guard()""",
+)
+
+
 def _v6_evidence(conn: Connection) -> None:
     # The evidence checklist per incident, the artifacts in the vault, which items they
     # cover, and each artifact's hash-chained custody log.
@@ -298,7 +343,7 @@ def _v6_evidence(conn: Connection) -> None:
         Index("ix_custody_entry_artifact_seq", "artifact_id", "seq", unique=True),
     )
     meta.create_all(conn, tables=[item, artifact, link, custody])
-    for trigger in _V6_TRIGGERS:
+    for trigger in _V6_POSTGRESQL_TRIGGERS if _is_postgresql(conn) else _V6_TRIGGERS:
         conn.execute(text(trigger))
 
 
@@ -350,16 +395,21 @@ def _v8_security_service_and_kinds(conn: Connection) -> None:
     for statement in (
         "ALTER TABLE incident ADD COLUMN is_security BOOLEAN NOT NULL DEFAULT FALSE",
         "ALTER TABLE incident ADD COLUMN service VARCHAR NOT NULL DEFAULT ''",
-        "ALTER TABLE incident ADD COLUMN resolution_recorded_at VARCHAR(32)",
+        f"ALTER TABLE incident ADD COLUMN resolution_recorded_at {_time_type(conn)}",
         "ALTER TABLE mitigation ADD COLUMN kind VARCHAR NOT NULL DEFAULT ''",
     ):
         conn.execute(text(statement))
     # Incidents a wizard answer marked as security keep that mark.
+    flagged = (
+        "jsonb_exists(CAST(wizard_progress.state AS jsonb) -> 'flags', 'security')"
+        if _is_postgresql(conn)
+        else "EXISTS (SELECT 1 FROM json_each(wizard_progress.state, '$.flags') "
+        "WHERE value = 'security')"
+    )
     conn.execute(
         text(
-            "UPDATE incident SET is_security = 1 WHERE id IN (SELECT incident_id FROM "
-            "wizard_progress WHERE EXISTS (SELECT 1 FROM json_each(wizard_progress.state, "
-            "'$.flags') WHERE value = 'security'))"
+            "UPDATE incident SET is_security = TRUE WHERE id IN (SELECT incident_id FROM "
+            f"wizard_progress WHERE {flagged})"
         )
     )
     conn.execute(
@@ -398,6 +448,10 @@ LATEST_VERSION = SCHEMA_VERSION
 assert len(MIGRATIONS) == LATEST_VERSION, "a migration step is missing for SCHEMA_VERSION"
 
 
+# pg_advisory_xact_lock keys: one migration at a time on a shared server.
+MIGRATION_LOCK = 0x7761_7201
+
+
 class NewerSchemaError(RuntimeError):
     pass
 
@@ -420,6 +474,8 @@ def migrate(conn: Connection, target: int = LATEST_VERSION) -> tuple[int, int]:
     """Brings the schema up to `target` within the caller's transaction, and stamps warroom's
     application id in the file's header (files from before the id get it here); returns
     (from, to)."""
+    if _is_postgresql(conn):  # two laptops joining a new war room at once: one migrates
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     found = current_version(conn)
     if found > LATEST_VERSION:
         raise NewerSchemaError(
@@ -432,6 +488,8 @@ def migrate(conn: Connection, target: int = LATEST_VERSION) -> tuple[int, int]:
     if target > found:
         conn.execute(table.delete())
         conn.execute(table.insert().values(version=target))
+    if _is_postgresql(conn):
+        return found, target
     if conn.execute(text("PRAGMA application_id")).scalar() != APPLICATION_ID:
         conn.execute(text(f"PRAGMA application_id={APPLICATION_ID}"))
     return found, target

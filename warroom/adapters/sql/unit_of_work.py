@@ -7,22 +7,20 @@ inserted, updated and deleted, so no operation can forget to say what it changed
 from __future__ import annotations
 
 import logging
-import sqlite3
 import uuid
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, event, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, event, func, insert, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlmodel import Session, col
 
 from warroom.adapters.sql import repository as repo
+from warroom.adapters.sql.database import ChangeWatch, StoreDatabase
 from warroom.adapters.sql.models import (
     ArtifactRow,
     ChangeLogRow,
@@ -33,7 +31,6 @@ from warroom.adapters.sql.models import (
     EvidenceLinkRow,
     IncidentRow,
 )
-from warroom.adapters.sql.sqlite.database import Database, busy_message, is_busy
 from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.lifecycle import OPEN_STATUSES
@@ -44,7 +41,6 @@ from warroom.services.ports import (
     LoggedChange,
     UnitOfWork,
     Waiting,
-    WriteFailed,
 )
 
 log = logging.getLogger("warroom.store")
@@ -250,10 +246,17 @@ class SqlDrafts:
 class SqlUnitOfWork:
     """One transaction. Repositories are made on first use."""
 
-    def __init__(self, session: Session, origin: str, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        origin: str,
+        now: Callable[[], datetime],
+        announce: Callable[[Connection, int], None],
+    ) -> None:
         self.session = session
         self._origin = origin
         self._now = now
+        self._announce = announce
         self._touched: set[tuple[int, Part]] = set()
         self._logged: set[tuple[int, Part]] = set()
         self.incidents = SqlIncidents(session)
@@ -340,6 +343,7 @@ class SqlUnitOfWork:
                 newest = max(newest, _inserted_key(result))
             if newest > CHANGE_LOG_KEEP:
                 connection.execute(PRUNE_CHANGES, {"upto": newest - CHANGE_LOG_KEEP})
+            self._announce(connection, newest)
         self.session.commit()
         self._logged |= self._touched
         return ChangeSet.of(self._logged)
@@ -349,39 +353,40 @@ class SqlStorage:
     """The storage port over one database. `origin` tells this process's own changes
     from others' in the change log."""
 
-    def __init__(self, database: Database, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, database: StoreDatabase, now: Callable[[], datetime] | None = None) -> None:
         self.database = database
         self.origin = uuid.uuid4().hex
         self._now = now or (lambda: datetime.now(UTC))
         # What was in the log when this storage opened: only later changes are news.
-        self.database.changed_since_last_check()
+        self._watch = database.watch()
+        self._watch.changed()
         self._last_seq = self._newest_seq()
-        # logged_after's own counter (changes_elsewhere's is the database's): (version, seq)
-        self._log_watch: sqlite3.Connection | None = None
-        self._log_seen: tuple[int, int] | None = None
+        # logged_after's own watch (changes_elsewhere's is the one above), and (seq) read
+        self._log_watch: ChangeWatch | None = None  # the database closes both
+        self._log_seen: int | None = None
 
     @property
-    def location(self) -> Path:
-        return self.database.path
+    def location(self) -> str:
+        return self.database.location
 
     @contextmanager
     def writing(self) -> Iterator[UnitOfWork]:
         try:
             with Session(self.database.writer, expire_on_commit=False) as session:
-                yield SqlUnitOfWork(session, self.origin, self._now)
+                yield SqlUnitOfWork(session, self.origin, self._now, self.database.announce)
         except DatabaseError as exc:
-            raise _write_failed(self.database.path, exc) from exc
+            raise self.database.write_failed(exc) from exc
 
     @contextmanager
     def reading(self) -> Iterator[UnitOfWork]:
         with Session(self.database.engine) as session:
-            yield SqlUnitOfWork(session, self.origin, self._now)
+            yield SqlUnitOfWork(session, self.origin, self._now, self.database.announce)
 
     def when_waiting(self, listener: Waiting) -> Callable[[], None]:
         return self.database.when_waiting(listener)
 
     def changes_elsewhere(self) -> ChangeSet:
-        if not self.database.changed_since_last_check():
+        if not self._watch.changed():
             return ChangeSet(local=False)
         with Session(self.database.engine) as session:
             rows = session.execute(
@@ -414,10 +419,9 @@ class SqlStorage:
 
     def logged_after(self, seq: int) -> list[LoggedChange]:
         if self._log_watch is None:
-            self._log_watch = sqlite3.connect(self.database.path, check_same_thread=False)
-            weakref.finalize(self, self._log_watch.close)
-        version = int(self._log_watch.execute("PRAGMA data_version").fetchone()[0])
-        if self._log_seen is not None and self._log_seen[0] == version and seq >= self._log_seen[1]:
+            self._log_watch = self.database.watch()
+        changed = self._log_watch.changed()
+        if not changed and self._log_seen is not None and seq >= self._log_seen:
             return []  # nothing committed elsewhere since the last read
         with Session(self.database.engine) as session:
             rows = session.scalars(
@@ -435,7 +439,7 @@ class SqlStorage:
             )
             for row in rows
         ]
-        self._log_seen = (version, max([seq, *(e.seq for e in entries)]))
+        self._log_seen = max([seq, *(e.seq for e in entries)])
         return entries
 
     def _newest_seq(self) -> int:
@@ -443,32 +447,10 @@ class SqlStorage:
             return int(session.scalar(select(func.max(ChangeLogRow.seq))) or 0)
 
     def after_delete(self) -> None:
-        self.database.checkpoint()
+        self.database.after_delete()
 
 
 def _inserted_key(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
-
-
-def _write_failed(path: Path, error: Exception) -> WriteFailed:
-    detail = str(getattr(error, "orig", error))
-    lowered = detail.lower()
-    if is_busy(error):
-        log.error("write to %s gave up waiting for another writer", path)
-        return WriteFailed("storage", f"Nothing was saved: {busy_message(path)}.")
-    if "unique" in lowered and "dedupe_key" in lowered:  # reopening onto a key now taken
-        return WriteFailed(
-            "status",
-            "Nothing was saved: another open incident already carries this incident's alert "
-            "key. Mark one a duplicate of the other (warroom mark-duplicate), then reopen.",
-        )
-    if "full" in lowered:
-        why = f"the disk holding {path} is full. Free some space and try again"
-    elif "readonly" in lowered or "read-only" in lowered:
-        why = f"{path} has become read-only"
-    else:
-        why = f"{path} refused the write ({detail})"
-    log.error("write to %s failed: %s", path, detail)
-    return WriteFailed("storage", f"Nothing was saved: {why}.")

@@ -36,7 +36,7 @@ class StoreError(RuntimeError):
     NEWER = "newer"
     NETWORK = "network filesystem"
 
-    def __init__(self, path: Path, message: str, kind: str = "") -> None:
+    def __init__(self, path: Path | str, message: str, kind: str = "") -> None:
         super().__init__(message)
         self.path = path
         self.kind = kind
@@ -49,6 +49,13 @@ class BackupFailed(RuntimeError):
 class WriteFailed(ValidationError):
     """Nothing was saved because the storage refused the write; the message says why.
     Raised as WriteFailed("storage", message)."""
+
+
+# A reopened incident's alert key taken meanwhile by another open incident.
+DEDUPE_KEY_TAKEN = (
+    "Nothing was saved: another open incident already carries this incident's alert "
+    "key. Mark one a duplicate of the other (warroom mark-duplicate), then reopen."
+)
 
 
 class IncidentNotFound(LookupError):
@@ -216,8 +223,8 @@ class UnitOfWork(Protocol):
 
 class Storage(Protocol):
     @property
-    def location(self) -> Path:
-        """Where the record lives; the vault and other data are kept beside it."""
+    def location(self) -> str:
+        """Where the record lives, for people: a file's path or a shared server's address."""
         ...
 
     def writing(self) -> AbstractContextManager[UnitOfWork]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from warroom.adapters.sql.migrations import (
@@ -34,7 +34,7 @@ from warroom.adapters.sql.migrations import (
 from warroom.adapters.sql.sqlite import recognise
 from warroom.adapters.sql.sqlite.backup import BackupError, take_backup
 from warroom.adapters.sql.sqlite.filesystem import filesystem_type, is_network_filesystem
-from warroom.services.ports import StoreError, Waiting
+from warroom.services.ports import DEDUPE_KEY_TAKEN, StoreError, Waiting, WriteFailed
 from warroom.system import atomic
 
 log = logging.getLogger("warroom.adapters.sql")
@@ -81,8 +81,37 @@ class Database:
     _waiting: list[Waiting] = field(default_factory=list, repr=False)
     _watch: sqlite3.Connection | None = field(default=None, repr=False)
     _seen_version: int | None = field(default=None, repr=False)
+    _watches: list[SqliteWatch] = field(default_factory=list, repr=False)
+
+    shared = False
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    @property
+    def local_folder(self) -> Path:
+        return self.path.parent
+
+    def watch(self) -> SqliteWatch:
+        """A new watch, closed with the database."""
+        watch = SqliteWatch(self.path)
+        self._watches.append(watch)
+        return watch
+
+    def announce(self, connection: Connection, newest_seq: int) -> None:
+        """Nothing to send: other processes see the file's data_version change."""
+
+    def write_failed(self, error: Exception) -> WriteFailed:
+        return write_failed(self.path, error)
+
+    def after_delete(self) -> None:
+        self.checkpoint()  # the deleted incident's pages leave the write-ahead log too
 
     def dispose(self) -> None:
+        for watch in self._watches:
+            watch.close()
+        self._watches.clear()
         if self._watch is not None:
             self._watch.close()
             self._watch = None
@@ -114,6 +143,42 @@ class Database:
             connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             connection.close()
+
+
+class SqliteWatch:
+    """PRAGMA data_version on a connection of its own: it changes whenever any other
+    connection commits, and reading it is a cheap counter read."""
+
+    def __init__(self, path: Path) -> None:
+        self._connection = sqlite3.connect(path, check_same_thread=False)
+        self._seen: int | None = None
+
+    def changed(self) -> bool:
+        version = int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+        changed = self._seen is None or version != self._seen
+        self._seen = version
+        return changed
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def write_failed(path: Path, error: Exception) -> WriteFailed:
+    detail = str(getattr(error, "orig", error))
+    lowered = detail.lower()
+    if is_busy(error):
+        log.error("write to %s gave up waiting for another writer", path)
+        return WriteFailed("storage", f"Nothing was saved: {busy_message(path)}.")
+    if "unique" in lowered and "dedupe_key" in lowered:  # reopening onto a key now taken
+        return WriteFailed("status", DEDUPE_KEY_TAKEN)
+    if "full" in lowered:
+        why = f"the disk holding {path} is full. Free some space and try again"
+    elif "readonly" in lowered or "read-only" in lowered:
+        why = f"{path} has become read-only"
+    else:
+        why = f"{path} refused the write ({detail})"
+    log.error("write to %s failed: %s", path, detail)
+    return WriteFailed("storage", f"Nothing was saved: {why}.")
 
 
 @contextlib.contextmanager
