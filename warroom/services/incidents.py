@@ -124,6 +124,12 @@ class IncidentService:
         self.announce(changes)
         return changes
 
+    def notice_socket(self) -> int | None:
+        """A socket that becomes readable when another process commits (a shared war room);
+        call `poll_elsewhere` then, and ask again afterwards: a reconnect changes it. None
+        when the storage has no such socket (a local file): the tick's poll is all there is."""
+        return self._storage.notice_socket()
+
     def logged_after(self, seq: int) -> list[LoggedChange]:
         """Every change in the change log after `seq`, whoever made it, oldest first (for
         `warroom watch`); cheap when nothing was committed since the last call."""

@@ -17,6 +17,12 @@ class ChangeWatch(Protocol):
 
     def changed(self) -> bool: ...
 
+    def notice_socket(self) -> int | None:
+        """A socket that becomes readable when another process commits, for an event loop
+        to watch instead of polling; None when the engine has none (SQLite) or while the
+        watch is disconnected. It can change after a reconnect: ask again after `changed`."""
+        ...
+
     def close(self) -> None: ...
 
 

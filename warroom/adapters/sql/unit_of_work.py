@@ -414,6 +414,9 @@ class SqlStorage:
                 pairs.extend((incident_id, Part(p)) for p in parts.split(",") if p)
         return ChangeSet.of(pairs, local=False)
 
+    def notice_socket(self) -> int | None:
+        return self._watch.notice_socket()
+
     def newest_logged(self) -> int:
         return self._newest_seq()
 

@@ -241,6 +241,13 @@ class Storage(Protocol):
         from the change log; empty when nothing did. Cheap enough for every tick."""
         ...
 
+    def notice_socket(self) -> int | None:
+        """A socket (file descriptor) that becomes readable when another process may have
+        changed something, so a caller can wait on it and then call `changes_elsewhere`;
+        None when the storage has none (then poll). It may change after `changes_elsewhere`
+        (a reconnect): ask again after each call."""
+        ...
+
     def newest_logged(self) -> int:
         """The change log's newest sequence number (0 when it is empty)."""
         ...

@@ -79,6 +79,12 @@ class PostgresWatch:
     def fileno(self) -> int:
         return int(self._connection.fileno())
 
+    def notice_socket(self) -> int | None:
+        """The LISTEN connection's socket; None while it is lost (`changed` reconnects)."""
+        if self._connection is None or self._connection.closed:
+            return None
+        return self.fileno()
+
     def changed(self) -> bool:
         import psycopg
 

@@ -159,6 +159,10 @@ class SqliteWatch:
         self._seen = version
         return changed
 
+    def notice_socket(self) -> None:
+        """None: SQLite tells nobody of a commit; `changed` is polled."""
+        return None
+
     def close(self) -> None:
         self._connection.close()
 
