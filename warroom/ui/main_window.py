@@ -418,6 +418,10 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Evidence checklist", "\n\n".join(self.evidence.warnings))
         self.bridge = ServiceBridge(service, self)
         self.bridge.changed.connect(self._on_changes)
+        from warroom.ui.live_notices import LiveNotices
+
+        # Another laptop's changes as soon as their notice arrives (a shared war room).
+        self.live_notices = LiveNotices(service, self.ticker, self)
         self._start_reminders(service)
         self._start_drill_delivery(services)
         self._set_live(True)
