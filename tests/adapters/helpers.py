@@ -1,5 +1,6 @@
 """Shapes of files that are not warroom's, and a byte-exact picture of a folder, for the
-store's tests and the fuzzing: a refused file must be exactly as it was."""
+store's tests and the fuzzing: a refused file must be exactly as it was. And raw SQL on
+either engine's database, as someone going behind the app's back (tests/evidence too)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.helpers import run_sql
@@ -135,3 +137,89 @@ def held_here(path):
     finally:
         release()
         conn.close()
+
+
+# -- someone going behind the app's back, on either engine -------------------------------------
+# SQLite's custody triggers, dropped by a forger with sqlite3 (they come back only with a
+# fresh database); on PostgreSQL the superuser disables every trigger of the two tables for
+# the forgery's transaction and enables them again, so nothing looks amiss afterwards.
+SQLITE_CUSTODY_TRIGGERS = (
+    "custody_entry_no_update",
+    "custody_entry_no_delete",
+    "evidence_artifact_no_update",
+    "evidence_artifact_no_delete",
+)
+POSTGRESQL_CUSTODY_TABLES = ("custody_entry", "evidence_artifact")
+
+
+@dataclass
+class RawAccess:
+    """SQL straight on the database, over a connection of its own: the file with sqlite3
+    (each statement in autocommit), or the server with psycopg as its superuser (all the
+    statements of one call in one transaction)."""
+
+    engine: str
+    target: str | Path  # the file, or the server database's URL
+
+    @property
+    def error(self) -> type[Exception]:
+        """What a statement the database refuses raises."""
+        if self.engine == "postgresql":
+            import psycopg
+
+            return psycopg.Error
+        return sqlite3.DatabaseError
+
+    def run(self, *statements: str) -> None:
+        if self.engine != "postgresql":
+            run_sql(Path(self.target), *statements)
+            return
+        import psycopg
+
+        with psycopg.connect(str(self.target)) as conn:  # commits, or rolls back on error
+            for statement in statements:
+                conn.execute(statement.encode())
+
+    def rows(self, query: str) -> list[tuple]:
+        if self.engine != "postgresql":
+            with contextlib.closing(sqlite3.connect(self.target)) as conn:
+                return conn.execute(query).fetchall()
+        import psycopg
+
+        with psycopg.connect(str(self.target), autocommit=True) as conn:
+            return [tuple(row) for row in conn.execute(query.encode()).fetchall()]
+
+    def counts(self, *tables: str) -> tuple[int, ...]:
+        """Each table's row count as committed."""
+        return tuple(self.rows(f"SELECT COUNT(*) FROM {table}")[0][0] for table in tables)
+
+    def forge(self, *statements: str) -> None:
+        """Runs `statements` with the custody triggers out of the way, as a forger who can
+        write the database would."""
+        if self.engine != "postgresql":
+            drops = [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_CUSTODY_TRIGGERS]
+            self.run(*drops, *statements)
+            return
+        tables = POSTGRESQL_CUSTODY_TABLES
+        self.run(
+            *(f"ALTER TABLE {table} DISABLE TRIGGER ALL" for table in tables),
+            *statements,
+            *(f"ALTER TABLE {table} ENABLE TRIGGER ALL" for table in tables),
+        )
+
+
+def raw_access(engine: str, db_path: Path, request) -> RawAccess:  # type: ignore[no-untyped-def]
+    """RawAccess to the test's database (tests/conftest.py's `db`, on `engine`)."""
+    if engine == "postgresql":
+        return RawAccess(engine, request.getfixturevalue("postgres_url"))
+    return RawAccess(engine, db_path)
+
+
+@contextlib.contextmanager
+def empty_postgres_database(server, name: str):  # type: ignore[no-untyped-def]
+    """A database with no tables on the run's server (yields its URL); dropped at exit."""
+    server.admin(f"CREATE DATABASE {name}")
+    try:
+        yield server.url(name)
+    finally:
+        server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -1,15 +1,26 @@
 """Fixtures for evidence preservation: tests/conftest.py's incident service and an evidence
 service on a vault beside its database, on a machine in New York; an incident declared with
-the evidence service listening, files to collect, and raw views of what was stored."""
+the evidence service listening, files to collect, and raw views of what was stored.
+
+Every test that uses the database runs on both engines: the local SQLite file and a shared
+PostgreSQL server. The CLI's tests (test_evidence_cli.py) and the few about the SQLite file
+itself stay on the file."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
+from tests.adapters.helpers import empty_postgres_database, raw_access
 from tests.evidence.helpers import EVIDENCE_T0, IMPACT_STARTED
-from tests.helpers import count_rows, run_sql
 from warroom.adapters.vault import FileVault
 from warroom.services.evidence import EvidenceService
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request):
+    return request.param
 
 
 @pytest.fixture
@@ -70,13 +81,30 @@ def make_file(originals):
 
 
 @pytest.fixture
-def stored(db_path):
-    """Row counts as committed in the file, read over a separate sqlite3 connection."""
-    tables = ("evidence_artifact", "custody_entry", "evidence_link", "timeline_event")
-    return lambda: dict(zip(tables, count_rows(db_path, *tables), strict=True))
+def raw(engine, db, db_path, request):
+    """SQL straight on the database, as someone going behind the app's back would: the file
+    with sqlite3, or the server with psycopg as its superuser (RawAccess)."""
+    return raw_access(engine, db_path, request)
 
 
 @pytest.fixture
-def raw_sql(db_path):
-    """Runs SQL on the database file as someone going behind the app's back would."""
-    return lambda *statements: run_sql(db_path, *statements)
+def stored(raw):
+    """Row counts as committed, read over a separate connection."""
+    tables = ("evidence_artifact", "custody_entry", "evidence_link", "timeline_event")
+    return lambda: dict(zip(tables, raw.counts(*tables), strict=True))
+
+
+@pytest.fixture
+def raw_sql(raw):
+    """Runs SQL on the database as someone going behind the app's back would."""
+    return raw.run
+
+
+_empty = itertools.count(1)
+
+
+@pytest.fixture
+def empty_postgres(postgres_server):
+    """The URL of a database with no tables yet on the run's server, for migrations."""
+    with empty_postgres_database(postgres_server, f"evidence_empty_{next(_empty)}") as url:
+        yield url

@@ -3,7 +3,6 @@ its order; custom items; not applicable needs a reason; the rotation clock; a te
 
 from __future__ import annotations
 
-import contextlib
 import tomllib
 from datetime import UTC, datetime, timedelta
 
@@ -27,12 +26,9 @@ def builtin_names():
     return [entry["name"] for entry in data["item"]]
 
 
-def test_seeded_at_declaration_in_the_data_files_order(incident, evidence, raw_sql, db_path):
-    import sqlite3
-
+def test_seeded_at_declaration_in_the_data_files_order(incident, evidence, raw):
     # Seeded by the DECLARED announcement, before anything reads the checklist.
-    with sqlite3.connect(db_path) as conn:
-        names = [r[0] for r in conn.execute("SELECT name FROM evidence_item ORDER BY position")]
+    names = [r[0] for r in raw.rows("SELECT name FROM evidence_item ORDER BY position")]
     assert names == builtin_names()
     items = evidence.checklist(incident.id)
     assert [i.name for i in items] == builtin_names()
@@ -53,16 +49,13 @@ def test_logs_rotate_24h_after_impact_started(incident, evidence):
     assert by_name["Traffic patterns"].rotates_at is None
 
 
-def test_reading_never_seeds_the_first_evidence_write_does(incidents, vault_root, db_path):
-    import sqlite3
-
+def test_reading_never_seeds_the_first_evidence_write_does(incidents, vault_root, raw):
     # Declared with no evidence service listening: it has no checklist yet.
     incident = incidents.declare("DNS outage", "P0")
     service = EvidenceService(incidents, FileVault(vault_root))
 
     def stored_items():
-        with contextlib.closing(sqlite3.connect(db_path)) as conn:
-            return conn.execute("SELECT COUNT(*) FROM evidence_item").fetchone()[0]
+        return raw.counts("evidence_item")[0]
 
     try:
         assert service.checklist(incident.id) == []  # a read writes nothing
@@ -201,6 +194,7 @@ def test_a_teams_checklist_from_the_config_dir_replaces_the_builtin(tmp_path, in
         ("[[item]\nname = 1", "(syntax)"),
     ],
 )
+@pytest.mark.parametrize("engine", ["sqlite"])  # about the file; the storage is not
 def test_a_malformed_override_warns_naming_file_and_key(tmp_path, incidents, text, key):
     override = tmp_path / "config" / "checklists" / "evidence.toml"
     override.parent.mkdir(parents=True)

@@ -1,10 +1,9 @@
-"""The chain of custody: append-only in the store (triggers), hash-chained so tampering shows;
-verify finds modified and missing files and broken chains; deleting an incident still works."""
+"""The chain of custody: append-only in the store (triggers on SQLite, PL/pgSQL triggers on
+PostgreSQL), hash-chained so tampering shows; verify finds modified and missing files and
+broken chains; deleting an incident still works."""
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 import stat
 from dataclasses import replace
 from datetime import timedelta
@@ -123,28 +122,75 @@ def test_a_flipped_byte_is_modified_and_a_deleted_file_missing(
     assert evidence.custody(b.id)[-1].details["result"] == "missing"
 
 
-def test_the_store_refuses_to_change_or_delete_custody(incident, evidence, two_artifacts, raw_sql):
+def test_the_store_refuses_to_change_or_delete_custody(incident, evidence, two_artifacts, raw):
     a, _ = two_artifacts
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        raw_sql(f"UPDATE custody_entry SET reason = 'edited' WHERE artifact_id = {a.id}")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        raw_sql(f"DELETE FROM custody_entry WHERE artifact_id = {a.id}")
-    with pytest.raises(sqlite3.DatabaseError, match="cannot be changed"):
-        raw_sql(f"UPDATE evidence_artifact SET sha256 = 'x' WHERE id = {a.id}")
-    with pytest.raises(sqlite3.DatabaseError, match="cannot be deleted"):
-        raw_sql(f"DELETE FROM evidence_artifact WHERE id = {a.id}")
+    with pytest.raises(raw.error, match="append-only"):
+        raw.run(f"UPDATE custody_entry SET reason = 'edited' WHERE artifact_id = {a.id}")
+    with pytest.raises(raw.error, match="append-only"):
+        raw.run(f"DELETE FROM custody_entry WHERE artifact_id = {a.id}")
+    with pytest.raises(raw.error, match="cannot be changed"):
+        raw.run(f"UPDATE evidence_artifact SET sha256 = 'x' WHERE id = {a.id}")
+    with pytest.raises(raw.error, match="cannot be deleted"):
+        raw.run(f"DELETE FROM evidence_artifact WHERE id = {a.id}")
     assert [r.ok for r in evidence.verify(incident.id)] == [True, True]
 
 
-def test_an_attacker_who_drops_the_triggers_is_still_found_out(
-    incident, evidence, two_artifacts, raw_sql
+@pytest.mark.parametrize("engine", ["postgresql"])  # SQLite has no TRUNCATE
+def test_the_server_refuses_to_truncate_custody_or_artifacts(
+    incident, evidence, two_artifacts, raw
 ):
+    """TRUNCATE skips row triggers: statement triggers refuse it, also when it would reach
+    the evidence tables by cascading from the incidents."""
+    before = raw.counts("incident", "evidence_artifact", "custody_entry", "evidence_link")
+    with pytest.raises(raw.error, match="custody entries are append-only"):
+        raw.run("TRUNCATE custody_entry")
+    with pytest.raises(raw.error, match="evidence artifacts cannot be deleted"):
+        raw.run("TRUNCATE evidence_artifact CASCADE")
+    with pytest.raises(raw.error, match="cannot be deleted"):
+        raw.run("TRUNCATE incident CASCADE")
+    assert raw.counts("incident", "evidence_artifact", "custody_entry", "evidence_link") == before
+    assert [r.ok for r in evidence.verify(incident.id)] == [True, True]
+
+
+@pytest.mark.parametrize("engine", ["postgresql"])
+def test_the_server_triggers_are_on_and_only_a_superuser_turns_them_off(
+    incident, evidence, two_artifacts, raw
+):
+    """The guards are enabled row and statement triggers on both tables; after a forgery
+    (tests/adapters/helpers.py: RawAccess.forge) they are enabled again, so only verify can
+    tell that anything happened."""
+    query = (
+        "SELECT tgrelid::regclass::text, tgname, tgenabled FROM pg_trigger "
+        "WHERE NOT tgisinternal ORDER BY 1, 2"
+    )
+    guards = [
+        ("custody_entry", "custody_entry_guard", "O"),
+        ("custody_entry", "custody_entry_no_truncate", "O"),
+        ("evidence_artifact", "evidence_artifact_guard", "O"),
+        ("evidence_artifact", "evidence_artifact_no_truncate", "O"),
+    ]
+    assert raw.rows(query) == guards
+    a, _ = two_artifacts
+    raw.forge(f"UPDATE custody_entry SET reason = 'edited' WHERE artifact_id = {a.id}")
+    assert raw.rows(query) == guards
+    with pytest.raises(raw.error, match="append-only"):
+        raw.run(f"UPDATE custody_entry SET reason = 'again' WHERE artifact_id = {a.id}")
+    result = result_of(evidence.verify(incident.id), a)
+    assert (result.chain_ok, result.problems) == (
+        False,
+        ("custody entry 1 (collected) was altered",),
+    )
+
+
+def test_an_attacker_who_drops_the_triggers_is_still_found_out(
+    incident, evidence, two_artifacts, raw
+):
+    """With sqlite3 the triggers are dropped; on the server its superuser disables them
+    (ALTER TABLE ... DISABLE TRIGGER ALL), edits and enables them again."""
     a, b = two_artifacts
     evidence.record_viewed(a.id, "triage")
     evidence.record_viewed(b.id, "triage")
-    raw_sql(
-        "DROP TRIGGER custody_entry_no_update",
-        "DROP TRIGGER custody_entry_no_delete",
+    raw.forge(
         f"UPDATE custody_entry SET actor = 'mallory' WHERE artifact_id = {a.id} AND seq = 2",
         f"DELETE FROM custody_entry WHERE artifact_id = {b.id} AND seq = 1",
     )
@@ -191,7 +237,7 @@ def test_copy_out_checks_the_hash_and_is_recorded(incident, evidence, two_artifa
 
 
 def test_deleting_an_incident_removes_its_evidence_rows(
-    incident, evidence, incidents, two_artifacts, make_file, db_path, vault_root
+    incident, evidence, incidents, two_artifacts, make_file, raw, vault_root
 ):
     other = incidents.declare("Other", "P2")
     kept = evidence.collect_file(other.id, make_file("kept.log", data=b"kept\n"))
@@ -200,17 +246,34 @@ def test_deleting_an_incident_removes_its_evidence_rows(
 
     incidents.delete_incident(incident.id)
 
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
-
-        def rows(sql):
-            return conn.execute(sql).fetchall()
-
-        assert rows("SELECT DISTINCT incident_id FROM evidence_item") == [(other.id,)]
-        assert rows("SELECT id FROM evidence_artifact") == [(kept.id,)]
-        assert rows("SELECT * FROM evidence_link") == []  # the deleted incident's links
-        ids = [row[0] for row in conn.execute("SELECT DISTINCT artifact_id FROM custody_entry")]
-    assert ids == [kept.id]
+    assert raw.rows("SELECT DISTINCT incident_id FROM evidence_item") == [(other.id,)]
+    assert raw.rows("SELECT id FROM evidence_artifact") == [(kept.id,)]
+    assert raw.rows("SELECT * FROM evidence_link") == []  # the deleted incident's links
+    assert raw.rows("SELECT DISTINCT artifact_id FROM custody_entry") == [(kept.id,)]
     assert [r.ok for r in evidence.verify()] == [True]
     # The vault folder of the deleted incident went with it; the other one's is untouched.
     assert not (vault_root / str(incident.id)).exists()
     assert vault_files(vault_root) == [f"{other.id}/{kept.stored_name}"]
+
+
+def test_deleting_an_incident_row_cascades_past_the_guards(
+    incident, evidence, incidents, two_artifacts, make_file, raw
+):
+    """The guards let a delete through once the parent row is gone, which is how the
+    database's own ON DELETE CASCADE removes a whole incident's evidence."""
+    other = incidents.declare("Other", "P2")
+    kept = evidence.collect_file(other.id, make_file("kept.log", data=b"kept\n"))
+    evidence.link_existing(evidence.checklist(incident.id)[1].id, two_artifacts[0].id, "")
+
+    on_sqlite = ["PRAGMA foreign_keys = ON"] if raw.engine == "sqlite" else []  # as the app
+    raw.run(*on_sqlite, f"DELETE FROM incident WHERE id = {incident.id}")
+
+    assert raw.rows("SELECT id FROM evidence_artifact") == [(kept.id,)]
+    assert raw.rows("SELECT DISTINCT artifact_id FROM custody_entry") == [(kept.id,)]
+    assert raw.rows("SELECT COUNT(*) FROM evidence_link") == [(0,)]
+    assert raw.rows(f"SELECT COUNT(*) FROM evidence_item WHERE incident_id = {incident.id}") == [
+        (0,)
+    ]
+    # The other incident's evidence is still guarded.
+    with pytest.raises(raw.error, match="cannot be deleted"):
+        raw.run(f"DELETE FROM evidence_artifact WHERE id = {kept.id}")

@@ -1,19 +1,19 @@
-"""The evidence tables in the store: an older database gains them (with their triggers) on
-upgrade, and its incidents get a checklist with the first evidence write (never on a read);
-seeding is part of the declaration, so a storage failure while seeding leaves nothing; the
-unique keys of migration v7 refuse what a check could miss with two writers."""
+"""The evidence tables in the store, on both engines: an older database gains them (with
+their triggers) on upgrade, and its incidents get a checklist with the first evidence write
+(never on a read); seeding is part of the declaration, so a storage failure while seeding
+leaves nothing; the unique keys of migration v7 refuse what a check could miss with two
+writers."""
 
 from __future__ import annotations
-
-import contextlib
-import sqlite3
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.adapters.helpers import RawAccess
 from tests.evidence.helpers import EVIDENCE_T0
 from warroom.adapters.sql.evidence import SqlEvidence
 from warroom.adapters.sql.migrations import migrate
+from warroom.adapters.sql.postgres.database import open_shared
 from warroom.adapters.sql.sqlite.database import open_database
 from warroom.adapters.sql.unit_of_work import SqlStorage
 from warroom.adapters.vault import FileVault
@@ -25,35 +25,57 @@ from warroom.services.ports import WriteFailed
 from warroom.services.ports.evidence import AlreadyStored
 
 TRIGGERS = {
-    "custody_entry_no_update",
-    "custody_entry_no_delete",
-    "evidence_artifact_no_update",
-    "evidence_artifact_no_delete",
+    "sqlite": {
+        "custody_entry_no_update",
+        "custody_entry_no_delete",
+        "evidence_artifact_no_update",
+        "evidence_artifact_no_delete",
+    },
+    "postgresql": {
+        "custody_entry_guard",
+        "custody_entry_no_truncate",
+        "evidence_artifact_guard",
+        "evidence_artifact_no_truncate",
+    },
+}
+TRIGGER_NAMES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+    "postgresql": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal",
 }
 
 
-def test_a_v5_database_gains_the_evidence_tables_and_triggers(tmp_path):
-    path = tmp_path / "warroom.db"
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
+@pytest.fixture
+def v5_database(engine, tmp_path, request):
+    """An empty database of `engine` migrated to schema v5 (before the evidence tables),
+    holding one incident; yields (where, RawAccess on it)."""
+    if engine == "postgresql":
+        where = request.getfixturevalue("empty_postgres")
+        engine_ = create_engine(where.replace("postgresql://", "postgresql+psycopg://", 1))
+    else:
+        where = tmp_path / "warroom.db"
+        engine_ = create_engine(f"sqlite:///{where}")
+    with engine_.begin() as conn:
         migrate(conn, target=5)
         conn.execute(
             text(
                 "INSERT INTO incident (id, title, severity, status, impact, impact_started_at,"
                 " declared_at, commander, tech_lead, comms_lead, scribe, is_drill) VALUES"
                 " (3, 'Old one', 'P2', 'active', '', '2026-11-20T08:00:00.000000+00:00',"
-                " '2026-11-20T08:05:00.000000+00:00', '', '', '', '', 0)"
+                " '2026-11-20T08:05:00.000000+00:00', '', '', '', '', FALSE)"
             )
         )
-    engine.dispose()
+    engine_.dispose()
+    return where, RawAccess(engine, where)
 
-    database = open_database(path, now=EVIDENCE_T0)
+
+def test_a_v5_database_gains_the_evidence_tables_and_triggers(engine, v5_database, tmp_path):
+    where, raw = v5_database
+    if engine == "postgresql":
+        database = open_shared(where, tmp_path, now=EVIDENCE_T0)
+    else:
+        database = open_database(where, now=EVIDENCE_T0)
     try:
-        with contextlib.closing(sqlite3.connect(path)) as conn:
-            found = {
-                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
-            }
-        assert found == TRIGGERS
+        assert {r[0] for r in raw.rows(TRIGGER_NAMES[engine])} == TRIGGERS[engine]
         incidents = incident_service(database, FakeClock(EVIDENCE_T0), actor="alice")
         evidence = EvidenceService(incidents, FileVault(tmp_path / "vault"))
         assert evidence.checklist(3) == []  # a read writes nothing
@@ -68,24 +90,35 @@ def test_a_v5_database_gains_the_evidence_tables_and_triggers(tmp_path):
         database.dispose()
 
 
-def test_a_storage_failure_while_seeding_rolls_the_declaration_back(
-    incidents, evidence, raw_sql, db_path
-):
-    # The storage refuses the checklist's rows (as a full or failing disk would).
-    raw_sql(
+# A storage that refuses the checklist's rows (as a full or failing disk would), on each engine.
+REFUSE_ITEMS = {
+    "sqlite": (
         "CREATE TRIGGER refuse_items BEFORE INSERT ON evidence_item "
-        "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
-    )
+        "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+    ),
+    "postgresql": (
+        "CREATE FUNCTION refuse_items() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN RAISE EXCEPTION 'disk I/O error'; END $$",
+        "CREATE TRIGGER refuse_items BEFORE INSERT ON evidence_item "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_items()",
+    ),
+}
+ACCEPT_ITEMS = {
+    "sqlite": ("DROP TRIGGER refuse_items",),
+    "postgresql": ("DROP TRIGGER refuse_items ON evidence_item", "DROP FUNCTION refuse_items()"),
+}
+
+
+def test_a_storage_failure_while_seeding_rolls_the_declaration_back(incidents, evidence, raw):
+    raw.run(*REFUSE_ITEMS[raw.engine])
     with pytest.raises(WriteFailed) as refused:
         incidents.declare("Not half declared", "P1", commander="Dana")
     assert refused.value.message.startswith("Nothing was saved:")
     assert "disk I/O error" in refused.value.message
     assert incidents.list_incidents(include_closed=True) == []
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
-        for table in ("incident", "timeline_event", "evidence_item", "change_log"):
-            assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
+    assert raw.counts("incident", "timeline_event", "evidence_item", "change_log") == (0, 0, 0, 0)
 
-    raw_sql("DROP TRIGGER refuse_items")
+    raw.run(*ACCEPT_ITEMS[raw.engine])
     incident = incidents.declare("Declared", "P1")
     assert len(evidence.checklist(incident.id)) == 12
 
