@@ -106,7 +106,7 @@ def chosen_verb(argv: Sequence[str]) -> str | None:
     not an option or a global option's value), else None: then every parser is built."""
     words = iter(argv)
     for word in words:
-        if word in ("--data-dir", "--actor"):
+        if word in ("--data-dir", "--actor", "--database"):
             next(words, None)
         elif word.startswith("-"):
             if word in ("-h", "--help", "--version", "--"):
@@ -125,6 +125,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="folder holding warroom.db (default: the user data dir, or $WARROOM_DATA_DIR)",
     ).complete = DIRECTORY  # type: ignore[attr-defined]  # read by shtab
+    common.add_argument(
+        "--database",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="a shared war room: postgresql://user@host/db (default: $WARROOM_DATABASE_URL, "
+        "else the one joined in the app, else the local file in the data dir)",
+    )
     common.add_argument(
         "--actor",
         default=argparse.SUPPRESS,
@@ -416,10 +423,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
     args.data_dir = getattr(args, "data_dir", None)
     args.actor = getattr(args, "actor", None)
+    args.database = getattr(args, "database", None)
     if args.verb is None:
         from warroom.bootstrap import run_gui
 
-        return run_gui(data_dir=args.data_dir, actor=args.actor)
+        return run_gui(data_dir=args.data_dir, actor=args.actor, database=args.database)
     if args.verb == "demo":
         from warroom.bootstrap import prepare_demo, run_gui
         from warroom.services.demo import NotADemoDir
@@ -429,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except NotADemoDir as exc:
             print(f"warroom: {exc}", file=sys.stderr)
             return 2
-        return run_gui(data_dir=demo_dir, title_suffix="demo", actor=args.actor)
+        return run_gui(data_dir=demo_dir, title_suffix="demo", actor=args.actor, local_only=True)
     if args.verb == "completion":
         from warroom.cli.completion import completion_script
 

@@ -145,6 +145,8 @@ class LocalBackend:
     """Storage on this machine for the GUI and the CLI: one SQLite file, its backups
     beside it."""
 
+    shared = False
+
     def __init__(self, paths: AppPaths) -> None:
         self._paths = paths
 
@@ -199,15 +201,77 @@ class LocalBackend:
         daily_backup(path, now)
 
 
+class SharedBackend:
+    """A shared war room on a PostgreSQL server for the GUI and the CLI. What stays on this
+    laptop (the evidence vault) is in the local data folder."""
+
+    shared = True
+
+    def __init__(self, paths: AppPaths, url: str) -> None:
+        self._paths = paths
+        self.url = url
+
+    def quick_board(self, path: Path) -> list[Incident] | None:
+        return None  # the server is asked once the stack is up
+
+    def open(self, path: Path, clock: Clock, actor: str, policy: Policy) -> Opened:
+        from warroom.adapters.sql.postgres.database import open_shared
+
+        del path  # the server holds the record
+        database = open_shared(self.url, self._paths.data_dir, now=clock.now())
+        services = build(
+            database,
+            clock,
+            actor,
+            policy,
+            vault=self._paths.data_dir / "vault",
+            user_checklist=self._paths.user_checklist,
+            user_templates=self._paths.user_templates,
+            user_drills=self._paths.user_drills,
+        )
+        return Opened(database, services)
+
+    def backups(self, path: Path) -> list[Path]:
+        return []  # a server's backups are pg_dump's, not files beside a database file
+
+    def restore(self, path: Path, backup: Path, now: datetime) -> Path | None:
+        from warroom.adapters.sql.postgres.dump import refuse_restore
+
+        refuse_restore(self.url)
+        return None
+
+    def backup(self, database: Path, output: Path | None, now: datetime) -> Path:
+        from warroom.adapters.sql.postgres.dump import dump
+
+        return dump(self.url, output, self._paths.data_dir / "backups", now)
+
+    def daily_backup(self, path: Path, now: datetime) -> None:
+        """Nothing: the server's own backups keep a shared war room (see README)."""
+
+
+def backend_for(paths: AppPaths, database: str | None) -> LocalBackend | SharedBackend:
+    """The shared war room named by `database` ($WARROOM_DATABASE_URL, the one joined in the
+    app), else the local file."""
+    from warroom.system.settings import resolve_shared_database
+
+    url = resolve_shared_database(database, paths.settings_file)
+    return SharedBackend(paths, url) if url else LocalBackend(paths)
+
+
 def run_cli(args: argparse.Namespace) -> int:
     paths = resolve_paths(args.data_dir)
+    backend = backend_for(paths, getattr(args, "database", None))
+    if backend.shared:
+        from warroom.cli.main import run
+
+        return run(args, backend)
     if args.verb in QUICK_READ_VERBS and getattr(args, "json", False):
         code = quick_read_verb(args, paths)
         if code is not None:
             return code
     from warroom.cli.main import run
 
-    return run(args, LocalBackend(paths))
+    return run(args, backend)
 
 
 # Read by scripts and alert-hook loops, so they answer without SQLAlchemy when they can.
@@ -272,11 +336,19 @@ def _cli_clock() -> Clock:
 
 
 def run_gui(
-    data_dir: str | Path | None = None, title_suffix: str | None = None, actor: str | None = None
+    data_dir: str | Path | None = None,
+    title_suffix: str | None = None,
+    actor: str | None = None,
+    database: str | None = None,
+    local_only: bool = False,
 ) -> int:
+    """The window on the local file, or on a shared war room (`database`, or as
+    backend_for finds one) unless `local_only` (the demo)."""
     from warroom.ui.app import run_gui as start
 
-    return start(LocalBackend(resolve_paths(data_dir)), data_dir, title_suffix, actor)
+    paths = resolve_paths(data_dir)
+    backend = LocalBackend(paths) if local_only else backend_for(paths, database)
+    return start(backend, data_dir, title_suffix, actor)
 
 
 @contextmanager

@@ -40,6 +40,8 @@ EXIT_STORE = EXIT_REFUSED  # the table is warroom.cli.exits
 class CliBackend(Protocol):
     """What the verbs need from storage, provided by warroom.bootstrap."""
 
+    shared: bool  # a shared war room on a server, not the local file
+
     def open(self, path: Path, clock: Clock, actor: str, policy: Policy) -> OpenRecord:
         """Raises services.ports.StoreError when the record cannot be used."""
         ...
@@ -291,7 +293,7 @@ def _backups(args: argparse.Namespace, paths: AppPaths, backend: CliBackend) -> 
     now = SystemClock().now()
     try:
         if args.verb == "backup":
-            if not paths.database.exists():
+            if not backend.shared and not paths.database.exists():
                 print(f"warroom: there is no database at {paths.database} yet", file=sys.stderr)
                 return EXIT_STORE
             output = Path(args.output).absolute() if args.output else None

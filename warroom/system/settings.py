@@ -36,6 +36,7 @@ class _Log:
 log = _Log()
 
 ACTOR_ENV = "WARROOM_ACTOR"
+DATABASE_URL_ENV = "WARROOM_DATABASE_URL"
 MAX_NAME = 80
 LOGIN_MARK = " (OS login)"
 
@@ -177,17 +178,39 @@ def clean_name(name: str) -> str:
     return name
 
 
-def load_display_name(settings_file: Path) -> str:
-    """The name set in the app; "" when none is set or the file cannot be read."""
+def _load_settings(settings_file: Path) -> dict[str, str]:
+    """The settings file's text values; {} when there is none or it cannot be read."""
     try:
         with settings_file.open("rb") as file:
-            value = tomllib.load(file).get("display_name", "")
+            found = tomllib.load(file)
     except FileNotFoundError:
-        return ""
+        return {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
         log.warning("settings file %s unusable: %s", settings_file, exc)
-        return ""
-    return value if isinstance(value, str) else ""
+        return {}
+    return {key: value for key, value in found.items() if isinstance(value, str)}
+
+
+def _save_settings(settings_file: Path, **changes: str | None) -> None:
+    """Sets (or, with None, removes) keys, keeping the others."""
+    from warroom.system import atomic
+
+    values = _load_settings(settings_file)
+    for key, value in changes.items():
+        if value is None:
+            values.pop(key, None)
+        else:
+            values[key] = value
+    settings_file.parent.mkdir(parents=True, exist_ok=True)
+    # A JSON string is a valid TOML basic string once control characters are refused.
+    lines = [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in values.items()]
+    text = "# warroom settings\n" + "".join(line + "\n" for line in lines)
+    atomic.write_bytes(settings_file, text.encode("utf-8"))
+
+
+def load_display_name(settings_file: Path) -> str:
+    """The name set in the app; "" when none is set or the file cannot be read."""
+    return _load_settings(settings_file).get("display_name", "")
 
 
 def save_display_name(settings_file: Path, name: str) -> str:
@@ -195,10 +218,34 @@ def save_display_name(settings_file: Path, name: str) -> str:
     name = clean_name(name)
     if not name:
         raise ValidationError("name", "Type the name others know you by.")
-    from warroom.system import atomic
-
-    settings_file.parent.mkdir(parents=True, exist_ok=True)
-    # A JSON string is a valid TOML basic string once control characters are refused.
-    text = f"# warroom settings\ndisplay_name = {json.dumps(name, ensure_ascii=False)}\n"
-    atomic.write_bytes(settings_file, text.encode("utf-8"))
+    _save_settings(settings_file, display_name=name)
     return name
+
+
+def resolve_shared_database(option: str | None, settings_file: Path) -> str | None:
+    """The shared war room to use: `--database`, else $WARROOM_DATABASE_URL, else the one
+    joined in the app (File → Join a war room…); None: the local file."""
+    for given in (option, os.environ.get(DATABASE_URL_ENV)):
+        if given:
+            return given
+    return _load_settings(settings_file).get("shared_database") or None
+
+
+def save_shared_database(settings_file: Path, url: str | None) -> str | None:
+    """Remembers the war room joined (None: left) for later starts; the URL is kept without
+    its password, which belongs in ~/.pgpass or a libpq service file. Returns it as kept."""
+    kept = None if url is None else without_password(url)
+    _save_settings(settings_file, shared_database=kept)
+    return kept
+
+
+def without_password(url: str) -> str:
+    """`url` with any password taken out of it (user:secret@host -> user@host)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host))

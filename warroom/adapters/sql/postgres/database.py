@@ -56,7 +56,9 @@ def database_url(given: str) -> URL:
 
 def display(url: URL) -> str:
     """The URL as people see it: no password, no driver name."""
-    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=True)
+    # URL.set(password=None) leaves the password as it is: replace the field itself.
+    shown = url.set(drivername="postgresql")._replace(password=None)
+    return shown.render_as_string(hide_password=True)
 
 
 class PostgresWatch:
@@ -240,8 +242,11 @@ def open_shared(url: URL | str, folder: Path, *, now: datetime | None = None) ->
             found = current_version(connection)
             if found > LATEST_VERSION:
                 raise NewerSchemaError(f"schema version {found}")
-            if found < LATEST_VERSION:
+            if found == 0:
+                log.info("setting up a new shared war room at %s", where)
+            elif found < LATEST_VERSION:
                 log.warning("migrating %s from schema %d to %d", where, found, LATEST_VERSION)
+            if found < LATEST_VERSION:
                 migrate(connection)
     except NewerSchemaError as exc:
         engine.dispose()
