@@ -1,44 +1,45 @@
 """The change log as another process reads it: the typed changes of other writers, never its
 own; and, when the log was pruned past what a reader last saw, everything as changed rather
-than a window left stale."""
+than a window left stale. On both engines: the SQLite file and a shared PostgreSQL server."""
 
 from __future__ import annotations
 
+import pytest
+
+from tests.adapters.conftest import BOTH_ENGINES
 from warroom.adapters.sql import unit_of_work
-from warroom.adapters.sql.sqlite.database import open_database
 from warroom.bootstrap import incident_service
 from warroom.domain.changes import Part
 
 
-def test_a_reader_gets_the_others_changes_typed_and_not_its_own(db, db_path, clock):
+@pytest.fixture(params=BOTH_ENGINES)
+def engine(request):
+    return request.param
+
+
+def test_a_reader_gets_the_others_changes_typed_and_not_its_own(db, open_again, clock):
     mine = incident_service(db, clock, actor="alice")
-    other_db = open_database(db_path)
-    try:
-        other = incident_service(other_db, clock, actor="bob")
-        incident = other.declare("Cart errors", "P1")
-        mine.add_note(incident.id, "mine: nobody else needs telling")
-        seen = mine.poll_elsewhere()
-        assert seen.parts_of(incident.id) == {Part.INCIDENT, Part.TIMELINE}
-        other.add_note(incident.id, "bob: cache flushed")
-        assert mine.poll_elsewhere().parts_of(incident.id) == {Part.TIMELINE}
-        assert not mine.poll_elsewhere()  # nothing new: one counter read, nothing announced
-    finally:
-        other_db.dispose()
+    other = incident_service(open_again(), clock, actor="bob")
+    incident = other.declare("Cart errors", "P1")
+    mine.add_note(incident.id, "mine: nobody else needs telling")
+    seen = mine.poll_elsewhere()
+    assert seen.parts_of(incident.id) == {Part.INCIDENT, Part.TIMELINE}
+    other.add_note(incident.id, "bob: cache flushed")
+    assert mine.poll_elsewhere().parts_of(incident.id) == {Part.TIMELINE}
+    assert not mine.poll_elsewhere()  # nothing new: one cheap look, nothing announced
 
 
-def test_a_reader_behind_a_pruned_log_is_told_everything_changed(db, db_path, clock, monkeypatch):
+def test_a_reader_behind_a_pruned_log_is_told_everything_changed(
+    db, open_again, clock, monkeypatch
+):
     monkeypatch.setattr(unit_of_work, "CHANGE_LOG_KEEP", 3)
     mine = incident_service(db, clock, actor="alice")
-    other_db = open_database(db_path)
-    try:
-        other = incident_service(other_db, clock, actor="bob")
-        first = other.declare("Cart errors", "P1")
-        second = other.declare("Search slow", "P3")
-        mine.poll_elsewhere()
-        for n in range(8):  # more than the log keeps
-            other.add_note(first.id, f"note {n}")
-        seen = mine.poll_elsewhere()
-        assert seen.incident_ids == {first.id, second.id}
-        assert Part.INCIDENT in seen.parts_of(second.id)
-    finally:
-        other_db.dispose()
+    other = incident_service(open_again(), clock, actor="bob")
+    first = other.declare("Cart errors", "P1")
+    second = other.declare("Search slow", "P3")
+    mine.poll_elsewhere()
+    for n in range(8):  # more than the log keeps
+        other.add_note(first.id, f"note {n}")
+    seen = mine.poll_elsewhere()
+    assert seen.incident_ids == {first.id, second.id}
+    assert Part.INCIDENT in seen.parts_of(second.id)

@@ -1,10 +1,9 @@
-"""What is written comes back exactly: every field, in UTC, to the microsecond, across reopen."""
+"""What is written comes back exactly: every field, in UTC, to the microsecond, across reopen;
+on the local SQLite file and on a shared PostgreSQL server alike."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -15,8 +14,9 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session
 
+from tests.adapters.conftest import BOTH_ENGINES
 from warroom.adapters.sql.models import IncidentRow
-from warroom.adapters.sql.sqlite.database import BUSY_TIMEOUT_MS, open_database
+from warroom.adapters.sql.sqlite.database import BUSY_TIMEOUT_MS
 from warroom.adapters.sql.types import UTCDateTime
 from warroom.bootstrap import incident_service
 from warroom.domain.incident import EventKind, Incident, KeyTime
@@ -28,6 +28,21 @@ T0 = datetime(2026, 11, 22, 14, 0, 0, 123456, tzinfo=UTC)  # the fake clock's st
 MIN = timedelta(minutes=1)
 IST = timezone(timedelta(hours=5, minutes=30))
 DIALECT = sqlite_dialect.dialect()
+TIME_COLUMNS = [
+    "impact_started_at",
+    "detected_at",
+    "declared_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "severity_changed_at",
+    "last_update_at",
+]
+
+
+@pytest.fixture(params=BOTH_ENGINES)
+def engine(request):
+    return request.param
 
 
 def datetime_fields(incident):
@@ -41,17 +56,6 @@ def datetime_fields(incident):
 def assert_utc(moment):
     assert moment.tzinfo is UTC, moment
     assert moment.utcoffset() == timedelta(0)
-
-
-def raw_rows(path, query):
-    with contextlib.closing(sqlite3.connect(path)) as conn:
-        return conn.execute(query).fetchall()
-
-
-def table_counts(path):
-    return raw_rows(
-        path, "SELECT (SELECT COUNT(*) FROM incident), (SELECT COUNT(*) FROM timeline_event)"
-    )[0]
 
 
 def snapshot(service):
@@ -143,11 +147,14 @@ def test_non_utc_impact_start_comes_back_equal_and_in_utc(service):
     assert stored == datetime(2026, 11, 22, 13, 45, tzinfo=UTC)
 
 
-def test_microseconds_are_preserved(service, db_path):
+def test_microseconds_are_preserved(service, raw):
     incident = service.declare("Latency", "P2")
     assert service.get(incident.id).declared_at.microsecond == 123456
-    [(declared_text,)] = raw_rows(db_path, "SELECT declared_at FROM incident")
-    assert declared_text == "2026-11-22T14:00:00.123456+00:00"
+    [(declared,)] = raw.rows("SELECT declared_at FROM incident")
+    if raw.engine == "postgresql":  # timestamptz, read as an aware time
+        assert declared == T0 and declared.microsecond == 123456
+    else:
+        assert declared == "2026-11-22T14:00:00.123456+00:00"
 
 
 def test_drill_flag_round_trips_both_ways(service):
@@ -265,7 +272,7 @@ def test_utc_datetime_reads_legacy_naive_text_as_utc():
     assert_utc(loaded)
 
 
-def test_a_row_with_a_naive_datetime_is_not_written(db, db_path):
+def test_a_row_with_a_naive_datetime_is_not_written(db, stored_counts):
     with Session(db.writer) as session:
         session.add(
             IncidentRow(
@@ -279,41 +286,33 @@ def test_a_row_with_a_naive_datetime_is_not_written(db, db_path):
         with pytest.raises(StatementError) as caught:
             session.flush()
         assert isinstance(caught.value.orig, ValueError)
-    assert table_counts(db_path) == (0, 0)
+    assert stored_counts() == (0, 0)
 
 
-def test_the_service_refuses_naive_datetimes(service, db_path):
+def test_the_service_refuses_naive_datetimes(service, stored_counts):
     with pytest.raises(ValidationError) as caught:
         service.declare("naive start", "P1", impact_started_at=NAIVE)
     assert caught.value.field == "impact_started_at"
-    assert table_counts(db_path) == (0, 0)
+    assert stored_counts() == (0, 0)
 
     incident = service.declare("ok", "P1")
-    before = table_counts(db_path)
+    before = stored_counts()
     with pytest.raises(ValidationError) as caught:
         service.set_key_time(incident.id, KeyTime.DETECTED, NAIVE)
     assert caught.value.field == "detected_at"
     with pytest.raises(ValidationError) as caught:
         service.add_note(incident.id, "backdated", at=NAIVE)
     assert caught.value.field == "at"
-    assert table_counts(db_path) == before
+    assert stored_counts() == before
     assert service.get(incident.id).detected_at is None
 
 
-def test_sqlite_holds_utc_text_with_an_explicit_offset(service, clock, db_path):
+@pytest.mark.parametrize("engine", ["sqlite"])
+def test_sqlite_holds_utc_text_with_an_explicit_offset(service, clock, raw):
     """Anyone reading the file with sqlite3 sees unambiguous UTC times, not local ones."""
     build_full_incident(service, clock)
-    columns = [
-        "impact_started_at",
-        "detected_at",
-        "declared_at",
-        "acknowledged_at",
-        "mitigated_at",
-        "resolved_at",
-        "severity_changed_at",
-        "last_update_at",
-    ]
-    [row] = raw_rows(db_path, f"SELECT {', '.join(columns)} FROM incident")
+    columns = TIME_COLUMNS
+    [row] = raw.rows(f"SELECT {', '.join(columns)} FROM incident")
     assert None not in row
     for value in row:
         assert isinstance(value, str)
@@ -322,9 +321,45 @@ def test_sqlite_holds_utc_text_with_an_explicit_offset(service, clock, db_path):
     assert dict(zip(columns, row, strict=True))["impact_started_at"] == (
         "2026-11-22T13:30:00.654321+00:00"
     )
-    for at, recorded_at in raw_rows(db_path, "SELECT at, recorded_at FROM timeline_event"):
+    for at, recorded_at in raw.rows("SELECT at, recorded_at FROM timeline_event"):
         assert at.endswith("+00:00")
         assert recorded_at.endswith("+00:00")
+
+
+@pytest.mark.parametrize("engine", ["postgresql"])
+def test_postgresql_holds_timestamptz_whatever_the_sessions_zone(service, clock, db, raw):
+    """Every time column is a timestamp with time zone: a client in any zone (here Kolkata's)
+    reads the same instants, the server compares them as times, and warroom's own sessions in
+    that zone still read UTC."""
+    expected = build_full_incident(service, clock)
+    kinds = raw.rows(
+        "SELECT DISTINCT data_type FROM information_schema.columns WHERE table_schema = "
+        f"'public' AND column_name IN ({', '.join(repr(c) for c in TIME_COLUMNS)}, 'at', "
+        "'recorded_at', 'saved_at', 'collected_at')"
+    )
+    assert kinds == [("timestamp with time zone",)]
+    name = str(raw.target).rsplit("/", 1)[1]
+    raw.run(f"ALTER DATABASE {name} SET TimeZone = 'Asia/Kolkata'")  # new sessions only
+    db.engine.dispose()  # warroom's next connections are in that zone too
+    query = f"SELECT {', '.join(TIME_COLUMNS)} FROM incident"
+    [row] = raw.rows(query)
+    assert None not in row
+    assert all(value.utcoffset() == timedelta(hours=5, minutes=30) for value in row)
+    assert dict(zip(TIME_COLUMNS, row, strict=True))["impact_started_at"] == datetime(
+        2026, 11, 22, 13, 30, 0, 654321, tzinfo=UTC
+    )
+    [(late,)] = raw.rows(
+        "SELECT COUNT(*) FROM incident WHERE resolved_at > "
+        "'2026-11-22T14:19:59.123456+00:00' AND resolved_at < '2026-11-22 19:50:00.123457+05:30'"
+    )
+    assert late == 1
+    service.add_note(expected.id, "read in Kolkata")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SHOW TimeZone")).scalar() == "Asia/Kolkata"
+    assert service.get(expected.id) == expected
+    for event in service.timeline(expected.id):
+        assert_utc(event.at)
+        assert_utc(event.recorded_at)
 
 
 @given(
@@ -356,6 +391,7 @@ def test_stored_text_round_trips_and_sorts_in_time_order(moments):
 # -- connection settings and reopening -----------------------------------------------------------
 
 
+@pytest.mark.parametrize("engine", ["sqlite"])
 @pytest.mark.parametrize("which", ["engine", "writer"])
 def test_connections_use_wal_full_sync_foreign_keys_and_busy_timeout(db, which):
     with Session(getattr(db, which)) as session:
@@ -367,16 +403,12 @@ def test_connections_use_wal_full_sync_foreign_keys_and_busy_timeout(db, which):
         assert pragma("busy_timeout") > 0
 
 
-def test_reopening_the_file_returns_identical_data(service, clock, db, db_path):
+def test_reopening_the_database_returns_identical_data(service, clock, db, data_dir, open_again):
     build_full_incident(service, clock)
     second = service.declare("Second", "P3", impact_started_at=T0 - timedelta(days=1))
     service.add_note(second.id, "earlier", at=T0 - timedelta(hours=3))
     before = snapshot(service)
     db.dispose()
 
-    reopened = open_database(db_path, now=T0 + timedelta(days=1))
-    try:
-        assert snapshot(incident_service(reopened, clock)) == before
-    finally:
-        reopened.dispose()
-    assert not (db_path.parent / "backups").exists()  # no migration, so no backup
+    assert snapshot(incident_service(open_again(), clock)) == before
+    assert not (data_dir / "backups").exists()  # no migration, so no backup

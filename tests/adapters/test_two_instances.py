@@ -1,11 +1,16 @@
-"""Two warroom processes on one data dir: both work, and no write is lost."""
+"""Two warroom processes on one record (a data dir's file, or a shared PostgreSQL server's
+database): both work, and no write is lost; a commit by one is noticed by the other."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+import time
 
+import pytest
+
+from tests.adapters.conftest import BOTH_ENGINES
 from warroom.adapters.sql.sqlite.database import open_database
 
 WRITER = textwrap.dedent(
@@ -14,10 +19,14 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     from warroom.domain.clock import SystemClock
     from warroom.bootstrap import incident_service
+    from warroom.adapters.sql.postgres.database import open_shared
     from warroom.adapters.sql.sqlite.database import open_database
 
     data, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    database = open_database(data / "warroom.db")
+    if len(sys.argv) > 4:  # a shared war room's URL
+        database = open_shared(sys.argv[4], data)
+    else:
+        database = open_database(data / "warroom.db")
     service = incident_service(database, SystemClock(), actor=name)
     shared = service.list_incidents()[0].id
     for n in range(count):
@@ -30,11 +39,17 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_two_processes_writing_at_once_lose_nothing(tmp_path, service, db_path):
+@pytest.fixture(params=BOTH_ENGINES)
+def engine(request):
+    return request.param
+
+
+def test_two_processes_writing_at_once_lose_nothing(service, engine, data_dir, request):
     shared = service.declare("Shared incident", "P1")
+    url = [request.getfixturevalue("postgres_url")] if engine == "postgresql" else []
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(db_path.parent), name, "150"],
+            [sys.executable, "-c", WRITER, str(data_dir), name, "150", *url],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -54,6 +69,30 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path, service, db_path):
     assert {f"laptop-b incident {n}" for n in range(0, 150, 10)} <= titles
 
 
+def noticed(watch, within=30.0):
+    """Whether `watch` reports a change within `within` seconds: the file's counter moves at
+    the commit, the server's NOTIFY arrives on the watch's connection just after it."""
+    deadline = time.monotonic() + within
+    while not watch.changed():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def test_a_commit_elsewhere_is_noticed_by_a_watch(service, open_again):
+    """The engine-neutral watch, as the storage uses it (its first look is the baseline)."""
+    watch = open_again().watch()
+    watch.changed()
+    assert not watch.changed()
+    incident = service.declare("From the other instance", "P2")
+    assert noticed(watch)
+    assert not watch.changed()  # told once
+    service.add_note(incident.id, "and a note")
+    assert noticed(watch)
+
+
+@pytest.mark.parametrize("engine", ["sqlite"])  # the file's own data_version check
 def test_a_commit_elsewhere_is_noticed_at_the_next_check(service, db_path):
     other = open_database(db_path)
     try:

@@ -1,23 +1,27 @@
 """The write path's direct statements (timeline rows, cleared drafts, the change log) say
 what they changed exactly as rows the session flushes do: the change set, the change log
-and the drafts come out the same."""
+and the drafts come out the same, on both engines."""
 
 from __future__ import annotations
 
-import sqlite3
+import pytest
 
+from tests.adapters.conftest import BOTH_ENGINES
 from warroom.domain.changes import Part
 from warroom.domain.incident import EventKind
 
 
-def _log(db_path) -> list[tuple[int, str]]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT incident_id, parts FROM change_log ORDER BY seq").fetchall()
+@pytest.fixture(params=BOTH_ENGINES)
+def engine(request):
+    return request.param
 
 
-def _drafts(db_path) -> list[tuple[int, str]]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT incident_id, field FROM draft ORDER BY field").fetchall()
+def _log(raw) -> list[tuple[int, str]]:
+    return raw.rows("SELECT incident_id, parts FROM change_log ORDER BY seq")
+
+
+def _drafts(raw) -> list[tuple[int, str]]:
+    return raw.rows("SELECT incident_id, field FROM draft ORDER BY field")
 
 
 def _recording(service) -> list:
@@ -26,17 +30,17 @@ def _recording(service) -> list:
     return seen
 
 
-def test_a_note_without_drafts_changes_only_the_timeline(service, db_path):
+def test_a_note_without_drafts_changes_only_the_timeline(service, raw):
     incident = service.declare("Cart errors", "P1")
     seen = _recording(service)
     event = service.add_note(incident.id, "Rolled back the deploy")
     assert seen[-1].parts_of(incident.id) == {Part.TIMELINE}
-    assert _log(db_path)[-1] == (incident.id, "timeline")
+    assert _log(raw)[-1] == (incident.id, "timeline")
     assert service.timeline(incident.id)[-1] == event
     assert event.id is not None and event.text == "Rolled back the deploy"
 
 
-def test_a_saved_note_clears_both_note_drafts_in_its_transaction(service, db_path):
+def test_a_saved_note_clears_both_note_drafts_in_its_transaction(service, raw):
     incident = service.declare("Cart errors", "P1")
     other = service.declare("Search slow", "P3")
     service.save_draft(incident.id, "note", "Rolled back")
@@ -47,12 +51,12 @@ def test_a_saved_note_clears_both_note_drafts_in_its_transaction(service, db_pat
     service.add_note(incident.id, "Rolled back the deploy")
     assert seen[-1].parts_of(incident.id) == {Part.TIMELINE, Part.DRAFTS}
     assert seen[-1].incident_ids == {incident.id}
-    assert _log(db_path)[-1] == (incident.id, "drafts,timeline")
+    assert _log(raw)[-1] == (incident.id, "drafts,timeline")
     assert service.drafts(incident.id) == {"impact": "Checkout fails for 5 %"}
     assert service.drafts(other.id) == {"note": "Someone else's note"}
 
 
-def test_a_saved_impact_clears_its_draft_only(service, db_path):
+def test_a_saved_impact_clears_its_draft_only(service, raw):
     incident = service.declare("Cart errors", "P1")
     service.save_draft(incident.id, "impact", "Checkout fails")
     service.save_draft(incident.id, "note", "Still typing")
@@ -61,12 +65,12 @@ def test_a_saved_impact_clears_its_draft_only(service, db_path):
     assert seen[-1].parts_of(incident.id) == {Part.INCIDENT, Part.TIMELINE, Part.DRAFTS}
     assert service.drafts(incident.id) == {"note": "Still typing"}
     # Saving the same text again changes nothing but the (absent) draft: nothing to log.
-    before = _log(db_path)
+    before = _log(raw)
     service.edit_impact(incident.id, "Checkout fails for 5 % of users")
-    assert _log(db_path) == before
+    assert _log(raw) == before
 
 
-def test_a_draft_stored_and_cleared_in_one_unit_of_work_is_gone(service, db_path):
+def test_a_draft_stored_and_cleared_in_one_unit_of_work_is_gone(service, raw):
     incident = service.declare("Cart errors", "P1")
     with service.writing() as write:
         write.uow.drafts.store(incident.id, "note", "typed", service.now())
@@ -74,23 +78,23 @@ def test_a_draft_stored_and_cleared_in_one_unit_of_work_is_gone(service, db_path
         write.uow.drafts.clear(incident.id, "note", "note_sensitive")
         assert write.uow.drafts.of_incident(incident.id) == {"impact": "kept"}
     assert write.changes.parts_of(incident.id) == {Part.DRAFTS}
-    assert _drafts(db_path) == [(incident.id, "impact")]
+    assert _drafts(raw) == [(incident.id, "impact")]
 
 
-def test_a_draft_loaded_then_cleared_is_not_written_back(service, db_path):
+def test_a_draft_loaded_then_cleared_is_not_written_back(service, raw):
     incident = service.declare("Cart errors", "P1")
     service.save_draft(incident.id, "note", "typed")
     with service.writing() as write:
         write.uow.drafts.store(incident.id, "note", "typed more", service.now())  # loads it
         write.uow.drafts.clear(incident.id, "note")
-    assert _drafts(db_path) == []
+    assert _drafts(raw) == []
     assert write.changes.parts_of(incident.id) == {Part.DRAFTS}
 
 
-def test_a_failed_write_leaves_no_event_no_log_and_the_drafts(service, db_path):
+def test_a_failed_write_leaves_no_event_no_log_and_the_drafts(service, raw):
     incident = service.declare("Cart errors", "P1")
     service.save_draft(incident.id, "note", "typed")
-    before = _log(db_path)
+    before = _log(raw)
     try:
         with service.editing(incident.id) as edit:
             edit.event(EventKind.NOTE, "half-written")
@@ -98,18 +102,18 @@ def test_a_failed_write_leaves_no_event_no_log_and_the_drafts(service, db_path):
             raise RuntimeError("the operation fails after writing")
     except RuntimeError:
         pass
-    assert _log(db_path) == before
+    assert _log(raw) == before
     assert [e.text for e in service.timeline(incident.id)].count("half-written") == 0
     assert service.drafts(incident.id) == {"note": "typed"}
 
 
-def test_an_emptied_draft_is_removed_and_only_an_existing_one_is_a_change(service, db_path):
+def test_an_emptied_draft_is_removed_and_only_an_existing_one_is_a_change(service, raw):
     incident = service.declare("Cart errors", "P1")
     service.save_draft(incident.id, "note", "typed")
     seen = _recording(service)
     service.save_draft(incident.id, "note", "")
     assert seen[-1].parts_of(incident.id) == {Part.DRAFTS}
-    assert _drafts(db_path) == []
-    before = _log(db_path)
+    assert _drafts(raw) == []
+    before = _log(raw)
     service.save_draft(incident.id, "note", "")  # nothing there: nothing changed
-    assert _log(db_path) == before
+    assert _log(raw) == before
