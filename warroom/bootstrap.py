@@ -200,6 +200,9 @@ class LocalBackend:
 
         daily_backup(path, now)
 
+    def check_shared(self, url: str) -> None:
+        check_shared(url, self._paths.data_dir)
+
 
 class SharedBackend:
     """A shared war room on a PostgreSQL server for the GUI and the CLI. What stays on this
@@ -247,6 +250,17 @@ class SharedBackend:
 
     def daily_backup(self, path: Path, now: datetime) -> None:
         """Nothing: the server's own backups keep a shared war room (see README)."""
+
+    def check_shared(self, url: str) -> None:
+        check_shared(url, self._paths.data_dir)
+
+
+def check_shared(url: str, folder: Path) -> None:
+    """Connects to the shared war room at `url` and lets go (the first laptop to join a new
+    one sets up its schema). Raises StoreError saying why it cannot be used."""
+    from warroom.adapters.sql.postgres.database import open_shared
+
+    open_shared(url, folder).dispose()
 
 
 def backend_for(paths: AppPaths, database: str | None) -> LocalBackend | SharedBackend:

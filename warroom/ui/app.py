@@ -23,7 +23,12 @@ from warroom import __version__
 from warroom.domain.clock import Clock, SystemClock
 from warroom.system.logs import setup_logging
 from warroom.system.paths import resolve_paths
-from warroom.system.settings import load_policy, resolve_actor
+from warroom.system.settings import (
+    DATABASE_URL_ENV,
+    load_policy,
+    resolve_actor,
+    save_shared_database,
+)
 
 if TYPE_CHECKING:
     from warroom.domain.incident import Incident
@@ -53,6 +58,13 @@ class Backend(Protocol):
         ...
 
     def daily_backup(self, path: Path, now: datetime) -> None: ...
+
+    shared: bool  # a shared war room on a server, not this laptop's file
+
+    def check_shared(self, url: str) -> None:
+        """Connects to the shared war room at `url` (setting up its schema when it is new);
+        raises services.ports.StoreError saying why it cannot be used."""
+        ...
 
 
 log = logging.getLogger("warroom.ui.app")
@@ -104,6 +116,10 @@ def open_or_ask(
             record = backend.open(path, clock, actor, policy)
         except StoreError as exc:
             log.error("cannot open %s: %s", path, exc)
+            if backend.shared:
+                if _ask_about_shared_room(str(exc)):
+                    continue
+                return None
             busy = exc.kind == StoreError.BUSY
             icon = QMessageBox.Icon.Warning if busy else QMessageBox.Icon.Critical
             box = QMessageBox(icon, "warroom: cannot open the data", str(exc))
@@ -140,6 +156,87 @@ def open_or_ask(
             continue
         backend.daily_backup(path, SystemClock().now())
         return record
+
+
+def _ask_about_shared_room(message: str) -> bool:
+    """The shared war room cannot be used: True to try again. The user may instead go back
+    to this laptop's own file (warroom restarts on it) or close."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Warning, "warroom: cannot join the war room", message)
+    retry = box.addButton("Try again", QMessageBox.ButtonRole.AcceptRole)
+    local = box.addButton("Use this laptop's own file", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    if box.clickedButton() is local:
+        save_shared_database(resolve_paths().settings_file, None)
+        restart_app()
+    return box.clickedButton() is retry
+
+
+def restart_app(environment: dict[str, str] | None = None) -> None:
+    """Starts warroom again in this process (after joining or leaving a shared war room),
+    with the room the settings name: a --database on the command line and
+    $WARROOM_DATABASE_URL no longer decide. `environment` adds variables (a password typed
+    for this start only)."""
+    argv = list(sys.argv[1:])
+    while "--database" in argv:
+        at = argv.index("--database")
+        del argv[at : at + 2]
+    argv = [a for a in argv if not a.startswith("--database=")]
+    env = {k: v for k, v in os.environ.items() if k != DATABASE_URL_ENV}
+    env.update(environment or {})
+    program = (
+        [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "warroom"]
+    )
+    log.info("restarting warroom: %s", " ".join(program + argv))
+    logging.shutdown()
+    os.execve(program[0], program + argv, env)
+
+
+def _add_room_actions(window: MainWindow, backend: Backend, location: str) -> None:
+    """Incident → Join a shared war room… / Leave the shared war room."""
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QMessageBox
+
+    from warroom.ui.join_dialog import JoinRoomDialog
+
+    settings = resolve_paths().settings_file
+    join = QAction("&Join a shared war room…", window)
+    join.setToolTip("Share one incident record with the other laptops, on a PostgreSQL server")
+    leave = QAction("&Leave the shared war room", window)
+    leave.setToolTip("Go back to this laptop's own file; nothing on the server changes")
+    leave.setEnabled(backend.shared)
+
+    def restart_with(environment: dict[str, str]) -> None:
+        window.restart_requested = environment
+        if not window.close():  # an editor's text could not be saved: stay
+            window.restart_requested = None
+
+    def joined(url: str, password: str) -> None:
+        save_shared_database(settings, url)
+        restart_with({"PGPASSWORD": password} if password else {})
+
+    def ask_to_join() -> None:
+        dialog = JoinRoomDialog(backend.check_shared, window)
+        dialog.joined.connect(joined)
+        dialog.open()
+
+    def ask_to_leave() -> None:
+        answer = QMessageBox.question(
+            window,
+            "Leave the shared war room",
+            f"Leave the shared war room at {location}? warroom restarts on this laptop's "
+            "own file. Nothing on the server changes, and you can join again later.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            save_shared_database(settings, None)
+            restart_with({})
+
+    join.triggered.connect(ask_to_join)
+    leave.triggered.connect(ask_to_leave)
+    window.incident_menu.insertActions(window.name_action, [join, leave])
+    window.incident_menu.insertSeparator(window.name_action)
 
 
 def _show_storage_warnings(window: MainWindow, record: OpenRecord) -> None:
@@ -230,6 +327,7 @@ def run_gui(
     clock = SystemClock()
     ticker = Ticker(clock)
     opened: list[OpenRecord] = []
+    windows: list[MainWindow] = []
 
     def build_window(
         location: str, services: Services | None, incidents: list[Incident] | None
@@ -246,6 +344,8 @@ def run_gui(
         )
         if theme is not None:
             window.use_icons(theme)
+        _add_room_actions(window, backend, location)
+        windows.append(window)
         window.show()
         show_policy_warnings(window, warnings)
         return window
@@ -283,7 +383,11 @@ def run_gui(
         )
     log.info("warroom %s started on %s", __version__, paths.database)
     try:
-        return app.exec()
+        code = app.exec()
     finally:
         for record in opened:
             record.dispose()
+    restart = next((w.restart_requested for w in windows if w.restart_requested is not None), None)
+    if restart is not None:
+        restart_app(restart)
+    return code

@@ -165,6 +165,9 @@ class MainWindow(QMainWindow):
             guard_shortcuts(app)  # a focused field never swallows the app's own keys
         self.service: IncidentService | None = None
         self.mitigations: MitigationService | None = None
+        # Set (to environment variables for the new start) when joining or leaving a
+        # shared war room closes this window to start warroom again on it.
+        self.restart_requested: dict[str, str] | None = None
         self._playbook_loader = playbook_loader
         self.wizards: dict[int, MitigationWizard] = {}
         self.postmortems: PostmortemService | None = None
@@ -304,7 +307,7 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
 
-        incident_menu = self.menuBar().addMenu("&Incident")
+        incident_menu = self.incident_menu = self.menuBar().addMenu("&Incident")
         incident_menu.addActions(
             [
                 self.declare_action,
