@@ -5,6 +5,7 @@ tick unless a test says so, so whatever shows up came through the socket."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QTimer
 
 from tests.gui.helpers import row_titled
 from warroom.bootstrap import build
@@ -28,7 +29,12 @@ def shared_window(qtbot, db, clock, policy):
     window.resize(1366, 768)
     window.show()
     yield window, ticks
+    # Nothing of this window may run once the test's database is dropped: no notifier, and
+    # no timer still pending (another warroom's changes settle before the strips re-read).
     window.live_notices.stop()
+    for timer in window.findChildren(QTimer):
+        timer.stop()
+    window.close()
     services.evidence.close()
 
 
