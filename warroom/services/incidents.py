@@ -14,6 +14,7 @@ from typing import Any
 from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.clock import Clock
 from warroom.domain.derived import derive, severity_history, update_times
+from warroom.domain.edits import EditConflict, Resolution, check_not_stale, resolution_note
 from warroom.domain.incident import EventKind, Incident, KeyTime, TimelineEvent
 from warroom.domain.lifecycle import MoveRefused, Role, StageFacts, Status, move_stage
 from warroom.domain.policy import Policy
@@ -428,41 +429,80 @@ class IncidentService:
                 edit.row.is_security = is_security
             return edit.incident()
 
-    def set_service(self, incident_id: int, service: str) -> Incident:
-        """The affected service, for frequency per service in the metrics."""
+    def set_service(
+        self,
+        incident_id: int,
+        service: str,
+        *,
+        based_on: str | None = None,
+        resolution: Resolution | str | None = None,
+    ) -> Incident:
+        """The affected service, for frequency per service in the metrics. `based_on`: the
+        value the editor showed (EditConflict if someone else saved another meanwhile);
+        `resolution`: what the editor chose when told so."""
         service = " ".join(clean_text("service", service, "The service's name").split())
         with self.editing(incident_id) as edit:
             old = edit.row.service
-            if service != old:
+            if _changed(
+                edit, "service", "The affected service", old, service, based_on, resolution
+            ):
                 text = f"Affected service: {service}" if service else "Affected service cleared"
-                edit.event(EventKind.FIELD_EDITED, text, field="service", old=old, new=service)
+                edit.event(
+                    EventKind.FIELD_EDITED,
+                    _with_resolution(text, resolution),
+                    field="service",
+                    old=old,
+                    new=service,
+                    **_resolution_data(resolution),
+                )
                 edit.row.service = service
             return edit.incident()
 
-    def edit_title(self, incident_id: int, title: str) -> Incident:
+    def edit_title(
+        self,
+        incident_id: int,
+        title: str,
+        *,
+        based_on: str | None = None,
+        resolution: Resolution | str | None = None,
+    ) -> Incident:
+        """`based_on` and `resolution` as for set_service."""
         clean = clean_title(title)
         with self.editing(incident_id) as edit:
-            if clean != edit.row.title:
+            old = edit.row.title
+            if _changed(edit, "title", "The title", old, clean, based_on, resolution):
                 edit.event(
                     EventKind.FIELD_EDITED,
-                    f"Title changed to “{clean}” (was “{edit.row.title}”)",
+                    _with_resolution(f"Title changed to “{clean}” (was “{old}”)", resolution),
                     field="title",
-                    old=edit.row.title,
+                    old=old,
                     new=clean,
+                    **_resolution_data(resolution),
                 )
                 edit.row.title = clean
             return edit.incident()
 
-    def edit_impact(self, incident_id: int, impact: str) -> Incident:
+    def edit_impact(
+        self,
+        incident_id: int,
+        impact: str,
+        *,
+        based_on: str | None = None,
+        resolution: Resolution | str | None = None,
+    ) -> Incident:
+        """`based_on` and `resolution` as for set_service."""
         clean = clean_text("impact", impact, "The impact summary")
         with self.editing(incident_id) as edit:
-            if clean != edit.row.impact:
+            old = edit.row.impact
+            if _changed(edit, "impact", "The impact summary", old, clean, based_on, resolution):
+                text = f"Impact summary updated: {clean}" if clean else "Impact summary cleared"
                 edit.event(
                     EventKind.FIELD_EDITED,
-                    f"Impact summary updated: {clean}" if clean else "Impact summary cleared",
+                    _with_resolution(text, resolution),
                     field="impact",
-                    old=edit.row.impact,
+                    old=old,
                     new=clean,
+                    **_resolution_data(resolution),
                 )
                 edit.row.impact = clean
             edit.uow.drafts.clear(incident_id, "impact")
@@ -542,7 +582,11 @@ class IncidentService:
         person: str,
         at: datetime | None = None,
         confirmed: bool = False,
+        *,
+        based_on: str | None = None,
+        resolution: Resolution | str | None = None,
     ) -> Incident:
+        """`based_on` and `resolution` as for set_service."""
         try:
             role = Role(role)
         except ValueError:
@@ -552,13 +596,19 @@ class IncidentService:
         with self.editing(incident_id) as edit:
             when = edit.effective("at", "The role change's time", at, confirmed)
             old = getattr(edit.row, column)
-            if person != old:
+            if _changed(edit, role.value, f"The {role.label}", old, person, based_on, resolution):
                 if person:
                     text = f"{role.label}: {person}" + (f" (was {old})" if old else "")
                 else:
                     text = f"{role.label} unassigned (was {old})"
                 edit.event(
-                    EventKind.ROLE_ASSIGNED, text, at=when, role=role.value, old=old, new=person
+                    EventKind.ROLE_ASSIGNED,
+                    _with_resolution(text, resolution),
+                    at=when,
+                    role=role.value,
+                    old=old,
+                    new=person,
+                    **_resolution_data(resolution),
                 )
                 setattr(edit.row, column, person)
             return edit.incident()
@@ -978,3 +1028,46 @@ class Edit:
             text=text,
             data=data,
         )
+
+
+def _changed(
+    edit: Edit,
+    field: str,
+    label: str,
+    stored: str,
+    mine: str,
+    based_on: str | None,
+    resolution: Resolution | str | None,
+) -> bool:
+    """Whether `mine` is to be written over `stored`. Raises EditConflict when the editor's
+    value was typed over one that someone else has since replaced, unless the editor has
+    chosen (`resolution`); keeping the other version puts what was not kept on the
+    timeline, so no typed text is lost."""
+    if resolution is None:
+        check_not_stale(field, label, based_on, stored, mine)
+        return mine != stored
+    chosen = Resolution(resolution)
+    if chosen is Resolution.THEIRS:
+        if based_on is not None and based_on != stored:  # and moved on again since
+            raise EditConflict(field, label, based_on, stored, mine)
+        edit.event(
+            EventKind.FIELD_EDITED,
+            f"{resolution_note(label, chosen)}; not kept: “{mine}”",
+            field=field,
+            resolution=chosen.value,
+            not_kept=mine,
+        )
+        return False
+    check_not_stale(field, label, based_on, stored, mine)
+    return mine != stored
+
+
+def _with_resolution(text: str, resolution: Resolution | str | None) -> str:
+    if resolution is None:
+        return text
+    how = "kept over" if Resolution(resolution) is Resolution.MINE else "merged with"
+    return f"{text} ({how} the version saved meanwhile)"
+
+
+def _resolution_data(resolution: Resolution | str | None) -> dict[str, Any]:
+    return {} if resolution is None else {"resolution": Resolution(resolution).value}

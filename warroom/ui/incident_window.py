@@ -40,6 +40,7 @@ from warroom.domain.clock_text import response_text, update_text
 from warroom.domain.clocks import ClockState, Countdown
 from warroom.domain.derived import entered_after_the_fact
 from warroom.domain.durations import hms
+from warroom.domain.edits import EditConflict, Resolution
 from warroom.domain.incident import EventKind, Incident, KeyTime, TimelineEvent
 from warroom.domain.lifecycle import LIFECYCLE, Role, Status
 from warroom.domain.policy import Policy
@@ -48,6 +49,7 @@ from warroom.domain.validation import NeedsConfirmation, ValidationError
 from warroom.services.incidents import IncidentService, StageRefused
 from warroom.services.mitigation import MitigationService, PendingCheckBack
 from warroom.ui.check_back_bar import CheckBackBar
+from warroom.ui.conflict_dialog import ConflictDialog
 from warroom.ui.keys import Key, bind
 from warroom.ui.palette import clock_colours, severity_colours
 from warroom.ui.qtime import ENTERED_LATER, local_text, same_second, timeline_text
@@ -116,6 +118,9 @@ class IncidentWindow(QDialog):
         open_evidence: Callable[[int], Any] | None = None,
     ) -> None:
         super().__init__(parent)
+        # Each editable field's value as this window last showed it: what a save is based
+        # on, so a value someone else saved meanwhile is never overwritten unseen.
+        self._shown: dict[str, str] = {}
         self.incident_id = incident_id
         self._service = service
         self._mitigations = mitigations
@@ -425,15 +430,18 @@ class IncidentWindow(QDialog):
         commander = incident.commander or "⚠ no incident commander"
         self.status_label.setText(f"{incident.status.label}  ·  IC: {commander}")
         self.status_combo.setCurrentIndex(self.status_combo.findData(incident.status.value))
-        self._set_unless_editing(self.title_edit, incident.title)
+        if self._set_unless_editing(self.title_edit, incident.title):
+            self._shown["title"] = incident.title
         self.severity_combo.setCurrentIndex(self.severity_combo.findData(incident.severity.value))
         if not self.impact_edit.hasFocus() and not self._impact_dirty:
             self._loading = True
             self.impact_edit.setPlainText(incident.impact)
             self._loading = False
+            self._shown["impact"] = incident.impact
         self.drill_check.setChecked(incident.is_drill)
         for role, role_edit in self.role_edits.items():
-            self._set_unless_editing(role_edit, incident.roles.get(role, ""))
+            if self._set_unless_editing(role_edit, incident.roles.get(role, "")):
+                self._shown[role.value] = incident.roles.get(role, "")
         for key, time_edit in self.time_edits.items():
             if not time_edit.hasFocus():
                 time_edit.set_near(incident.impact_started_at)
@@ -481,10 +489,13 @@ class IncidentWindow(QDialog):
         ]
 
     @staticmethod
-    def _set_unless_editing(edit: QLineEdit, text: str) -> None:
+    def _set_unless_editing(edit: QLineEdit, text: str) -> bool:
+        """Shows `text` unless the user is typing in `edit`; True when it did."""
         if not edit.hasFocus() or not edit.isModified():
             edit.setText(text)
             edit.setModified(False)
+            return True
+        return False
 
     _events: list[TimelineEvent] = []
 
@@ -679,18 +690,80 @@ class IncidentWindow(QDialog):
             self.severity_when.set_value(None)
 
     def _save_title(self) -> None:
-        if self.title_edit.text() != self.incident.title:
-            self._run(
-                lambda: self._service.edit_title(self.incident_id, self.title_edit.text()),
-                revert=lambda: self.title_edit.setText(self.incident.title),
+        if self.title_edit.text() != self.incident.title and not self._asking:
+            self._save_field(
+                "title",
+                self.title_edit.text(),
+                lambda text, base, chosen: self._service.edit_title(
+                    self.incident_id, text, based_on=base, resolution=chosen
+                ),
+                show=self.title_edit.setText,
+                stored=lambda incident: incident.title,
             )
 
     def save_impact(self) -> None:
         text = self.impact_edit.toPlainText()
-        if text.strip() != self.incident.impact and self._run(
-            lambda: self._service.edit_impact(self.incident_id, text)
+        if (
+            text.strip() != self.incident.impact
+            and not self._asking
+            and self._save_field(
+                "impact",
+                text,
+                lambda typed, base, chosen: self._service.edit_impact(
+                    self.incident_id, typed, based_on=base, resolution=chosen
+                ),
+                show=self._show_impact,
+                stored=lambda incident: incident.impact,
+            )
         ):
             self._impact_dirty = False
+
+    def _show_impact(self, text: str) -> None:
+        self._loading = True
+        self.impact_edit.setPlainText(text)
+        self._loading = False
+
+    def _save_field(
+        self,
+        field: str,
+        typed: str,
+        save: Callable[[str, str | None, Resolution | None], Incident],
+        show: Callable[[str], None],
+        stored: Callable[[Incident], str],
+    ) -> bool:
+        """Saves `typed` as based on the value this window last showed for `field`. When
+        someone else saved another value meanwhile the user chooses (keep theirs, keep
+        mine, merge); cancelling saves nothing and leaves what was typed in the field."""
+        try:
+            incident = save(typed, self._shown.get(field), None)
+        except EditConflict as conflict:
+            choice = self._ask_conflict(conflict)
+            if choice is None:
+                self.error.show_message(
+                    f"{conflict.label} was not saved: someone else changed it meanwhile. "
+                    "What you typed is still here."
+                )
+                return False
+            resolution, text = choice
+            try:
+                incident = save(text, conflict.theirs, resolution)
+            except ValidationError as exc:
+                return self._refused(exc.message, None)
+        except ValidationError as exc:
+            return self._refused(exc.message, lambda: show(stored(self.incident)))
+        self.error.clear_message()
+        self._shown[field] = stored(incident)
+        show(stored(incident))
+        return True
+
+    def _ask_conflict(self, conflict: EditConflict) -> tuple[Resolution, str] | None:
+        dialog = ConflictDialog(conflict, self)
+        self._asking = True
+        try:
+            dialog.exec()
+        finally:
+            self._asking = False
+        return dialog.choice
 
     def _save_drill(self, checked: bool) -> None:
         self._run(
@@ -701,10 +774,15 @@ class IncidentWindow(QDialog):
     def _role_saver(self, role: Role) -> Callable[[], None]:
         def save() -> None:
             edit = self.role_edits[role]
-            if edit.text().strip() != self.incident.roles.get(role, ""):
-                self._run(
-                    lambda: self._service.assign_role(self.incident_id, role, edit.text()),
-                    revert=lambda: edit.setText(self.incident.roles.get(role, "")),
+            if edit.text().strip() != self.incident.roles.get(role, "") and not self._asking:
+                self._save_field(
+                    role.value,
+                    edit.text(),
+                    lambda text, base, chosen: self._service.assign_role(
+                        self.incident_id, role, text, based_on=base, resolution=chosen
+                    ),
+                    show=edit.setText,
+                    stored=lambda incident: incident.roles.get(role, ""),
                 )
 
         return save
