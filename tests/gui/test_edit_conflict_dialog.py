@@ -103,3 +103,29 @@ def test_the_dialog_shows_both_versions_at_a_readable_size(qtbot, tmp_path):
     assert dialog.merge_edit.toPlainText() == "All checkout fails\n\nEU and UK"
     assert dialog.width() >= 640
     dialog.grab().save(str(tmp_path / "conflict.png"))
+
+
+def test_the_post_mortem_editor_merges_another_author_and_asks_on_a_shared_section(
+    board, open_again, clock, monkeypatch
+):
+    from dataclasses import replace
+
+    from warroom.bootstrap import build
+
+    incident = board.service.declare("Checkout 500s", "P1")
+    editor = board.window.open_postmortem(incident.id)
+    bob = build(open_again(), clock, actor="bob").postmortems
+    base = bob.get(incident.id)
+    bob.save(replace(base, lessons="Canary config", root_cause="Config push"), based_on=base)
+    editor.section_edits["root_cause"].setPlainText("A config push without canary")
+    editor.section_edits["went_well"].setPlainText("Rollback in four minutes")
+    seen = _answer_with(monkeypatch, lambda dialog: dialog.mine_button.click())
+    assert editor.save()
+    assert seen == [("Config push", "A config push without canary")]
+    saved = board.window.postmortems.get(incident.id)
+    assert (saved.root_cause, saved.lessons, saved.went_well) == (
+        "A config push without canary",
+        "Canary config",
+        "Rollback in four minutes",
+    )
+    assert editor.section_edits["lessons"].toPlainText() == "Canary config"  # bob's, shown

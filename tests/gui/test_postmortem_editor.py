@@ -261,7 +261,7 @@ def test_an_editor_whose_text_cannot_be_saved_stays_open(board, resolved, monkey
     editor = open_editor(board, resolved.id)
     editor.section_edits["lessons"].setPlainText("Certificates need an owner.")
 
-    def full_disk(_document):
+    def full_disk(_document, **_based_on):
         raise WriteFailed("storage", "Nothing was saved: the disk is full.")
 
     monkeypatch.setattr(board.window.postmortems, "save", full_disk)

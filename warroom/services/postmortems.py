@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from warroom.domain.edits import EditConflict, Resolution, resolution_note
 from warroom.domain.incident import EventKind, Incident
 from warroom.domain.postmortem import (
     SECTIONS,
@@ -19,18 +20,44 @@ from warroom.domain.postmortem import (
     new_postmortem,
     postmortem_due,
 )
+from warroom.domain.postmortem_merge import LABELS, TEXT_FIELDS, shown, three_way
 from warroom.domain.validation import ValidationError, clean_text
 from warroom.services.incidents import IncidentService
 from warroom.services.ports import IncidentNotFound
 from warroom.services.ports.postmortems import MessageKind, Renderer
 
-__all__ = ["MESSAGE_LABELS", "MessageKind", "PostmortemDue", "PostmortemService", "Renderer"]
+__all__ = [
+    "MESSAGE_LABELS",
+    "MessageKind",
+    "PostmortemConflict",
+    "PostmortemDue",
+    "PostmortemService",
+    "Renderer",
+]
 
 MESSAGE_LABELS = {
     MessageKind.INITIAL: "Initial alert",
     MessageKind.UPDATE: "Update",
     MessageKind.RESOLUTION: "Resolution",
 }
+
+
+class PostmortemConflict(ValidationError):
+    """Fields of the post-mortem that someone else changed, differently, while this author
+    was editing them: one EditConflict each. Nothing was saved."""
+
+    def __init__(
+        self, conflicts: list[EditConflict], stored: Postmortem, merged: Postmortem
+    ) -> None:
+        self.stored = stored  # what was saved meanwhile: the next save's base
+        self.merged = merged  # both merged where they do not conflict, theirs where they do
+        names = ", ".join(c.label.removeprefix("The post-mortem's ") for c in conflicts)
+        super().__init__(
+            conflicts[0].field,
+            f"Someone else changed the post-mortem's {names} while you were editing. "
+            "Choose which version to keep.",
+        )
+        self.conflicts = conflicts
 
 
 @dataclass(frozen=True)
@@ -73,14 +100,40 @@ class PostmortemService:
         with self.incidents.reading() as uow:
             return uow.postmortems.load(incident_id) is not None
 
-    def save(self, postmortem: Postmortem) -> Postmortem:
+    def save(
+        self,
+        postmortem: Postmortem,
+        based_on: Postmortem | None = None,
+        resolutions: dict[str, Resolution] | None = None,
+    ) -> Postmortem:
         """Autosave: the whole document in one transaction. Not a timeline event, except
         the first save (the editor saves only once the author has changed something),
-        which records that the write-up has started."""
+        which records that the write-up has started.
+
+        `based_on`: the document the editor loaded. What someone else saved since is
+        merged in field by field; a field both changed differently raises
+        PostmortemConflict (nothing saved) until the author resolves it: `resolutions` says
+        what they chose per field, and goes on the timeline. Returns what was stored."""
         clean = _cleaned(postmortem)
+        chosen = resolutions or {}
         with self.incidents.editing(postmortem.incident_id, allow_closed=True) as edit:
-            if edit.uow.postmortems.load(postmortem.incident_id) is None:
+            stored = edit.uow.postmortems.load(postmortem.incident_id)
+            if stored is None:
                 edit.event(EventKind.POSTMORTEM, "Post-mortem started", status=clean.status.value)
+            elif based_on is not None and stored != based_on:
+                merged, conflicts = three_way(based_on, stored, clean)
+                unresolved = [c for c in conflicts if c.field not in chosen]
+                if unresolved:
+                    raise PostmortemConflict(unresolved, stored, merged)
+                clean = merged
+            for name, resolution in chosen.items():
+                label = LABELS.get(name, name)
+                data: dict[str, Any] = {"field": name, "resolution": Resolution(resolution).value}
+                if name in TEXT_FIELDS:
+                    data["kept"] = shown(getattr(clean, name))
+                edit.event(
+                    EventKind.POSTMORTEM, resolution_note(label, Resolution(resolution)), **data
+                )
             edit.uow.postmortems.store(clean, edit.now)
         return clean
 

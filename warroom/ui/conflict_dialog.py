@@ -30,7 +30,9 @@ class ConflictDialog(QDialog):
     """`choice` is (resolution, text to save) once the editor has chosen; None if cancelled
     (nothing is saved, and the field keeps what was typed)."""
 
-    def __init__(self, conflict: EditConflict, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, conflict: EditConflict, parent: QWidget | None = None, mergeable: bool = True
+    ) -> None:
         super().__init__(parent)
         self.conflict = conflict
         self.choice: tuple[Resolution, str] | None = None
@@ -75,6 +77,7 @@ class ConflictDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(640)
         self.mine_button.setDefault(True)
+        self.merge_button.setVisible(mergeable)  # lists of items: one version or the other
 
     def _merge(self) -> None:
         if self.merge_edit.isHidden():

@@ -47,6 +47,7 @@ from warroom.domain.blameless import Hint, blame_hints
 from warroom.domain.clock import Clock
 from warroom.domain.derived import entered_after_the_fact
 from warroom.domain.durations import compact, describe_duration
+from warroom.domain.edits import Resolution
 from warroom.domain.incident import EventKind, TimelineEvent
 from warroom.domain.postmortem import (
     SECTIONS,
@@ -62,11 +63,13 @@ from warroom.domain.postmortem import (
     postmortem_due,
     timeline_rows,
 )
+from warroom.domain.postmortem_merge import TEXT_FIELDS
 from warroom.domain.spans import Measure
 from warroom.domain.timefmt import utc_minute_or_missing as format_utc
 from warroom.domain.validation import ValidationError
-from warroom.services.postmortems import PostmortemService
+from warroom.services.postmortems import PostmortemConflict, PostmortemService
 from warroom.system import atomic
+from warroom.ui.conflict_dialog import ConflictDialog
 from warroom.ui.keys import Key, bind
 from warroom.ui.palette import alert_text
 from warroom.ui.qtime import ENTERED_LATER, from_qdatetime, timeline_text, to_qdatetime
@@ -551,13 +554,73 @@ class PostmortemEditor(QDialog):
         if document == self.postmortem:
             return True
         try:
-            self.postmortem = self._service.save(document)
+            saved = self._service.save(document, based_on=self.postmortem)
+        except PostmortemConflict as conflict:
+            resolved = self._resolve(document, conflict)
+            if resolved is None:
+                self.error.show_message(
+                    "Not saved: someone else changed the same parts meanwhile, and no version "
+                    "was chosen. What you typed is still here; it is saved once you choose."
+                )
+                return False
+            saved = resolved
         except ValidationError as exc:
             self.error.show_message(f"Not saved: {exc.message}")
             return False
+        self.postmortem = saved
+        if saved != document:  # what someone else saved meanwhile is merged in: show it
+            self._show_document(saved)
         self.error.clear_message()
         self.saved_label.setText(f"Saved {self._clock.now().astimezone().strftime('%H:%M:%S')}")
         return True
+
+    def _resolve(self, mine: Postmortem, conflict: PostmortemConflict) -> Postmortem | None:
+        """Asks, field by field, which version to keep; saves the result (asking again
+        should yet another save come in meanwhile). None: the author cancelled."""
+        while True:
+            chosen: dict[str, Resolution] = {}
+            values: dict[str, Any] = {}
+            for field_conflict in conflict.conflicts:
+                dialog = ConflictDialog(
+                    field_conflict, self, mergeable=field_conflict.field in TEXT_FIELDS
+                )
+                dialog.exec()
+                if dialog.choice is None:
+                    return None
+                resolution, text = dialog.choice
+                chosen[field_conflict.field] = resolution
+                if resolution is Resolution.MINE:
+                    values[field_conflict.field] = getattr(mine, field_conflict.field)
+                elif resolution is Resolution.MERGED:
+                    values[field_conflict.field] = text
+            final = replace(conflict.merged, **values)
+            try:
+                return self._service.save(final, based_on=conflict.stored, resolutions=chosen)
+            except PostmortemConflict as again:
+                conflict = again
+
+    def _show_document(self, document: Postmortem) -> None:
+        """Shows `document` (merged with another author's save) without touching the fields
+        whose text is already the same, so the cursor stays where it is."""
+        self._loading = True
+        try:
+            for edit, text in (
+                (self.title_edit, document.title),
+                (self.authors_edit, document.authors),
+            ):
+                if edit.text() != text:
+                    edit.setText(text)
+            for name, box in self.section_edits.items():
+                if box.toPlainText() != getattr(document, name):
+                    box.setPlainText(getattr(document, name))
+            self.items = list(document.action_items)
+            self.edits = dict(document.timeline_edits)
+            self.added = list(document.added_rows)
+            self._fill_timeline()
+            self._fill_items()
+        finally:
+            self._loading = False
+        self.preview_timer.start()
 
     def refresh_preview(self) -> None:
         self.preview_timer.stop()
