@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from warroom.cli.completion import DIRECTORY, SHELLS
+from warroom.cli.db_parsers import add_record_verbs
 from warroom.cli.drill_parsers import add_drill_verbs
 from warroom.cli.exits import EXIT_USAGE, error_json
 from warroom.cli.exits import TABLE as EXIT_TABLE
@@ -74,7 +75,7 @@ VERB_NAMES = frozenset(
         "status", "resolve", "close", "reopen", "security", "service", "mitigation", "verify",
         "action", "postmortem", "message", "drill", "import-chat", "mark-duplicate", "link",
         "list", "show", "delete", "export", "evidence", "watch", "metrics", "completion",
-        "examples", "backup", "restore",
+        "examples", "backup", "restore", "share", "db",
     }
 )  # fmt: skip
 
@@ -286,6 +287,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "restore", parents=[common], help="replace the database with a backup (kept first)"
     )
     restore.add_argument("file", help="a backup file, e.g. from the backups folder")
+    add_record_verbs(verbs, common)
     return parser
 
 

@@ -275,6 +275,12 @@ def backend_for(paths: AppPaths, database: str | None) -> LocalBackend | SharedB
 def run_cli(args: argparse.Namespace) -> int:
     paths = resolve_paths(args.data_dir)
     backend = backend_for(paths, getattr(args, "database", None))
+    if args.verb in ("share", "db"):  # the whole record: warroom.cli.db
+        from warroom.adapters.sql.copy import RecordCopier
+        from warroom.cli.db import run_record_verb
+
+        url = backend.url if isinstance(backend, SharedBackend) else None
+        return run_record_verb(args, RecordCopier(paths.database, paths.data_dir, url))
     if backend.shared:
         from warroom.cli.main import run
 
