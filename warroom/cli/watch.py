@@ -18,7 +18,7 @@ from typing import Any
 from warroom.domain.changes import Part
 from warroom.domain.safe_text import json_safe, visible_line
 from warroom.services.incidents import IncidentNotFound, IncidentService
-from warroom.services.ports import LoggedChange
+from warroom.services.ports import LoggedChange, StorageUnavailable
 
 POLL_SECONDS = 0.5
 EXIT_OK = 0
@@ -29,8 +29,19 @@ def run_watch(args: argparse.Namespace, service: IncidentService) -> int:
     stop = threading.Event()
     try:
         with _stopped_by_sigterm(stop):
+            lost: str | None = None
             while True:
-                for entry in service.logged_after(seq):
+                try:
+                    entries = service.logged_after(seq)
+                except StorageUnavailable as exc:  # a shared room's server went away
+                    if lost is None:
+                        print(f"warroom: {exc.message} Waiting for it…", file=sys.stderr)
+                    lost, entries = exc.message, []
+                else:
+                    if lost is not None:  # back: what was missed follows, from the log
+                        print("warroom: the war room is back.", file=sys.stderr)
+                        lost = None
+                for entry in entries:
                     seq = max(seq, entry.seq)
                     _print_entry(entry, service, as_json=args.json)
                 sys.stdout.flush()

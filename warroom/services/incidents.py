@@ -37,6 +37,7 @@ from warroom.services.ports import (
     IncidentRecord,
     LoggedChange,
     Storage,
+    StorageUnavailable,
     UnitOfWork,
     Waiting,
     WriteFailed,
@@ -100,6 +101,8 @@ class IncidentService:
         self.actor = actor
         self.policy = policy
         self._listeners: list[Listener] = []
+        self._reachability: list[Callable[[str | None], None]] = []
+        self._unreachable: str | None = None
         self.on_declare: list[Callable[[Edit], None]] = []
         # Run at the end of every edit of an incident, in its transaction: what is derived
         # from the facts (missed update cadences) follows them whatever wrote them.
@@ -120,10 +123,42 @@ class IncidentService:
 
     def poll_elsewhere(self) -> ChangeSet:
         """Announces what other processes changed since the last call; cheap when nothing
-        did (one counter read), so it runs on the tick."""
-        changes = self._storage.changes_elsewhere()
+        did (one counter read), so it runs on the tick. A record that cannot be reached (a
+        shared war room's server went away) is told to the reachability listeners, once,
+        and again when it is back; the poll that finds it back catches up on what changed."""
+        try:
+            changes = self._storage.changes_elsewhere()
+        except StorageUnavailable as exc:
+            self._set_unreachable(exc.message)
+            return ChangeSet(local=False)
+        self._set_unreachable(None)
         self.announce(changes)
         return changes
+
+    def when_reachability_changes(
+        self, listener: Callable[[str | None], None]
+    ) -> Callable[[], None]:
+        """`listener(message)` when the record stops being reachable (the message says
+        where), `listener(None)` when it is back. Returns a function that unsubscribes."""
+        self._reachability.append(listener)
+        return lambda: self._reachability.remove(listener)
+
+    @property
+    def unreachable(self) -> str | None:
+        """Why the record cannot be reached now; None while it can."""
+        return self._unreachable
+
+    def report_unreachable(self, message: str) -> None:
+        """A read elsewhere found the record unreachable (StorageUnavailable): the
+        reachability listeners hear it as from a poll; the next poll that succeeds clears it."""
+        self._set_unreachable(message)
+
+    def _set_unreachable(self, message: str | None) -> None:
+        if message == self._unreachable:
+            return
+        self._unreachable = message
+        for listener in list(self._reachability):
+            listener(message)
 
     def notice_socket(self) -> int | None:
         """A socket that becomes readable when another process commits (a shared war room);

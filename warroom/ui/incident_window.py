@@ -750,6 +750,8 @@ class IncidentWindow(QDialog):
             except ValidationError as exc:
                 return self._refused(exc.message, None)
         except ValidationError as exc:
+            if exc.field == "storage":  # nothing could be saved: keep what was typed
+                return self._refused(exc.message, None)
             return self._refused(exc.message, lambda: show(stored(self.incident)))
         self.error.clear_message()
         self._shown[field] = stored(incident)

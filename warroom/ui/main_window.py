@@ -34,7 +34,7 @@ from warroom.ui.reminders import ReminderStrip
 from warroom.ui.reminders_list import MoreBar
 from warroom.ui.shortcut_guard import guard_shortcuts
 from warroom.ui.ticker import Ticker
-from warroom.ui.widgets import fit_to_screen
+from warroom.ui.widgets import ErrorBanner, fit_to_screen
 
 if TYPE_CHECKING:  # imported when first used, to keep them out of the cold start
     from warroom.domain.incident import Incident
@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         # Set (to environment variables for the new start) when joining or leaving a
         # shared war room closes this window to start warroom again on it.
         self.restart_requested: dict[str, str] | None = None
+        self._unsubscribe_unavailable: Callable[[], None] | None = None
         self._playbook_loader = playbook_loader
         self.wizards: dict[int, MitigationWizard] = {}
         self.postmortems: PostmortemService | None = None
@@ -373,6 +374,10 @@ class MainWindow(QMainWindow):
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
+        # A shared war room whose server went away: said at once, above everything.
+        self.unreachable_banner = ErrorBanner(self)
+        self.unreachable_banner.setAccessibleName("Shared war room unreachable")
+        column.addWidget(self.unreachable_banner)
         self.due_bar = PostmortemDueBar(self)
         self.due_bar.open_requested.connect(self.open_postmortem)
         # The strips, in the order of their most urgent row, then "+N more", then the board.
@@ -425,6 +430,11 @@ class MainWindow(QMainWindow):
 
         # Another laptop's changes as soon as their notice arrives (a shared war room).
         self.live_notices = LiveNotices(service, self.ticker, self)
+        service.when_reachability_changes(self._on_reachability)
+        from warroom.ui.errors import when_storage_unavailable
+
+        # A refresh that found the server gone tells the banner, not an error dialog.
+        self._unsubscribe_unavailable = when_storage_unavailable(service.report_unreachable)
         self._start_reminders(service)
         self._start_drill_delivery(services)
         self._set_live(True)
@@ -496,9 +506,22 @@ class MainWindow(QMainWindow):
             assert self.presenter is not None
             self.presenter.refresh()
 
+    def _on_reachability(self, message: str | None) -> None:
+        """A shared war room's server gone (message) or back (None)."""
+        if message is None:
+            self.unreachable_banner.clear_message()
+            self.statusBar().showMessage("The shared war room is back; the board caught up.", 8000)
+            return
+        since = self.clock.now().astimezone().strftime("%H:%M:%S")
+        self.unreachable_banner.show_message(
+            f"⚠ {since}: {message} Nothing can be saved until it is back: each action says "
+            "so, and what you type stays in its field. Reconnecting…"
+        )
+
     def _on_tick(self, now: datetime) -> None:
         if self.service is not None:
             self.service.poll_elsewhere()  # announced like our own changes
+        if self.service is not None and self.service.unreachable is None:
             # The update deadlines that passed with no update, written at most once a minute.
             minute = now.replace(second=0, microsecond=0)
             if self.cadence is not None and self._cadence_minute != minute:
@@ -509,8 +532,8 @@ class MainWindow(QMainWindow):
                     self._record_missed(now)
                 except ValidationError as exc:  # a busy or read-only file: the next minute
                     self.statusBar().showMessage(exc.message, 8000)
-        if self.drill_delivery is not None:
-            self.drill_delivery.on_tick(now)  # reads nothing unless an inject is due
+            if self.drill_delivery is not None:
+                self.drill_delivery.on_tick(now)  # reads nothing unless an inject is due
         self.model.tick(now, self.board.visible_rows())  # the clock cells on screen
         if self.reminders is not None:
             self.reminders.on_tick(now)
@@ -1186,4 +1209,8 @@ class MainWindow(QMainWindow):
         for view in list(self.facilitators.values()):
             view.close()
         self.ticker.stop()
+        self._strips_timer.stop()  # a closed board reads nothing more
+        if self._unsubscribe_unavailable is not None:
+            self._unsubscribe_unavailable()
+            self._unsubscribe_unavailable = None
         super().closeEvent(event)

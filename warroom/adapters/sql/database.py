@@ -12,8 +12,13 @@ from sqlalchemy import Connection, Engine
 from warroom.services.ports import Waiting, WriteFailed
 
 
+class ConnectionLost(Exception):
+    """The database cannot be reached (a shared war room's server went away)."""
+
+
 class ChangeWatch(Protocol):
-    """Tells cheaply whether anyone committed since the last call."""
+    """Tells cheaply whether anyone committed since the last call; raises ConnectionLost
+    while the database cannot be reached."""
 
     def changed(self) -> bool: ...
 

@@ -16,11 +16,11 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, bindparam, delete, event, func, insert, select
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import DatabaseError, IntegrityError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlmodel import Session, col
 
 from warroom.adapters.sql import repository as repo
-from warroom.adapters.sql.database import ChangeWatch, StoreDatabase
+from warroom.adapters.sql.database import ChangeWatch, ConnectionLost, StoreDatabase
 from warroom.adapters.sql.models import (
     ArtifactRow,
     ChangeLogRow,
@@ -39,6 +39,7 @@ from warroom.services.ports import (
     EventRecord,
     IncidentRecord,
     LoggedChange,
+    StorageUnavailable,
     UnitOfWork,
     Waiting,
 )
@@ -379,13 +380,32 @@ class SqlStorage:
 
     @contextmanager
     def reading(self) -> Iterator[UnitOfWork]:
-        with Session(self.database.engine) as session:
+        with self._reachable(), Session(self.database.engine) as session:
             yield SqlUnitOfWork(session, self.origin, self._now, self.database.announce)
 
     def when_waiting(self, listener: Waiting) -> Callable[[], None]:
         return self.database.when_waiting(listener)
 
     def changes_elsewhere(self) -> ChangeSet:
+        with self._reachable():
+            return self._changes_elsewhere()
+
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """A shared war room's server that went away: StorageUnavailable, saying where."""
+        try:
+            yield
+        except ConnectionLost as exc:
+            raise StorageUnavailable(self._unreachable()) from exc
+        except OperationalError as exc:
+            if not self.database.shared:
+                raise
+            raise StorageUnavailable(self._unreachable()) from exc
+
+    def _unreachable(self) -> str:
+        return f"The shared war room at {self.location} cannot be reached."
+
+    def _changes_elsewhere(self) -> ChangeSet:
         if not self._watch.changed():
             return ChangeSet(local=False)
         with Session(self.database.engine) as session:
@@ -421,6 +441,10 @@ class SqlStorage:
         return self._newest_seq()
 
     def logged_after(self, seq: int) -> list[LoggedChange]:
+        with self._reachable():
+            return self._logged_after(seq)
+
+    def _logged_after(self, seq: int) -> list[LoggedChange]:
         if self._log_watch is None:
             self._log_watch = self.database.watch()
         changed = self._log_watch.changed()

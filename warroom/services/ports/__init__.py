@@ -42,6 +42,15 @@ class StoreError(RuntimeError):
         self.kind = kind
 
 
+class StorageUnavailable(RuntimeError):
+    """The record cannot be reached just now (a shared war room's server went away); the
+    message says where. Reads and writes resume once it is back."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class BackupFailed(RuntimeError):
     """A backup could not be taken or restored; the message says why."""
 

@@ -9,6 +9,7 @@ the change log's numbers are handed out in commit order."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
+from warroom.adapters.sql.database import ConnectionLost
 from warroom.adapters.sql.migrations import (
     LATEST_VERSION,
     NewerSchemaError,
@@ -36,6 +38,10 @@ WRITE_LOCK = 0x7761_7200  # pg_advisory_xact_lock key: one writer at a time
 WRITE_ATTEMPT_SECONDS = 0.25  # then the user hears that we wait for another writer
 WRITE_WAIT_SECONDS = 30.0  # then the write is refused as busy ("try again"); nothing is lost
 CONNECT_TIMEOUT_SECONDS = 5
+# The notices' connection, while the server is away: each try blocks the tick that makes it
+# for at most WATCH_CONNECT_TIMEOUT_SECONDS, and tries are RECONNECT_SECONDS apart.
+WATCH_CONNECT_TIMEOUT_SECONDS = 2
+RECONNECT_SECONDS = 3.0
 _RETRY_SLEEP = 0.02
 
 
@@ -68,13 +74,22 @@ class PostgresWatch:
     def __init__(self, url: URL) -> None:
         self._url = url
         self._connection: Any = None
+        self._retry_at = 0.0
         self._connect()
 
     def _connect(self) -> None:
         import psycopg
 
         self._connection = psycopg.connect(
-            _libpq_url(self._url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+            _libpq_url(self._url),
+            autocommit=True,
+            connect_timeout=WATCH_CONNECT_TIMEOUT_SECONDS,
+            # A server that vanishes without closing the connection (a cable, a VPN) is
+            # noticed within about two seconds, not at the next TCP timeout.
+            keepalives=1,
+            keepalives_idle=1,
+            keepalives_interval=1,
+            keepalives_count=1,
         )
         self._connection.execute(f"LISTEN {CHANNEL}")
 
@@ -88,21 +103,32 @@ class PostgresWatch:
         return self.fileno()
 
     def changed(self) -> bool:
+        """Raises ConnectionLost while the server cannot be reached (reconnecting at most
+        every RECONNECT_SECONDS); True after a reconnect, as notices may have been missed."""
         import psycopg
 
-        try:
-            if self._connection is None or self._connection.closed:
+        if self._connection is None or self._connection.closed:
+            if time.monotonic() < self._retry_at:
+                raise ConnectionLost("not reconnected yet")
+            try:
                 self._connect()
-                return True  # notices may have been missed while it was away
-            return any(True for _ in self._connection.notifies(timeout=0))
-        except psycopg.Error:
-            log.warning("lost the change notices' connection; reconnecting on the next look")
-            self.close()
+            except psycopg.Error as exc:
+                self.close()
+                self._retry_at = time.monotonic() + RECONNECT_SECONDS
+                raise ConnectionLost(str(exc).strip()) from exc
+            log.info("the change notices' connection is back")
             return True
+        try:
+            return any(True for _ in self._connection.notifies(timeout=0))
+        except psycopg.Error as exc:
+            log.warning("lost the change notices' connection: %s", str(exc).strip())
+            self.close()
+            raise ConnectionLost(str(exc).strip()) from exc
 
     def close(self) -> None:
         if self._connection is not None:
-            self._connection.close()
+            with contextlib.suppress(Exception):  # already gone with its server
+                self._connection.close()
             self._connection = None
 
 
