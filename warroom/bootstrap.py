@@ -222,6 +222,9 @@ class SharedBackend:
 
         del path  # the server holds the record
         database = open_shared(self.url, self._paths.data_dir, now=clock.now())
+        # On a war room set up with roles (resources/postgres/setup.sql) the name on the
+        # timeline is the role the person connected as: nobody writes as someone else.
+        actor = database.role() or actor
         services = build(
             database,
             clock,

@@ -168,11 +168,65 @@ class SharedDatabase:
         self._waiting.append(listener)
         return lambda: self._waiting.remove(listener)
 
+    def role(self) -> str | None:
+        """The person's own login role on a war room set up with resources/postgres/setup.sql
+        (a role in warroom_responder, warroom_viewer or warroom_security, not a superuser),
+        which is then their name on the timeline; None when connected otherwise (the
+        administrator, or one login shared by everyone on a room without those roles)."""
+        try:
+            with self.engine.connect() as connection:
+                found = connection.execute(
+                    text(
+                        "SELECT r.rolname FROM pg_roles AS r WHERE r.rolname = current_user "
+                        "AND NOT r.rolsuper AND EXISTS (SELECT 1 FROM pg_roles AS g WHERE "
+                        "g.rolname IN ('warroom_responder', 'warroom_viewer', "
+                        "'warroom_security') AND pg_has_role(r.oid, g.oid, 'MEMBER'))"
+                    )
+                ).scalar()
+        except DatabaseError as exc:
+            detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            raise StoreError(
+                self.location,
+                f"Cannot open the shared war room at {self.location}: {detail}",
+                StoreError.UNREADABLE,
+            ) from exc
+        return None if found is None else str(found)
+
     def write_failed(self, error: Exception) -> WriteFailed:
         detail = str(getattr(error, "orig", error)).strip()
         lowered = detail.lower()
         if "unique" in lowered and "dedupe_key" in lowered:
             return WriteFailed("status", DEDUPE_KEY_TAKEN)
+        if getattr(getattr(error, "orig", None), "sqlstate", None) == "42501":
+            # Refused by the roles of resources/postgres/setup.sql: which role, and why.
+            log.error("write to %s refused: %s", self.location, detail)
+            try:
+                with self.engine.connect() as connection:
+                    who, responder = connection.execute(
+                        text(
+                            "SELECT current_user, EXISTS (SELECT 1 FROM pg_roles WHERE "
+                            "rolname = 'warroom_responder' AND pg_has_role(oid, 'MEMBER'))"
+                        )
+                    ).one()
+            except DatabaseError:
+                who, responder = "your role", True
+            if "row-level security" in lowered or "warroom_security" in lowered:
+                return WriteFailed(
+                    "storage",
+                    f"Nothing was saved: this is a security incident, and only members of "
+                    f"warroom_security may change it on the shared war room ({who} is not).",
+                )
+            if not responder:
+                return WriteFailed(
+                    "storage",
+                    f"Nothing was saved: your role on the shared war room ({who}) may only "
+                    "watch (warroom_viewer).",
+                )
+            return WriteFailed(
+                "storage",
+                f"Nothing was saved: your role on the shared war room ({who}) may not make "
+                f"this change ({detail.splitlines()[0]}).",
+            )
         if isinstance(error, OperationalError) and "another writer" in lowered:
             return WriteFailed(
                 "storage",
