@@ -69,7 +69,7 @@ def build(
     """Every service over `database`. The vault defaults to the folder beside the file.
     The mitigations, post-mortems and metrics (and what they import: Jinja2 among it) are
     built when first used."""
-    from warroom.adapters.vault import FileVault
+    from warroom.adapters.vault import FileVault, SharedVault
     from warroom.services.cadence import CadenceService
     from warroom.services.evidence import EvidenceService
     from warroom.services.graph import Services
@@ -78,8 +78,10 @@ def build(
     cadence = CadenceService(incidents)
     incidents.on_declare.append(cadence.on_declare)  # one declared in the past: its misses
     incidents.after_edit.append(cadence.after_edit)  # every later fact settles them
+    # In a shared war room the artifacts' bytes go into the database with their records.
+    vault_type = SharedVault if database.shared else FileVault
     evidence = EvidenceService(
-        incidents, FileVault(vault or database.local_folder / "vault"), user_checklist
+        incidents, vault_type(vault or database.local_folder / "vault"), user_checklist
     )
 
     def mitigations() -> MitigationService:

@@ -37,6 +37,7 @@ MODEL_TABLES = {
     "evidence_artifact",
     "evidence_link",
     "custody_entry",
+    "evidence_chunk",
 }
 
 

@@ -168,6 +168,8 @@ def test_the_server_triggers_are_on_and_only_a_superuser_turns_them_off(
         ("custody_entry", "custody_entry_no_truncate", "O"),
         ("evidence_artifact", "evidence_artifact_guard", "O"),
         ("evidence_artifact", "evidence_artifact_no_truncate", "O"),
+        ("evidence_chunk", "evidence_chunk_guard", "O"),
+        ("evidence_chunk", "evidence_chunk_no_truncate", "O"),
     ]
     assert raw.rows(query) == guards
     a, _ = two_artifacts

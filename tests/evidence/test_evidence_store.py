@@ -30,12 +30,16 @@ TRIGGERS = {
         "custody_entry_no_delete",
         "evidence_artifact_no_update",
         "evidence_artifact_no_delete",
+        "evidence_chunk_no_update",
+        "evidence_chunk_no_delete",
     },
     "postgresql": {
         "custody_entry_guard",
         "custody_entry_no_truncate",
         "evidence_artifact_guard",
         "evidence_artifact_no_truncate",
+        "evidence_chunk_guard",
+        "evidence_chunk_no_truncate",
     },
 }
 TRIGGER_NAMES = {

@@ -1,6 +1,11 @@
 """The evidence vault on disk: files copied in (never moved or modified), hashed while they
 are copied, and kept read-only. No SQL here; the service records what this returns.
 
+In a shared war room (SharedVault) the folder only stages a copy while it is hashed: the
+service stores the bytes in the database with the artifact's record, and the staged copy is
+removed once that is committed. The custody head file stays in the folder either way: it is
+this laptop's own record of the custody entries it committed.
+
 A copy goes to a temporary name in the incident's folder, is fsynced, and only then renamed
 to its final name, so a crash, a cancel or a failure never leaves a half-written artifact
 under a real name. Hashing is streamed through a few reusable 1 MiB buffers (the next chunk
@@ -20,7 +25,7 @@ import secrets
 import shutil
 import stat
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -413,10 +418,17 @@ def hash_file(
 def copy_out(source: Path, destination: Path) -> str:
     """A working copy outside the vault (mode 0600), written under a temporary name and
     renamed; returns the copy's sha256 so the caller can check it against the record."""
+    return write_out(chunks(source), destination)
+
+
+def write_out(pieces: Iterable[bytes | memoryview], destination: Path) -> str:
+    """copy_out from any source of bytes (the database's chunks in a shared war room); an
+    exception from `pieces` leaves nothing behind."""
     folder, place = destination.parent, "the destination"
     digest = hashlib.sha256()
     with _temp_file(folder, place) as (out, temp):
-        for chunk in chunks(source):
+        for piece in pieces:
+            chunk = memoryview(piece)
             digest.update(chunk)
             _write_to_vault(out, chunk, folder, place)
         _fsync(out, folder, place)
@@ -503,6 +515,8 @@ def remove_incident_folder(root: Path, incident_id: int) -> int:
 class FileVault:
     """services.ports.evidence.Vault on a folder: one subfolder per incident."""
 
+    in_database = False
+
     def __init__(self, root: Path) -> None:
         self._root = Path(root)
 
@@ -534,6 +548,9 @@ class FileVault:
     def copy_out(self, source: Path, destination: Path) -> str:
         return copy_out(source, destination)
 
+    def write_out(self, pieces: Iterable[bytes | memoryview], destination: Path) -> str:
+        return write_out(pieces, destination)
+
     def hash_file(
         self, path: Path, progress: Progress | None = None, cancelled: Cancelled | None = None
     ) -> str:
@@ -561,3 +578,40 @@ class FileVault:
 
     def remove_incident(self, incident_id: int) -> int:
         return remove_incident_folder(self._root, incident_id)
+
+
+class Staged(Incoming):
+    """An Incoming whose bytes are stored in the database with its record: once that is
+    committed (settle), the local copy has done its work and is removed."""
+
+    def settle(self) -> None:
+        super().settle()
+        for path in (self.path, self.temp):
+            if path is not None:
+                with suppress(OSError):  # a copy left here is harmless; the record holds
+                    path.unlink()
+
+
+class SharedVault(FileVault):
+    """The vault of a shared war room: the service stores each artifact's bytes in the
+    database in the transaction that records it (`in_database`), so any laptop in the room
+    can verify and export them. The folder stages a copy while it is hashed, and keeps
+    this laptop's custody head file."""
+
+    in_database = True
+
+    def receive_file(
+        self,
+        incident_id: int,
+        source: Path,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> Incoming:
+        return _staged(super().receive_file(incident_id, source, progress, cancelled))
+
+    def receive_bytes(self, incident_id: int, data: bytes) -> Incoming:
+        return _staged(super().receive_bytes(incident_id, data))
+
+
+def _staged(incoming: Incoming) -> Staged:
+    return Staged(incoming.folder, incoming.temp, incoming.sha256, incoming.size)

@@ -455,6 +455,8 @@ class EvidenceService:
                         "nothing was kept."
                     ) from None
                 raise DuplicateArtifact(existing) from None
+            if kept is not None and incoming is not None and self.vault.in_database:
+                self._store_bytes(edit, artifact, kept, incoming.sha256)
             item = None if item_id is None else self._collected(edit, item_id, artifact)
             _log(
                 edit,
@@ -479,6 +481,29 @@ class EvidenceService:
         log.info("collected evidence #%d on incident #%d", artifact.id, incident_id)
         return artifact
 
+    def _store_bytes(self, edit: Edit, artifact: Artifact, kept: Path, sha256: str) -> None:
+        """The staged copy's bytes into the storage, with the artifact's row (a shared war
+        room), hashed again on the way: they must still be the bytes that were collected."""
+        digest = hashlib.sha256()
+
+        def pieces() -> Iterator[memoryview]:
+            for chunk in self.vault.chunks(kept):
+                digest.update(chunk)
+                yield chunk
+
+        try:
+            edit.uow.evidence.add_chunks(artifact.id, pieces())
+        except OSError as exc:
+            raise CollectError(
+                f"{artifact.name} could not be read back from {kept.parent} to store it in the "
+                f"shared war room ({exc.strerror or exc}); nothing was kept."
+            ) from exc
+        if digest.hexdigest() != sha256:
+            raise CollectError(
+                f"{artifact.name} changed in {kept.parent} before it was stored in the shared "
+                "war room; nothing was kept. Collect it again."
+            )
+
     @staticmethod
     def _collected(edit: Edit, item_id: int, artifact: Artifact) -> ChecklistItem:
         edit.uow.evidence.link(item_id, artifact.id, edit.now)
@@ -498,6 +523,12 @@ class EvidenceService:
         with self.incidents.reading() as uow:
             uow.evidence.artifact(artifact_id)
             return uow.evidence.custody(artifact_id)
+
+    @property
+    def bytes_shared(self) -> bool:
+        """The artifacts' bytes are stored in the shared war room (any laptop in it can
+        verify and export them); otherwise they stay in this computer's vault folder."""
+        return self.vault.in_database
 
     def artifact_path(self, artifact: Artifact) -> Path:
         """Where the vault keeps the artifact's file (references without a screenshot have
@@ -521,7 +552,8 @@ class EvidenceService:
         target = Path(os.path.abspath(destination))
         if target.is_dir():
             target = target / artifact.name
-        found = self.vault.copy_out(self.artifact_path(artifact), target)
+        path = self.artifact_path(artifact)
+        found = self.vault.write_out(self._bytes_of(artifact, path, None), target)
         if found != artifact.sha256:
             target.unlink(missing_ok=True)
             raise CollectError(
@@ -682,7 +714,7 @@ class EvidenceService:
 
         found = {}
         for artifact in artifacts:
-            found[artifact.id] = self._hash_of(paths[artifact.id], step, cancelled)
+            found[artifact.id] = self._hash_of(artifact, paths[artifact.id], step, cancelled)
             done += artifact.size if paths[artifact.id] is not None else 0
         return found
 
@@ -691,7 +723,7 @@ class EvidenceService:
     ) -> list[VerifyResult]:
         logged: list[CustodyEntry] = []
         with self.incidents.editing(incident_id, allow_closed=True) as edit:
-            head = self.vault.read_heads(incident_id)
+            head = self._read_heads(incident_id)
             collected = _collected_events(edit.uow, incident_id).get(incident_id, {})
             results = []
             for artifact in artifacts:
@@ -757,6 +789,16 @@ class EvidenceService:
             )
         return results
 
+    def _read_heads(self, incident_id: int) -> HeadFile:
+        """The incident's head file in this laptop's vault folder. In a shared war room
+        each laptop's head file records only the entries that laptop committed: one that
+        has not handled this incident's evidence yet has none, which is not a sign of a
+        shortened log there (what it holds is still checked against the database)."""
+        head = self.vault.read_heads(incident_id)
+        if self.vault.in_database and not head.exists:
+            return HeadFile(exists=True)
+        return head
+
     def custody_problems(self, incident_id: int) -> list[str]:
         """What is wrong with the incident's custody records, without hashing any file (the
         export re-hashes each one as it copies it): broken or shortened logs, rows changed
@@ -764,7 +806,7 @@ class EvidenceService:
         head_path = self.vault.head_path(incident_id)
         with self.incidents.reading() as uow:
             uow.incidents.get(incident_id)
-            head = self.vault.read_heads(incident_id)
+            head = self._read_heads(incident_id)
             collected = _collected_events(uow, incident_id).get(incident_id, {})
             results = []
             for artifact in uow.evidence.artifacts(incident_id):
@@ -812,14 +854,14 @@ class EvidenceService:
         with self.incidents.reading() as uow:
             expected = {a.id: _collected_sha256(a, uow.evidence.custody(a.id)) for a in artifacts}
         try:
-            bundle = _Bundle(atomic.new_temp(out.parent, BUNDLE_MODE), out, self.vault.chunks)
+            bundle = _Bundle(atomic.new_temp(out.parent, BUNDLE_MODE), out)
         except OSError as exc:
             raise _bundle_error(out, exc) from exc
         try:
             for artifact in artifacts:
                 if artifact.has_file:
-                    path = self.artifact_path(artifact)
-                    bundle.add_artifact(artifact, path, cancelled, expected[artifact.id])
+                    pieces = self._bytes_of(artifact, self.artifact_path(artifact), cancelled)
+                    bundle.add_artifact(artifact, pieces, expected[artifact.id])
             self._seal(bundle, incident_id, artifacts, reason, problems)
         except OSError as exc:  # the destination: full, read-only, gone
             bundle.abandon()
@@ -885,16 +927,51 @@ class EvidenceService:
             yield edit, edit.uow.evidence.item(item_id)
 
     def _hash_of(
-        self, path: Path | None, progress: Progress, cancelled: Cancelled | None
+        self,
+        artifact: Artifact,
+        path: Path | None,
+        progress: Progress,
+        cancelled: Cancelled | None,
     ) -> FileFinding:
         if path is None:
             return FileFinding()
+        if not self.vault.in_database:
+            try:
+                return FileFinding(self.vault.hash_file(path, progress, cancelled))
+            except FileNotFoundError:
+                return FileFinding(problem=f"the file is gone from the vault ({path})")
+            except OSError as exc:
+                return FileFinding(problem=f"the file cannot be read ({exc.strerror or exc})")
+        digest, done = hashlib.sha256(), 0
         try:
-            return FileFinding(self.vault.hash_file(path, progress, cancelled))
+            for chunk in self._bytes_of(artifact, path, cancelled):
+                digest.update(chunk)
+                done += len(chunk)
+                progress(done, artifact.size)
         except FileNotFoundError:
-            return FileFinding(problem=f"the file is gone from the vault ({path})")
+            return FileFinding(
+                problem=f"its bytes are gone: not in the shared war room, nor at {path}"
+            )
         except OSError as exc:
-            return FileFinding(problem=f"the file cannot be read ({exc.strerror or exc})")
+            return FileFinding(problem=f"its bytes cannot be read ({exc.strerror or exc})")
+        return FileFinding(digest.hexdigest())
+
+    def _bytes_of(
+        self, artifact: Artifact, path: Path, cancelled: Cancelled | None
+    ) -> Iterator[bytes | memoryview]:
+        """The artifact's bytes, a chunk at a time: from the storage where the vault keeps
+        them there (a shared war room), else from its file (FileNotFoundError when gone).
+        In a shared war room, an artifact stored before its bytes were kept with it (or
+        whose chunks are all gone) is looked for in this laptop's vault folder."""
+        if self.vault.in_database:
+            with self.incidents.reading() as uow:
+                if uow.evidence.has_chunks(artifact.id):
+                    for chunk in uow.evidence.chunks(artifact.id):
+                        if cancelled is not None and cancelled():
+                            raise CollectCancelled(f"Reading {artifact.name} was cancelled.")
+                        yield chunk
+                    return
+        yield from self.vault.chunks(path, cancelled)
 
 
 def _collected_sha256(artifact: Artifact, entries: list[CustodyEntry]) -> str:
@@ -988,15 +1065,9 @@ def local_zone(moment: datetime) -> str:
 class _Bundle:
     """The zip being written under a temporary name beside its destination."""
 
-    def __init__(
-        self,
-        temp: Path,
-        out: Path,
-        chunks: Callable[[Path, Cancelled | None], Iterator[memoryview]],
-    ) -> None:
+    def __init__(self, temp: Path, out: Path) -> None:
         self.temp = temp
         self.out = out
-        self._chunks = chunks
         # Private from the first byte (atomic.new_temp): it can hold every artifact.
         self._file = os.fdopen(os.open(temp, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)), "wb")
         try:
@@ -1013,7 +1084,7 @@ class _Bundle:
         return f"artifacts/{artifact.stored_name}" if artifact.has_file else ""
 
     def add_artifact(
-        self, artifact: Artifact, path: Path, cancelled: Cancelled | None, collected: str
+        self, artifact: Artifact, pieces: Iterable[bytes | memoryview], collected: str
     ) -> None:
         """Copies the file in, hashing it: it must match both its row and the hash recorded
         in its "collected" custody entry (a row edited to match a replaced file does not)."""
@@ -1023,7 +1094,7 @@ class _Bundle:
         digest = hashlib.sha256()
         try:
             with self.zip.open(info, "w", force_zip64=True) as entry:
-                for chunk in self._chunks(path, cancelled):
+                for chunk in pieces:
                     digest.update(chunk)
                     entry.write(chunk)
         except FileNotFoundError:

@@ -107,6 +107,20 @@ def _table(parent: QWidget, columns: tuple[str, ...], name: str, stretch: int) -
     return table
 
 
+def where_stored(evidence: EvidenceService) -> str:
+    """Where the artifacts' bytes are, said plainly: who else can verify and export them."""
+    folder = evidence.vault.root
+    if evidence.bytes_shared:
+        return (
+            "Stored in the shared war room: any laptop in the room can verify and export "
+            f"every artifact. Only this laptop's custody head file stays here ({folder})."
+        )
+    return (
+        f"Files stay on this laptop, in {folder}: no other computer can verify or export "
+        "them. Export a bundle to hand them on."
+    )
+
+
 class EvidencePanel(QDialog):
     def __init__(
         self,
@@ -140,6 +154,10 @@ class EvidencePanel(QDialog):
         )
         hint.setObjectName("hint")
         hint.setWordWrap(True)
+        self.where = QLabel(where_stored(evidence), self)
+        self.where.setObjectName("hint")
+        self.where.setWordWrap(True)
+        self.where.setAccessibleName("Where the evidence is kept")
         self.error = ErrorBanner(self)
         self.info = QLabel(self)
         self.info.setObjectName("infoBanner")
@@ -221,6 +239,7 @@ class EvidencePanel(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(hint)
+        layout.addWidget(self.where)
         layout.addWidget(self.error)
         layout.addWidget(self.info)
         layout.addWidget(splitter, 1)

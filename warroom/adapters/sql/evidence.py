@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -16,6 +17,7 @@ from warroom.adapters.sql import repository as repo
 from warroom.adapters.sql.models import (
     ArtifactRow,
     CustodyRow,
+    EvidenceChunkRow,
     EvidenceItemRow,
     EvidenceLinkRow,
     IncidentRow,
@@ -220,6 +222,50 @@ def artifact_by_sha(session: Session, incident_id: int, sha256: str) -> Artifact
     return session.scalars(query.limit(1)).first()
 
 
+# -- an artifact's bytes, in a shared war room -------------------------------------------------
+CHUNK_TABLE = EvidenceChunkRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+# Core statements: ORM objects would keep every chunk in the session until the commit.
+INSERT_CHUNK = insert(CHUNK_TABLE)
+CHUNK_SEQS = (
+    select(CHUNK_TABLE.c.seq)
+    .where(CHUNK_TABLE.c.artifact_id == bindparam("artifact"))
+    .order_by(CHUNK_TABLE.c.seq)
+)
+CHUNK_DATA = select(CHUNK_TABLE.c.data).where(
+    CHUNK_TABLE.c.artifact_id == bindparam("artifact"), CHUNK_TABLE.c.seq == bindparam("seq")
+)
+HAS_CHUNKS = select(CHUNK_TABLE.c.seq).where(CHUNK_TABLE.c.artifact_id == bindparam("artifact"))
+
+
+def add_chunks(session: Session, artifact_id: int, chunks: Iterable[bytes | memoryview]) -> int:
+    """Stores the bytes in order, one row per chunk; returns how many rows. An empty file
+    gets one empty chunk: an artifact without any is one whose bytes are not stored here.
+    The artifact's row must be flushed already (the foreign key)."""
+    count = 0
+    for chunk in chunks:
+        session.execute(
+            INSERT_CHUNK, {"artifact_id": artifact_id, "seq": count, "data": bytes(chunk)}
+        )
+        count += 1
+    if count == 0:
+        session.execute(INSERT_CHUNK, {"artifact_id": artifact_id, "seq": 0, "data": b""})
+        count = 1
+    return count
+
+
+def has_chunks(session: Session, artifact_id: int) -> bool:
+    return session.execute(HAS_CHUNKS.limit(1), {"artifact": artifact_id}).first() is not None
+
+
+def chunks(session: Session, artifact_id: int) -> Iterator[bytes]:
+    """The stored bytes in order, one chunk read at a time (never the whole artifact)."""
+    seqs = list(session.scalars(CHUNK_SEQS, {"artifact": artifact_id}))
+    for seq in seqs:
+        data = session.execute(CHUNK_DATA, {"artifact": artifact_id, "seq": seq}).scalar()
+        if data is not None:  # deleted since the seqs were read: the hash will tell
+            yield bytes(data)
+
+
 # -- custody -----------------------------------------------------------------------------------
 def custody(session: Session, artifact_id: int) -> list[CustodyEntry]:
     query = (
@@ -384,6 +430,16 @@ class SqlEvidence:
                 incident_id, sha256, self.artifact_by_sha(incident_id, sha256)
             ) from None
         return to_artifact(row)
+
+    def add_chunks(self, artifact_id: int, chunks: Iterable[bytes | memoryview]) -> int:
+        self._session.flush()
+        return add_chunks(self._session, artifact_id, chunks)
+
+    def has_chunks(self, artifact_id: int) -> bool:
+        return has_chunks(self._session, artifact_id)
+
+    def chunks(self, artifact_id: int) -> Iterator[bytes]:
+        return chunks(self._session, artifact_id)
 
     # -- custody -------------------------------------------------------------------------
     def custody(self, artifact_id: int) -> list[CustodyEntry]:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -433,6 +434,57 @@ def _v9_alert_keys_and_duplicates(conn: Connection) -> None:
         conn.execute(text(statement))
 
 
+# An artifact's bytes are as immutable as its row: the same guards, on the chunks.
+_V10_TRIGGERS = (
+    """CREATE TRIGGER evidence_chunk_no_update BEFORE UPDATE ON evidence_chunk
+    BEGIN SELECT RAISE(ABORT, 'evidence bytes cannot be changed once collected');
+    END""",
+    """CREATE TRIGGER evidence_chunk_no_delete BEFORE DELETE ON evidence_chunk
+    WHEN EXISTS (SELECT 1 FROM evidence_artifact WHERE id = OLD.artifact_id)
+    BEGIN SELECT RAISE(ABORT, 'evidence bytes cannot be deleted (delete the incident)');
+    END""",
+)
+_V10_POSTGRESQL_TRIGGERS = (
+    """CREATE FUNCTION warroom_evidence_chunk_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE' THEN
+            RAISE EXCEPTION 'evidence bytes cannot be changed once collected';
+        END IF;
+        IF TG_OP = 'TRUNCATE'
+                OR EXISTS (SELECT 1 FROM evidence_artifact WHERE id = OLD.artifact_id) THEN
+            RAISE EXCEPTION 'evidence bytes cannot be deleted (delete the incident)';
+        END IF;
+        RETURN OLD;
+    END $$""",
+    """CREATE TRIGGER evidence_chunk_guard BEFORE UPDATE OR DELETE ON evidence_chunk
+    FOR EACH ROW EXECUTE FUNCTION warroom_evidence_chunk_guard()""",
+    """CREATE TRIGGER evidence_chunk_no_truncate BEFORE TRUNCATE ON evidence_chunk
+    FOR EACH STATEMENT EXECUTE FUNCTION warroom_evidence_chunk_guard()""",
+)
+
+
+def _v10_evidence_chunks(conn: Connection) -> None:
+    # In a shared war room an artifact's bytes are stored with its record, in pieces of up to
+    # 1 MiB, so that any laptop can verify and export it (not only the one that collected it).
+    meta = MetaData()
+    Table("evidence_artifact", meta, Column("id", Integer, primary_key=True))  # the FK target
+    chunk = Table(
+        "evidence_chunk",
+        meta,
+        Column(
+            "artifact_id",
+            Integer,
+            ForeignKey("evidence_artifact.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        Column("seq", Integer, primary_key=True, autoincrement=False),
+        Column("data", LargeBinary, nullable=False),
+    )
+    meta.create_all(conn, tables=[chunk])
+    for trigger in _V10_POSTGRESQL_TRIGGERS if _is_postgresql(conn) else _V10_TRIGGERS:
+        conn.execute(text(trigger))
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v1_create_schema,
     _v2_drill_flag_and_response_due,
@@ -443,6 +495,7 @@ MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v7_change_log_and_constraints,
     _v8_security_service_and_kinds,
     _v9_alert_keys_and_duplicates,
+    _v10_evidence_chunks,
 )
 LATEST_VERSION = SCHEMA_VERSION
 assert len(MIGRATIONS) == LATEST_VERSION, "a migration step is missing for SCHEMA_VERSION"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text, text
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
 from sqlmodel.main import SQLModelConfig
 
@@ -297,6 +297,23 @@ class CustodyRow(SQLModel, table=True):
     details: str = Field(default="{}", sa_type=Text)  # canonical JSON, part of the hash
     prev_hash: str
     entry_hash: str
+
+
+class EvidenceChunkRow(SQLModel, table=True):
+    """Up to 1 MiB of an artifact's bytes, in order by seq, stored with its record in a
+    shared war room so that any laptop can verify and export it (migration v10). Never
+    updated, and never deleted while its artifact exists: triggers refuse it."""
+
+    model_config = ROW
+    __tablename__ = "evidence_chunk"
+
+    artifact_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("evidence_artifact.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class ChangeLogRow(SQLModel, table=True):

@@ -1,3 +1,3 @@
 """The schema version this build writes; store/migrations.py holds the steps to reach it."""
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10

@@ -3,7 +3,7 @@ service keeps files in. Both speak domain objects: no rows, no sessions, no file
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -115,6 +115,19 @@ class EvidenceRepository(Protocol):
         a file with that sha256 (nothing is added; the unit of work stays usable)."""
         ...
 
+    # -- an artifact's bytes, where the vault keeps them in the storage ------------------
+    def add_chunks(self, artifact_id: int, chunks: Iterable[bytes | memoryview]) -> int:
+        """Stores the artifact's bytes with its row, in order, in this unit of work; returns
+        how many chunks. Stored chunks are never changed or deleted (but with the incident)."""
+        ...
+
+    def has_chunks(self, artifact_id: int) -> bool: ...
+
+    def chunks(self, artifact_id: int) -> Iterator[bytes]:
+        """The stored bytes in order, a chunk (at most 1 MiB) at a time: use each before
+        asking for the next; an artifact of any size is never read whole."""
+        ...
+
     # -- custody -------------------------------------------------------------------------
     def custody(self, artifact_id: int) -> list[CustodyEntry]:
         """The artifact's custody log in order."""
@@ -155,7 +168,14 @@ class Incoming(Protocol):
 
 class Vault(Protocol):
     """The files of the evidence, one folder per incident. Failures to copy in are
-    CollectError (or CollectCancelled); others are OSError."""
+    CollectError (or CollectCancelled); others are OSError.
+
+    `in_database`: the artifacts' bytes are stored with their records (a shared war room,
+    where any laptop must be able to verify and export them); the folder then only stages
+    a copy while it is hashed and keeps this laptop's custody head file. Otherwise the
+    folder keeps the files, on this computer only."""
+
+    in_database: bool
 
     @property
     def root(self) -> Path: ...
@@ -182,6 +202,11 @@ class Vault(Protocol):
 
     def copy_out(self, source: Path, destination: Path) -> str:
         """A working copy outside the vault; returns the copy's sha256."""
+        ...
+
+    def write_out(self, chunks: Iterable[bytes | memoryview], destination: Path) -> str:
+        """A working copy of these bytes outside the vault (written under a temporary name,
+        then renamed); returns the copy's sha256."""
         ...
 
     def hash_file(
