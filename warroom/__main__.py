@@ -472,6 +472,9 @@ def _print_paths(paths: AppPaths) -> int:
     print(f"evidence vault:  {paths.vault}")
     print(f"team checklist:  {paths.user_checklist}")
     print(f"your settings:   {paths.settings_file}")
+    from warroom.system.paths import resources_dir
+
+    print(f"shared war room server set-up: {resources_dir() / 'postgres' / 'setup.sql'}")
     return 0
 
 

@@ -42,3 +42,6 @@ def test_paths_names_every_folder_a_team_fills(capsys, isolated_dirs):
         shown[label] = Path(line.split(":", 1)[1].strip())
     assert shown["team drills"] == shown["team playbooks"].parent / "drills"
     assert shown["team templates"].parent == shown["team playbooks"].parent
+    setup = out.splitlines()[-1]  # what a shared room's administrator runs once
+    assert setup.startswith("shared war room server set-up: ")
+    assert Path(setup.split(": ", 1)[1]).is_file()
