@@ -266,3 +266,45 @@ def test_db_upgrade_without_a_database_says_so(run_cli, data_dir):
     assert code == 3
     assert "there is no database" in err
     assert not (data_dir / "warroom.db").exists()
+
+
+def test_shared_evidence_bytes_go_with_their_records(run_cli, laptop, postgres_url, tmp_path):
+    code, out, err = run_cli("share", "--to", postgres_url)
+    assert code == 0, err
+    assert "bytes were copied with their records" in out
+    # Another laptop, with a vault of its own that holds nothing, verifies and exports them.
+    other = ["--data-dir", str(tmp_path / "another-laptop"), "--database", postgres_url]
+    code, out, err = run_cli(*other, "evidence", "verify", str(laptop[0]))
+    assert code == 0, err
+    assert out.endswith("(incident #1): intact\n"), out
+    bundle = tmp_path / "bundle"
+    code, out, err = run_cli(*other, "evidence", "export", str(laptop[0]), "-o", str(bundle))
+    assert code == 0, err
+    files = [p for p in bundle.rglob("*") if p.is_file()] or [bundle]
+    assert any(b"12:00 500 on /checkout" in p.read_bytes() for p in files), out
+
+
+def test_a_vault_file_changed_behind_the_apps_back_refuses_the_share(
+    run_cli, laptop, postgres_url, data_dir
+):
+    before = _room_counts(postgres_url, data_dir)
+    [stored] = [p for p in (data_dir / "vault").rglob("*") if p.is_file() and "head" not in p.name]
+    stored.chmod(0o600)
+    stored.write_bytes(b"12:00 200 on /checkout\n")  # the evidence, rewritten
+    code, _out, err = run_cli("share", "--to", postgres_url)
+    assert code == 3
+    assert "no longer matches the SHA-256 recorded when it was collected" in err
+    assert _room_counts(postgres_url, data_dir) == before  # nothing was copied
+
+
+def test_an_archive_of_a_shared_room_holds_the_evidence_bytes(
+    run_cli, laptop, postgres_url, tmp_path
+):
+    code, _out, err = run_cli("share", "--to", postgres_url)
+    assert code == 0, err
+    archive = tmp_path / "archive" / "warroom.db"
+    code, _out, err = run_cli("--database", postgres_url, "db", "copy", "--to", str(archive))
+    assert code == 0, err
+    # Opened on its own, far from the laptop that collected it: verified from its own bytes.
+    code, out, err = run_cli("--data-dir", str(archive.parent), "evidence", "verify", "1")
+    assert (code, out.endswith("intact\n")) == (0, True), out + err

@@ -18,8 +18,10 @@ every id is kept as it is.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import uuid
 from collections import defaultdict
@@ -31,9 +33,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, create_engine, func, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session
 
 from warroom.adapters.sql.database import StoreDatabase
-from warroom.adapters.sql.evidence import to_artifact, to_entry
+from warroom.adapters.sql.evidence import add_chunks, has_chunks, to_artifact, to_entry
+from warroom.adapters.sql.evidence import chunks as stored_chunks
 from warroom.adapters.sql.migrations import LATEST_VERSION, current_version
 from warroom.adapters.sql.models import (
     ActionItemRow,
@@ -49,8 +53,15 @@ from warroom.adapters.sql.models import (
     PostmortemRow,
     WizardProgressRow,
 )
+from warroom.adapters.vault import CHUNK, KEPT_MODE, append_heads, incident_folder, write_out
 from warroom.domain.changes import Part
-from warroom.domain.evidence import changed_since_collection, check_chain, collected_entry
+from warroom.domain.evidence import (
+    HeadRecord,
+    changed_since_collection,
+    check_chain,
+    collected_entry,
+    head_record,
+)
 from warroom.domain.lifecycle import OPEN_STATUSES
 from warroom.services.ports import StoreError
 
@@ -400,9 +411,114 @@ def _log_changes(conn: Connection, target: StoreDatabase, incidents: list[int]) 
     target.announce(conn, newest)
 
 
-def copy_record(source: StoreDatabase, target: StoreDatabase, *, renumber: bool) -> CopyReport:
+def _pieces_of(source: StoreDatabase, artifact: Row, vault: Path | None) -> Iterator[bytes] | None:
+    """An artifact's bytes in order: the source's stored chunks, or where it has none (a
+    laptop's own file keeps them in its vault) the vault's file; None when neither holds
+    them."""
+    with Session(source.engine) as session:
+        stored = has_chunks(session, artifact["id"])
+    if stored:
+
+        def from_database() -> Iterator[bytes]:
+            with Session(source.engine) as session:
+                yield from stored_chunks(session, artifact["id"])
+
+        return from_database()
+    if vault is None:
+        return None
+    path = vault / str(artifact["incident_id"]) / artifact["stored_name"]
+    if not path.is_file():
+        return None
+
+    def from_file() -> Iterator[bytes]:
+        with path.open("rb") as file:
+            while piece := file.read(CHUNK):
+                yield piece
+
+    return from_file()
+
+
+def _copy_bytes(
+    conn: Connection, source: StoreDatabase, record: Record, vault: Path | None, target: str
+) -> list[int]:
+    """Each collected file's bytes into the target as chunks, the SHA-256 recomputed as they
+    pass: bytes that do not match their record refuse the whole copy. Returns the artifacts
+    whose bytes were found nowhere (the copy says so; verify will say they are missing)."""
+    missing = []
+    for artifact in record.of(ARTIFACT):
+        if not artifact["sha256"]:
+            continue  # a link: no bytes
+        pieces = _pieces_of(source, artifact, vault)
+        if pieces is None:
+            missing.append(artifact["id"])
+            continue
+        digest = hashlib.sha256()
+        add_chunks(conn, artifact["id"], _hashed(pieces, digest))
+        _refuse_changed(artifact, digest.hexdigest(), target)
+    return missing
+
+
+def _refuse_changed(artifact: Row, found: str, target: str) -> None:
+    if found != artifact["sha256"]:
+        raise StoreError(
+            target,
+            f"Artifact #{artifact['id']} ({artifact['name']}) no longer matches the SHA-256 "
+            f"recorded when it was collected ({artifact['sha256'][:12]}…, now {found[:12]}…): "
+            "its bytes were changed. Nothing was copied; `warroom evidence verify` names what "
+            "changed.",
+            StoreError.UNWRITABLE,
+        )
+
+
+def _write_vault(
+    source: StoreDatabase, record: Record, vault: Path | None, into: Path, target: str
+) -> list[int]:
+    """An archive's own vault, as a laptop's file keeps it: each collected file's bytes in
+    its incident's folder (read-only, its SHA-256 checked) and each incident's custody head
+    file written from the chains just verified. Returns the artifacts whose bytes were found
+    nowhere."""
+    missing = []
+    for artifact in record.of(ARTIFACT):
+        if not artifact["sha256"]:
+            continue
+        pieces = _pieces_of(source, artifact, vault)
+        if pieces is None:
+            missing.append(artifact["id"])
+            continue
+        destination = incident_folder(into, artifact["incident_id"]) / artifact["stored_name"]
+        _refuse_changed(artifact, write_out(pieces, destination), target)
+        destination.chmod(KEPT_MODE)
+    incident_of = {a["id"]: a["incident_id"] for a in record.of(ARTIFACT)}
+    heads: dict[int, list[HeadRecord]] = defaultdict(list)
+    for row in record.of(CUSTODY):
+        entry = to_entry(CustodyRow(**row))
+        heads[incident_of[row["artifact_id"]]].append(head_record(entry))
+    for incident_id, records in heads.items():
+        append_heads(incident_folder(into, incident_id), records)
+    return missing
+
+
+def _missing_note(missing: list[int], where: str) -> str:
+    numbers = ", ".join(f"#{n}" for n in missing)
+    return (
+        f"The bytes of artifact {numbers} were found neither in {where} nor in this "
+        "laptop's vault: their records were copied, and verify reports them missing."
+    )
+
+
+def _hashed(pieces: Iterator[bytes], digest: Any) -> Iterator[bytes]:
+    for piece in pieces:
+        digest.update(piece)
+        yield piece
+
+
+def copy_record(
+    source: StoreDatabase, target: StoreDatabase, *, renumber: bool, vault: Path | None = None
+) -> CopyReport:
     """Copies every row of `source` into `target` in one write transaction (StoreError,
-    nothing written, when a custody chain is broken or the target refuses)."""
+    nothing written, when a custody chain is broken, an artifact's bytes do not match their
+    record, or the target refuses). Artifacts' bytes come from the source's stored chunks,
+    or from the files in `vault` where it keeps them as files."""
     record = read_record(source)
     where, there = source.location, target.location
     _refuse_broken(chain_problems(record.of(ARTIFACT), record.of(CUSTODY)), where, there)
@@ -413,6 +529,9 @@ def copy_record(source: StoreDatabase, target: StoreDatabase, *, renumber: bool)
                 _refuse_taken_alert_keys(conn, record, there)
             maps = _write(conn, record, renumber)
             _check_arrived(conn, record, there)
+            # Into a shared room the bytes go with their records; a file's vault is
+            # written beside it by the caller (RecordCopier.copy_to).
+            missing = _copy_bytes(conn, source, record, vault, there) if target.shared else []
             if conn.dialect.name == "postgresql":
                 _advance_sequences(conn)
             if target.shared:
@@ -425,7 +544,7 @@ def copy_record(source: StoreDatabase, target: StoreDatabase, *, renumber: bool)
             StoreError.UNWRITABLE,
         ) from exc
     counts = {table.name: record.count(table) for table in TABLES}
-    return CopyReport(
+    report = CopyReport(
         source=where,
         target=there,
         incidents=maps["incident"],
@@ -434,6 +553,9 @@ def copy_record(source: StoreDatabase, target: StoreDatabase, *, renumber: bool)
         chains_verified=record.count(ARTIFACT),
         renumbered=renumber,
     )
+    if missing:
+        report.notes.append(_missing_note(missing, where))
+    return report
 
 
 # -- what the CLI asks for -----------------------------------------------------------------------
@@ -465,13 +587,13 @@ def _opened_shared(url: str, folder: Path) -> Iterator[StoreDatabase]:
         database.dispose()
 
 
-def _vault_note(vault: Path, report: CopyReport) -> str:
+def _vault_note(report: CopyReport) -> str:
     if not report.artifacts:
         return ""
     return (
-        f"The evidence files stay in this laptop's vault ({vault}, one folder per incident "
-        "under its old number); only their records, checked custody logs included, were "
-        "copied."
+        "The evidence files' bytes were copied with their records, each checked against its "
+        "SHA-256: any laptop in the room can verify and export them. The files in this "
+        "laptop's vault stay as they were."
     )
 
 
@@ -483,12 +605,13 @@ class RecordCopier:
         self.database = database
         self.data_dir = data_dir
         self.shared_url = shared_url
+        self.vault = database.parent / "vault"  # where this laptop's file keeps its bytes
 
     def share(self, url: str) -> CopyReport:
         """This profile's file into the shared war room at `url`, renumbered by the room."""
         with _opened_local(self.database) as source, _opened_shared(url, self.data_dir) as room:
-            report = copy_record(source, room, renumber=True)
-        note = _vault_note(self.database.parent / "vault", report)
+            report = copy_record(source, room, renumber=True, vault=self.vault)
+        note = _vault_note(report)
         report.notes += [note] if note else []
         return report
 
@@ -503,7 +626,16 @@ class RecordCopier:
                 f"{output} already exists; warroom does not overwrite it. Choose a new name.",
                 StoreError.UNWRITABLE,
             )
+        vault = output.parent / "vault"
+        if vault.exists() and any(vault.iterdir()):
+            raise StoreError(
+                output,
+                f"{vault} already holds files, and the archive's evidence goes there; "
+                "warroom does not mix two vaults. Choose an empty folder for the archive.",
+                StoreError.UNWRITABLE,
+            )
         partial = output.with_name(f".{output.name}.partial-{uuid.uuid4().hex[:8]}")
+        partial_vault = output.with_name(f".vault.partial-{uuid.uuid4().hex[:8]}")
         source_cm = (
             _opened_shared(self.shared_url, self.data_dir)
             if self.shared_url
@@ -517,11 +649,25 @@ class RecordCopier:
                     target.checkpoint()
                 finally:
                     target.dispose()
+                missing = _write_vault(
+                    source,
+                    read_record(source),
+                    None if self.shared_url else self.vault,
+                    partial_vault,
+                    str(output),
+                )
             _put_in_place(partial, output)
+            if partial_vault.exists():
+                with contextlib.suppress(FileNotFoundError):
+                    vault.rmdir()  # an empty one, checked above
+                os.rename(partial_vault, vault)
         finally:
             for suffix in ("", "-wal", "-shm"):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(f"{partial}{suffix}")
+            shutil.rmtree(partial_vault, ignore_errors=True)
+        if missing:
+            report.notes.append(_missing_note(missing, report.source))
         report.target = str(output)
         return report
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -237,7 +237,9 @@ CHUNK_DATA = select(CHUNK_TABLE.c.data).where(
 HAS_CHUNKS = select(CHUNK_TABLE.c.seq).where(CHUNK_TABLE.c.artifact_id == bindparam("artifact"))
 
 
-def add_chunks(session: Session, artifact_id: int, chunks: Iterable[bytes | memoryview]) -> int:
+def add_chunks(
+    session: Session | Connection, artifact_id: int, chunks: Iterable[bytes | memoryview]
+) -> int:
     """Stores the bytes in order, one row per chunk; returns how many rows. An empty file
     gets one empty chunk: an artifact without any is one whose bytes are not stored here.
     The artifact's row must be flushed already (the foreign key)."""
