@@ -227,6 +227,8 @@ def test_a_laptop_that_had_the_file_before_v10_still_verifies_it(
 def test_the_chunk_table_matches_its_model_on_the_server(db):
     live = schema_of(db.engine)["evidence_chunk"]
     assert live == schema_of_models(db.engine.dialect)["evidence_chunk"]
+    sizes = {c["name"]: c["type"] for c in inspect(db.engine).get_columns("evidence_artifact")}
+    assert str(sizes["size"]) == "BIGINT"  # an artifact over 2 GiB is recorded too
     assert {c["name"] for c in inspect(db.engine).get_columns("evidence_chunk")} == {
         "artifact_id",
         "seq",

@@ -483,6 +483,8 @@ def _v10_evidence_chunks(conn: Connection) -> None:
     meta.create_all(conn, tables=[chunk])
     for trigger in _V10_POSTGRESQL_TRIGGERS if _is_postgresql(conn) else _V10_TRIGGERS:
         conn.execute(text(trigger))
+    if _is_postgresql(conn):  # an artifact over 2 GiB (SQLite's INTEGER is 64-bit already)
+        conn.execute(text("ALTER TABLE evidence_artifact ALTER COLUMN size TYPE BIGINT"))
 
 
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, Text, text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
 from sqlmodel.main import SQLModelConfig
 
@@ -246,7 +246,8 @@ class ArtifactRow(SQLModel, table=True):
     description: str = Field(default="", sa_type=Text)
     original_path: str = Field(default="", sa_type=Text)
     host: str = ""
-    size: int = 0
+    # Bytes: an artifact may pass 2 GiB (BIGINT on PostgreSQL; SQLite's INTEGER is 64-bit).
+    size: int = Field(default=0, sa_type=BigInteger().with_variant(Integer(), "sqlite"))
     sha256: str = ""
     stored_name: str = ""
     collector: str = ""
