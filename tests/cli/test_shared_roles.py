@@ -2,8 +2,8 @@
 joins as their own login role, which is their name on the timeline; the big screen's role
 only watches; a security incident's record is seen and changed only by warroom_security.
 
-Separate `warroom` processes on the run's PostgreSQL server, as laptops would: alice
-(responder), bob (responder and security), screen (viewer)."""
+`warroom` commands on the run's PostgreSQL server, as each person's laptop would run them:
+alice (responder), bob (responder and security), screen (viewer)."""
 
 from __future__ import annotations
 
@@ -69,25 +69,18 @@ def database(postgres_server, postgres_url):
 
 
 @pytest.fixture
-def room(postgres_server, database, tmp_path):
-    """Runs `warroom ARGS` in a new process, connected as the login role `person`."""
+def room(postgres_server, database, tmp_path, in_process, monkeypatch):
+    """Runs `warroom ARGS` connected as the login role `person`, from their own data folder
+    (in this process: what a separate one adds is tested in test_shared_war_room.py)."""
 
     def run(person: str, *args: str, actor: str | None = None):
-        env = {
-            **os.environ,
-            "WARROOM_DATABASE_URL": postgres_server.url(database, user=person),
-            "WARROOM_DATA_DIR": str(tmp_path / f"laptop-{person}"),
-        }
-        env.pop("WARROOM_ACTOR", None)
-        if actor is not None:
-            env["WARROOM_ACTOR"] = actor
-        return subprocess.run(
-            [sys.executable, "-m", "warroom", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        url = postgres_server.url(database, user=person)
+        if actor is None:
+            monkeypatch.delenv("WARROOM_ACTOR", raising=False)
+        else:
+            monkeypatch.setenv("WARROOM_ACTOR", actor)
+        laptop = tmp_path / f"laptop-{person}"
+        return in_process("--database", url, "--data-dir", laptop, *args)
 
     return run
 
