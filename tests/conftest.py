@@ -7,7 +7,6 @@ that wants another name on the timeline overrides `actor`."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import sys
 import tempfile
@@ -140,16 +139,23 @@ def postgres_template(postgres_server):
     return "warroom_template"
 
 
-_postgres_databases = itertools.count(1)
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_server, postgres_template):
+    """Fresh copies of the template, made (and used ones dropped) on a thread of their own
+    while tests run, so a test rarely waits for CREATE DATABASE."""
+    from tests.postgres_server import DatabasePool
+
+    pool = DatabasePool(postgres_server, postgres_template)
+    yield pool
+    pool.close()
 
 
 @pytest.fixture
-def postgres_url(postgres_server, postgres_template):
+def postgres_url(postgres_server, postgres_databases):
     """A fresh, migrated database of its own on the run's server; dropped afterwards."""
-    name = f"test_{next(_postgres_databases)}"
-    postgres_server.admin(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
+    name = postgres_databases.take()
     yield postgres_server.url(name)
-    postgres_server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    postgres_databases.give_back(name)
 
 
 @pytest.fixture

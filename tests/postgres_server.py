@@ -8,12 +8,15 @@ ServerUnavailable with the reason and the server's own log: the run fails, it ne
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import pwd
+import queue
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,3 +164,49 @@ def start() -> PostgresServer:
             server.port = _free_port()
             time.sleep(0.2)
     return server
+
+
+class DatabasePool:
+    """Copies of `template` kept ready, `READY` at a time, by one worker thread that also
+    drops the databases given back. The thread waits on its queue of jobs (no polling); an
+    error on it is raised in the test that takes the next database."""
+
+    READY = 3
+
+    def __init__(self, server: PostgresServer, template: str) -> None:
+        self._server = server
+        self._template = template
+        self._names = itertools.count(1)
+        self._ready: queue.Queue[str | BaseException] = queue.Queue()
+        self._jobs: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="postgres-pool", daemon=True)
+        self._thread.start()
+        for _ in range(self.READY):
+            self._jobs.put(("create", ""))
+
+    def take(self) -> str:
+        made = self._ready.get()
+        if isinstance(made, BaseException):
+            raise made
+        self._jobs.put(("create", ""))
+        return made
+
+    def give_back(self, name: str) -> None:
+        self._jobs.put(("drop", name))
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._thread.join()
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            what, name = job
+            try:
+                if what == "create":
+                    name = f"test_{next(self._names)}"
+                    self._server.admin(f"CREATE DATABASE {name} TEMPLATE {self._template}")
+                    self._ready.put(name)
+                else:
+                    self._server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            except Exception as exc:  # the next take() raises it, with the server's words
+                self._ready.put(exc)

@@ -4,7 +4,7 @@ action it had acknowledged must be in the file afterwards, the file must pass
 
     WARROOM_KILL_RUNS=500 .venv/bin/python -m pytest tests/reliability -s
 
-WARROOM_KILL_RUNS (default 20, sized for the normal test run; CI's long step runs 300) sets the
+WARROOM_KILL_RUNS (default 10, sized for the normal test run; CI's long step runs 300) sets the
 main test's runs and WARROOM_KILL_LARGE_RUNS (default 5; CI's long step 30) the large-write
 test's; WARROOM_KILL_SEED fixes the seed (by default a new one each session,
 printed with the figures; the kill timing is never reproducible anyway).
@@ -19,7 +19,7 @@ import shutil
 from tests.reliability import kill_child
 from tests.reliability.harness import TrialReport, run_kill_trials
 
-RUNS = int(os.environ.get("WARROOM_KILL_RUNS", "20"))
+RUNS = int(os.environ.get("WARROOM_KILL_RUNS", "10"))
 LARGE_RUNS = int(os.environ.get("WARROOM_KILL_LARGE_RUNS", "5"))
 SEED = int(os.environ.get("WARROOM_KILL_SEED", str(random.randrange(1_000_000))))
 LARGE_OPS = ("note", "declare", "impact", "draft")  # the ones that write 0.5-1 MB with --large
