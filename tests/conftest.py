@@ -127,6 +127,21 @@ def postgres_server():
     server.remove()
 
 
+@pytest.fixture
+def own_postgres_server():
+    """A PostgreSQL server of the test's own, with an empty database "room": for a test that
+    stops and starts it (the run's server stays up for the others)."""
+    from tests import postgres_server as server_process
+
+    try:
+        server = server_process.start()
+    except server_process.ServerUnavailable as exc:
+        pytest.fail(f"PostgreSQL could not be started: {exc}", pytrace=False)
+    server.admin("CREATE DATABASE room")
+    yield server
+    server.remove()
+
+
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server):
     """A database migrated to the current schema, copied for each test (CREATE DATABASE

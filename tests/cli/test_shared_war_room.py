@@ -12,8 +12,6 @@ import threading
 
 import pytest
 
-from tests import postgres_server as server_process
-
 STORM = 8  # processes declaring at once (20 on a laptop's file: test_alert_hooks_cli.py)
 
 
@@ -149,19 +147,8 @@ def test_a_server_that_cannot_be_reached_is_named_and_no_password_is_shown(here)
     assert other.returncode == 3 and "is not a PostgreSQL URL" in other.stderr
 
 
-@pytest.fixture
-def own_server():
-    """A server of this test's own, which it stops and starts."""
-    try:
-        server = server_process.start()
-    except server_process.ServerUnavailable as exc:
-        pytest.fail(f"PostgreSQL could not be started: {exc}", pytrace=False)
-    server.admin("CREATE DATABASE room")
-    yield server
-    server.remove()
-
-
-def test_a_server_stopped_mid_work_loses_no_note_reported_saved(own_server, room):
+def test_a_server_stopped_mid_work_loses_no_note_reported_saved(own_postgres_server, room):
+    own_server = own_postgres_server
     url = own_server.url("room")
     incident = _must(room("declare", "--title", "Outage", "--severity", "P0", url=url)).strip()
     results: list[tuple[str, subprocess.CompletedProcess[str]]] = []

@@ -7,20 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests import postgres_server as server_process
 from warroom.adapters.sql.postgres.database import open_shared
 from warroom.bootstrap import build
 
 
 @pytest.fixture
-def server():
-    try:
-        started = server_process.start()
-    except server_process.ServerUnavailable as exc:
-        pytest.fail(f"PostgreSQL could not be started: {exc}", pytrace=False)
-    started.admin("CREATE DATABASE room")
-    yield started
-    started.remove()
+def server(own_postgres_server):
+    return own_postgres_server  # stopped and started by the test
 
 
 @pytest.fixture
@@ -75,9 +68,7 @@ def test_a_server_gone_is_said_at_once_and_nothing_typed_is_lost(qtbot, server, 
     assert "Rolled back 4.2 at 14:05" in texts
 
 
-def test_a_read_that_finds_the_server_gone_tells_the_banner_not_an_error_dialog(
-    monkeypatch, qtbot
-):
+def test_a_read_that_finds_the_server_gone_tells_the_banner_not_an_error_dialog(monkeypatch, qtbot):
     import sys
 
     from PySide6.QtWidgets import QMessageBox
