@@ -69,9 +69,7 @@ def test_cancelling_saves_nothing_and_keeps_the_typing(board, bob, monkeypatch):
     assert "was not saved: someone else changed it meanwhile" in detail.error.text()
 
 
-def test_keeping_theirs_shows_their_title_and_records_mine_as_not_kept(
-    board, bob, monkeypatch
-):
+def test_keeping_theirs_shows_their_title_and_records_mine_as_not_kept(board, bob, monkeypatch):
     incident = board.service.declare("Checkout 500s", "P1")
     detail = board.window.open_incident(incident.id)
     detail.title_edit.setFocus()

@@ -44,9 +44,7 @@ def test_a_save_based_on_a_replaced_value_is_refused_and_writes_nothing(
     assert service.get(incident.id).impact == "Checkout fails for all users"
 
 
-def test_keeping_theirs_keeps_their_value_and_puts_mine_on_the_timeline(
-    service, bob, incident
-):
+def test_keeping_theirs_keeps_their_value_and_puts_mine_on_the_timeline(service, bob, incident):
     bob.edit_title(incident.id, "Checkout 500s in eu-west", based_on=incident.title)
     with pytest.raises(EditConflict) as conflict:
         service.edit_title(incident.id, "Checkout errors", based_on=incident.title)

@@ -73,9 +73,7 @@ def test_one_section_changed_by_both_is_refused_until_the_author_chooses(
     }
 
 
-def test_a_status_moved_on_another_laptop_is_not_undone_by_an_autosave(
-    two_authors, incident
-):
+def test_a_status_moved_on_another_laptop_is_not_undone_by_an_autosave(two_authors, incident):
     alice, bob = two_authors
     base = alice.save(replace(alice.get(incident.id), root_cause="Config push"))
     bob.set_status(incident.id, "in_review")
