@@ -11,7 +11,6 @@ import time
 import pytest
 
 from tests.adapters.conftest import BOTH_ENGINES
-from warroom.adapters.sql.sqlite.database import open_database
 
 WRITER = textwrap.dedent(
     """
@@ -90,15 +89,3 @@ def test_a_commit_elsewhere_is_noticed_by_a_watch(service, open_again):
     assert not watch.changed()  # told once
     service.add_note(incident.id, "and a note")
     assert noticed(watch)
-
-
-@pytest.mark.parametrize("engine", ["sqlite"])  # the file's own data_version check
-def test_a_commit_elsewhere_is_noticed_at_the_next_check(service, db_path):
-    other = open_database(db_path)
-    try:
-        assert not other.changed_since_last_check()  # the baseline is taken at open
-        service.declare("From the other instance", "P2")
-        assert other.changed_since_last_check()
-        assert not other.changed_since_last_check()
-    finally:
-        other.dispose()

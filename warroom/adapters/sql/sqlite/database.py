@@ -79,8 +79,6 @@ class Database:
     # What the user should know but that does not stop anything (a folder open to others).
     warnings: tuple[str, ...] = ()
     _waiting: list[Waiting] = field(default_factory=list, repr=False)
-    _watch: sqlite3.Connection | None = field(default=None, repr=False)
-    _seen_version: int | None = field(default=None, repr=False)
     _watches: list[SqliteWatch] = field(default_factory=list, repr=False)
 
     shared = False
@@ -112,9 +110,6 @@ class Database:
         for watch in self._watches:
             watch.close()
         self._watches.clear()
-        if self._watch is not None:
-            self._watch.close()
-            self._watch = None
         self.engine.dispose()
 
     def when_waiting(self, listener: Waiting) -> Callable[[], None]:
@@ -123,17 +118,6 @@ class Database:
         Returns a function that unsubscribes."""
         self._waiting.append(listener)
         return lambda: self._waiting.remove(listener)
-
-    def changed_since_last_check(self) -> bool:
-        """True when any other connection (another warroom on this file, or another part
-        of this one) has committed since the last call. PRAGMA data_version is a cheap
-        counter read, so this can run on every tick."""
-        if self._watch is None:
-            self._watch = sqlite3.connect(self.path, check_same_thread=False)
-        version = self._watch.execute("PRAGMA data_version").fetchone()[0]
-        changed = self._seen_version is not None and version != self._seen_version
-        self._seen_version = version
-        return changed
 
     def checkpoint(self) -> None:
         """Copies the write-ahead log into the database and truncates it to zero bytes.
@@ -364,11 +348,9 @@ def open_database(path: Path, *, now: datetime | None = None) -> Database:
     for suffix in ("", "-wal", "-shm"):
         if Path(f"{path}{suffix}").exists():
             _tighten(Path(f"{path}{suffix}"), 0o600)
-    database = Database(
+    return Database(
         path=path, engine=engine, writer=writer, warnings=tuple(warnings), _waiting=waiting
     )
-    database.changed_since_last_check()  # the baseline: later commits elsewhere show up
-    return database
 
 
 def _inspect(path: Path) -> tuple[int, bool]:
