@@ -482,13 +482,14 @@ class IncidentService:
                 edit, "service", "The affected service", old, service, based_on, resolution
             ):
                 text = f"Affected service: {service}" if service else "Affected service cleared"
-                edit.event(
+                _record_edit(
+                    edit,
                     EventKind.FIELD_EDITED,
-                    _with_resolution(text, resolution),
+                    text,
+                    resolution,
                     field="service",
                     old=old,
                     new=service,
-                    **_resolution_data(resolution),
                 )
                 edit.row.service = service
             return edit.incident()
@@ -506,13 +507,14 @@ class IncidentService:
         with self.editing(incident_id) as edit:
             old = edit.row.title
             if _changed(edit, "title", "The title", old, clean, based_on, resolution):
-                edit.event(
+                _record_edit(
+                    edit,
                     EventKind.FIELD_EDITED,
-                    _with_resolution(f"Title changed to “{clean}” (was “{old}”)", resolution),
+                    f"Title changed to “{clean}” (was “{old}”)",
+                    resolution,
                     field="title",
                     old=old,
                     new=clean,
-                    **_resolution_data(resolution),
                 )
                 edit.row.title = clean
             return edit.incident()
@@ -531,13 +533,14 @@ class IncidentService:
             old = edit.row.impact
             if _changed(edit, "impact", "The impact summary", old, clean, based_on, resolution):
                 text = f"Impact summary updated: {clean}" if clean else "Impact summary cleared"
-                edit.event(
+                _record_edit(
+                    edit,
                     EventKind.FIELD_EDITED,
-                    _with_resolution(text, resolution),
+                    text,
+                    resolution,
                     field="impact",
                     old=old,
                     new=clean,
-                    **_resolution_data(resolution),
                 )
                 edit.row.impact = clean
             edit.uow.drafts.clear(incident_id, "impact")
@@ -636,14 +639,15 @@ class IncidentService:
                     text = f"{role.label}: {person}" + (f" (was {old})" if old else "")
                 else:
                     text = f"{role.label} unassigned (was {old})"
-                edit.event(
+                _record_edit(
+                    edit,
                     EventKind.ROLE_ASSIGNED,
-                    _with_resolution(text, resolution),
+                    text,
+                    resolution,
                     at=when,
                     role=role.value,
                     old=old,
                     new=person,
-                    **_resolution_data(resolution),
                 )
                 setattr(edit.row, column, person)
             return edit.incident()
@@ -1097,12 +1101,17 @@ def _changed(
     return mine != stored
 
 
-def _with_resolution(text: str, resolution: Resolution | str | None) -> str:
-    if resolution is None:
-        return text
-    how = "kept over" if Resolution(resolution) is Resolution.MINE else "merged with"
-    return f"{text} ({how} the version saved meanwhile)"
-
-
-def _resolution_data(resolution: Resolution | str | None) -> dict[str, Any]:
-    return {} if resolution is None else {"resolution": Resolution(resolution).value}
+def _record_edit(
+    edit: Edit,
+    kind: EventKind,
+    text: str,
+    resolution: Resolution | str | None,
+    **data: Any,
+) -> None:
+    """The edit's timeline event; after an edit conflict, saying what the editor chose."""
+    if resolution is not None:
+        chosen = Resolution(resolution)
+        how = "kept over" if chosen is Resolution.MINE else "merged with"
+        text = f"{text} ({how} the version saved meanwhile)"
+        data["resolution"] = chosen.value
+    edit.event(kind, text, **data)
