@@ -327,7 +327,6 @@ def run_gui(
     clock = SystemClock()
     ticker = Ticker(clock)
     opened: list[OpenRecord] = []
-    windows: list[MainWindow] = []
 
     def build_window(
         location: str, services: Services | None, incidents: list[Incident] | None
@@ -345,7 +344,6 @@ def run_gui(
         if theme is not None:
             window.use_icons(theme)
         _add_room_actions(window, backend, location)
-        windows.append(window)
         window.show()
         show_policy_warnings(window, warnings)
         return window
@@ -387,7 +385,6 @@ def run_gui(
     finally:
         for record in opened:
             record.dispose()
-    restart = next((w.restart_requested for w in windows if w.restart_requested is not None), None)
-    if restart is not None:
-        restart_app(restart)
+    if window.restart_requested is not None:  # joined or left a shared war room
+        restart_app(window.restart_requested)
     return code

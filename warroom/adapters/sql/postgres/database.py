@@ -184,12 +184,7 @@ class SharedDatabase:
                     )
                 ).scalar()
         except DatabaseError as exc:
-            detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-            raise StoreError(
-                self.location,
-                f"Cannot open the shared war room at {self.location}: {detail}",
-                StoreError.UNREADABLE,
-            ) from exc
+            raise _cannot_open(self.location, exc) from exc
         return None if found is None else str(found)
 
     def write_failed(self, error: Exception) -> WriteFailed:
@@ -339,10 +334,13 @@ def open_shared(url: URL | str, folder: Path, *, now: datetime | None = None) ->
         ) from exc
     except DatabaseError as exc:
         engine.dispose()
-        detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        raise StoreError(
-            where,
-            f"Cannot open the shared war room at {where}: {detail}",
-            StoreError.UNREADABLE,
-        ) from exc
+        raise _cannot_open(where, exc) from exc
     return SharedDatabase(url, engine, writer, folder, _waiting=waiting)
+
+
+def _cannot_open(where: str, error: DatabaseError) -> StoreError:
+    """The server's own first line of why, naming the room (never its password)."""
+    detail = str(getattr(error, "orig", error)).strip().splitlines()[0]
+    return StoreError(
+        where, f"Cannot open the shared war room at {where}: {detail}", StoreError.UNREADABLE
+    )
