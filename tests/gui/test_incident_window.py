@@ -197,3 +197,52 @@ def test_changes_made_elsewhere_show_up_in_an_open_detail_view(qtbot, board, det
 def test_detail_controls_carry_accessible_names(detail):
     names = {w.accessibleName() for w in detail._editors()}
     assert {"Title", "Severity", "Impact summary", "Acknowledge", "Incident commander"} <= names
+
+
+def shown_rows(window):
+    table = window.timeline_table
+    return [
+        tuple(table.item(row, column).text() for column in range(3))
+        for row in range(table.rowCount())
+    ]
+
+
+def rows_of_a_fresh_window(board, incident_id):
+    """What a window opened now shows: every row written from scratch."""
+    from warroom.ui.incident_window import IncidentWindow
+
+    fresh = IncidentWindow(incident_id, board.service, board.window.policy, board.window.clock)
+    try:
+        return shown_rows(fresh)
+    finally:
+        fresh.deleteLater()
+
+
+def test_notes_typed_in_any_order_show_where_they_happened(qtbot, board, clock, detail):
+    def type_note(text, minutes_ago=None):
+        if minutes_ago is not None:
+            detail.note_time.setDateTime(to_qdatetime(clock.now() - timedelta(minutes=minutes_ago)))
+        qtbot.keyClicks(detail.note_edit, text)
+        qtbot.keyClick(detail.note_edit, Qt.Key.Key_Return)
+
+    clock.advance(minutes=10)
+    type_note("Rolled back 4812")
+    clock.advance(minutes=5)
+    type_note("Paged the database on-call", minutes_ago=8)  # between the two above
+    clock.advance(minutes=1)
+    type_note("Errors back to normal")
+    texts = timeline_texts(detail)
+    assert texts.index("Paged the database on-call") < texts.index("Rolled back 4812")
+    assert texts[-1] == "Errors back to normal"
+    assert shown_rows(detail) == rows_of_a_fresh_window(board, detail.incident_id)
+
+
+def test_after_new_year_every_row_says_its_year(qtbot, board, clock, detail):
+    first = shown_rows(detail)[0][0]
+    assert first.startswith("Sun 22 Nov")  # this year: no year shown
+    clock.advance(days=45)  # into January
+    qtbot.keyClicks(detail.note_edit, "Still watching the error rate")
+    qtbot.keyClick(detail.note_edit, Qt.Key.Key_Return)
+    year = (clock.now() - timedelta(days=45)).astimezone().year
+    assert shown_rows(detail)[0][0].startswith(f"22 Nov {year}")
+    assert shown_rows(detail) == rows_of_a_fresh_window(board, detail.incident_id)

@@ -134,14 +134,16 @@ def bench_scale(
         import cProfile
         import pstats
 
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for n in range(10):
-            one_note(1000 + n)
-            one_commander(1000 + n)
-        profiler.disable()
-        header(f"cProfile of 10 notes and 10 commander changes at {scale}x (cumulative)")
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        for name, action in (("notes", one_note), ("commander changes", one_commander)):
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for n in range(10):
+                action(1000 + n)
+            profiler.disable()
+            header(f"cProfile of 10 {name} at {scale}x (cumulative, then own time)")
+            stats = pstats.Stats(profiler)
+            stats.sort_stats("cumulative").print_stats(30)
+            stats.sort_stats("tottime").print_stats(15)
     incident_window.close()
     window.close()
     app.processEvents()

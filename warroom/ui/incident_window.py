@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from warroom.domain import clocks
+from warroom.domain.changes import Part
 from warroom.domain.clock import Clock
 from warroom.domain.clock_text import response_text, update_text
 from warroom.domain.clocks import ClockState, Countdown
@@ -408,6 +409,10 @@ class IncidentWindow(QDialog):
             self._deleted = True
             self.close()
             return
+        if incident_id == self.incident_id and kind == Part.TIMELINE.value:
+            # A note or another row of this window's own: the incident itself is as shown.
+            self._show_timeline(self._service.timeline(incident_id))
+            return
         if incident_id == self.incident_id:
             incident = self._service.get(incident_id)
             if kind == "refreshed" and incident == self.incident and not self._timeline_moved():
@@ -451,8 +456,7 @@ class IncidentWindow(QDialog):
         for widget in self._editors():
             widget.setEnabled(not closed)
         self.ack_button.setEnabled(not closed and incident.acknowledged_at is None)
-        self._events = self._service.timeline(self.incident_id)
-        self._fill_timeline(self._events)
+        self._show_timeline(self._service.timeline(self.incident_id))
         self.wizard_button.setEnabled(incident.status.is_open)
         self._refresh_check_backs()
 
@@ -498,33 +502,47 @@ class IncidentWindow(QDialog):
         return False
 
     _events: list[TimelineEvent] = []
+    _events_year: int | None = None  # the year the rows' dates were written against
 
     def _timeline_moved(self) -> bool:
         return self._service.timeline(self.incident_id) != self._events
 
-    def _fill_timeline(self, events: list[TimelineEvent]) -> None:
+    def _show_timeline(self, events: list[TimelineEvent]) -> None:
+        """Rewrites only the rows from the first one that differs: a note appends one row,
+        a backdated one rewrites the rows after its place, not the whole timeline."""
+        now = self._clock.now()
+        year = now.astimezone().year
+        kept = 0
+        if year == self._events_year:
+            for shown, event in zip(self._events, events, strict=False):
+                if shown != event:
+                    break
+                kept += 1
         table = self.timeline_table
         table.setRowCount(len(events))
-        now = self._clock.now()
-        for row, event in enumerate(events):
-            when = timeline_text(event.at, now)
-            late = entered_after_the_fact(event)
-            if late:
-                when += f"\n{ENTERED_LATER}"
-            text = ("[sensitive] " if event.data.get("sensitive") else "") + event.text
-            cells = (when, event.actor, text)
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if column == 0:
-                    item.setToolTip(
-                        f"Entered later: written down {timeline_text(event.recorded_at, now)}, "
-                        f"happened {timeline_text(event.at, now)}"
-                        if late
-                        else local_text(event.at)
-                    )
-                table.setItem(row, column, item)
-        table.resizeRowsToContents()
+        for row in range(kept, len(events)):
+            self._fill_row(row, events[row], now)
+        for row in range(kept, len(events)):
+            table.resizeRowToContents(row)
+        self._events, self._events_year = events, year
         table.scrollToBottom()
+
+    def _fill_row(self, row: int, event: TimelineEvent, now: datetime) -> None:
+        when = timeline_text(event.at, now)
+        late = entered_after_the_fact(event)
+        if late:
+            when += f"\n{ENTERED_LATER}"
+        text = ("[sensitive] " if event.data.get("sensitive") else "") + event.text
+        for column, cell in enumerate((when, event.actor, text)):
+            item = QTableWidgetItem(cell)
+            if column == 0:
+                item.setToolTip(
+                    f"Entered later: written down {timeline_text(event.recorded_at, now)}, "
+                    f"happened {timeline_text(event.at, now)}"
+                    if late
+                    else local_text(event.at)
+                )
+            self.timeline_table.setItem(row, column, item)
 
     def on_tick(self, now: datetime) -> None:
         incident = self.incident
