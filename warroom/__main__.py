@@ -415,6 +415,7 @@ def _add_evidence_verbs(verbs, common: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     from warroom.domain.safe_text import shown_safely
 
+    own_process = argv is None  # the program itself, not a test calling main(argv)
     argv = list(sys.argv[1:] if argv is None else argv)
     with shown_safely():  # a usage error quotes the arguments: made visible too
         try:
@@ -457,6 +458,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _print_paths(resolve_paths(args.data_dir))
     from warroom.bootstrap import run_cli
 
+    if own_process:  # see warroom.cli.heap: the start-up heap is not collected
+        from warroom.cli import heap
+
+        heap.hold()
     # Every character a headless verb prints passes through here: a title or note holding
     # ESC[2J, an OSC sequence, a bare CR or a bidi override shows as an escape, never acts.
     with shown_safely():

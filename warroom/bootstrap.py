@@ -282,8 +282,10 @@ def run_cli(args: argparse.Namespace) -> int:
     backend = backend_for(paths, getattr(args, "database", None))
     if args.verb in ("share", "db"):  # the whole record: warroom.cli.db
         from warroom.adapters.sql.copy import RecordCopier
+        from warroom.cli import heap
         from warroom.cli.db import run_record_verb
 
+        heap.resume()  # a whole record's copy: collected as usual
         url = backend.url if isinstance(backend, SharedBackend) else None
         return run_record_verb(args, RecordCopier(paths.database, paths.data_dir, url))
     if backend.shared:

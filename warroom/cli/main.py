@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from warroom.cli import heap
 from warroom.cli.exits import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, fail
 from warroom.domain import clocks
 from warroom.domain.clock import Clock, SystemClock
@@ -59,10 +60,12 @@ class CliBackend(Protocol):
 def run(args: argparse.Namespace, backend: CliBackend) -> int:
     paths = resolve_paths(args.data_dir)
     if args.verb in ("backup", "restore"):
+        heap.resume()
         return _backups(args, paths, backend)
     if args.verb == "drill" and args.drill_verb in ("list", "check"):  # no database needed
         from warroom.cli.drill import run_drill_offline
 
+        heap.resume()
         return run_drill_offline(args, paths)
     policy, warnings = load_policy(paths)
     for warning in warnings:
@@ -73,6 +76,7 @@ def run(args: argparse.Namespace, backend: CliBackend) -> int:
         record = backend.open(paths.database, clock, actor.name, policy)
     except StoreError as exc:
         return fail(args, EXIT_STORE, exc)
+    heap.resume()  # the stack is up: the verb's own work is collected as usual
     for warning in record.warnings:
         print(f"warroom: warning: {warning}", file=sys.stderr)
     evidence = record.services.evidence
