@@ -332,3 +332,25 @@ def test_the_declare_dialog_leaves_detected_unknown_and_refuses_a_bad_time(qtbot
     dialog.detected_edit.clear()
     qtbot.mouseClick(dialog.declare_button, Qt.MouseButton.LeftButton)
     assert board.service.get(dialog.declared.id).detected_at is None
+
+
+def test_a_theme_switch_recolours_cells_already_shown(qtbot, board, clock):
+    from PySide6.QtWidgets import QApplication
+
+    from warroom.ui.theme import apply_theme
+
+    apply_theme(QApplication.instance(), "light")
+    board.service.declare("Checkout returns 500", "P0")  # no commander: "No IC" in red
+    model = board.window.model
+    board.window.board.viewport().repaint()  # every visible cell asked for once
+
+    def colour(column):
+        brush = model.index(0, column).data(Qt.ItemDataRole.ForegroundRole)
+        return brush.color().name().upper()
+
+    assert colour(Column.COMMANDER) == "#B3141B"
+    board.window.set_theme("dark")
+    try:
+        assert colour(Column.COMMANDER) == "#FF7A7F"
+    finally:
+        board.window.set_theme("light")

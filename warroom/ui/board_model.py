@@ -3,7 +3,8 @@
 The 1 Hz tick emits dataChanged for the clock cells of the rows on screen only; the model
 is never reset to refresh, so selection and scroll position survive. Clocks are computed
 lazily, per row, for the cells the view actually asks for, and cached for the rest of the
-tick.
+tick. What `data` answers is cached per cell and role too: a repaint asks each cell for a
+dozen roles, and only the clock cells change between ticks.
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ class BoardModel(QAbstractTableModel):
         self._rows: list[Incident] = []
         self._keys: list[SortKey] = []
         self._clock_cache: dict[int, RowClocks] = {}
+        # data()'s answers by (row, column, role): the clock cells' until the next tick,
+        # the others' until a row or its reminder state changes.
+        self._cells: dict[tuple[int, int, int], Any] = {}
+        self._clock_cells: dict[tuple[int, int, int], Any] = {}
         self._bold = QFont()
         self._bold.setBold(True)
         self._highlighted: set[int] = set()  # incidents with a reminder due
@@ -100,7 +105,7 @@ class BoardModel(QAbstractTableModel):
         self.beginResetModel()
         self._keys = [key for key, _ in keyed]
         self._rows = [incident for _, incident in keyed]
-        self._clock_cache.clear()
+        self._forget_cells()
         self.endResetModel()
 
     def incidents(self) -> list[Incident]:
@@ -122,7 +127,7 @@ class BoardModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), row, row)
             self._keys.insert(row, key)
             self._rows.insert(row, incident)
-            self._clock_cache.clear()
+            self._forget_cells()
             self.endInsertRows()
             return
         others = self._keys[:old] + self._keys[old + 1 :]
@@ -138,7 +143,7 @@ class BoardModel(QAbstractTableModel):
         else:
             self._keys[old] = key
             self._rows[old] = incident
-        self._clock_cache.clear()
+        self._forget_cells()
         self.dataChanged.emit(self.index(new, 0), self.index(new, len(Column) - 1))
 
     def remove(self, incident_id: int) -> None:
@@ -148,7 +153,7 @@ class BoardModel(QAbstractTableModel):
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._rows[row]
         del self._keys[row]
-        self._clock_cache.clear()
+        self._forget_cells()
         self.endRemoveRows()
 
     def set_highlighted(self, incident_ids: set[int]) -> None:
@@ -162,6 +167,8 @@ class BoardModel(QAbstractTableModel):
         changed |= {i for i in reasons if reasons[i] != self._reasons.get(i, reasons[i])}
         self._highlighted = set(reasons)
         self._reasons = {i: list(words) for i, words in reasons.items()}
+        if changed:
+            self._cells.clear()
         for incident_id in changed:
             row = self.row_of(incident_id)
             if row is not None:
@@ -174,6 +181,7 @@ class BoardModel(QAbstractTableModel):
         `now`'s clocks whenever they are next asked for (scrolled into view)."""
         self._now = now
         self._clock_cache.clear()
+        self._clock_cells.clear()
         shown = range(len(self._rows)) if rows is None else rows
         first, last = max(shown.start, 0), min(shown.stop, len(self._rows)) - 1
         if first <= last:
@@ -186,6 +194,19 @@ class BoardModel(QAbstractTableModel):
                     Qt.ItemDataRole.ForegroundRole,
                 ],
             )
+
+    def restyle(self) -> None:
+        """The theme changed: every cell's colours are asked for again."""
+        self._forget_cells()
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, len(Column) - 1)
+            )
+
+    def _forget_cells(self) -> None:
+        self._clock_cache.clear()
+        self._cells.clear()
+        self._clock_cells.clear()
 
     def clocks_for(self, row: int) -> RowClocks:
         cached = self._clock_cache.get(row)
@@ -212,14 +233,24 @@ class BoardModel(QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row, column = index.row(), index.column()
+        cells = self._clock_cells if column >= Column.ELAPSED else self._cells
+        key = (row, column, role)
+        try:
+            return cells[key]
+        except KeyError:
+            pass
         if not index.isValid():
             return None
-        incident = self._rows[index.row()]
-        column = Column(index.column())
+        value = cells[key] = self._answer(row, Column(column), role)
+        return value
+
+    def _answer(self, row: int, column: Column, role: int) -> Any:
+        incident = self._rows[row]
         if role == INCIDENT_ROLE:
             return incident
         if column in CLOCK_COLUMNS:
-            return self._clock_data(index.row(), column, role)
+            return self._clock_data(row, column, role)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(incident, column)
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -115,7 +115,11 @@ class BoardView(QTableView):
         font = self.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         self.setFont(font)
-        self.setItemDelegate(StateColourDelegate(self))
+        # Only the cells that can carry a state colour (the clocks, a reminder's highlighted
+        # title) pay for a delegate written in Python; the others paint in Qt alone.
+        state_colours = StateColourDelegate(self)
+        for column in (Column.TITLE, *CLOCK_COLUMNS):
+            self.setItemDelegateForColumn(column, state_colours)
         self.setItemDelegateForColumn(Column.SEVERITY, SeverityBadgeDelegate(self))
         self.doubleClicked.connect(self._open_index)
 

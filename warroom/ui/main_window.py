@@ -970,6 +970,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             self.use_icons(apply_theme(app, key))
+        self.model.restyle()
 
     def _system_scheme_changed(self, *_args: object) -> None:
         from warroom.ui.theme import SYSTEM
