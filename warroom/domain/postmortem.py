@@ -154,6 +154,9 @@ TIMELINE_KINDS = frozenset(
 )
 
 
+_NO_EDIT = TimelineEdit()  # one shared: most events have no edit (it is frozen)
+
+
 def timeline_rows(
     events: list[TimelineEvent], postmortem: Postmortem, include_hidden: bool = False
 ) -> list[TimelineRow]:
@@ -162,7 +165,7 @@ def timeline_rows(
     for event in events:
         if event.kind not in TIMELINE_KINDS and not is_cadence_event(event):
             continue  # a missed update cadence is worth a row; a snoozed reminder is not
-        edit = postmortem.timeline_edits.get(event.id, TimelineEdit())
+        edit = postmortem.timeline_edits.get(event.id, _NO_EDIT)
         if edit.hidden and not include_hidden:
             continue
         text = event.text if edit.text is None else edit.text
