@@ -46,3 +46,27 @@ def test_the_rows_keep_the_domain_rows_fields():
         (r.at, r.text, r.event_id, r.hidden) for r in rows
     ]
     assert context["recorded_later"]
+
+
+def test_the_collector_is_paused_while_rows_are_built_and_on_again_after():
+    import gc
+
+    from warroom.system.collector import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():  # nested: the outer pause turns it back on
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with collector_paused():
+            raise ValueError
+    except ValueError:
+        pass
+    assert gc.isenabled()
+    incident, postmortem, events = document(50, seed=5)
+    policy = load_policy_file(builtin_policy_file())
+    render_postmortem(make_environment(), incident, postmortem, events, policy, NOW)
+    assert gc.isenabled()

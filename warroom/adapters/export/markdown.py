@@ -34,6 +34,7 @@ from warroom.domain.postmortem import (
 from warroom.domain.safe_text import visible
 from warroom.domain.timefmt import MISSING, utc_minute_or_missing
 from warroom.services.ports.postmortems import MessageKind
+from warroom.system.collector import collector_paused
 from warroom.system.paths import templates_dir
 
 __all__ = [
@@ -343,10 +344,12 @@ def postmortem_context(
     today = now.date()
     # When each row written down after the fact was written down, by event id.
     recorded_later = {e.id: e.recorded_at for e in events if entered_after_the_fact(e)}
+    with collector_paused():  # two objects a row, tens of thousands on a long timeline
+        rows = document_rows(timeline_rows(events, postmortem), recorded_later)
     return {
         "incident": incident,
         "postmortem": postmortem,
-        "rows": document_rows(timeline_rows(events, postmortem), recorded_later),
+        "rows": rows,
         "recorded_later": recorded_later,
         "metrics": key_metrics(incident, events),
         "due": postmortem_due(incident, policy),

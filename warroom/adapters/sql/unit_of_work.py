@@ -56,6 +56,7 @@ from warroom.services.ports import (
     UnitOfWork,
     Waiting,
 )
+from warroom.system.collector import collector_paused
 
 log = logging.getLogger("warroom.store")
 
@@ -240,7 +241,8 @@ class SqlTimeline:
         # changed or removed are written first, so the read sees them.
         self._session.flush()
         rows = self._session.connection().execute(_EVENTS_OF_INCIDENT, {"incident": incident_id})
-        return _events(rows.all())
+        with collector_paused():  # tens of thousands of rows and events, no cycles
+            return _events(rows.all())
 
     def retime(self, event_id: int, at: datetime) -> None:
         row = self._session.get(EventRow, event_id)
