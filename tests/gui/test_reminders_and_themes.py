@@ -181,3 +181,21 @@ def test_reminders_and_check_backs_are_snoozed_with_the_same_control(board, cloc
         assert [a.text() for a in control.menu().actions()] == ["5 min", "10 min", "15 min"]
         # Laid out at least as wide as it asks: the menu arrow has room beside the label.
         assert control.isEnabled() and control.width() >= control.sizeHint().width()
+
+
+def test_an_update_sent_from_another_laptop_clears_the_reminder_here(open_board, clock):
+    here = open_board()
+    incident = here.service.declare("Checkout returns 500", "P0", commander="Priya Raman")
+    here.service.acknowledge(incident.id)
+    clock.advance(minutes=16)
+    here.tick()
+    assert here.window.reminder_strip.texts() == [
+        "⚠ #1 Checkout returns 500: stakeholder update due"
+    ]
+    there = open_board()  # another warroom on the same file
+    there.service.mark_update_sent(incident.id, "Status page updated")
+    clock.advance(seconds=1)
+    here.tick()  # finds the other warroom's change in the file
+    here.tick()
+    assert here.window.reminder_strip.isHidden()
+    assert title_background(here.window, incident.id) is None

@@ -56,6 +56,99 @@ class RotatingEvidence:
     rotates_at: datetime
 
 
+@dataclass(frozen=True)
+class Upcoming:
+    """A reminder and the moment it falls due (`due_from`; a rotation's comes before the
+    rotation itself). Which reminders exist depends on the data, not on "now"."""
+
+    reminder: Reminder
+    due_from: datetime
+
+
+def upcoming_reminders(
+    incidents: Iterable[Incident],
+    policy: Policy,
+    check_backs: Iterable[Mitigation] = (),
+    rotating: Iterable[RotatingEvidence] = (),
+) -> list[Upcoming]:
+    """Every reminder the data holds, due now or later: computed when the data changes,
+    then only compared with the clock."""
+    found: list[Upcoming] = []
+    titles: dict[int, str] = {}
+    for incident in incidents:
+        if not incident.status.is_open:
+            continue
+        titles[incident.id] = incident.title
+        name = f"#{incident.id} {incident.title}"
+        update = clocks.update_deadline(incident, policy)
+        if update is not None:
+            reminder = Reminder(
+                f"update:{incident.id}:{update.isoformat()}",
+                ReminderKind.UPDATE_DUE,
+                incident.id,
+                update,
+                f"{name}: stakeholder update due",
+            )
+            found.append(Upcoming(reminder, update))
+        if incident.acknowledged_at is None:
+            response = clocks.response_deadline(incident, policy)
+            reminder = Reminder(
+                f"response:{incident.id}:{response.isoformat()}",
+                ReminderKind.RESPONSE_BREACHED,
+                incident.id,
+                response,
+                f"{name}: response target breached, nobody has acknowledged",
+            )
+            found.append(Upcoming(reminder, response))
+    for mitigation in check_backs:
+        at = mitigation.check_back_at
+        if mitigation.incident_id in titles and mitigation.unverified and at is not None:
+            reminder = Reminder(
+                f"check_back:{mitigation.id}",
+                ReminderKind.CHECK_BACK_DUE,
+                mitigation.incident_id,
+                at,
+                f"#{mitigation.incident_id} {titles[mitigation.incident_id]}: "
+                f"{mitigation.question}",
+            )
+            found.append(Upcoming(reminder, at))
+    for item in rotating:
+        if item.incident_id in titles:
+            reminder = Reminder(
+                f"evidence:{item.item_id}:{item.rotates_at.isoformat()}",
+                ReminderKind.EVIDENCE_ROTATING,
+                item.incident_id,
+                item.rotates_at,
+                f"#{item.incident_id} {titles[item.incident_id]}: evidence at risk, "
+                f"“{item.name}” rotates soon",
+            )
+            found.append(Upcoming(reminder, item.rotates_at - RISK_WINDOW))
+    return found
+
+
+def due_among(
+    upcoming: Iterable[Upcoming], now: datetime, snoozed: dict[str, datetime] | None = None
+) -> list[Reminder]:
+    """The reminders due at `now` and not snoozed past it, most urgent first."""
+    snoozed = snoozed or {}
+    active = [
+        u.reminder
+        for u in upcoming
+        if now >= u.due_from and snoozed.get(u.reminder.key, now) <= now
+    ]
+    return sorted(active, key=lambda r: r.due_at)
+
+
+def next_change(
+    upcoming: Iterable[Upcoming], now: datetime, snoozed: dict[str, datetime] | None = None
+) -> datetime | None:
+    """The next moment `due_among` can answer differently with the same data: a reminder
+    falling due or a snooze ending. None: never, until the data changes."""
+    later = [u.due_from for u in upcoming if u.due_from > now]
+    later += [until for until in (snoozed or {}).values() if until > now]
+    return min(later, default=None)
+
+
 def due_reminders(
     incidents: Iterable[Incident],
     policy: Policy,
@@ -65,64 +158,7 @@ def due_reminders(
     snoozed: dict[str, datetime] | None = None,
 ) -> list[Reminder]:
     """Every reminder due at `now` and not snoozed past it, most urgent first."""
-    snoozed = snoozed or {}
-    found: list[Reminder] = []
-    titles: dict[int, str] = {}
-    for incident in incidents:
-        if not incident.status.is_open:
-            continue
-        titles[incident.id] = incident.title
-        name = f"#{incident.id} {incident.title}"
-        update = clocks.update_deadline(incident, policy)
-        if update is not None and now >= update:
-            found.append(
-                Reminder(
-                    f"update:{incident.id}:{update.isoformat()}",
-                    ReminderKind.UPDATE_DUE,
-                    incident.id,
-                    update,
-                    f"{name}: stakeholder update due",
-                )
-            )
-        if incident.acknowledged_at is None:
-            response = clocks.response_deadline(incident, policy)
-            if now >= response:
-                found.append(
-                    Reminder(
-                        f"response:{incident.id}:{response.isoformat()}",
-                        ReminderKind.RESPONSE_BREACHED,
-                        incident.id,
-                        response,
-                        f"{name}: response target breached, nobody has acknowledged",
-                    )
-                )
-    for mitigation in check_backs:
-        if mitigation.incident_id in titles and mitigation.check_back_due(now):
-            assert mitigation.check_back_at is not None
-            found.append(
-                Reminder(
-                    f"check_back:{mitigation.id}",
-                    ReminderKind.CHECK_BACK_DUE,
-                    mitigation.incident_id,
-                    mitigation.check_back_at,
-                    f"#{mitigation.incident_id} {titles[mitigation.incident_id]}: "
-                    f"{mitigation.question}",
-                )
-            )
-    for item in rotating:
-        if item.incident_id in titles and now >= item.rotates_at - RISK_WINDOW:
-            found.append(
-                Reminder(
-                    f"evidence:{item.item_id}:{item.rotates_at.isoformat()}",
-                    ReminderKind.EVIDENCE_ROTATING,
-                    item.incident_id,
-                    item.rotates_at,
-                    f"#{item.incident_id} {titles[item.incident_id]}: evidence at risk, "
-                    f"“{item.name}” rotates soon",
-                )
-            )
-    active = [r for r in found if snoozed.get(r.key, now) <= now]
-    return sorted(active, key=lambda r: r.due_at)
+    return due_among(upcoming_reminders(incidents, policy, check_backs, rotating), now, snoozed)
 
 
 def snooze_span(minutes: int) -> timedelta:

@@ -92,6 +92,7 @@ class BoardModel(QAbstractTableModel):
         self._highlighted: set[int] = set()  # incidents with a reminder due
         self._reasons: dict[int, list[str]] = {}  # what is due on each, in words
         self._due_icon: QIcon | None = None
+        self.revision = 0  # counts changes to the rows, for whoever caches what they hold
 
     def sort_key(self, incident: Incident) -> SortKey:
         deadline = clocks.next_deadline(incident, self._policy)
@@ -204,6 +205,7 @@ class BoardModel(QAbstractTableModel):
             )
 
     def _forget_cells(self) -> None:
+        self.revision += 1
         self._clock_cache.clear()
         self._cells.clear()
         self._clock_cells.clear()

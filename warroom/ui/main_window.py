@@ -727,6 +727,7 @@ class MainWindow(QMainWindow):
             DesktopNotifier(self, status),
             self.sound_action.isChecked,
             self,
+            revision=lambda: self.model.revision,
         )
         self.check_backs.snoozed = self.reminders.snoozed
         self.reminders.due_changed.connect(self._show_reminders)

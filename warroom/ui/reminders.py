@@ -21,7 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from warroom.domain.reminders import Reminder, ReminderKind, due_reminders
+from warroom.domain.reminders import (
+    Reminder,
+    ReminderKind,
+    Upcoming,
+    due_among,
+    next_change,
+    upcoming_reminders,
+)
 from warroom.ui.row_strip import RowStrip, snooze_button
 
 if TYPE_CHECKING:
@@ -102,7 +109,10 @@ class ReminderCenter(QObject):
         notify: Callable[[str, str], None],
         sound: Callable[[], bool],
         parent: QObject | None = None,
+        revision: Callable[[], int] | None = None,
     ) -> None:
+        """`revision` changes whenever `incidents` would answer differently (the board
+        model's); without it the reminders are worked out again on every tick."""
         super().__init__(parent)
         self._service = service
         self._policy = policy
@@ -114,16 +124,22 @@ class ReminderCenter(QObject):
         self.snoozed: dict[str, datetime] = service.snoozes()
         self._announced: set[str] = set()
         self.due: list[Reminder] = []
+        self._revision = revision
+        # What the reminders were last worked out from, and until when they hold.
+        self._upcoming: list[Upcoming] | None = None
+        self._seen: tuple[int | None, object, object] | None = None
+        self._seen_snoozed: dict[str, datetime] = {}
+        self._last_now: datetime | None = None
+        self._holds_until: datetime | None = None
 
     def on_tick(self, now: datetime) -> None:
-        due = due_reminders(
-            self._incidents(),
-            self._policy,
-            now,
-            self._check_backs(),
-            self._rotating(),
-            self.snoozed,
-        )
+        if self._unchanged_since_last_tick(now):
+            return
+        assert self._upcoming is not None
+        self._seen_snoozed = dict(self.snoozed)
+        self._last_now = now
+        self._holds_until = next_change(self._upcoming, now, self.snoozed)
+        due = due_among(self._upcoming, now, self.snoozed)
         fresh = [r for r in due if r.key not in self._announced]
         for reminder in fresh:
             self.notify(f"warroom: {reminder.kind.label}", reminder.text)
@@ -134,6 +150,34 @@ class ReminderCenter(QObject):
         if due != self.due:
             self.due = due
             self.due_changed.emit(due)
+
+    def _unchanged_since_last_tick(self, now: datetime) -> bool:
+        """True when nothing can have fallen due: the same data and snoozes, and the clock
+        short of the next reminder's moment. Otherwise works out what the data holds again
+        if the data changed (the 1 Hz tick stays free of the per-incident work)."""
+        check_backs, rotating = self._check_backs(), self._rotating()
+        revision = self._revision() if self._revision is not None else None
+        seen = self._seen
+        same_data = (
+            self._upcoming is not None
+            and seen is not None
+            and revision is not None
+            and revision == seen[0]
+            and check_backs is seen[1]  # the board replaces these lists, never edits them
+            and rotating is seen[2]
+        )
+        if not same_data:
+            self._upcoming = upcoming_reminders(
+                self._incidents(), self._policy, check_backs, rotating
+            )
+            self._seen = (revision, check_backs, rotating)
+            return False
+        return (
+            self.snoozed == self._seen_snoozed
+            and self._last_now is not None
+            and self._last_now <= now
+            and (self._holds_until is None or now < self._holds_until)
+        )
 
     def snooze(self, reminder: Reminder, minutes: int, now: datetime) -> None:
         until = self._service.snooze_reminder(
