@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from warroom.cli import heap
 from warroom.cli.exits import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, fail
@@ -25,14 +25,19 @@ from warroom.domain.snapshot import (
     json_text,
 )
 from warroom.domain.validation import NeedsConfirmation, ValidationError
-from warroom.services.evidence import ArtifactNotFound, EvidenceService, ItemNotFound
-from warroom.services.graph import OpenRecord, Services
 from warroom.services.incidents import IncidentNotFound, IncidentService, WriteFailed
 from warroom.services.ports import BackupFailed, StoreError
-from warroom.services.postmortems import PostmortemService
+from warroom.services.ports.evidence import ArtifactNotFound, ItemNotFound
 from warroom.system import atomic
 from warroom.system.paths import AppPaths, resolve_paths
 from warroom.system.settings import load_policy, resolve_actor
+
+# Annotations only: a note or an ack never loads the post-mortems (bootstrap builds the
+# services a verb uses, when it uses them).
+if TYPE_CHECKING:
+    from warroom.services.evidence import EvidenceService
+    from warroom.services.graph import OpenRecord, Services
+    from warroom.services.postmortems import PostmortemService
 
 WORK_VERBS = frozenset({"mitigation", "verify", "action", "postmortem", "message"})
 EXIT_STORE = EXIT_REFUSED  # the table is warroom.cli.exits

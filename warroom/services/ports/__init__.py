@@ -12,15 +12,17 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.validation import ValidationError
-from warroom.services.ports.evidence import EvidenceRepository
-from warroom.services.ports.metrics import MetricsQueries
-from warroom.services.ports.mitigation import MitigationRepository
-from warroom.services.ports.postmortems import PostmortemRepository
+
+if TYPE_CHECKING:  # the unit of work's other repositories: loaded by what uses them
+    from warroom.services.ports.evidence import EvidenceRepository
+    from warroom.services.ports.metrics import MetricsQueries
+    from warroom.services.ports.mitigation import MitigationRepository
+    from warroom.services.ports.postmortems import PostmortemRepository
 
 Waiting = Callable[[bool], None]  # True: waiting for another writer; False: done
 

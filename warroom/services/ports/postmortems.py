@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from warroom.domain.incident import Incident, TimelineEvent
 from warroom.domain.policy import Policy
-from warroom.domain.postmortem import ActionItem, Postmortem, PostmortemStatus
+
+if TYPE_CHECKING:  # annotations only: a command that never opens a post-mortem skips it
+    from warroom.domain.postmortem import ActionItem, Postmortem, PostmortemStatus
 
 
 class MessageKind(StrEnum):
