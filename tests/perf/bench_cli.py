@@ -1,6 +1,6 @@
 """The headless verbs as alert hooks run them: fresh processes, against `import sqlmodel`.
 
-    python tests/perf/bench_cli.py [--runs 9] [--source DIR]
+    python tests/perf/bench_cli.py [--runs 9] [--source DIR] [--baseline DIR]
 
 Database: 1,000 incidents (200 open) and 20,000 timeline events (fixtures.build_database),
 built once. Each run is a fresh process of the installed `warroom-cli` console script (the
@@ -17,7 +17,11 @@ acknowledged). The read verbs run on the one database, which never changes.
 Figures of record: median wall time of each verb / median of the floor, measured in the same
 rounds. Goals: write verbs <= 1.3x, read verbs (`list --json`, `show ID --json`) <= 0.3x.
 --source DIR runs the package found in DIR (a checkout) instead of the installed one, to
-compare two versions on the same machine and database.
+compare two versions on the same machine and database. --baseline DIR also runs every verb
+from the package in DIR (e.g. `git archive` of an earlier commit's warroom and resources),
+in the same rounds and against the same floor, so a before/after comparison shares its load.
+The database is built by the warroom this script imports: a baseline with an older schema
+refuses it, so put the newer checkout first on this script's own PYTHONPATH too.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fixtures import DB_NAME, build_database, isolated_env, percentile
@@ -48,6 +52,7 @@ class Command:
     argv: list[str]
     goal: float | None  # the ratio to the floor's median; None for the floor itself
     writes: bool = False
+    pythonpath: str | None = None  # another checkout's package (--baseline)
 
 
 def cli_script() -> str:
@@ -94,6 +99,12 @@ def commands(script: str, data: Path, unacked: int, longest: int) -> list[Comman
     ]
 
 
+def baseline_of(command: Command, source: Path) -> Command:
+    """The same verb, run from the package in `source`."""
+    name = f"{command.name} [{source.name}]"
+    return replace(command, name=name, goal=None, pythonpath=str(source.resolve()))
+
+
 def run_once(
     command: Command, pristine: Path, scratch: Path, env: dict[str, str]
 ) -> tuple[float, float]:
@@ -106,13 +117,16 @@ def run_once(
         scratch.mkdir(mode=0o700)  # private, as a user's data folder is: no warning
         shutil.copy2(pristine / DB_NAME, scratch / DB_NAME)
         argv = [str(scratch) if a == str(pristine) else a for a in argv]
+    if command.pythonpath:
+        env = {**env, "PYTHONPATH": command.pythonpath}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True)
     elapsed = (time.perf_counter() - started) * 1000
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
-    if done.returncode != 0 or (command.goal and command.name != "ack" and not done.stdout):
+    quiet = command.name.startswith(("floor", "ack"))  # the others print what they did
+    if done.returncode != 0 or (not quiet and not done.stdout):
         raise SystemExit(
             f"{command.name} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}"
         )
@@ -128,6 +142,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=9, help="timed rounds (default 9)")
     parser.add_argument("--source", type=Path, help="run the warroom package in this checkout")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also run every verb from the package in this checkout, in the same rounds",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="warroom-bench-cli-") as tmp:
@@ -144,10 +163,13 @@ def main() -> None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         unacked, longest = pick_ids(built.path)
         todo = commands(cli_script(), data, unacked, longest)
+        if args.baseline:
+            todo += [baseline_of(c, args.baseline) for c in todo[1:]]
         print(
             f"{built.incidents} incidents ({built.open_incidents} open), {built.events} events, "
             f"built in {built.seconds:.1f} s; {args.runs} rounds + 1 warm-up; "
             f"source: {args.source or 'installed'}"
+            + (f"; baseline: {args.baseline}" if args.baseline else "")
         )
         print(f"before: {load()}")
         times: dict[str, list[float]] = {c.name: [] for c in todo}
@@ -166,8 +188,9 @@ def main() -> None:
     print()
     print("wall: spawn to exit, median and p90; ratio = median / the floor's median (the goal)")
     print("cpu:  user + system time of the process, median; its ratio, steadier under load")
+    width = max(len(c.name) for c in todo) + 1
     print(
-        f"{'command':<24} {'wall':>9} {'p90':>9} {'ratio':>7} {'cpu':>9} {'ratio':>7}  "
+        f"{'command':<{width}} {'wall':>9} {'p90':>9} {'ratio':>7} {'cpu':>9} {'ratio':>7}  "
         "goal     result"
     )
     for command in todo:
@@ -176,9 +199,11 @@ def main() -> None:
         ratio = median / floor
         used = statistics.median(cpu[command.name])
         goal = f"<= {command.goal}x" if command.goal is not None else ""
+        if command.pythonpath:
+            goal = "baseline"
         verdict = "" if command.goal is None else ("PASS" if ratio <= command.goal else "MISS")
         print(
-            f"{command.name:<24} {median:7.1f}ms {percentile(values, 0.9):7.1f}ms "
+            f"{command.name:<{width}} {median:7.1f}ms {percentile(values, 0.9):7.1f}ms "
             f"{ratio:6.2f}x {used:7.1f}ms {used / floor_cpu:6.2f}x  {goal:<8} {verdict}"
         )
 
