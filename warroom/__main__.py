@@ -456,12 +456,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with shown_safely():
             return _print_paths(resolve_paths(args.data_dir))
-    from warroom.bootstrap import run_cli
-
     if own_process:  # see warroom.cli.heap: the start-up heap is not collected
         from warroom.cli import heap
 
         heap.hold()
+    from warroom.bootstrap import run_cli
+
     # Every character a headless verb prints passes through here: a title or note holding
     # ESC[2J, an OSC sequence, a bare CR or a bidi override shows as an escape, never acts.
     with shown_safely():
