@@ -487,6 +487,21 @@ def _v10_evidence_chunks(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE evidence_artifact ALTER COLUMN size TYPE BIGINT"))
 
 
+def _v11_metrics_index(conn: Connection) -> None:
+    # The metrics' one pass over every timeline (adapters/sql/queries.py) reads only these
+    # four kinds of event, grouped by incident. On SQLite the index holds every column that
+    # pass reads, so it never touches the table (a third of a plain scan's time at 500,000
+    # events). PostgreSQL refuses index rows over about 2.7 kB, which an update's message
+    # can reach: there it holds the keys only.
+    kinds = "kind IN ('update_sent', 'mitigation', 'check_back', 'reminder')"
+    columns = "incident_id, kind, at"
+    if not _is_postgresql(conn):
+        columns += ", id, recorded_at, data"
+    conn.execute(
+        text(f"CREATE INDEX ix_timeline_event_metrics ON timeline_event ({columns}) WHERE {kinds}")
+    )
+
+
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v1_create_schema,
     _v2_drill_flag_and_response_due,
@@ -498,6 +513,7 @@ MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v8_security_service_and_kinds,
     _v9_alert_keys_and_duplicates,
     _v10_evidence_chunks,
+    _v11_metrics_index,
 )
 LATEST_VERSION = SCHEMA_VERSION
 assert len(MIGRATIONS) == LATEST_VERSION, "a migration step is missing for SCHEMA_VERSION"

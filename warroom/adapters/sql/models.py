@@ -23,10 +23,14 @@ def _when(nullable: bool = True) -> Column:
 # One open incident per alert key, even with many alert hooks declaring at once (v9).
 OPEN_DEDUPE_KEY = "dedupe_key IS NOT NULL AND status IN ('triage', 'active', 'mitigated')"
 ARTIFACT_IS_FILE = "sha256 != ''"
+# The events the metrics read of every timeline (v11); their query repeats this text, so
+# that SQLite sees the index serves it.
+METRICS_EVENT_KINDS = "kind IN ('update_sent', 'mitigation', 'check_back', 'reminder')"
 # The partial indexes' predicates, by index name, for PostgreSQL (add_postgresql_options).
 POSTGRESQL_WHERE = {
     "ix_incident_open_dedupe_key": OPEN_DEDUPE_KEY,
     "ix_evidence_artifact_incident_sha": ARTIFACT_IS_FILE,
+    "ix_timeline_event_metrics": METRICS_EVENT_KINDS,
 }
 
 
@@ -77,7 +81,20 @@ class IncidentRow(SQLModel, table=True):
 class EventRow(SQLModel, table=True):
     model_config = ROW
     __tablename__ = "timeline_event"
-    __table_args__ = (Index("ix_timeline_event_incident_at", "incident_id", "at"),)
+    __table_args__ = (
+        Index("ix_timeline_event_incident_at", "incident_id", "at"),
+        # Covering on SQLite; on PostgreSQL (v11) only its first three columns.
+        Index(
+            "ix_timeline_event_metrics",
+            "incident_id",
+            "kind",
+            "at",
+            "id",
+            "recorded_at",
+            "data",
+            sqlite_where=text(METRICS_EVENT_KINDS),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(
