@@ -186,7 +186,7 @@ def compute_metrics(
     real = [r for r in in_period if not r.incident.is_drill and r.incident.duplicate_of is None]
     today = now.astimezone(UTC).date()
     # Each record's spans in seconds, worked out once for every row that counts it.
-    measured = {id(r): _seconds(spans.spans(r.incident, r.first_update_at)) for r in real}
+    measured = {id(r): _span_seconds(r) for r in real}
     by_level: dict[Severity, list[IncidentRecord]] = {level: [] for level in Severity}
     for record in real:
         by_level[record.incident.severity].append(record)
@@ -217,11 +217,17 @@ def compute_metrics(
 _Measured = dict[int, dict[Measure, float | None]]
 
 
-def _seconds(found: dict[Measure, timedelta | None]) -> dict[Measure, float | None]:
-    return {m: None if span is None else span.total_seconds() for m, span in found.items()}
+_MEASURES = tuple(Measure)  # iterating the enum itself costs a generator each time
 
 
-_MEASURES = tuple(Measure)
+def _span_seconds(record: IncidentRecord) -> dict[Measure, float | None]:
+    """spans.spans(...) of one record, in seconds."""
+    incident, first_update = record.incident, record.first_update_at
+    found: dict[Measure, float | None] = {}
+    for measure in _MEASURES:
+        span_ = spans.span(incident, first_update, measure)
+        found[measure] = None if span_ is None else span_.total_seconds()
+    return found
 
 
 def _stats(records: list[IncidentRecord], measured: _Measured) -> dict[Measure, Stat]:

@@ -86,7 +86,7 @@ def _incident(row: Sequence[Any]) -> Incident:
         last_update_at,
         response_due_at,
         resolution_recorded_at,
-    ) = map(_time, row[14:])
+    ) = [None if value is None else _utc(value) for value in row[14:]]
     return Incident(
         id=incident_id,
         title=title,
