@@ -9,6 +9,7 @@ Plain data in, plain data out: the caller reads the store and hands one record p
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -196,9 +197,9 @@ def compute_metrics(
         )
         for level in Severity
     }
+    missed = Counter(level for r in real for level in r.missed_updates)  # one pass, not four
     for level, metrics in by_severity.items():
-        missed = sum(m is level for r in real for m in r.missed_updates)
-        by_severity[level] = replace(metrics, missed_updates=missed)
+        by_severity[level] = replace(metrics, missed_updates=missed[level])
     # The "all" row's target covers the levels that require a write-up.
     any_required = any(_requires_pm(policy, level) for level in Severity)
     return MetricsReport(
@@ -213,26 +214,24 @@ def compute_metrics(
     )
 
 
-# Each record's spans in seconds, by id() of the record: compute_metrics works them out once.
-_Measured = dict[int, dict[Measure, float | None]]
-
-
 _MEASURES = tuple(Measure)  # iterating the enum itself costs a generator each time
+_RESOLVE = _MEASURES.index(Measure.RESOLVE)
+# Each record's spans in seconds, in _MEASURES' order, by id() of the record: compute_metrics
+# works them out once for every row that counts the record.
+_Measured = dict[int, tuple[float | None, ...]]
 
 
-def _span_seconds(record: IncidentRecord) -> dict[Measure, float | None]:
-    """spans.spans(...) of one record, in seconds."""
-    incident, first_update = record.incident, record.first_update_at
-    found: dict[Measure, float | None] = {}
-    for measure in _MEASURES:
-        span_ = spans.span(incident, first_update, measure)
-        found[measure] = None if span_ is None else span_.total_seconds()
-    return found
+def _span_seconds(record: IncidentRecord) -> tuple[float | None, ...]:
+    """spans.spans(...) of one record, in seconds, in _MEASURES' order."""
+    incident, first_update, span = record.incident, record.first_update_at, spans.span
+    found = [span(incident, first_update, measure) for measure in _MEASURES]
+    return tuple([None if s is None else s.total_seconds() for s in found])
 
 
 def _stats(records: list[IncidentRecord], measured: _Measured) -> dict[Measure, Stat]:
     rows = [measured[id(r)] for r in records]
-    return {m: _stat_of_seconds([row[m] for row in rows]) for m in _MEASURES}
+    columns = list(zip(*rows, strict=True)) or [()] * len(_MEASURES)  # a column per measure
+    return {m: _stat_of_seconds(column) for m, column in zip(_MEASURES, columns, strict=True)}
 
 
 def _service_metrics(records: list[IncidentRecord], measured: _Measured) -> list[ServiceMetrics]:
@@ -362,7 +361,7 @@ def _month_trends(
     trends = []
     for month in _months_between(first, last):
         chosen = by_month.get(month, [])
-        resolve = _stat_of_seconds(measured[id(r)][Measure.RESOLVE] for r in chosen)
+        resolve = _stat_of_seconds(measured[id(r)][_RESOLVE] for r in chosen)
         trends.append(MonthTrend(month, len(chosen), resolve.median, resolve.n))
     return trends
 

@@ -28,7 +28,7 @@ from warroom.services.ports.metrics import TimelineSummary
 
 # The stored columns as text (as the standard-library quick read takes them), the times
 # parsed here: the same values the ORM's column types would give, for less work. The
-# columns come in the order _incident unpacks them (mapping.INCIDENT_COLUMNS').
+# columns come in the order _incident unpacks them (checked against mapping's below).
 _INCIDENTS = text(f"SELECT {', '.join(INCIDENT_COLUMNS)} FROM incident ORDER BY id")
 assert (
     "id",
@@ -181,7 +181,8 @@ class SqlMetricsQueries:
         summaries: dict[int, TimelineSummary] = {}
         postgresql = self._session.get_bind().dialect.name == "postgresql"
         query = _POSTGRESQL_SUMMARIES if postgresql else _SQLITE_SUMMARIES
-        for incident_id, first, applied, worked, cadence in self._session.execute(query, _KINDS):
+        rows = self._session.execute(query, _KINDS).all()  # fetched at once, not row by row
+        for incident_id, first, applied, worked, cadence in rows:
             summaries[incident_id] = TimelineSummary(
                 first_update_at=_time(first),
                 mitigations_applied=applied,
