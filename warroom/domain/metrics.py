@@ -298,9 +298,8 @@ def _severity_metrics(
     has_target: bool,
     measured: _Measured,
 ) -> SeverityMetrics:
-    due = [
-        r for r in records if _requires_pm(policy, r.incident.severity) and _is_resolved(r.incident)
-    ]
+    required = {level for level in Severity if _requires_pm(policy, level)}  # once, not per record
+    due = [r for r in records if r.incident.severity in required and _is_resolved(r.incident)]
     published = sum(r.postmortem is PostmortemStatus.PUBLISHED for r in due)
     items = [item for r in records for item in r.action_items]
     closed = sum(item.status.is_closed for item in items)
