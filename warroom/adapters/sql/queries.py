@@ -55,10 +55,6 @@ def _utc(value: Any) -> datetime:
     return moment if moment.tzinfo is UTC else parse_stored_time(moment)
 
 
-def _time(value: Any) -> datetime | None:
-    return None if value is None else _utc(value)
-
-
 def _incident(row: Sequence[Any]) -> Incident:
     """mapping.incident_from_columns on one row of _INCIDENTS, without a getter call and a
     dict per column."""
@@ -184,20 +180,18 @@ class SqlMetricsQueries:
         rows = self._session.execute(query, _KINDS).all()  # fetched at once, not row by row
         for incident_id, first, applied, worked, cadence in rows:
             summaries[incident_id] = TimelineSummary(
-                first_update_at=_time(first),
+                first_update_at=None if first is None else _utc(first),
                 mitigations_applied=applied,
                 mitigations_worked=worked,
-                cadence_events=_cadence_events(incident_id, cadence),
+                cadence_events=() if cadence is None else _cadence_events(incident_id, cadence),
             )
         return summaries
 
 
-def _cadence_events(incident_id: int, found: str | None) -> tuple[TimelineEvent, ...]:
+def _cadence_events(incident_id: int, found: str) -> tuple[TimelineEvent, ...]:
     """The events group_concat joined (JSON arrays: id, at, recorded_at, and the data object
     itself, so one decoding reads them all), by id; made as mapping.event_from_columns makes
     them, with no actor and no text (the metrics never show them)."""
-    if found is None:
-        return ()
     events = [
         TimelineEvent(
             event_id, incident_id, EventKind.REMINDER, _utc(at), _utc(recorded_at), "", "", data
