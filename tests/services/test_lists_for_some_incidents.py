@@ -4,6 +4,7 @@ order; a deleted or unknown incident has none."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from tests.perf.fixtures import build_database
@@ -31,8 +32,14 @@ def test_each_list_for_some_incidents_is_the_whole_list_filtered(data_dir, clock
             clock.advance(minutes=1)
         services.incidents.set_status(working[0], Status.RESOLVED, reason="recovered")
         services.incidents.delete_incident(working[1])
-        first_due = services.postmortems.due()[0].incident.id
+        first_due, second_due = [d.incident.id for d in services.postmortems.due()[:2]]
         services.postmortems.set_status(first_due, "in_review")
+        written = services.postmortems.get(second_due)
+        services.postmortems.save(
+            replace(written, root_cause="A config push without a canary", authors="alice")
+        )
+        services.postmortems.set_status(second_due, "published")  # no longer due
+        assert second_due not in [d.incident.id for d in services.postmortems.due()]
 
         every_id = [i.id for i in incidents] + [10_000]
         for chosen in (every_id, every_id[::7], working[:3], [working[1]], []):

@@ -191,7 +191,7 @@ class PostmortemService:
         policy = self.incidents.policy
         with self.incidents.reading() as uow:
             statuses = uow.postmortems.statuses()
-            incidents = uow.incidents.list(include_closed=True)
+            incidents = uow.incidents.awaiting_write_up()
         due = []
         for incident in incidents:
             due_at = postmortem_due(incident, policy)

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
 from warroom.adapters.sql.mapping import ROLE_COLUMNS, event_from_columns, incident_from_columns
-from warroom.adapters.sql.models import EventRow, IncidentRow
+from warroom.adapters.sql.models import EventRow, IncidentRow, PostmortemRow
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.lifecycle import OPEN_STATUSES
 from warroom.services.ports import IncidentNotFound
@@ -54,6 +54,21 @@ def list_rows(session: Session, include_closed: bool) -> list[IncidentRow]:
     query = select(IncidentRow)
     if not include_closed:
         query = query.where(col(IncidentRow.status).in_(OPEN_STATUSES))
+    return list(session.scalars(query.order_by(col(IncidentRow.id))))
+
+
+def awaiting_write_up_rows(session: Session) -> list[IncidentRow]:
+    # Here, not at the top: a note from the command line never loads the post-mortem rules.
+    from warroom.domain.postmortem import PostmortemStatus
+
+    published = select(col(PostmortemRow.incident_id)).where(
+        col(PostmortemRow.status) == PostmortemStatus.PUBLISHED.value
+    )
+    query = select(IncidentRow).where(
+        col(IncidentRow.resolved_at).is_not(None),
+        col(IncidentRow.status).not_in(OPEN_STATUSES),
+        col(IncidentRow.id).not_in(published),
+    )
     return list(session.scalars(query.order_by(col(IncidentRow.id))))
 
 

@@ -112,6 +112,9 @@ class SqlIncidents:
     def list(self, include_closed: bool) -> list[Incident]:
         return [repo.to_incident(r) for r in repo.list_rows(self._session, include_closed)]
 
+    def awaiting_write_up(self) -> list[Incident]:
+        return [repo.to_incident(r) for r in repo.awaiting_write_up_rows(self._session)]
+
     def to_incident(self, record: IncidentRecord) -> Incident:
         return repo.to_incident(cast(IncidentRow, record))
 

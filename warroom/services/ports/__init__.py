@@ -149,6 +149,11 @@ class IncidentRepository(Protocol):
 
     def list(self, include_closed: bool) -> list[Incident]: ...
 
+    def awaiting_write_up(self) -> list[Incident]:
+        """Resolved incidents whose post-mortem is not published (or not begun): the only
+        ones a write-up can be due on, so the board's due clocks never read the rest."""
+        ...
+
     def to_incident(self, record: IncidentRecord) -> Incident: ...
 
 
