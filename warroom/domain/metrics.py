@@ -239,10 +239,14 @@ def _service_metrics(records: list[IncidentRecord], measured: _Measured) -> list
     the incidents with no service said last."""
     groups: dict[str, list[IncidentRecord]] = {}
     names: dict[str, str] = {}
+    keys: dict[str, str] = {}  # by the service as stored: a few names, many incidents
     for record in records:
-        name = " ".join(record.incident.service.split())
-        key = name.casefold()
-        names.setdefault(key, name)
+        service = record.incident.service
+        key = keys.get(service)
+        if key is None:
+            name = " ".join(service.split())
+            key = keys[service] = name.casefold()
+            names.setdefault(key, name)
         groups.setdefault(key, []).append(record)
     rows = [
         ServiceMetrics(
@@ -337,6 +341,23 @@ def _months_between(first: str, last: str) -> list[str]:
     return months
 
 
+def _month_keys(moments: list[datetime]) -> list[str]:
+    """month_key of each moment; a moment already in UTC by its year and month, worked out
+    once per month."""
+    known: dict[tuple[int, int], str] = {}
+    keys = []
+    for moment in moments:
+        if moment.tzinfo is UTC:
+            month = (moment.year, moment.month)
+            key = known.get(month)
+            if key is None:
+                key = known[month] = month_key(moment)
+        else:
+            key = month_key(moment)
+        keys.append(key)
+    return keys
+
+
 def _month_trends(
     records: list[IncidentRecord],
     since: datetime | None,
@@ -346,7 +367,7 @@ def _month_trends(
 ) -> list[MonthTrend]:
     """Every month of the period, empty ones included, so a chart shows the gaps. An
     unbounded start follows the data; an unbounded end runs to now."""
-    keys = [month_key(r.incident.declared_at) for r in records]
+    keys = _month_keys([r.incident.declared_at for r in records])
     if since is not None and since < EARLIEST:
         since = None  # before any time that can be stored (--since 0001-01-01): all time
     if since is None and not keys:
