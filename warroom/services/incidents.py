@@ -809,9 +809,9 @@ class IncidentService:
 
     def snoozes(self) -> dict[str, datetime]:
         """The latest snooze of each reminder, from the timeline, so snoozes survive a
-        restart."""
+        restart. Only open incidents have reminders, so only their events are read."""
         with self._storage.reading() as uow:
-            events = uow.timeline.of_kind(EventKind.REMINDER)
+            events = uow.timeline.of_kind(EventKind.REMINDER, open_only=True)
         found: dict[str, datetime] = {}
         for event in events:
             key, until = event.data.get("key"), event.data.get("until")

@@ -21,6 +21,7 @@ from warroom.domain.postmortem import (
     postmortem_due,
 )
 from warroom.domain.postmortem_merge import LABELS, TEXT_FIELDS, shown, three_way
+from warroom.domain.severity import Severity
 from warroom.domain.validation import ValidationError, clean_text
 from warroom.services.incidents import IncidentService
 from warroom.services.ports import IncidentNotFound
@@ -189,9 +190,10 @@ class PostmortemService:
         """Resolved incidents whose policy wants a post-mortem not yet published, soonest
         first: the board's due clocks."""
         policy = self.incidents.policy
+        wanted = [s for s in Severity if policy.for_severity(s).postmortem_due is not None]
         with self.incidents.reading() as uow:
             statuses = uow.postmortems.statuses()
-            incidents = uow.incidents.awaiting_write_up()
+            incidents = uow.incidents.awaiting_write_up(wanted)
         due = []
         for incident in incidents:
             due_at = postmortem_due(incident, policy)

@@ -57,7 +57,7 @@ def list_rows(session: Session, include_closed: bool) -> list[IncidentRow]:
     return list(session.scalars(query.order_by(col(IncidentRow.id))))
 
 
-def awaiting_write_up_rows(session: Session) -> list[IncidentRow]:
+def awaiting_write_up_rows(session: Session, severities: list[str]) -> list[IncidentRow]:
     # Here, not at the top: a note from the command line never loads the post-mortem rules.
     from warroom.domain.postmortem import PostmortemStatus
 
@@ -65,6 +65,7 @@ def awaiting_write_up_rows(session: Session) -> list[IncidentRow]:
         col(PostmortemRow.status) == PostmortemStatus.PUBLISHED.value
     )
     query = select(IncidentRow).where(
+        col(IncidentRow.severity).in_(severities),
         col(IncidentRow.resolved_at).is_not(None),
         col(IncidentRow.status).not_in(OPEN_STATUSES),
         col(IncidentRow.id).not_in(published),
@@ -81,9 +82,12 @@ def event_rows(session: Session, incident_id: int) -> list[EventRow]:
     return list(session.scalars(query))
 
 
-def events_of_kind(session: Session, kind: EventKind) -> list[EventRow]:
-    query = select(EventRow).where(col(EventRow.kind) == kind.value).order_by(col(EventRow.id))
-    return list(session.scalars(query))
+def events_of_kind(session: Session, kind: EventKind, open_only: bool = False) -> list[EventRow]:
+    query = select(EventRow).where(col(EventRow.kind) == kind.value)
+    if open_only:
+        open_ids = select(col(IncidentRow.id)).where(col(IncidentRow.status).in_(OPEN_STATUSES))
+        query = query.where(col(EventRow.incident_id).in_(open_ids))
+    return list(session.scalars(query.order_by(col(EventRow.id))))
 
 
 def event_data_json(data: dict[str, Any]) -> str:

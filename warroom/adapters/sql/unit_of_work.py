@@ -47,6 +47,7 @@ from warroom.adapters.sql.models import (
 from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.lifecycle import OPEN_STATUSES
+from warroom.domain.severity import Severity
 from warroom.services.ports import (
     DedupeKeyTaken,
     EventRecord,
@@ -112,8 +113,9 @@ class SqlIncidents:
     def list(self, include_closed: bool) -> list[Incident]:
         return [repo.to_incident(r) for r in repo.list_rows(self._session, include_closed)]
 
-    def awaiting_write_up(self) -> list[Incident]:
-        return [repo.to_incident(r) for r in repo.awaiting_write_up_rows(self._session)]
+    def awaiting_write_up(self, severities: Iterable[Severity]) -> list[Incident]:
+        rows = repo.awaiting_write_up_rows(self._session, [s.value for s in severities])
+        return [repo.to_incident(r) for r in rows]
 
     def to_incident(self, record: IncidentRecord) -> Incident:
         return repo.to_incident(cast(IncidentRow, record))
@@ -263,8 +265,9 @@ class SqlTimeline:
             row.text = text
             row.data = repo.event_data_json(data)
 
-    def of_kind(self, kind: EventKind) -> list[TimelineEvent]:
-        return [repo.to_event(r) for r in repo.events_of_kind(self._session, kind)]
+    def of_kind(self, kind: EventKind, open_only: bool = False) -> list[TimelineEvent]:
+        rows = repo.events_of_kind(self._session, kind, open_only)
+        return [repo.to_event(r) for r in rows]
 
     def to_event(self, record: EventRecord) -> TimelineEvent:
         return repo.to_event(cast(Any, record))

@@ -7,7 +7,7 @@ of the record has its repository on the unit of work."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
+from warroom.domain.severity import Severity
 from warroom.domain.validation import ValidationError
 
 if TYPE_CHECKING:  # the unit of work's other repositories: loaded by what uses them
@@ -149,9 +150,10 @@ class IncidentRepository(Protocol):
 
     def list(self, include_closed: bool) -> list[Incident]: ...
 
-    def awaiting_write_up(self) -> list[Incident]:
-        """Resolved incidents whose post-mortem is not published (or not begun): the only
-        ones a write-up can be due on, so the board's due clocks never read the rest."""
+    def awaiting_write_up(self, severities: Iterable[Severity]) -> list[Incident]:
+        """Resolved incidents of these severities whose post-mortem is not published (or
+        not begun): the only ones a write-up can be due on, so the board's due clocks never
+        read the rest."""
         ...
 
     def to_incident(self, record: IncidentRecord) -> Incident: ...
@@ -186,7 +188,9 @@ class TimelineRepository(Protocol):
         earlier change is entered after it); what the user typed is never amended."""
         ...
 
-    def of_kind(self, kind: EventKind) -> list[TimelineEvent]: ...
+    def of_kind(self, kind: EventKind, open_only: bool = False) -> list[TimelineEvent]:
+        """Every event of a kind, oldest first; `open_only`: on open incidents only."""
+        ...
 
     def to_event(self, record: EventRecord) -> TimelineEvent: ...
 
