@@ -21,6 +21,8 @@ from warroom.system.paths import AppPaths, builtin_policy_file, resolve_paths
 # The GUI paints its board from a standard-library read before SQLAlchemy, the services
 # and the SQL adapter are imported: those are imported where the graph is built.
 if TYPE_CHECKING:
+    from warroom.adapters.export.markdown import MarkdownRenderer
+    from warroom.adapters.export.scorecard import ScorecardMarkdown
     from warroom.adapters.sql.database import StoreDatabase
     from warroom.domain.incident import Incident
     from warroom.domain.policy import Policy
@@ -91,10 +93,14 @@ def build(
         return MitigationService(incidents, evidence.template)
 
     def postmortems() -> PostmortemService:
-        from warroom.adapters.export.markdown import MarkdownRenderer
         from warroom.services.postmortems import PostmortemService
 
-        return PostmortemService(incidents, MarkdownRenderer(user_templates))
+        def renderer() -> MarkdownRenderer:
+            from warroom.adapters.export.markdown import MarkdownRenderer
+
+            return MarkdownRenderer(user_templates)
+
+        return PostmortemService(incidents, make_renderer=renderer)
 
     def metrics(postmortems: PostmortemService) -> MetricsService:
         from warroom.services.metrics import MetricsService
@@ -102,12 +108,16 @@ def build(
         return MetricsService(incidents, postmortems)
 
     def drills() -> DrillService:
-        from warroom.adapters.export.scorecard import ScorecardMarkdown
         from warroom.services.drills import DrillService
         from warroom.system.settings import drill_scenarios
 
+        def renderer() -> ScorecardMarkdown:
+            from warroom.adapters.export.scorecard import ScorecardMarkdown
+
+            return ScorecardMarkdown(user_templates)
+
         scenarios, _warnings = drill_scenarios(user_drills)  # `drill list` shows warnings
-        return DrillService(incidents, scenarios, ScorecardMarkdown(user_templates))
+        return DrillService(incidents, scenarios, make_renderer=renderer)
 
     return Services(incidents, evidence, cadence, mitigations, postmortems, metrics, drills)
 

@@ -17,7 +17,7 @@ The facilitator view (a GUI) polls `status(incident_id)` on its tick and calls
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -100,10 +100,14 @@ class DrillService:
         incidents: IncidentService,
         scenarios: Sequence[Scenario] = (),
         renderer: ScorecardRenderer | None = None,
+        make_renderer: Callable[[], ScorecardRenderer] | None = None,
     ) -> None:
+        """`make_renderer` makes the scorecard renderer when a scorecard is first written:
+        delivering a running drill's injects never loads the templates."""
         self.incidents = incidents
         self._scenarios = list(scenarios)
         self._renderer = renderer
+        self._make_renderer = make_renderer
 
     # -- scenarios -------------------------------------------------------------------------------
     def scenarios(self) -> list[Scenario]:
@@ -323,13 +327,15 @@ class DrillService:
         return score(drill, incident, events, status, self.incidents.policy, now)
 
     def markdown(self, incident_id: int, now: datetime | None = None) -> str:
+        if self._renderer is None and self._make_renderer is not None:
+            self._renderer = self._make_renderer()
         if self._renderer is None:
             raise RuntimeError("DrillService was built without a scorecard renderer")
         return self._renderer.scorecard(self.scorecard(incident_id, now))
 
     @property
     def can_render(self) -> bool:
-        return self._renderer is not None
+        return self._renderer is not None or self._make_renderer is not None
 
     def scores(self, now: datetime | None = None) -> list[Scorecard]:
         """Every drill started from a scenario, closed ones too, oldest first: scores over

@@ -4,7 +4,7 @@ update clock. The GUI and the CLI both go through here, so their exports are ide
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -74,15 +74,24 @@ def due_order(due: PostmortemDue) -> tuple[datetime, int]:
 
 
 class PostmortemService:
-    """`renderer` turns write-ups and messages into text; without one, `markdown` and
-    `status_message` are unavailable (the rest works)."""
+    """`renderer` turns write-ups and messages into text (or `make_renderer` makes it when
+    first needed: the board's due clocks never load the templates); without one, `markdown`
+    and `status_message` are unavailable (the rest works)."""
 
-    def __init__(self, incidents: IncidentService, renderer: Renderer | None = None) -> None:
+    def __init__(
+        self,
+        incidents: IncidentService,
+        renderer: Renderer | None = None,
+        make_renderer: Callable[[], Renderer] | None = None,
+    ) -> None:
         self.incidents = incidents
         self._renderer = renderer
+        self._make_renderer = make_renderer
 
     @property
     def renderer(self) -> Renderer:
+        if self._renderer is None and self._make_renderer is not None:
+            self._renderer = self._make_renderer()
         if self._renderer is None:
             raise RuntimeError("PostmortemService was built without a renderer")
         return self._renderer

@@ -175,14 +175,13 @@ class MainWindow(QMainWindow):
         self.editors: dict[int, PostmortemEditor] = {}
         self.presenter: PresenterWindow | None = None
         self.evidence: EvidenceService | None = None
-        self.metrics: MetricsService | None = None
         self.cadence: CadenceService | None = None
         self._cadence_minute: datetime | None = None  # missed cadences: once a minute
         self._cadence_swept: datetime | None = None  # when they were last looked for
         self.evidence_panels: dict[int, EvidencePanel] = {}
         self.facilitators: dict[int, FacilitatorView] = {}  # one per drill
         self.drill_delivery: DrillDelivery | None = None
-        self._services: Services | None = None  # the drills are built on first use
+        self._services: Services | None = None  # the drills and metrics: built on first use
         self._rotating: list[RotatingEvidence] = []  # pending evidence with a rotation time
         self.reminders: ReminderCenter | None = None
         self._pending_mitigations: list = []  # for the reminders
@@ -420,7 +419,7 @@ class MainWindow(QMainWindow):
         self.mitigations = services.mitigations
         self.postmortems = services.postmortems
         self.evidence = services.evidence
-        self.metrics = services.metrics
+        self._services = services
         self.cadence = services.cadence
         if self.evidence.warnings:
             QMessageBox.warning(self, "Evidence checklist", "\n\n".join(self.evidence.warnings))
@@ -1060,6 +1059,11 @@ class MainWindow(QMainWindow):
         self.bridge.changed.connect(_when_touching(view.refresh, Part.POSTMORTEM, Part.DELETED))
         view.show()
         return view
+
+    @property
+    def metrics(self) -> MetricsService | None:
+        """Built when first shown: going live never loads the metrics."""
+        return self._services.metrics if self._services is not None else None
 
     def show_metrics(self):
         from warroom.ui.metrics_view import MetricsView
