@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from warroom.domain.incident import Incident
+from warroom.domain import spans
+from warroom.domain.cadence import missed_severities, recorded_misses, standing_severities
+from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.lifecycle import Status
 from warroom.domain.metrics import (
     IncidentRecord,
@@ -425,3 +428,60 @@ def test_frequency_per_affected_service_counts_and_averages_each_service():
         ("Search", 1, Stat(1, timedelta(minutes=10), timedelta(minutes=10))),
         ("(no service)", 1, Stat(0, None, None)),
     ]
+
+
+# -- the quick forms the metrics use, against the definitions they stand for ------------------
+def test_span_seconds_is_each_span_in_seconds():
+    rng = random.Random(7)
+    start = at(11, 1, 12)
+
+    def moment() -> datetime | None:
+        if rng.random() < 0.2:
+            return None
+        return start + timedelta(seconds=rng.randint(-600, 86400), microseconds=rng.randint(0, 9))
+
+    for n in range(500):
+        incident = Incident(
+            id=n,
+            title="",
+            severity=Severity.P1,
+            status=Status.RESOLVED,
+            impact="",
+            declared_at=start + timedelta(minutes=rng.randint(-5, 5)),
+            impact_started_at=start,
+            detected_at=moment(),
+            acknowledged_at=moment(),
+            mitigated_at=moment(),
+            resolved_at=moment(),
+        )
+        first_update = moment()
+        expected = [spans.span(incident, first_update, m) for m in Measure]
+        assert spans.span_seconds(incident, first_update) == tuple(
+            None if s is None else s.total_seconds() for s in expected
+        )
+
+
+def test_standing_severities_are_the_recorded_misses_severities():
+    """Misses and withdrawals in any order of entry, damaged entries and other reminders
+    among them."""
+    rng = random.Random(11)
+    start = at(11, 1, 12)
+    dues = [(start + timedelta(minutes=30 * k)).isoformat() for k in range(4)]
+    dues.append(dues[0].replace("+00:00", "+01:00"))  # another zone: another instant
+    for n in range(300):
+        events = []
+        for event_id in range(rng.randint(0, 8)):
+            data: dict[str, object] = {
+                "cadence": rng.choice(["missed", "missed", "withdrawn", "other"]),
+                "due": rng.choice([*dues, "not a time", 5]),
+                "severity": rng.choice(["P0", "P1", "P2", "P3", "P9", ["P1"], None]),
+            }
+            if rng.random() < 0.1:
+                del data[rng.choice(["due", "severity", "cadence"])]
+            kind = EventKind.REMINDER if rng.random() < 0.9 else EventKind.NOTE
+            recorded = start + timedelta(minutes=rng.randint(0, 5))
+            events.append(TimelineEvent(event_id, n, kind, start, recorded, "", "", data))
+        rng.shuffle(events)
+        expected = [m.severity for m in recorded_misses(events).values()]
+        assert standing_severities(events) == expected
+        assert missed_severities(events).get(n, []) == expected

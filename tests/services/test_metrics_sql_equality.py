@@ -26,11 +26,13 @@ from warroom.domain.cadence import missed_severities
 from warroom.domain.clock import FakeClock
 from warroom.domain.incident import EventKind
 from warroom.domain.metrics import IncidentRecord
+from warroom.domain.severity import Severity
 from warroom.domain.spans import first_updates, mitigation_steps
 from warroom.services import metrics as metrics_service
 from warroom.services.metrics import to_csv, to_json
 
 GOLDEN = Path(__file__).parent / "data" / "metrics_golden.json"
+MIN = timedelta(minutes=1)
 SEEDS = (1, 2, 3)
 PERIODS: tuple[tuple[datetime | None, datetime | None], ...] = (
     (None, None),
@@ -127,6 +129,30 @@ def test_first_update_ties_and_backdated_updates(tmp_path, services, clock, star
         [record] = metrics_service._records(uow)
         assert record.first_update_at == start + timedelta(minutes=5)
         assert [record] == _event_by_event(uow)
+
+
+def test_missed_cadences_and_their_withdrawals(services, clock, start):
+    """On both engines: the recorded misses, several to an incident, one withdrawn by an
+    update typed in late, count as the event-by-event reading counts them."""
+    first = services.incidents.declare("Checkout errors", "P1")
+    second = services.incidents.declare("Search slow", "P2")
+    clock.advance(minutes=40)
+    services.cadence.record_missed(clock.now())
+    services.incidents.mark_update_sent(first.id, "Status page updated", at=start + 25 * MIN)
+    services.cadence.record_missed(clock.now(), first.id)  # withdraws 14:30, not 14:55
+    clock.advance(minutes=20)
+    services.cadence.record_missed(clock.now())  # 14:55
+    services.incidents.mark_update_sent(first.id, "Rolling back")
+    clock.advance(minutes=40)
+    services.cadence.record_missed(clock.now())  # 15:30
+    clock.advance(hours=1)
+    services.cadence.record_missed(clock.now())  # the P2's, due 16:00
+    with services.incidents.reading() as uow:
+        found = metrics_service._records(uow)
+        assert found == _event_by_event(uow)
+    missed = {r.incident.id: r.missed_updates for r in found}
+    assert missed[first.id] == (Severity.P1, Severity.P1)
+    assert missed[second.id] == (Severity.P2,)
 
 
 def _write_golden(folder: Path) -> None:

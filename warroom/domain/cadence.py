@@ -167,7 +167,41 @@ def missed_severities(events: Iterable[TimelineEvent]) -> dict[int, list[Severit
     for event in events:
         if is_cadence_event(event):
             by_incident.setdefault(event.incident_id, []).append(event)
-    return {
-        incident_id: [m.severity for m in recorded_misses(found).values()]
-        for incident_id, found in by_incident.items()
-    }
+    return {incident_id: standing_severities(found) for incident_id, found in by_incident.items()}
+
+
+_SEVERITIES = {level.value: level for level in Severity}
+
+
+def _recorded_order(event: TimelineEvent) -> tuple[datetime, int]:
+    return event.recorded_at, event.id
+
+
+def standing_severities(events: Iterable[TimelineEvent]) -> list[Severity]:
+    """For metrics, over one incident's events: [m.severity for m in
+    recorded_misses(events).values()], without a MissedUpdate per event (tens of thousands
+    of incidents at once)."""
+    found = [
+        e
+        for e in events
+        if e.kind is EventKind.REMINDER and e.data.get(CADENCE_KEY) in (MISSED, WITHDRAWN)
+    ]
+    if len(found) > 1:
+        found.sort(key=_recorded_order)
+    standing: dict[datetime, Severity] = {}
+    for event in found:
+        data = event.data
+        try:
+            due = datetime.fromisoformat(str(data["due"]))
+            level = data["severity"]
+            # A dict look-up for the stored spellings; anything else as Severity() takes it.
+            severity = (_SEVERITIES.get(level) if level.__class__ is str else None) or Severity(
+                level
+            )
+        except (KeyError, ValueError):
+            continue  # as recorded_misses: a damaged entry is not counted
+        if data[CADENCE_KEY] == MISSED:
+            standing[due] = severity
+        else:
+            standing.pop(due, None)
+    return list(standing.values())

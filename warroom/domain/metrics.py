@@ -187,7 +187,8 @@ def compute_metrics(
     real = [r for r in in_period if not r.incident.is_drill and r.incident.duplicate_of is None]
     today = now.astimezone(UTC).date()
     # Each record's spans in seconds, worked out once for every row that counts it.
-    measured = {id(r): _span_seconds(r) for r in real}
+    span_seconds = spans.span_seconds  # in Measure's order, as _MEASURES
+    measured = {id(r): span_seconds(r.incident, r.first_update_at) for r in real}
     by_level: dict[Severity, list[IncidentRecord]] = {level: [] for level in Severity}
     for record in real:
         by_level[record.incident.severity].append(record)
@@ -219,13 +220,6 @@ _RESOLVE = _MEASURES.index(Measure.RESOLVE)
 # Each record's spans in seconds, in _MEASURES' order, by id() of the record: compute_metrics
 # works them out once for every row that counts the record.
 _Measured = dict[int, tuple[float | None, ...]]
-
-
-def _span_seconds(record: IncidentRecord) -> tuple[float | None, ...]:
-    """spans.spans(...) of one record, in seconds, in _MEASURES' order."""
-    incident, first_update, span = record.incident, record.first_update_at, spans.span
-    found = [span(incident, first_update, measure) for measure in _MEASURES]
-    return tuple([None if s is None else s.total_seconds() for s in found])
 
 
 def _stats(records: list[IncidentRecord], measured: _Measured) -> dict[Measure, Stat]:

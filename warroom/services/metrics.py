@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from warroom.domain.cadence import missed_severities
+from warroom.domain.cadence import standing_severities
 from warroom.domain.metrics import (
     MISSED_UPDATES_FORMULA,
     MITIGATION_SUCCESS_FORMULA,
@@ -63,20 +63,21 @@ def _records(uow: UnitOfWork) -> list[IncidentRecord]:
     summaries = uow.metrics.timeline_summaries()
     statuses = uow.postmortems.statuses()
     items = uow.postmortems.action_items()
-    missed = missed_severities(e for s in summaries.values() for e in s.cadence_events)
     nothing = TimelineSummary()
     records = []
     for incident in incidents:
         summary = summaries.get(incident.id, nothing)
+        cadence = summary.cadence_events
+        found = items.get(incident.id)
         records.append(
             IncidentRecord(
                 incident=incident,
                 first_update_at=summary.first_update_at,
                 postmortem=statuses.get(incident.id),
-                action_items=tuple(items.get(incident.id, ())),
+                action_items=() if found is None else tuple(found),
                 mitigations_applied=summary.mitigations_applied,
                 mitigations_worked=summary.mitigations_worked,
-                missed_updates=tuple(missed.get(incident.id, ())),
+                missed_updates=tuple(standing_severities(cadence)) if cadence else (),
             )
         )
     return records

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,9 +56,51 @@ def _utc(value: Any) -> datetime:
     return moment if moment.tzinfo is UTC else parse_stored_time(moment)
 
 
-def _incident(row: Sequence[Any]) -> Incident:
-    """mapping.incident_from_columns on one row of _INCIDENTS, without a getter call and a
-    dict per column."""
+def _times(rows: Sequence[Sequence[Any]]) -> list[list[datetime | None]]:
+    """_utc of each row's time columns (from the 15th on), the rows taken together: the
+    stored text (SQLite's) parsed with no call per value, then every zone checked at once;
+    anything but UTC text (PostgreSQL's datetimes, another zone, none) value by value."""
+    parse = datetime.fromisoformat
+    try:
+        times = [[v if v is None else parse(v) for v in row[14:]] for row in rows]
+    except TypeError:  # not text
+        return [[None if v is None else _utc(v) for v in row[14:]] for row in rows]
+    if {t.tzinfo for found in times for t in found if t is not None} - {UTC}:
+        times = [[None if t is None else _utc(t) for t in found] for found in times]
+    return times
+
+
+# Incident's fields in the order _incident passes them (positionally: a keyword per field
+# costs a microsecond per incident).
+assert tuple(f.name for f in fields(Incident)) == (
+    "id",
+    "title",
+    "severity",
+    "status",
+    "impact",
+    "declared_at",
+    "impact_started_at",
+    "severity_changed_at",
+    "detected_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "last_update_at",
+    "roles",
+    "is_drill",
+    "response_due_at",
+    "is_security",
+    "service",
+    "resolution_recorded_at",
+    "dedupe_key",
+    "duplicate_of",
+), "queries._incident passes Incident's fields in this order"
+_COMMANDER, _TECH_LEAD, _COMMS_LEAD, _SCRIBE = _ROLES
+
+
+def _incident(row: Sequence[Any], times: Sequence[Any]) -> Incident:
+    """mapping.incident_from_columns on one row of _INCIDENTS (its times already parsed by
+    _times), without a getter call and a dict per column."""
     (
         incident_id,
         title,
@@ -69,7 +112,10 @@ def _incident(row: Sequence[Any]) -> Incident:
         service,
         dedupe_key,
         duplicate_of,
-        *role_names,
+        commander,
+        tech_lead,
+        comms_lead,
+        scribe,
     ) = row[:14]
     (
         impact_started_at,
@@ -82,29 +128,38 @@ def _incident(row: Sequence[Any]) -> Incident:
         last_update_at,
         response_due_at,
         resolution_recorded_at,
-    ) = [None if value is None else _utc(value) for value in row[14:]]
+    ) = times
+    roles = {}
+    if commander:
+        roles[_COMMANDER] = commander
+    if tech_lead:
+        roles[_TECH_LEAD] = tech_lead
+    if comms_lead:
+        roles[_COMMS_LEAD] = comms_lead
+    if scribe:
+        roles[_SCRIBE] = scribe
     return Incident(
-        id=incident_id,
-        title=title,
-        severity=_SEVERITIES.get(severity) or Severity(severity),
-        status=_STATUSES.get(status) or Status(status),
-        impact=impact,
-        declared_at=declared_at,
-        impact_started_at=impact_started_at,
-        severity_changed_at=severity_changed_at,
-        detected_at=detected_at,
-        acknowledged_at=acknowledged_at,
-        mitigated_at=mitigated_at,
-        resolved_at=resolved_at,
-        last_update_at=last_update_at,
-        roles={role: name for role, name in zip(_ROLES, role_names, strict=True) if name},
-        is_drill=bool(is_drill),
-        response_due_at=response_due_at,
-        is_security=bool(is_security),
-        service=service or "",
-        resolution_recorded_at=resolution_recorded_at,
-        dedupe_key=dedupe_key or "",
-        duplicate_of=duplicate_of,
+        incident_id,
+        title,
+        _SEVERITIES.get(severity) or Severity(severity),
+        _STATUSES.get(status) or Status(status),
+        impact,
+        declared_at,
+        impact_started_at,
+        severity_changed_at,
+        detected_at,
+        acknowledged_at,
+        mitigated_at,
+        resolved_at,
+        last_update_at,
+        roles,
+        bool(is_drill),
+        response_due_at,
+        bool(is_security),
+        service or "",
+        resolution_recorded_at,
+        dedupe_key or "",
+        duplicate_of,
     )
 
 
@@ -171,33 +226,50 @@ class SqlMetricsQueries:
         self._session = session
 
     def incidents(self) -> list[Incident]:
-        return [_incident(row) for row in self._session.execute(_INCIDENTS).all()]
+        rows = self._session.execute(_INCIDENTS).all()
+        return [_incident(row, times) for row, times in zip(rows, _times(rows), strict=True)]
 
     def timeline_summaries(self) -> dict[int, TimelineSummary]:
         summaries: dict[int, TimelineSummary] = {}
         postgresql = self._session.get_bind().dialect.name == "postgresql"
         query = _POSTGRESQL_SUMMARIES if postgresql else _SQLITE_SUMMARIES
         rows = self._session.execute(query, _KINDS).all()  # fetched at once, not row by row
-        for incident_id, first, applied, worked, cadence in rows:
+        cadence = _cadence_events([(row[0], row[4]) for row in rows if row[4] is not None])
+        nothing = ()
+        for incident_id, first, applied, worked, _found in rows:
             summaries[incident_id] = TimelineSummary(
                 first_update_at=None if first is None else _utc(first),
                 mitigations_applied=applied,
                 mitigations_worked=worked,
-                cadence_events=() if cadence is None else _cadence_events(incident_id, cadence),
+                cadence_events=cadence.get(incident_id, nothing),
             )
         return summaries
 
 
-def _cadence_events(incident_id: int, found: str) -> tuple[TimelineEvent, ...]:
-    """The events group_concat joined (JSON arrays: id, at, recorded_at, and the data object
-    itself, so one decoding reads them all), by id; made as mapping.event_from_columns makes
-    them, with no actor and no text (the metrics never show them)."""
-    events = [
-        TimelineEvent(
-            event_id, incident_id, EventKind.REMINDER, _utc(at), _utc(recorded_at), "", "", data
-        )
-        for event_id, at, recorded_at, data in json.loads(f"[{found}]")
-    ]
-    if len(events) > 1:
-        events.sort(key=lambda e: e.id)
-    return tuple(events)
+def _cadence_events(found: list[tuple[int, str]]) -> dict[int, tuple[TimelineEvent, ...]]:
+    """By incident id, the events group_concat joined (JSON arrays: id, at, recorded_at, and
+    the data object itself), by id; every incident's in one decoding. Made as
+    mapping.event_from_columns makes them, with no actor and no text (the metrics never show
+    them)."""
+    if not found:
+        return {}
+    decoded = json.loads("[[" + "],[".join([text for _, text in found]) + "]]")
+    reminder, parse, utc = EventKind.REMINDER, datetime.fromisoformat, UTC
+    events_by_incident: dict[int, tuple[TimelineEvent, ...]] = {}
+    for (incident_id, _), arrays in zip(found, decoded, strict=True):
+        events = []
+        for event_id, at, recorded_at, data in arrays:
+            moment, recorded = parse(at), parse(recorded_at)
+            if moment.tzinfo is not utc or recorded.tzinfo is not utc:
+                moment, recorded = _utc(at), _utc(recorded_at)
+            events.append(
+                TimelineEvent(event_id, incident_id, reminder, moment, recorded, "", "", data)
+            )
+        if len(events) > 1:
+            events.sort(key=_by_id)
+        events_by_incident[incident_id] = tuple(events)
+    return events_by_incident
+
+
+def _by_id(event: TimelineEvent) -> int:
+    return event.id
