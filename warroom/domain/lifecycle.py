@@ -15,9 +15,11 @@ class Status(StrEnum):
     POSTMORTEM = "postmortem"
     CLOSED = "closed"
 
+    _order: int  # its place in LIFECYCLE, set once below
+
     @property
     def order(self) -> int:
-        return LIFECYCLE.index(self)
+        return self._order
 
     @property
     def label(self) -> str:
@@ -39,6 +41,9 @@ class Status(StrEnum):
 
 
 LIFECYCLE: tuple[Status, ...] = tuple(Status)
+# Asked on every board paint and reminder pass: an attribute, not a search of LIFECYCLE.
+for _place, _status in enumerate(LIFECYCLE):
+    _status._order = _place
 
 
 def is_backwards(old: Status, new: Status) -> bool:

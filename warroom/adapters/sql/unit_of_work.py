@@ -110,12 +110,12 @@ class SqlIncidents:
     def delete(self, record: IncidentRecord) -> None:
         self._session.delete(record)
 
-    def list(self, include_closed: bool) -> list[Incident]:
-        return [repo.to_incident(r) for r in repo.list_rows(self._session, include_closed)]
-
     def awaiting_write_up(self, severities: Iterable[Severity]) -> list[Incident]:
         rows = repo.awaiting_write_up_rows(self._session, [s.value for s in severities])
         return [repo.to_incident(r) for r in rows]
+
+    def list(self, include_closed: bool) -> list[Incident]:
+        return [repo.to_incident(r) for r in repo.list_rows(self._session, include_closed)]
 
     def to_incident(self, record: IncidentRecord) -> Incident:
         return repo.to_incident(cast(IncidentRow, record))
