@@ -76,30 +76,47 @@ def upcoming_reminders(
     found: list[Upcoming] = []
     titles: dict[int, str] = {}
     for incident in incidents:
-        if not incident.status.is_open:
-            continue
-        titles[incident.id] = incident.title
-        name = f"#{incident.id} {incident.title}"
-        update = clocks.update_deadline(incident, policy)
-        if update is not None:
-            reminder = Reminder(
-                f"update:{incident.id}:{update.isoformat()}",
-                ReminderKind.UPDATE_DUE,
-                incident.id,
-                update,
-                f"{name}: stakeholder update due",
-            )
-            found.append(Upcoming(reminder, update))
-        if incident.acknowledged_at is None:
-            response = clocks.response_deadline(incident, policy)
-            reminder = Reminder(
-                f"response:{incident.id}:{response.isoformat()}",
-                ReminderKind.RESPONSE_BREACHED,
-                incident.id,
-                response,
-                f"{name}: response target breached, nobody has acknowledged",
-            )
-            found.append(Upcoming(reminder, response))
+        if incident.status.is_open:
+            titles[incident.id] = incident.title
+            found += incident_reminders(incident, policy)
+    return found + work_reminders(check_backs, rotating, titles)
+
+
+def incident_reminders(incident: Incident, policy: Policy) -> list[Upcoming]:
+    """An open incident's own reminders (its update and its response target): they change
+    only when the incident does."""
+    found: list[Upcoming] = []
+    name = f"#{incident.id} {incident.title}"
+    update = clocks.update_deadline(incident, policy)
+    if update is not None:
+        reminder = Reminder(
+            f"update:{incident.id}:{update.isoformat()}",
+            ReminderKind.UPDATE_DUE,
+            incident.id,
+            update,
+            f"{name}: stakeholder update due",
+        )
+        found.append(Upcoming(reminder, update))
+    if incident.acknowledged_at is None:
+        response = clocks.response_deadline(incident, policy)
+        reminder = Reminder(
+            f"response:{incident.id}:{response.isoformat()}",
+            ReminderKind.RESPONSE_BREACHED,
+            incident.id,
+            response,
+            f"{name}: response target breached, nobody has acknowledged",
+        )
+        found.append(Upcoming(reminder, response))
+    return found
+
+
+def work_reminders(
+    check_backs: Iterable[Mitigation],
+    rotating: Iterable[RotatingEvidence],
+    titles: dict[int, str],
+) -> list[Upcoming]:
+    """The check-backs and rotating evidence of the open incidents `titles` names."""
+    found: list[Upcoming] = []
     for mitigation in check_backs:
         at = mitigation.check_back_at
         if mitigation.incident_id in titles and mitigation.unverified and at is not None:

@@ -40,7 +40,7 @@ class Tier(IntEnum):
     WAITING = 2  # counting down: a check-back not due yet, parked or snoozed; a write-up
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # a few thousand made per change at scale: not frozen, for speed
 class Item:
     strip: Strip
     subject: Reminder | PendingCheckBack | PostmortemDue  # what its strip row shows

@@ -26,8 +26,9 @@ from warroom.domain.reminders import (
     ReminderKind,
     Upcoming,
     due_among,
+    incident_reminders,
     next_change,
-    upcoming_reminders,
+    work_reminders,
 )
 from warroom.ui.row_strip import RowStrip, snooze_button
 
@@ -131,6 +132,7 @@ class ReminderCenter(QObject):
         self._seen_snoozed: dict[str, datetime] = {}
         self._last_now: datetime | None = None
         self._holds_until: datetime | None = None
+        self._by_incident: dict[int, tuple[Incident, list[Upcoming]]] = {}
 
     def on_tick(self, now: datetime) -> None:
         if self._unchanged_since_last_tick(now):
@@ -167,9 +169,7 @@ class ReminderCenter(QObject):
             and rotating is seen[2]
         )
         if not same_data:
-            self._upcoming = upcoming_reminders(
-                self._incidents(), self._policy, check_backs, rotating
-            )
+            self._upcoming = self._work_out(check_backs, rotating)
             self._seen = (revision, check_backs, rotating)
             return False
         return (
@@ -178,6 +178,28 @@ class ReminderCenter(QObject):
             and self._last_now <= now
             and (self._holds_until is None or now < self._holds_until)
         )
+
+    def _work_out(
+        self, check_backs: list[Mitigation], rotating: list[RotatingEvidence]
+    ) -> list[Upcoming]:
+        """`upcoming_reminders`, reusing the reminders of every incident the board still
+        holds as the same object (a change replaces only the incidents it touched)."""
+        found: list[Upcoming] = []
+        titles: dict[int, str] = {}
+        kept: dict[int, tuple[Incident, list[Upcoming]]] = {}
+        for incident in self._incidents():
+            if not incident.status.is_open:
+                continue
+            titles[incident.id] = incident.title
+            known = self._by_incident.get(incident.id)
+            if known is not None and known[0] is incident:
+                own = known[1]
+            else:
+                own = incident_reminders(incident, self._policy)
+            kept[incident.id] = (incident, own)
+            found += own
+        self._by_incident = kept
+        return found + work_reminders(check_backs, rotating, titles)
 
     def snooze(self, reminder: Reminder, minutes: int, now: datetime) -> None:
         until = self._service.snooze_reminder(
