@@ -420,3 +420,13 @@ def test_a_target_not_reached_yet_is_pending_and_missed_once_it_passes(drills, s
     clock.advance(timedelta(minutes=5))
     drills.end(late.id)  # ended: what was not done is missed, whatever the time
     assert drills.scorecard(late.id).check("acknowledge").verdict == "miss"
+
+
+def test_only_drills_not_yet_ended_or_closed_are_running(drills, services):
+    ended = drills.start("bad-deploy", speed=SPEED)
+    running = drills.start("ransomware", speed=SPEED)
+    services.incidents.declare("A real outage, not a drill", "P2")
+    drills.end(ended.id)
+    assert drills.running() == [running.id]
+    services.incidents.delete_incident(running.id)
+    assert drills.running() == []

@@ -190,22 +190,26 @@ class DrillService:
         closed (a resolved one still takes its remaining injects), by id."""
         with self.incidents.reading() as uow:
             found = []
-            for incident in uow.incidents.list(include_closed=True):
-                if not incident.is_drill or incident.status is Status.CLOSED:
-                    continue
+            for incident in uow.incidents.drills_not_closed():  # never every incident
                 drill = read_drill(uow.timeline.of_incident(incident.id))
                 if drill is not None and not drill.ended:
                     found.append(incident.id)
             return found
 
     def next_due_at(
-        self, now: datetime | None = None, incident_id: int | None = None
+        self,
+        now: datetime | None = None,
+        incident_id: int | None = None,
+        running: list[int] | None = None,
     ) -> datetime | None:
         """The earliest wall time an inject falls due (of one drill, or of every running
-        one); None when nothing is scheduled (all done, or paused). What a deliverer
-        sleeps until."""
+        one: `running`, when the caller has just read it); None when nothing is scheduled
+        (all done, or paused). What a deliverer sleeps until."""
         now = now or self.incidents.now()
-        chosen = [incident_id] if incident_id is not None else self.running()
+        if incident_id is not None:
+            chosen = [incident_id]
+        else:
+            chosen = self.running() if running is None else running
         times = [
             s.due_at
             for found in chosen

@@ -82,7 +82,7 @@ class DrillDelivery(QObject):
         drills = self._services.drills
         try:
             running = drills.running()
-            self._next_due = drills.next_due_at(now)
+            self._next_due = drills.next_due_at(now, running=running)
             fresh = self._new_injects(running)
         except ValidationError as exc:
             self._error(exc.message)

@@ -57,6 +57,13 @@ def list_rows(session: Session, include_closed: bool) -> list[IncidentRow]:
     return list(session.scalars(query.order_by(col(IncidentRow.id))))
 
 
+def drill_rows_not_closed(session: Session) -> list[IncidentRow]:
+    query = select(IncidentRow).where(
+        col(IncidentRow.is_drill).is_(True), col(IncidentRow.status) != "closed"
+    )
+    return list(session.scalars(query.order_by(col(IncidentRow.id))))
+
+
 def awaiting_write_up_rows(session: Session, severities: list[str]) -> list[IncidentRow]:
     # Here, not at the top: a note from the command line never loads the post-mortem rules.
     from warroom.domain.postmortem import PostmortemStatus

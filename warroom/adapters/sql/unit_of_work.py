@@ -110,6 +110,9 @@ class SqlIncidents:
     def delete(self, record: IncidentRecord) -> None:
         self._session.delete(record)
 
+    def drills_not_closed(self) -> list[Incident]:
+        return [repo.to_incident(r) for r in repo.drill_rows_not_closed(self._session)]
+
     def awaiting_write_up(self, severities: Iterable[Severity]) -> list[Incident]:
         rows = repo.awaiting_write_up_rows(self._session, [s.value for s in severities])
         return [repo.to_incident(r) for r in rows]

@@ -148,6 +148,10 @@ class IncidentRepository(Protocol):
 
     def delete(self, record: IncidentRecord) -> None: ...
 
+    def drills_not_closed(self) -> list[Incident]:
+        """The drill incidents not closed, by id: the only ones a drill can be running on."""
+        ...
+
     def awaiting_write_up(self, severities: Iterable[Severity]) -> list[Incident]:
         """Resolved incidents of these severities whose post-mortem is not published (or
         not begun): the only ones a write-up can be due on, so the board's due clocks never
