@@ -12,18 +12,16 @@ then quit: how tests/perf/bench_start_real.py times the shipped program.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from warroom import __version__
 from warroom.domain.clock import Clock, SystemClock
+from warroom.system.collector import collector_paused
 from warroom.system.logs import setup_logging
 from warroom.system.paths import resolve_paths
 from warroom.system.settings import (
@@ -255,23 +253,6 @@ def _watch_for_waits(window: MainWindow, service) -> None:
     WaitingIndicator(service, window)
 
 
-@contextmanager
-def _collector_held() -> Iterator[None]:
-    """Going live imports SQLAlchemy and the services and opens the record: a heap of
-    long-lived objects in which the cyclic collector's passes find nothing to free, yet
-    they cost a third of the time. It waits meanwhile; the heap built then is moved out of
-    its sight (it lives as long as the window), and it runs as usual afterwards."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.enable()
-
-
 def _after_first_paint(window: MainWindow, painted, then) -> None:
     """`painted` right after the board's first paint (or the empty state's), then `then`
     from the event loop (or `then` after GO_LIVE_FALLBACK_MS if nothing is painted by then)."""
@@ -374,7 +355,9 @@ def run_gui(
         window = build_window(str(paths.database), None, early)
 
         def go_live() -> None:
-            with _collector_held():
+            # SQLAlchemy, the services and the opened record: a heap as long-lived as the
+            # window, in which the collector's passes found nothing to free.
+            with collector_paused(freeze=True):
                 record = open_or_ask(backend, paths.database, clock, who.name, policy)
                 if record is None:
                     app.exit(2)
