@@ -55,6 +55,8 @@ def format_stored_time(moment: datetime) -> str:
 
 def parse_stored_time(value: Any) -> datetime:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is UTC:  # the stored form: nothing to convert (most times, read in bulk)
+        return moment
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

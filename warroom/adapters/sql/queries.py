@@ -36,23 +36,18 @@ _SEVERITIES = {level.value: level for level in Severity}
 _STATUSES = {status.value: status for status in Status}
 
 
-def _utc(value: Any) -> datetime:
-    """parse_stored_time, quicker for the stored form: ISO 8601 in UTC."""
-    moment = datetime.fromisoformat(value) if value.__class__ is str else value
-    return moment if moment.tzinfo is UTC else parse_stored_time(moment)
-
-
 def _times(rows: Sequence[Sequence[Any]]) -> list[list[datetime | None]]:
-    """_utc of each row's time columns (from the 15th on), the rows taken together: the
-    stored text (SQLite's) parsed with no call per value, then every zone checked at once;
-    anything but UTC text (PostgreSQL's datetimes, another zone, none) value by value."""
+    """parse_stored_time of each row's time columns (from the 15th on), the rows taken
+    together: the stored text (SQLite's) parsed with no call per value, then every zone
+    checked at once; anything but UTC text (PostgreSQL's datetimes, another zone, none)
+    value by value."""
     parse = datetime.fromisoformat
     try:
         times = [[v if v is None else parse(v) for v in row[14:]] for row in rows]
     except TypeError:  # not text
-        return [[None if v is None else _utc(v) for v in row[14:]] for row in rows]
+        return [[None if v is None else parse_stored_time(v) for v in row[14:]] for row in rows]
     if {t.tzinfo for found in times for t in found if t is not None} - {UTC}:
-        times = [[None if t is None else _utc(t) for t in found] for found in times]
+        times = [[None if t is None else parse_stored_time(t) for t in found] for found in times]
     return times
 
 
@@ -224,7 +219,7 @@ class SqlMetricsQueries:
         nothing = ()
         for incident_id, first, applied, worked, _found in rows:
             summaries[incident_id] = TimelineSummary(
-                first_update_at=None if first is None else _utc(first),
+                first_update_at=None if first is None else parse_stored_time(first),
                 mitigations_applied=applied,
                 mitigations_worked=worked,
                 cadence_events=cadence.get(incident_id, nothing),
@@ -247,7 +242,7 @@ def _cadence_events(found: list[tuple[int, str]]) -> dict[int, tuple[TimelineEve
         for event_id, at, recorded_at, data in arrays:
             moment, recorded = parse(at), parse(recorded_at)
             if moment.tzinfo is not utc or recorded.tzinfo is not utc:
-                moment, recorded = _utc(at), _utc(recorded_at)
+                moment, recorded = parse_stored_time(at), parse_stored_time(recorded_at)
             events.append(
                 TimelineEvent(event_id, incident_id, reminder, moment, recorded, "", "", data)
             )

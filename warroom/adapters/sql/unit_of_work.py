@@ -153,7 +153,7 @@ _TIMES = ("at", "recorded_at")  # the event columns that hold times
 # An incident's timeline as plain rows, in the ORM query's order (repo.event_rows): loading
 # 20,000 ORM objects only to copy them into domain events cost most of a large export. The
 # times come back as the driver gives them (stored text on SQLite, a datetime on PostgreSQL)
-# and _utc parses them, as the column type would, with less work per value.
+# and parse_stored_time parses them, as the column type would.
 _EVENTS_OF_INCIDENT = (
     select(
         *(
@@ -167,12 +167,6 @@ _EVENTS_OF_INCIDENT = (
 _KINDS: dict[str, EventKind] = {kind.value: kind for kind in EventKind}
 
 
-def _utc(value: Any) -> datetime:
-    """parse_stored_time, quicker for the stored form: fixed-width ISO 8601 in UTC."""
-    moment = datetime.fromisoformat(value) if value.__class__ is str else value
-    return moment if moment.tzinfo is UTC else parse_stored_time(moment)
-
-
 def _events(rows: Iterable[Sequence[Any]]) -> list[TimelineEvent]:
     """mapping.event_from_columns for a whole timeline: the same events, with the per-row
     look-ups (the kind, an empty data object) done without a call each."""
@@ -183,8 +177,8 @@ def _events(rows: Iterable[Sequence[Any]]) -> list[TimelineEvent]:
             event_id,
             incident_id,
             kinds.get(kind) or EventKind(kind),
-            _utc(at),
-            _utc(recorded_at),
+            parse_stored_time(at),
+            parse_stored_time(recorded_at),
             actor,
             text,
             {} if data == "{}" or not data else loads(data),
