@@ -122,17 +122,40 @@ def is_cadence_event(event: TimelineEvent) -> bool:
 
 def recorded_misses(events: Iterable[TimelineEvent]) -> dict[datetime, MissedUpdate]:
     """The misses the timeline records and has not withdrawn, by deadline."""
-    standing: dict[datetime, MissedUpdate] = {}
-    for event in sorted(events, key=lambda e: (e.recorded_at, e.id)):
-        if not is_cadence_event(event):
-            continue
+    return {
+        due: MissedUpdate(due, severity, event.at)
+        for due, (severity, event) in _standing(events).items()
+    }
+
+
+_SEVERITIES = {level.value: level for level in Severity}
+
+
+def _recorded_order(event: TimelineEvent) -> tuple[datetime, int]:
+    return event.recorded_at, event.id
+
+
+def _standing(events: Iterable[TimelineEvent]) -> dict[datetime, tuple[Severity, TimelineEvent]]:
+    """By deadline, each recorded miss not withdrawn: its level and the event recording it.
+    The metrics read this for tens of thousands of incidents at once, so it makes no object
+    per event."""
+    found = [e for e in events if is_cadence_event(e)]
+    if len(found) > 1:
+        found.sort(key=_recorded_order)
+    standing: dict[datetime, tuple[Severity, TimelineEvent]] = {}
+    for event in found:
+        data = event.data
         try:
-            due = datetime.fromisoformat(str(event.data["due"]))
-            severity = Severity(event.data["severity"])
+            due = datetime.fromisoformat(str(data["due"]))
+            level = data["severity"]
+            # A dict look-up for the stored spellings; anything else as Severity() takes it.
+            severity = (_SEVERITIES.get(level) if level.__class__ is str else None) or Severity(
+                level
+            )
         except (KeyError, ValueError):
             continue  # not ours to count: a damaged entry is left as it is
-        if event.data[CADENCE_KEY] == MISSED:
-            standing[due] = MissedUpdate(due, severity, event.at)
+        if data[CADENCE_KEY] == MISSED:
+            standing[due] = (severity, event)
         else:
             standing.pop(due, None)
     return standing
@@ -170,38 +193,7 @@ def missed_severities(events: Iterable[TimelineEvent]) -> dict[int, list[Severit
     return {incident_id: standing_severities(found) for incident_id, found in by_incident.items()}
 
 
-_SEVERITIES = {level.value: level for level in Severity}
-
-
-def _recorded_order(event: TimelineEvent) -> tuple[datetime, int]:
-    return event.recorded_at, event.id
-
-
 def standing_severities(events: Iterable[TimelineEvent]) -> list[Severity]:
     """For metrics, over one incident's events: [m.severity for m in
-    recorded_misses(events).values()], without a MissedUpdate per event (tens of thousands
-    of incidents at once)."""
-    found = [
-        e
-        for e in events
-        if e.kind is EventKind.REMINDER and e.data.get(CADENCE_KEY) in (MISSED, WITHDRAWN)
-    ]
-    if len(found) > 1:
-        found.sort(key=_recorded_order)
-    standing: dict[datetime, Severity] = {}
-    for event in found:
-        data = event.data
-        try:
-            due = datetime.fromisoformat(str(data["due"]))
-            level = data["severity"]
-            # A dict look-up for the stored spellings; anything else as Severity() takes it.
-            severity = (_SEVERITIES.get(level) if level.__class__ is str else None) or Severity(
-                level
-            )
-        except (KeyError, ValueError):
-            continue  # as recorded_misses: a damaged entry is not counted
-        if data[CADENCE_KEY] == MISSED:
-            standing[due] = severity
-        else:
-            standing.pop(due, None)
-    return list(standing.values())
+    recorded_misses(events).values()], without a MissedUpdate per miss."""
+    return [severity for severity, _event in _standing(events).values()]
