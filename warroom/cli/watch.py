@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,9 +25,17 @@ POLL_SECONDS = 0.5
 EXIT_OK = 0
 
 
+class _Stop:
+    """Asked for by SIGTERM's handler. A plain attribute, not a threading.Event: the handler
+    runs between two bytecodes of the loop it interrupts, and an Event's lock taken there
+    deadlocks when the loop was holding it (inside Event.wait)."""
+
+    requested = False
+
+
 def run_watch(args: argparse.Namespace, service: IncidentService) -> int:
     seq = service.newest_logged() if args.since is None else args.since
-    stop = threading.Event()
+    stop = _Stop()
     try:
         with _stopped_by_sigterm(stop):
             lost: str | None = None
@@ -45,7 +54,10 @@ def run_watch(args: argparse.Namespace, service: IncidentService) -> int:
                     seq = max(seq, entry.seq)
                     _print_entry(entry, service, as_json=args.json)
                 sys.stdout.flush()
-                if args.once or stop.wait(POLL_SECONDS):
+                if args.once or stop.requested:
+                    break
+                time.sleep(POLL_SECONDS)  # a signal's handler runs at once; the sleep goes on
+                if stop.requested:
                     break
     except KeyboardInterrupt:  # Ctrl+C: a normal way to stop watching
         pass
@@ -54,13 +66,17 @@ def run_watch(args: argparse.Namespace, service: IncidentService) -> int:
 
 
 @contextmanager
-def _stopped_by_sigterm(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM sets `stop` (the wait returns at once) while watching; the previous handler
-    comes back afterwards. Only the main thread can take signals."""
+def _stopped_by_sigterm(stop: _Stop) -> Iterator[None]:
+    """SIGTERM asks `stop` while watching (the loop ends within POLL_SECONDS); the previous
+    handler comes back afterwards. Only the main thread can take signals."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+
+    def ask(_signum: int, _frame: object) -> None:
+        stop.requested = True
+
+    previous = signal.signal(signal.SIGTERM, ask)
     try:
         yield
     finally:
