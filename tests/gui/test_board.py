@@ -258,7 +258,7 @@ def test_each_severity_choice_says_its_clocks(board):
 def painted(window, row: int, column: Column) -> str:
     """The colour the board paints in a cell, away from its text: what the user sees."""
     view = window.board
-    rect = view.visualRect(window.model.index(row, column))
+    rect = view.visualRect(view.model().index(row, column))
     image = view.viewport().grab().toImage()
     return image.pixelColor(rect.right() - 4, rect.center().y()).name().upper()
 
@@ -341,7 +341,7 @@ def test_a_theme_switch_recolours_cells_already_shown(qtbot, board, clock):
 
     apply_theme(QApplication.instance(), "light")
     board.service.declare("Checkout returns 500", "P0")  # no commander: "No IC" in red
-    model = board.window.model
+    model = board.window.board.model()  # what the view paints
     board.window.board.viewport().repaint()  # every visible cell asked for once
 
     def colour(column):

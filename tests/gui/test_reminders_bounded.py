@@ -39,7 +39,7 @@ def strip_rows(window) -> int:
 def fully_visible_board_rows(window) -> int:
     view = window.board
     height = view.viewport().height()
-    rects = [view.visualRect(window.model.index(r, 0)) for r in range(window.model.rowCount())]
+    rects = [view.visualRect(view.model().index(r, 0)) for r in range(window.model.rowCount())]
     return sum(1 for rect in rects if rect.top() >= 0 and rect.bottom() < height)
 
 

@@ -2,9 +2,9 @@
 
 The 1 Hz tick emits dataChanged for the clock cells of the rows on screen only; the model
 is never reset to refresh, so selection and scroll position survive. Clocks are computed
-lazily, per row, for the cells the view actually asks for, and cached for the rest of the
-tick. What `data` answers is cached per cell and role too: a repaint asks each cell for a
-dozen roles, and only the clock cells change between ticks.
+lazily, per row, for the cells asked for, and cached for the rest of the tick. The view
+does not paint from this model: it paints from BoardCells, Qt's own item model holding a
+copy of the rows on screen, so a repaint never calls into Python.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import bisect
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
+from functools import lru_cache
 from typing import Any
 
 from PySide6.QtCore import (
@@ -62,6 +63,19 @@ CLOCK_STATE_ROLE = Qt.ItemDataRole.UserRole + 3
 NO_IC_TEXT = "⚠ No IC"
 REMINDER_HIGHLIGHT = "#FFD866"
 SortKey = tuple[int, float, int]
+# The roles a cell can show, all of them answered by BoardModel.cell.
+SHOWN_ROLES = (
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.BackgroundRole,
+    Qt.ItemDataRole.DecorationRole,
+    Qt.ItemDataRole.FontRole,
+    Qt.ItemDataRole.AccessibleTextRole,
+    CLOCK_STATE_ROLE,
+)
+_SHOWN_ROLES = frozenset(SHOWN_ROLES)
+_CLOCK_ROLES = tuple(role for role in SHOWN_ROLES if role != Qt.ItemDataRole.DecorationRole)
 
 
 @dataclass(frozen=True)
@@ -83,10 +97,9 @@ class BoardModel(QAbstractTableModel):
         self._rows: list[Incident] = []
         self._keys: list[SortKey] = []
         self._clock_cache: dict[int, RowClocks] = {}
-        # data()'s answers by (row, column, role): the clock cells' until the next tick,
-        # the others' until a row or its reminder state changes.
-        self._cells: dict[tuple[int, int, int], Any] = {}
-        self._clock_cells: dict[tuple[int, int, int], Any] = {}
+        # Counts ticks (and row changes): a copy of a clock cell made at an earlier count
+        # is out of date.
+        self.clock_generation = 0
         self._bold = QFont()
         self._bold.setBold(True)
         self._highlighted: set[int] = set()  # incidents with a reminder due
@@ -106,7 +119,7 @@ class BoardModel(QAbstractTableModel):
         self.beginResetModel()
         self._keys = [key for key, _ in keyed]
         self._rows = [incident for _, incident in keyed]
-        self._forget_cells()
+        self._rows_changed()
         self.endResetModel()
 
     def incidents(self) -> list[Incident]:
@@ -128,7 +141,7 @@ class BoardModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), row, row)
             self._keys.insert(row, key)
             self._rows.insert(row, incident)
-            self._forget_cells()
+            self._rows_changed()
             self.endInsertRows()
             return
         others = self._keys[:old] + self._keys[old + 1 :]
@@ -144,7 +157,7 @@ class BoardModel(QAbstractTableModel):
         else:
             self._keys[old] = key
             self._rows[old] = incident
-        self._forget_cells()
+        self._rows_changed()
         self.dataChanged.emit(self.index(new, 0), self.index(new, len(Column) - 1))
 
     def remove(self, incident_id: int) -> None:
@@ -154,7 +167,7 @@ class BoardModel(QAbstractTableModel):
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._rows[row]
         del self._keys[row]
-        self._forget_cells()
+        self._rows_changed()
         self.endRemoveRows()
 
     def set_highlighted(self, incident_ids: set[int]) -> None:
@@ -168,8 +181,6 @@ class BoardModel(QAbstractTableModel):
         changed |= {i for i in reasons if reasons[i] != self._reasons.get(i, reasons[i])}
         self._highlighted = set(reasons)
         self._reasons = {i: list(words) for i, words in reasons.items()}
-        if changed:
-            self._cells.clear()
         for incident_id in changed:
             row = self.row_of(incident_id)
             if row is not None:
@@ -182,7 +193,7 @@ class BoardModel(QAbstractTableModel):
         `now`'s clocks whenever they are next asked for (scrolled into view)."""
         self._now = now
         self._clock_cache.clear()
-        self._clock_cells.clear()
+        self.clock_generation += 1
         shown = range(len(self._rows)) if rows is None else rows
         first, last = max(shown.start, 0), min(shown.stop, len(self._rows)) - 1
         if first <= last:
@@ -198,17 +209,16 @@ class BoardModel(QAbstractTableModel):
 
     def restyle(self) -> None:
         """The theme changed: every cell's colours are asked for again."""
-        self._forget_cells()
+        self._rows_changed()
         if self._rows:
             self.dataChanged.emit(
                 self.index(0, 0), self.index(len(self._rows) - 1, len(Column) - 1)
             )
 
-    def _forget_cells(self) -> None:
+    def _rows_changed(self) -> None:
         self.revision += 1
+        self.clock_generation += 1
         self._clock_cache.clear()
-        self._cells.clear()
-        self._clock_cells.clear()
 
     def clocks_for(self, row: int) -> RowClocks:
         cached = self._clock_cache.get(row)
@@ -235,50 +245,47 @@ class BoardModel(QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row, column = index.row(), index.column()
-        cells = self._clock_cells if column >= Column.ELAPSED else self._cells
-        key = (row, column, role)
-        try:
-            return cells[key]
-        except KeyError:
-            pass
         if not index.isValid():
             return None
-        value = cells[key] = self._answer(row, Column(column), role)
-        return value
-
-    def _answer(self, row: int, column: Column, role: int) -> Any:
-        incident = self._rows[row]
         if role == INCIDENT_ROLE:
-            return incident
-        if column in CLOCK_COLUMNS:
-            return self._clock_data(row, column, role)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(incident, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(incident, column)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if column == Column.COMMANDER and not incident.commander:
-                return QBrush(QColor(alert_text()))
-            if column == Column.STATUS and not incident.status.is_open:
-                return QBrush(QColor(muted_text()))
+            return self._rows[index.row()]
+        if role not in _SHOWN_ROLES:
+            return None
+        return self.cell(index.row(), index.column()).get(role)
+
+    def incident_at(self, row: int) -> Incident | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def cell(self, row: int, column: int) -> dict[int, Any]:
+        """Everything one cell shows, by role (None where a role has nothing): what the
+        view's copy of the board (BoardCells) holds, and what `data` answers."""
+        if column >= Column.ELAPSED:
+            return self._clock_cell(row, column)
+        incident = self._rows[row]
+        column = Column(column)
+        text = self._text(incident, column)
+        cell = dict.fromkeys(SHOWN_ROLES)
+        cell[Qt.ItemDataRole.DisplayRole] = text
+        cell[Qt.ItemDataRole.ToolTipRole] = self._tooltip(incident, column)
         reminded = column == Column.TITLE and incident.id in self._highlighted
-        if reminded and role == Qt.ItemDataRole.DecorationRole:
-            return self._warning_icon()
-        if reminded and role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(QColor(REMINDER_HIGHLIGHT))
-        if reminded and role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(QColor("#1A1A1A"))
-        if role == Qt.ItemDataRole.FontRole and (
-            reminded or (column == Column.COMMANDER and not incident.commander)
-        ):
-            return self._bold
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            if column == Column.ID:
-                return f"Incident #{incident.id}"
-            text = f"{HEADERS[column]}: {self._text(incident, column)}"
-            return f"{text}. {self.due_text(incident.id)}" if reminded else text
-        return None
+        if reminded:
+            cell[Qt.ItemDataRole.DecorationRole] = self._warning_icon()
+            cell[Qt.ItemDataRole.BackgroundRole] = _brush(REMINDER_HIGHLIGHT)
+            cell[Qt.ItemDataRole.ForegroundRole] = _brush("#1A1A1A")
+            cell[Qt.ItemDataRole.FontRole] = self._bold
+        elif column == Column.COMMANDER and not incident.commander:
+            cell[Qt.ItemDataRole.ForegroundRole] = _brush(alert_text())
+            cell[Qt.ItemDataRole.FontRole] = self._bold
+        elif column == Column.STATUS and not incident.status.is_open:
+            cell[Qt.ItemDataRole.ForegroundRole] = _brush(muted_text())
+        if column == Column.ID:
+            cell[Qt.ItemDataRole.AccessibleTextRole] = f"Incident #{incident.id}"
+        else:
+            spoken = f"{HEADERS[column]}: {text}"
+            cell[Qt.ItemDataRole.AccessibleTextRole] = (
+                f"{spoken}. {self.due_text(incident.id)}" if reminded else spoken
+            )
+        return cell
 
     def due_text(self, incident_id: int) -> str:
         """What is due on the incident, in words: "Due now: stakeholder update due"."""
@@ -329,32 +336,38 @@ class BoardModel(QAbstractTableModel):
             return "No incident commander is assigned. Open the incident to assign one."
         return None
 
-    def _clock_data(self, row: int, column: Column, role: int) -> Any:
+    def _clock_cell(self, row: int, column: int) -> dict[int, Any]:
         row_clocks = self.clocks_for(row)
+        cell = dict.fromkeys(_CLOCK_ROLES)
         if column == Column.ELAPSED:
-            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-                return row_clocks.elapsed
-            return None
+            cell[Qt.ItemDataRole.DisplayRole] = row_clocks.elapsed
+            cell[Qt.ItemDataRole.AccessibleTextRole] = row_clocks.elapsed
+            return cell
         countdown = row_clocks.response if column == Column.RESPONSE else row_clocks.update
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == Column.RESPONSE:
-                return response_text(countdown)
-            return update_text(countdown)
-        if role == CLOCK_STATE_ROLE:
-            return countdown.state
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            text = response_text(countdown) if column == Column.RESPONSE else update_text(countdown)
-            return f"{HEADERS[column]}: {text}"
-        if role == Qt.ItemDataRole.ToolTipRole and countdown.deadline is not None:
-            return f"Due {countdown.deadline.astimezone():%a %d %b %H:%M:%S %Z}"
+        text = response_text(countdown) if column == Column.RESPONSE else update_text(countdown)
+        cell[Qt.ItemDataRole.DisplayRole] = text
+        cell[CLOCK_STATE_ROLE] = countdown.state
+        cell[Qt.ItemDataRole.AccessibleTextRole] = f"{HEADERS[Column(column)]}: {text}"
+        if countdown.deadline is not None:
+            cell[Qt.ItemDataRole.ToolTipRole] = _due_tooltip(countdown.deadline)
         colours = clock_colours(countdown.state)
-        if colours is None:
-            return None
-        background, foreground = colours
-        if role == Qt.ItemDataRole.BackgroundRole and background:
-            return QBrush(QColor(background))
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(QColor(foreground))
-        if role == Qt.ItemDataRole.FontRole and countdown.state is ClockState.OVERDUE:
-            return self._bold
-        return None
+        if colours is not None:
+            background, foreground = colours
+            if background:
+                cell[Qt.ItemDataRole.BackgroundRole] = _brush(background)
+            cell[Qt.ItemDataRole.ForegroundRole] = _brush(foreground)
+            if countdown.state is ClockState.OVERDUE:
+                cell[Qt.ItemDataRole.FontRole] = self._bold
+        return cell
+
+
+@lru_cache(maxsize=1024)
+def _due_tooltip(deadline: datetime) -> str:
+    """Formatted once per deadline, not every tick: strftime imports `time` on each call."""
+    return f"Due {deadline.astimezone():%a %d %b %H:%M:%S %Z}"
+
+
+@lru_cache(maxsize=64)
+def _brush(colour: str) -> QBrush:
+    """One brush per colour: a tick restyles dozens of clock cells with a handful."""
+    return QBrush(QColor(colour))

@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QKeyEvent, QPainter
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -18,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from warroom.domain.severity import Severity
-from warroom.ui.board_model import CLOCK_COLUMNS, INCIDENT_ROLE, Column
+from warroom.ui.board_cells import BoardCells
+from warroom.ui.board_model import CLOCK_COLUMNS, BoardModel, Column
 from warroom.ui.keys import Key
 from warroom.ui.palette import severity_colours
 
@@ -68,9 +76,14 @@ class SeverityBadgeDelegate(QStyledItemDelegate):
 class StateColourDelegate(QStyledItemDelegate):
     """Cells that carry a state in their colours (an overdue or amber clock, a reminder's
     highlight) keep them in the selected row: the selection shows as a band along the
-    cell's top and bottom instead of painting over the state."""
+    cell's top and bottom instead of painting over the state. It paints the selected row
+    only (the others paint in Qt alone), its severity cell through the badge."""
 
     BAND = 3  # px
+
+    def __init__(self, badge: SeverityBadgeDelegate, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._badge = badge
 
     def paint(
         self,
@@ -78,6 +91,9 @@ class StateColourDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
+        if index.column() == Column.SEVERITY:
+            self._badge.paint(painter, option, index)
+            return
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         if not selected or index.data(Qt.ItemDataRole.BackgroundRole) is None:
             super().paint(painter, option, index)
@@ -115,19 +131,26 @@ class BoardView(QTableView):
         font = self.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         self.setFont(font)
-        # Only the cells that can carry a state colour (the clocks, a reminder's highlighted
-        # title) pay for a delegate written in Python; the others paint in Qt alone.
-        state_colours = StateColourDelegate(self)
-        for column in (Column.TITLE, *CLOCK_COLUMNS):
-            self.setItemDelegateForColumn(column, state_colours)
-        self.setItemDelegateForColumn(Column.SEVERITY, SeverityBadgeDelegate(self))
+        badge = SeverityBadgeDelegate(self)
+        self.setItemDelegateForColumn(Column.SEVERITY, badge)
+        # Only the selected row pays for a delegate written in Python (paintEvent moves it).
+        self._state_colours = StateColourDelegate(badge, self)
+        self._state_row = -1
+        self._board: BoardModel | None = None
+        self._cells: BoardCells | None = None
+        self._moving: int | None = None  # the selected incident while its row moves
         self.doubleClicked.connect(self._open_index)
 
-    def setModel(self, model: Any) -> None:  # noqa: N802 - Qt's name
-        super().setModel(model)
+    def show_board(self, board: BoardModel) -> None:
+        """Shows `board` through a copy of its cells held in Qt (BoardCells)."""
+        self._board = board
+        self._cells = BoardCells(board, self)
+        self.setModel(self._cells)
         self.selectionModel().selectionChanged.connect(
             lambda *_: self.selection_changed.emit(self.selected_incident_id())
         )
+        board.rowsAboutToBeMoved.connect(self._before_move)
+        board.rowsMoved.connect(self._after_move)
         header = self.horizontalHeader()
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -154,25 +177,61 @@ class BoardView(QTableView):
         self.setColumnWidth(Column.ID, metrics.horizontalAdvance("999") + 16)  # up to #999
         self.verticalHeader().setDefaultSectionSize(metrics.height() + 18)
 
-    def selected_incident_id(self) -> int | None:
+    def selected_row(self) -> int:
         indexes = self.selectionModel().selectedRows() if self.selectionModel() else []
-        if not indexes:
-            return None
-        incident = indexes[0].data(INCIDENT_ROLE)
+        return indexes[0].row() if indexes else -1
+
+    def selected_incident_id(self) -> int | None:
+        incident = self._board.incident_at(self.selected_row()) if self._board else None
         return incident.id if incident else None
 
     def select_incident(self, incident_id: int) -> bool:
-        model = self.model()
-        if model is None:
+        row = self._board.row_of(incident_id) if self._board else None
+        if row is None:
             return False
-        for row in range(model.rowCount()):
-            index = model.index(row, 0)
-            incident = index.data(INCIDENT_ROLE)
-            if incident is not None and incident.id == incident_id:
-                self.selectRow(row)
-                self.scrollTo(index)
-                return True
-        return False
+        self.selectRow(row)
+        self.scrollTo(self.model().index(row, 0))
+        return True
+
+    def _before_move(self, *_: Any) -> None:
+        self._moving = self.selected_incident_id()
+
+    def _after_move(self, *_: Any) -> None:
+        """The copy's rows stay where they are when the board moves one: the selection is
+        put back on the moved incident's new row, without scrolling to it."""
+        moving, self._moving = self._moving, None
+        row = self._board.row_of(moving) if self._board and moving is not None else None
+        if row is None or row == self.selected_row():
+            return
+        current = self.currentIndex()
+        scrolls = self.hasAutoScroll()
+        self.setAutoScroll(False)
+        try:
+            self.selectionModel().setCurrentIndex(
+                self.model().index(row, max(current.column(), 0)),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        finally:
+            self.setAutoScroll(scrolls)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        if self._cells is not None:
+            area = event.rect()
+            first = self.rowAt(area.top())
+            if first >= 0:
+                last = self.rowAt(area.bottom())
+                last = self._cells.rowCount() - 1 if last < 0 else last
+                self._cells.fill(range(first, last + 1))
+        selected = self.selected_row()
+        if selected != self._state_row:
+            # The selected row keeps its state colours through a delegate of its own.
+            if self._state_row >= 0:
+                self.setItemDelegateForRow(self._state_row, None)  # type: ignore[arg-type]
+            if selected >= 0:
+                self.setItemDelegateForRow(selected, self._state_colours)
+            self._state_row = selected
+        super().paintEvent(event)
 
     def visible_rows(self) -> range:
         """The rows on screen (partly shown ones included); empty while the board is
@@ -215,6 +274,6 @@ class BoardView(QTableView):
         super().keyPressEvent(event)
 
     def _open_index(self, index: QModelIndex) -> None:
-        incident = index.data(INCIDENT_ROLE) if index.isValid() else None
+        incident = self._board.incident_at(index.row()) if self._board and index.isValid() else None
         if incident is not None:
             self.open_requested.emit(incident.id)

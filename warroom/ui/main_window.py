@@ -358,7 +358,7 @@ class MainWindow(QMainWindow):
 
         self.model = BoardModel(policy, clock.now(), self)
         self.board = BoardView(self)
-        self.board.setModel(self.model)
+        self.board.show_board(self.model)
         self.board.open_requested.connect(self._open_if_live)
         self.empty = EmptyState(self.declare_action, self)
         self.stack = QStackedWidget(self)

@@ -1,0 +1,129 @@
+"""What the board paints comes from a copy of its cells held in Qt (BoardCells): the copy
+must show what the board holds on every row a user can see, whatever changed and however
+they scrolled, and a repaint must not have to ask the board again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QFont, QIcon
+
+from warroom.ui.board_model import SHOWN_ROLES, BoardModel, Column
+
+
+def shown(value: Any) -> Any:
+    """A cell's value as compared here: colours by name, fonts by weight, icons by key."""
+    if isinstance(value, QBrush):
+        return value.color().name()
+    if isinstance(value, QFont):
+        return value.bold()
+    if isinstance(value, QIcon):
+        return value.cacheKey()
+    return value
+
+
+def painted_rows(window) -> range:
+    view = window.board
+    view.viewport().repaint()
+    return view.visible_rows()
+
+
+def assert_copy_matches(window) -> int:
+    """Every cell on screen, every role: the painted copy equals the board's own answer."""
+    view, board = window.board, window.model
+    copy = view.model()
+    checked = 0
+    for row in painted_rows(window):
+        for column in Column:
+            for role in SHOWN_ROLES:
+                painted = shown(copy.index(row, column).data(role))
+                expected = shown(board.cell(row, column).get(role))
+                assert painted == expected, (row, column.name, role, painted, expected)
+                checked += 1
+    return checked
+
+
+def many_incidents(board, count: int = 40) -> list:
+    return [board.service.declare(f"Incident {n}", "P2") for n in range(count)]
+
+
+def test_the_painted_copy_follows_ticks_scrolling_moves_and_reminders(qtbot, board, clock):
+    service = board.service
+    incidents = many_incidents(board)
+    window = board.window
+    assert assert_copy_matches(window) > 0
+    for _ in range(3):
+        clock.advance(minutes=7)
+        board.tick()
+    assert_copy_matches(window)
+    # Rows that were off screen during those ticks show the current clocks when scrolled to.
+    window.board.scrollToBottom()
+    assert assert_copy_matches(window) > 0
+    window.board.scrollToTop()
+    service.change_severity(incidents[-1].id, "P0", reason="customer-facing after all")
+    service.set_status(incidents[3].id, "resolved", "recovered on its own")
+    service.declare("Arrived late", "P1")
+    clock.advance(minutes=31)  # P0 and P1 stakeholder updates fall due: reminders, highlights
+    board.tick()
+    assert (
+        window.model.cell(0, Column.TITLE)[Qt.ItemDataRole.DecorationRole] is not None
+    )  # ⚠ on a due row
+    assert_copy_matches(window)
+    window.set_theme("dark")
+    try:
+        assert_copy_matches(window)
+    finally:
+        window.set_theme("light")
+    assert_copy_matches(window)
+
+
+def test_a_repaint_of_an_unchanged_board_asks_the_board_for_nothing(
+    qtbot, board, clock, monkeypatch
+):
+    many_incidents(board)
+    window = board.window
+    painted_rows(window)  # the first paint copies the rows on screen
+    asked: list[tuple[int, int]] = []
+    original = BoardModel.cell
+
+    def counting(model, row, column):
+        asked.append((row, column))
+        return original(model, row, column)
+
+    monkeypatch.setattr(BoardModel, "cell", counting)
+    visible = painted_rows(window)
+    assert asked == []
+    clock.advance(seconds=1)
+    board.tick()
+    painted_rows(window)
+    # A tick copies the clock cells of the rows on screen, nothing else.
+    assert sorted(set(asked)) == sorted((row, column) for row in visible for column in (5, 6, 7))
+
+
+def test_a_selected_incident_that_moves_stays_selected_where_it_lands(qtbot, board, clock):
+    service = board.service
+    incidents = many_incidents(board, 12)
+    window = board.window
+    chosen = incidents[-1]
+    window.board.select_incident(chosen.id)
+    scrolled = window.board.verticalScrollBar().value()
+    service.change_severity(chosen.id, "P0", reason="payments affected")
+    view = window.board
+    assert window.model.row_of(chosen.id) == 0
+    assert view.selected_incident_id() == chosen.id
+    assert view.selected_row() == 0
+    assert view.verticalScrollBar().value() == scrolled
+    assert_copy_matches(window)
+
+
+def test_the_painted_copy_passes_qt_model_checks(qtmodeltester, board, clock):
+    service = board.service
+    incidents = many_incidents(board, 6)
+    qtmodeltester.check(board.window.board.model())
+    service.change_severity(incidents[4].id, "P0", reason="wider impact")
+    service.declare("Late arrival", "P1")
+    service.set_status(incidents[0].id, "resolved", "recovered on its own")
+    clock.advance(minutes=5)
+    board.tick()
+    assert_copy_matches(board.window)
