@@ -2,7 +2,10 @@
 repositories, and the change set read off the session as it flushes.
 
 Which parts of which incidents a write changed is taken from what the session actually
-inserted, updated and deleted, so no operation can forget to say what it changed."""
+inserted, updated and deleted, so no operation can forget to say what it changed.
+
+A unit of work starts on a Core connection; its ORM session is made only when a repository
+needs one (a note, say, is written with Core statements alone and never makes one)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -51,6 +54,7 @@ from warroom.domain.severity import Severity
 from warroom.services.ports import (
     DedupeKeyTaken,
     EventRecord,
+    IncidentNotFound,
     IncidentRecord,
     LoggedChange,
     StorageUnavailable,
@@ -81,18 +85,79 @@ PARTS: dict[str, Part] = {
 CHANGE_LOG_KEEP = 10_000
 
 
+class UnitSession(Session):
+    """The session of one unit of work: each flush tells the unit what it wrote."""
+
+    unit: SqlUnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIncident:
+    """An incident's row as stored, read with one Core select, for an edit that leaves the
+    incident's own row alone (`SqlIncidents.read`): setting an attribute raises, so such an
+    edit cannot change the incident without the session seeing it."""
+
+    id: int | None
+    title: str
+    severity: str
+    status: str
+    impact: str
+    impact_started_at: datetime
+    detected_at: datetime | None
+    declared_at: datetime
+    acknowledged_at: datetime | None
+    mitigated_at: datetime | None
+    resolved_at: datetime | None
+    severity_changed_at: datetime | None
+    last_update_at: datetime | None
+    commander: str
+    tech_lead: str
+    comms_lead: str
+    scribe: str
+    is_drill: bool
+    response_due_at: datetime | None
+    is_security: bool
+    service: str
+    resolution_recorded_at: datetime | None
+    dedupe_key: str | None
+    duplicate_of: int | None
+
+
+INCIDENT_TABLE = IncidentRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+_STORED_FIELDS = tuple(f.name for f in fields(StoredIncident))
+# Built once, in StoredIncident's field order, so a row becomes one with a positional call;
+# the columns' types convert the values as the ORM's would (times, booleans).
+_INCIDENT_BY_ID = select(*(INCIDENT_TABLE.c[name] for name in _STORED_FIELDS)).where(
+    INCIDENT_TABLE.c.id == bindparam("id")
+)
+_INCIDENT_EXISTS = select(INCIDENT_TABLE.c.id).where(INCIDENT_TABLE.c.id == bindparam("id"))
+
+
 class SqlIncidents:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, unit: SqlUnitOfWork) -> None:
+        self._unit = unit
 
     def get(self, incident_id: int) -> IncidentRecord:
-        return repo.get_row(self._session, incident_id)
+        return repo.get_row(self._unit.session, incident_id)
+
+    def read(self, incident_id: int) -> IncidentRecord:
+        session = self._unit.held_session
+        if session is not None:
+            session.flush()  # a Core select does not autoflush: what is pending goes first
+            held = session.identity_map.get(session.identity_key(IncidentRow, incident_id))
+            if held is not None:  # with changes this unit made: copy the session's row
+                return _read_only(StoredIncident(*(getattr(held, n) for n in _STORED_FIELDS)))
+        found = self._unit.connection().execute(_INCIDENT_BY_ID, {"id": incident_id}).first()
+        if found is None:
+            raise IncidentNotFound(incident_id)
+        return _read_only(StoredIncident(*found))
 
     def add(self, **fields: Any) -> IncidentRecord:
         row = IncidentRow(**fields)
-        self._session.add(row)
+        session = self._unit.session
+        session.add(row)
         try:
-            self._session.flush()
+            session.flush()
         except IntegrityError as exc:
             key = fields.get("dedupe_key")
             if key and "dedupe_key" in str(exc.orig):
@@ -105,29 +170,31 @@ class SqlIncidents:
             col(IncidentRow.dedupe_key) == dedupe_key,
             col(IncidentRow.status).in_(OPEN_STATUSES),
         )
-        return self._session.scalars(query.limit(1)).first()
+        return self._unit.session.scalars(query.limit(1)).first()
 
     def delete(self, record: IncidentRecord) -> None:
-        self._session.delete(record)
+        self._unit.session.delete(record)
 
     def drills_not_closed(self) -> list[Incident]:
-        return [repo.to_incident(r) for r in repo.drill_rows_not_closed(self._session)]
+        return [repo.to_incident(r) for r in repo.drill_rows_not_closed(self._unit.session)]
 
     def awaiting_write_up(self, severities: Iterable[Severity]) -> list[Incident]:
-        rows = repo.awaiting_write_up_rows(self._session, [s.value for s in severities])
+        rows = repo.awaiting_write_up_rows(self._unit.session, [s.value for s in severities])
         return [repo.to_incident(r) for r in rows]
 
     def list(self, include_closed: bool) -> list[Incident]:
-        return [repo.to_incident(r) for r in repo.list_rows(self._session, include_closed)]
+        return [repo.to_incident(r) for r in repo.list_rows(self._unit.session, include_closed)]
 
     def to_incident(self, record: IncidentRecord) -> Incident:
         return repo.to_incident(cast(IncidentRow, record))
 
 
-# A Core statement's rows are not seen by the session's flush: the repositories that write
-# them say what they changed through this (the unit of work's `touch`).
-Touch = Callable[[int, Part], None]
-EVENT_TABLE = EventRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+def _read_only(stored: StoredIncident) -> IncidentRecord:
+    # The port's record type has settable attributes; this one refuses them at run time.
+    return cast(IncidentRecord, stored)
+
+
+EVENT_TABLE = EventRow.__table__  # type: ignore[attr-defined]
 DRAFT_TABLE = DraftRow.__table__  # type: ignore[attr-defined]
 CHANGE_LOG_TABLE = ChangeLogRow.__table__  # type: ignore[attr-defined]
 # Built once: a statement object keeps its compiled form's cache key, so executing it with
@@ -203,9 +270,8 @@ class AddedEvent:
 
 
 class SqlTimeline:
-    def __init__(self, session: Session, touch: Touch) -> None:
-        self._session = session
-        self._touch = touch
+    def __init__(self, unit: SqlUnitOfWork) -> None:
+        self._unit = unit
 
     def add(
         self,
@@ -231,39 +297,48 @@ class SqlTimeline:
         # One Core INSERT: the ORM's unit of work would add a flush and its bookkeeping for
         # a row nothing changes afterwards. What the session holds is written first, so
         # the statements keep the order the operation made them in.
-        self._session.flush()
+        unit = self._unit
+        unit.flush()
         values = {name: getattr(row, name) for name in EVENT_COLUMNS}
-        result = self._session.connection().execute(INSERT_EVENT, values)
-        self._touch(incident_id, Part.TIMELINE)
+        result = unit.connection().execute(INSERT_EVENT, values)
+        unit.touch(incident_id, Part.TIMELINE)
         return replace(row, id=_inserted_key(result))
 
     def of_incident(self, incident_id: int) -> list[TimelineEvent]:
-        repo.get_row(self._session, incident_id)
-        # A Core select does not autoflush as an ORM query does: rows this unit of work
-        # changed or removed are written first, so the read sees them.
-        self._session.flush()
-        rows = self._session.connection().execute(_EVENTS_OF_INCIDENT, {"incident": incident_id})
+        session = self._unit.held_session
+        if session is not None:
+            repo.get_row(session, incident_id)  # no query when the session holds it
+            # A Core select does not autoflush as an ORM query does: rows this unit of work
+            # changed or removed are written first, so the read sees them.
+            session.flush()
+            connection = session.connection()
+        else:  # nothing pending: no session is made only to check the incident exists
+            connection = self._unit.connection()
+            if connection.execute(_INCIDENT_EXISTS, {"id": incident_id}).first() is None:
+                raise IncidentNotFound(incident_id)
+        rows = connection.execute(_EVENTS_OF_INCIDENT, {"incident": incident_id})
         with collector_paused():  # tens of thousands of rows and events, no cycles
             return _events(rows.all())
 
     def retime(self, event_id: int, at: datetime) -> None:
-        row = self._session.get(EventRow, event_id)
+        row = self._unit.session.get(EventRow, event_id)
         if row is not None:
             row.at = at
 
     def remove(self, event_id: int) -> None:
-        row = self._session.get(EventRow, event_id)
+        session = self._unit.session
+        row = session.get(EventRow, event_id)
         if row is not None:
-            self._session.delete(row)
+            session.delete(row)
 
     def amend(self, event_id: int, text: str, data: dict[str, Any]) -> None:
-        row = self._session.get(EventRow, event_id)
+        row = self._unit.session.get(EventRow, event_id)
         if row is not None:
             row.text = text
             row.data = repo.event_data_json(data)
 
     def of_kind(self, kind: EventKind, open_only: bool = False) -> list[TimelineEvent]:
-        rows = repo.events_of_kind(self._session, kind, open_only)
+        rows = repo.events_of_kind(self._unit.session, kind, open_only)
         return [repo.to_event(r) for r in rows]
 
     def to_event(self, record: EventRecord) -> TimelineEvent:
@@ -271,19 +346,17 @@ class SqlTimeline:
 
 
 class SqlDrafts:
-    def __init__(self, session: Session, touch: Touch) -> None:
-        self._session = session
-        self._touch = touch
+    def __init__(self, unit: SqlUnitOfWork) -> None:
+        self._unit = unit
 
     def store(self, incident_id: int, field: str, text: str, now: datetime) -> None:
         if not text:
             self.clear(incident_id, field)
             return
-        row = self._session.get(DraftRow, (incident_id, field))
+        session = self._unit.session
+        row = session.get(DraftRow, (incident_id, field))
         if row is None:
-            self._session.add(
-                DraftRow(incident_id=incident_id, field=field, text=text, saved_at=now)
-            )
+            session.add(DraftRow(incident_id=incident_id, field=field, text=text, saved_at=now))
         else:
             row.text, row.saved_at = text, now
 
@@ -292,43 +365,86 @@ class SqlDrafts:
         draft, which rarely exists by then."""
         if not fields:
             return
-        session = self._session
-        session.flush()  # a draft stored earlier in this unit of work is deleted too
-        for field in fields:  # and the session forgets the rows it held
-            held = session.identity_map.get(session.identity_key(DraftRow, (incident_id, field)))
-            if held is not None:
-                session.expunge(held)
+        session = self._unit.held_session
+        if session is not None:
+            session.flush()  # a draft stored earlier in this unit of work is deleted too
+            for field in fields:  # and the session forgets the rows it held
+                key = session.identity_key(DraftRow, (incident_id, field))
+                held = session.identity_map.get(key)
+                if held is not None:
+                    session.expunge(held)
         parameters: dict[str, Any] = {f"field{n}": field for n, field in enumerate(fields)}
         parameters["incident"] = incident_id
-        result = session.connection().execute(_clear_drafts(len(fields)), parameters)
+        result = self._unit.connection().execute(_clear_drafts(len(fields)), parameters)
         if result.rowcount:
-            self._touch(incident_id, Part.DRAFTS)
+            self._unit.touch(incident_id, Part.DRAFTS)
 
     def of_incident(self, incident_id: int) -> dict[str, str]:
         query = select(DraftRow).where(col(DraftRow.incident_id) == incident_id)
-        return {row.field: row.text for row in self._session.scalars(query)}
+        return {row.field: row.text for row in self._unit.session.scalars(query)}
 
 
 class SqlUnitOfWork:
-    """One transaction. Repositories are made on first use."""
+    """One transaction, on `connection`. The ORM session is made on first use, bound to
+    that connection and in charge of its transaction from then on; until then Core
+    statements run on the connection itself. Either way one transaction holds it all."""
 
     def __init__(
         self,
-        session: Session,
+        connection: Connection,
         origin: str,
         now: Callable[[], datetime],
         announce: Callable[[Connection, int], None],
     ) -> None:
-        self.session = session
+        self._connection = connection
+        self._session: UnitSession | None = None
         self._origin = origin
         self._now = now
         self._announce = announce
         self._touched: set[tuple[int, Part]] = set()
         self._logged: set[tuple[int, Part]] = set()
-        self.incidents = SqlIncidents(session)
-        self.timeline = SqlTimeline(session, self.touch)
-        self.drafts = SqlDrafts(session, self.touch)
-        event.listen(session, "after_flush", self._after_flush)
+        self.incidents = SqlIncidents(self)
+        self.timeline = SqlTimeline(self)
+        self.drafts = SqlDrafts(self)
+
+    @property
+    def session(self) -> Session:
+        """The ORM session, made on first use."""
+        session = self._session
+        if session is None:
+            session = UnitSession(
+                bind=self._connection,
+                # The session commits and rolls back the connection's transaction: whatever
+                # Core statements ran before it was made are in the same transaction.
+                join_transaction_mode="control_fully",
+                expire_on_commit=False,
+            )
+            session.unit = self
+            session.connection()  # joins the transaction now, or begins it
+            self._session = session
+        return session
+
+    @property
+    def held_session(self) -> Session | None:
+        """The ORM session if one was made: a repository that can do without it asks here."""
+        return self._session
+
+    def connection(self) -> Connection:
+        """Where a Core statement runs: through the session once there is one, so that it
+        is in the session's transaction (which it begins again after a commit)."""
+        session = self._session
+        return self._connection if session is None else session.connection()
+
+    def flush(self) -> None:
+        """Writes what the session holds (if there is one) before a Core statement."""
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        """Ends the unit: what was not committed is rolled back (closing the connection
+        then rolls back what ran before the session was made, or without one)."""
+        if self._session is not None:
+            self._session.close()
 
     @property
     def mitigations(self) -> Any:
@@ -355,6 +471,8 @@ class SqlUnitOfWork:
         return SqlMetricsQueries(self.session)
 
     def touch(self, incident_id: int, part: Part) -> None:
+        # A Core statement's rows are not seen by the session's flush: the repositories
+        # that write them say here what they changed.
         self._touched.add((incident_id, part))
 
     def _after_flush(self, session: Session, _context: object) -> None:
@@ -389,11 +507,13 @@ class SqlUnitOfWork:
     def commit(self) -> ChangeSet:
         """Commits; returns everything this unit of work changed (a second commit in the
         same unit of work logs only what is new, and returns the whole)."""
-        self.session.flush()
+        session = self._session
+        if session is not None:
+            session.flush()
         fresh = ChangeSet.of(self._touched - self._logged)
         if fresh:
             now = self._now()
-            connection = self.session.connection()
+            connection = self.connection()
             newest = 0
             for change in fresh.changes:
                 result = connection.execute(
@@ -410,9 +530,21 @@ class SqlUnitOfWork:
             if newest > CHANGE_LOG_KEEP:
                 connection.execute(PRUNE_CHANGES, {"upto": newest - CHANGE_LOG_KEEP})
             self._announce(connection, newest)
-        self.session.commit()
+        if session is not None:
+            session.commit()
+        else:
+            self._connection.commit()
         self._logged |= self._touched
         return ChangeSet.of(self._logged)
+
+
+def _flushed(session: UnitSession, context: object) -> None:
+    session.unit._after_flush(session, context)
+
+
+# Once for every unit's session: adding a listener to each new session cost about five
+# times as much as making the session.
+event.listen(UnitSession, "after_flush", _flushed)
 
 
 class SqlStorage:
@@ -437,16 +569,26 @@ class SqlStorage:
 
     @contextmanager
     def writing(self) -> Iterator[UnitOfWork]:
+        # The writer's "begin" takes the write lock (BEGIN IMMEDIATE on SQLite, the advisory
+        # lock on PostgreSQL) when the connection's transaction begins, before any read.
         try:
-            with Session(self.database.writer, expire_on_commit=False) as session:
-                yield SqlUnitOfWork(session, self.origin, self._now, self.database.announce)
+            with self.database.writer.connect() as connection:
+                unit = SqlUnitOfWork(connection, self.origin, self._now, self.database.announce)
+                try:
+                    yield unit
+                finally:
+                    unit.close()
         except DatabaseError as exc:
             raise self.database.write_failed(exc) from exc
 
     @contextmanager
     def reading(self) -> Iterator[UnitOfWork]:
-        with self._reachable(), Session(self.database.engine) as session:
-            yield SqlUnitOfWork(session, self.origin, self._now, self.database.announce)
+        with self._reachable(), self.database.engine.connect() as connection:
+            unit = SqlUnitOfWork(connection, self.origin, self._now, self.database.announce)
+            try:
+                yield unit
+            finally:
+                unit.close()
 
     def when_waiting(self, listener: Waiting) -> Callable[[], None]:
         return self.database.when_waiting(listener)

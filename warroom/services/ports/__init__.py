@@ -137,6 +137,12 @@ class IncidentRepository(Protocol):
         """Raises IncidentNotFound."""
         ...
 
+    def read(self, incident_id: int) -> IncidentRecord:
+        """The incident as stored, for an operation that does not change the incident's
+        own row: a read-only copy (setting an attribute raises), cheaper than `get`.
+        Raises IncidentNotFound."""
+        ...
+
     def add(self, **fields: Any) -> IncidentRecord:
         """A new incident, numbered at once (ids are never reused). Raises DedupeKeyTaken
         when an open incident already carries its `dedupe_key`."""
