@@ -73,3 +73,17 @@ def test_resolved_and_closed_incidents_are_left_alone_by_the_sweep(services, clo
     clock.advance(hours=2)
     assert services.cadence.record_missed(clock.now()) == []
     assert _misses(services, incident.id) == []
+
+
+def test_a_note_settles_the_misses_in_its_own_transaction(services, clock, start):
+    """A note reads the incident without the ORM (a read-only copy); the after_edit hook
+    that records the misses reads it too, and writes its events in the note's transaction."""
+    incident = services.incidents.declare("Checkout errors", "P1")
+    clock.advance(minutes=31)
+    seen: list = []
+    services.incidents.subscribe(seen.append)
+    note = services.incidents.add_note(incident.id, "Still digging")
+    [miss] = _misses(services, incident.id)
+    assert miss.at == start + 30 * MIN
+    assert miss.recorded_at == note.recorded_at == clock.now()
+    assert len(seen) == 1 and seen[0].incident_ids == {incident.id}

@@ -219,11 +219,17 @@ class IncidentService:
         self.announce(write.changes)
 
     @contextmanager
-    def editing(self, incident_id: int, *, allow_closed: bool = False) -> Iterator[Edit]:
+    def editing(
+        self, incident_id: int, *, allow_closed: bool = False, changes_incident: bool = True
+    ) -> Iterator[Edit]:
         """One write transaction on one incident: refused if it is closed, committed at the
-        end of the block and announced after the commit."""
+        end of the block and announced after the commit. `changes_incident=False`: the
+        block (and every after_edit hook) only reads the incident's own row, writing only
+        to its other parts (a note, a snooze); `edit.row` is then a read-only copy, read
+        more cheaply, and setting one of its attributes raises."""
         with self.writing() as write:
-            row = write.uow.incidents.get(incident_id)
+            incidents = write.uow.incidents
+            row = incidents.get(incident_id) if changes_incident else incidents.read(incident_id)
             if row.status == Status.CLOSED.value and not allow_closed:
                 raise ValidationError(
                     "status",
@@ -730,7 +736,7 @@ class IncidentService:
         clean = clean_text("note", text, "The note")
         if not clean:
             raise ValidationError("note", "The note is empty.")
-        with self.editing(incident_id) as edit:
+        with self.editing(incident_id, changes_incident=False) as edit:
             when = edit.now if at is None else aware_utc("at", at)
             row = edit.row
             check_near_incident(
@@ -797,7 +803,7 @@ class IncidentService:
             span = snooze_span(minutes)
         except ValueError as exc:
             raise ValidationError("minutes", _sentence(exc)) from None
-        with self.editing(incident_id) as edit:
+        with self.editing(incident_id, changes_incident=False) as edit:
             until = edit.now + span
             edit.event(
                 EventKind.REMINDER,
@@ -1028,7 +1034,7 @@ class Edit:
         self, uow: UnitOfWork, row: IncidentRecord, now: datetime, actor: str, policy: Policy
     ) -> None:
         self.uow = uow
-        self.row = row
+        self.row = row  # read-only when opened with changes_incident=False
         self.now = now
         self.actor = actor
         self.policy = policy
