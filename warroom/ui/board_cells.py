@@ -4,7 +4,8 @@ A view asks every cell it paints for a dozen roles. Answered from Python, those 
 cost more than the painting; answered from a QStandardItemModel they stay in C++. Rows are
 copied just before they are first painted (BoardView.paintEvent calls `fill`), and again
 whenever BoardModel says they changed; the clock cells of rows scrolled into view are
-brought up to the current tick the same way.
+brought up to the current tick the same way. One thing is not copied: the severity cell's
+text, which the view draws inside the badge it paints over that cell.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QStandardItemModel
 
 from warroom.ui.board_model import CLOCK_COLUMNS, HEADERS, BoardModel, Column
@@ -63,7 +64,10 @@ class BoardCells(QStandardItemModel):
     def _copy(self, row: int, columns: Sequence[int]) -> None:
         cell, set_item_data, index = self._board.cell, self.setItemData, self.index
         for column in columns:
-            set_item_data(index(row, column), cell(row, column))
+            values = cell(row, column)
+            if column == Column.SEVERITY:  # the view draws the badge there, text and all
+                values[Qt.ItemDataRole.DisplayRole] = None
+            set_item_data(index(row, column), values)
         if columns[0] == Column.ID:
             self._filled[row] = True
         if columns[-1] == CLOCK_COLUMNS[-1]:

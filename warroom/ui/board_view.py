@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFontMetrics, QKeyEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -34,56 +34,37 @@ from warroom.ui.palette import severity_colours
 BOARD_VIEW_KEYS = (Key("Enter", "Open the selected incident (or double-click it)"),)
 
 
-class SeverityBadgeDelegate(QStyledItemDelegate):
+def draw_badge(severity: Severity, font: QFont, row_height: int, ratio: float) -> QPixmap:
     """A filled badge with the level's label: colour for a glance, text for certainty."""
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        self.initStyleOption(option, index)
-        style = option.widget.style() if option.widget else None
-        if style is not None:
-            # Selection and focus background first, then the badge on top.
-            option.text = ""
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
-        text = index.data(Qt.ItemDataRole.DisplayRole)
-        try:
-            severity = Severity(text)
-        except ValueError:
-            return
-        background, foreground = severity_colours(severity)
-        metrics = option.fontMetrics
-        width = metrics.horizontalAdvance("P0") + 18
-        height = min(option.rect.height() - 8, metrics.height() + 8)
-        badge = QRect(0, 0, width, height)
-        badge.moveCenter(option.rect.center())
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(background)
-        painter.drawRoundedRect(badge, 5, 5)
-        painter.setPen(foreground)
-        font = painter.font()
-        font.setBold(True)
-        painter.setFont(font)
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, severity.value)
-        painter.restore()
+    background, foreground = severity_colours(severity)
+    bold = QFont(font)
+    bold.setBold(True)
+    metrics = QFontMetrics(font)
+    width = metrics.horizontalAdvance("P0") + 18
+    height = min(row_height - 8, metrics.height() + 8)
+    pixmap = QPixmap(round(width * ratio), round(height * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(background)
+    badge = QRect(0, 0, width, height)
+    painter.drawRoundedRect(badge, 5, 5)
+    painter.setPen(foreground)
+    painter.setFont(bold)
+    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, severity.value)
+    painter.end()
+    return pixmap
 
 
 class StateColourDelegate(QStyledItemDelegate):
     """Cells that carry a state in their colours (an overdue or amber clock, a reminder's
     highlight) keep them in the selected row: the selection shows as a band along the
     cell's top and bottom instead of painting over the state. It paints the selected row
-    only (the others paint in Qt alone), its severity cell through the badge."""
+    only: the others paint in Qt alone."""
 
     BAND = 3  # px
-
-    def __init__(self, badge: SeverityBadgeDelegate, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._badge = badge
 
     def paint(
         self,
@@ -91,9 +72,6 @@ class StateColourDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        if index.column() == Column.SEVERITY:
-            self._badge.paint(painter, option, index)
-            return
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         if not selected or index.data(Qt.ItemDataRole.BackgroundRole) is None:
             super().paint(painter, option, index)
@@ -131,10 +109,9 @@ class BoardView(QTableView):
         font = self.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         self.setFont(font)
-        badge = SeverityBadgeDelegate(self)
-        self.setItemDelegateForColumn(Column.SEVERITY, badge)
         # Only the selected row pays for a delegate written in Python (paintEvent moves it).
-        self._state_colours = StateColourDelegate(badge, self)
+        self._state_colours = StateColourDelegate(self)
+        self._badges: dict[tuple[Severity, int, str, float], QPixmap] = {}
         self._state_row = -1
         self._board: BoardModel | None = None
         self._cells: BoardCells | None = None
@@ -216,13 +193,15 @@ class BoardView(QTableView):
             self.setAutoScroll(scrolls)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        area = event.rect()
+        rows = range(0)
         if self._cells is not None:
-            area = event.rect()
             first = self.rowAt(area.top())
             if first >= 0:
                 last = self.rowAt(area.bottom())
                 last = self._cells.rowCount() - 1 if last < 0 else last
-                self._cells.fill(range(first, last + 1))
+                rows = range(first, last + 1)
+                self._cells.fill(rows)
         selected = self.selected_row()
         if selected != self._state_row:
             # The selected row keeps its state colours through a delegate of its own.
@@ -232,6 +211,37 @@ class BoardView(QTableView):
                 self.setItemDelegateForRow(selected, self._state_colours)
             self._state_row = selected
         super().paintEvent(event)
+        self._paint_badges(area, rows)
+
+    def _paint_badges(self, area: QRect, rows: range) -> None:
+        """The severity badges, over the cells Qt painted without their text (BoardCells
+        leaves it out): one call per paint rather than a Python delegate per cell."""
+        left = self.columnViewportPosition(Column.SEVERITY)
+        width = self.columnWidth(Column.SEVERITY)
+        if not rows or self._board is None or left > area.right() or left + width < area.left():
+            return
+        viewport = self.viewport()
+        ratio = viewport.devicePixelRatioF()
+        font = self.font()
+        painter = QPainter(viewport)
+        try:
+            for row in rows:
+                incident = self._board.incident_at(row)
+                if incident is None:
+                    continue
+                height = self.rowHeight(row)
+                key = (incident.severity, height, font.key(), ratio)
+                badge = self._badges.get(key)
+                if badge is None:
+                    badge = self._badges[key] = draw_badge(incident.severity, font, height, ratio)
+                size = badge.deviceIndependentSize()
+                painter.drawPixmap(
+                    left + (width - round(size.width())) // 2,
+                    self.rowViewportPosition(row) + (height - round(size.height())) // 2,
+                    badge,
+                )
+        finally:
+            painter.end()
 
     def visible_rows(self) -> range:
         """The rows on screen (partly shown ones included); empty while the board is
