@@ -147,6 +147,11 @@ def open_services(
     **places: Path | None,
 ) -> Opened:
     """Opens (creating or migrating) the database at `path` and builds the services on it."""
+    from warroom.adapters.sql.sqlite.recognise import check_ahead
+
+    # The file's quick check runs on a thread of its own while SQLAlchemy loads: the open
+    # then finds it done.
+    check_ahead(path)
     from warroom.adapters.sql.sqlite.database import open_database
 
     database = open_database(path, now=clock.now())

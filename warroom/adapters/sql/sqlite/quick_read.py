@@ -26,7 +26,7 @@ from warroom.adapters.sql.mapping import (
     parse_stored_time,
 )
 from warroom.adapters.sql.schema_version import SCHEMA_VERSION
-from warroom.adapters.sql.sqlite.recognise import has_our_id, read_header
+from warroom.adapters.sql.sqlite.recognise import has_our_id, quick_check, read_header
 from warroom.domain.incident import Incident, TimelineEvent
 from warroom.domain.lifecycle import OPEN_STATUSES
 
@@ -92,7 +92,7 @@ def opens_as_is(path: Path) -> bool:
         if is_network_filesystem(filesystem_type(folder)):
             return False
         with _ours(path) as conn:
-            return conn is not None and conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            return conn is not None and quick_check(conn, path) == "ok"
     except (sqlite3.Error, OSError):
         return False
 
