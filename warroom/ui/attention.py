@@ -6,7 +6,7 @@ one row per incident. Pure Python over what the strips already hold: no Qt, no q
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
@@ -121,12 +121,49 @@ class Group:
 def collect(
     reminders: Iterable[Reminder],
     pending: Iterable[PendingCheckBack],
-    postmortems: Iterable[PostmortemDue],
+    postmortems: Sequence[PostmortemDue],
     incidents: Mapping[int, Incident],
     now: datetime,
 ) -> list[Item]:
     """Every item the strips would show, most urgent first. `reminders` are those due (not
     snoozed); a due check-back's reminder comes with its check-back row, to snooze it."""
+    items = _live_items(reminders, pending, incidents, now) + _write_up_items(postmortems, now)
+    return sorted(items, key=_by_rank)
+
+
+class Ranking:
+    """`collect` for a window that asks again after every change. The write-ups' items
+    (thousands at scale) change only when their list does or one of them falls overdue,
+    so they are kept, sorted, between calls; only the live items are made anew."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[Sequence[PostmortemDue], int, list[Item]] | None = None
+
+    def collect(
+        self,
+        reminders: Iterable[Reminder],
+        pending: Iterable[PendingCheckBack],
+        postmortems: Sequence[PostmortemDue],
+        incidents: Mapping[int, Incident],
+        now: datetime,
+    ) -> list[Item]:
+        # For one list, which write-ups are overdue follows from how many are.
+        overdue = sum(1 for write_up in postmortems if now > write_up.due_at)
+        kept = self._kept
+        if kept is None or kept[0] is not postmortems or kept[1] != overdue:
+            ranked = sorted(_write_up_items(postmortems, now), key=_by_rank)
+            kept = self._kept = (postmortems, overdue, ranked)
+        # Two sorted runs: the sort merges them in one pass.
+        live = sorted(_live_items(reminders, pending, incidents, now), key=_by_rank)
+        return sorted(live + kept[2], key=_by_rank)
+
+
+def _live_items(
+    reminders: Iterable[Reminder],
+    pending: Iterable[PendingCheckBack],
+    incidents: Mapping[int, Incident],
+    now: datetime,
+) -> list[Item]:
     reminders = list(reminders)
     check_back_reminders = {r.key: r for r in reminders if r.kind is ReminderKind.CHECK_BACK_DUE}
     items: list[Item] = []
@@ -141,10 +178,15 @@ def collect(
         tier = Tier.DUE if due is not None and not mitigation.parked else Tier.WAITING
         at = mitigation.check_back_at or now
         items.append(Item(Strip.CHECK_BACK, each, each.incident, tier, at, due))
+    return items
+
+
+def _write_up_items(postmortems: Iterable[PostmortemDue], now: datetime) -> list[Item]:
+    items: list[Item] = []
     for write_up in postmortems:
         tier = Tier.WRITE_UP_OVERDUE if now > write_up.due_at else Tier.WAITING
         items.append(Item(Strip.POSTMORTEM, write_up, write_up.incident, tier, write_up.due_at))
-    return sorted(items, key=_by_rank)
+    return items
 
 
 def group(items: Iterable[Item]) -> list[Group]:

@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
         self._due: list[Reminder] = []
         self._pending: list[PendingCheckBack] = []
         self._write_ups: list[PostmortemDue] = []
+        self._ranking = attention.Ranking()
         self._attention: list[attention.Item] = []
         self._rerank_at: datetime | None = None  # when an item next changes urgency
         self.reminders_list: RemindersList | None = None
@@ -783,7 +784,7 @@ class MainWindow(QMainWindow):
         away, under "+N more"), and the strip with the most urgent row comes first."""
         now = self.clock.now()
         incidents = {incident.id: incident for incident in self.model.incidents()}
-        items = attention.collect(self._due, self._pending, self._write_ups, incidents, now)
+        items = self._ranking.collect(self._due, self._pending, self._write_ups, incidents, now)
         shown = items[:STRIP_ROWS]
 
         def subjects(strip: Strip) -> list[Any]:
