@@ -109,10 +109,14 @@ def test_a_file_changed_after_its_check_is_checked_again(settled_file, quick_che
     assert len(quick_checks) == 2
 
 
-def test_a_file_written_just_before_its_check_is_checked_again(settled_file, quick_checks):
+def test_a_file_written_just_before_its_check_is_checked_again(
+    settled_file, quick_checks, monkeypatch
+):
     # Written within the filesystem clock's tick of the check: a write after it could leave
-    # the mtime as it was, so that check proves nothing about the file later on.
-    _written(settled_file, 0)
+    # the mtime as it was, so that check proves nothing about the file later on. (The tick
+    # is stretched, so that a slow machine still checks within it.)
+    monkeypatch.setattr(recognise, "_SETTLED_FINE_NS", 60 * 1_000_000_000)
+    _written(settled_file, -1.5)
     assert opens_as_is(settled_file)
     open_database(settled_file).dispose()
     assert len(quick_checks) == 2
@@ -168,3 +172,21 @@ def test_a_check_that_read_past_the_log_is_not_kept_when_there_is_one(settled_fi
         assert not recognise.checked_intact(settled_file, wait=0)
     finally:
         writer.close()
+
+
+def test_how_long_a_file_must_have_settled_follows_its_filesystems_clock():
+    second = 1_000_000_000
+    now = 1_800_000_000 * second
+    db = (1, 2, 4096, 0)
+
+    def stamped(mtime: int, wal_size: int = 0, wal_mtime: int = 0) -> recognise.FileIdentity:
+        wal = ((1, 3, wal_size, wal_mtime), b"") if wal_size or wal_mtime else None
+        return (db[:3] + (mtime,), wal)
+
+    fine = now - 500_000_000 + 1234  # ext4: ticks of a few ms
+    assert recognise._settled(stamped(fine), now)
+    assert not recognise._settled(stamped(now - 50_000_000 + 1234), now)
+    assert not recognise._settled(stamped(now - second), now)  # FAT: 2 s apart
+    assert recognise._settled(stamped(now - 2 * second), now)
+    assert not recognise._settled(stamped(fine, wal_size=4128, wal_mtime=now - 1234), now)
+    assert recognise._settled(stamped(fine, wal_size=0, wal_mtime=now - 1234), now)

@@ -37,8 +37,12 @@ _WAL_HEADER_SIZE = 32  # its salts change each time the log starts over, even at
 FileIdentity = tuple[tuple[int, int, int, int], tuple[tuple[int, int, int, int], bytes] | None]
 
 # A file written this shortly before its check may be written again within the same tick of
-# its filesystem's clock (FAT's is 2 s) with its mtime unchanged: such a check is not kept.
-_SETTLED_NS = 2_000_000_000
+# its filesystem's clock with its mtime unchanged: such a check is not kept. Stamps with a
+# fraction of a second (ext4, xfs, btrfs, tmpfs) tick with the kernel's clock, 10 ms at most;
+# stamps in whole seconds come from a coarser filesystem (FAT's are 2 s apart).
+_SETTLED_FINE_NS = 100_000_000
+_SETTLED_COARSE_NS = 2_000_000_000
+_SECOND_NS = 1_000_000_000
 
 # Files a quick check found intact, by absolute path, with their identity at the time.
 _intact: dict[str, FileIdentity] = {}
@@ -158,8 +162,9 @@ def _settled(identity: FileIdentity, now_ns: int) -> bool:
     """Whether the files were last written long enough ago that a later write shows in
     their mtime. An empty -wal counts as settled: anything written to it makes it grow."""
     database, wal = identity
-    last = [database[3]] + ([wal[0][3]] if wal is not None and wal[0][2] > 0 else [])
-    return max(last) <= now_ns - _SETTLED_NS
+    stamps = [database[3]] + ([wal[0][3]] if wal is not None and wal[0][2] > 0 else [])
+    coarse = any(stamp % _SECOND_NS == 0 for stamp in stamps)
+    return max(stamps) <= now_ns - (_SETTLED_COARSE_NS if coarse else _SETTLED_FINE_NS)
 
 
 def check_ahead(path: Path, timeout: float = 5.0) -> None:
