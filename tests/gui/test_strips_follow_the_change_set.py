@@ -204,14 +204,19 @@ def test_after_the_first_sweep_missed_updates_are_looked_for_where_a_deadline_pa
 ):
     window, service = busy.window, busy.service
     cadence = busy.services.cadence
-    whole = cadence.record_missed
-    sweeps: list[int | None] = []
+    whole, among = cadence.record_missed, cadence.record_missed_among
+    sweeps: list[object] = []
 
     def counted(now, incident_id=None):
         sweeps.append(incident_id)
         return whole(now, incident_id)
 
+    def counted_among(now, incident_ids):
+        sweeps.append(sorted(incident_ids))
+        return among(now, incident_ids)
+
     monkeypatch.setattr(cadence, "record_missed", counted)
+    monkeypatch.setattr(cadence, "record_missed_among", counted_among)
     clock.advance(minutes=1)
     busy.tick()
     assert sweeps == [None]  # the first: every incident
@@ -222,12 +227,22 @@ def test_after_the_first_sweep_missed_updates_are_looked_for_where_a_deadline_pa
     sweeps.clear()
     clock.advance(minutes=1)
     busy.tick()
-    assert None not in sweeps and fresh.id not in sweeps  # its deadline is ahead
+    assert None not in sweeps and all(fresh.id not in ids for ids in sweeps)  # still ahead
 
-    clock.set(due + timedelta(seconds=30))
+    clock.set(due)  # on the dot: not missed yet, nothing to look at
     sweeps.clear()
     busy.tick()
-    assert None not in sweeps and fresh.id in sweeps
+    assert all(fresh.id not in ids for ids in sweeps)
+
+    clock.set(due + timedelta(minutes=1))  # the next minute's sweep: missed now
+    sweeps.clear()
+    busy.tick()
+    assert None not in sweeps and any(fresh.id in ids for ids in sweeps)
     texts = [e.text for e in service.timeline(fresh.id)]
     assert any(t.startswith("Update cadence missed: P1") for t in texts)
     assert whole(clock.now()) == []  # a whole sweep finds nothing left to write
+
+    clock.advance(minutes=1)  # the next sweep overlaps the last: that deadline is settled
+    sweeps.clear()
+    busy.tick()
+    assert all(fresh.id not in ids for ids in sweeps)

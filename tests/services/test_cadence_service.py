@@ -87,3 +87,24 @@ def test_a_note_settles_the_misses_in_its_own_transaction(services, clock, start
     assert miss.at == start + 30 * MIN
     assert miss.recorded_at == note.recorded_at == clock.now()
     assert len(seen) == 1 and seen[0].incident_ids == {incident.id}
+
+
+def test_misses_of_many_incidents_at_once_are_written_in_one_commit(services, clock):
+    """The end of a business day passes for every P3 at once: each gets its miss, all in one
+    transaction, and asking again writes nothing."""
+    p3s = [services.incidents.declare(f"Report {n} late", "P3") for n in range(6)]
+    gone = services.incidents.declare("Closed meanwhile", "P3")
+    services.incidents.set_status(gone.id, "resolved", "fixed")
+    services.incidents.set_status(gone.id, "closed", "nothing to write up")
+    clock.advance(days=2)  # declared on a Sunday: Monday's end of business day has passed
+    commits: list[object] = []
+    services.incidents.subscribe(commits.append)
+    ids = [i.id for i in p3s] + [gone.id, 999_999]  # a closed one and one that never was
+    recorded = services.cadence.record_missed_among(clock.now(), ids)
+    assert sorted(m.severity.value for m in recorded) == ["P3"] * len(p3s)
+    assert len(commits) == 1
+    for incident in p3s:
+        assert len(_misses(services, incident.id)) == 1
+    assert _misses(services, gone.id) == []
+    assert services.cadence.record_missed_among(clock.now(), ids) == []
+    assert len(commits) == 1

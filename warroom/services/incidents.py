@@ -5,11 +5,11 @@ The GUI and the CLI both go through here."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from warroom.domain.changes import ChangeSet, Part
 from warroom.domain.clock import Clock
@@ -44,6 +44,7 @@ from warroom.services.ports import (
 )
 
 log = logging.getLogger("warroom.services.incidents")
+T = TypeVar("T")
 
 __all__ = [
     "Declared",
@@ -240,6 +241,27 @@ class IncidentService:
             yield edit
             for hook in self.after_edit:
                 hook(edit)
+
+    def edit_each(self, incident_ids: Iterable[int], work: Callable[[Edit], list[T]]) -> list[T]:
+        """`work` on each incident in one write transaction, each edit as `editing(...,
+        changes_incident=False)` gives it, then the after_edit hooks; an incident closed or
+        deleted meanwhile is passed over. For sweeps over many incidents at once: one
+        commit instead of one each."""
+        done: list[T] = []
+        with self.writing() as write:
+            incidents = write.uow.incidents
+            for incident_id in incident_ids:
+                try:
+                    row = incidents.read(incident_id)
+                except IncidentNotFound:
+                    continue
+                if row.status == Status.CLOSED.value:
+                    continue
+                edit = Edit(write.uow, row, self._clock.now(), self.actor, self.policy)
+                done += work(edit)
+                for hook in self.after_edit:
+                    hook(edit)
+        return done
 
     def declare(
         self,

@@ -178,6 +178,8 @@ class MainWindow(QMainWindow):
         self.cadence: CadenceService | None = None
         self._cadence_minute: datetime | None = None  # missed cadences: once a minute
         self._cadence_swept: datetime | None = None  # when they were last looked for
+        # Per incident, the passed update deadline a sweep already looked at.
+        self._cadence_settled: dict[int, datetime] = {}
         self.evidence_panels: dict[int, EvidencePanel] = {}
         self.facilitators: dict[int, FacilitatorView] = {}  # one per drill
         self.drill_delivery: DrillDelivery | None = None
@@ -549,9 +551,10 @@ class MainWindow(QMainWindow):
     def _record_missed(self, now: datetime) -> None:
         """Writes the update deadlines that passed with no update: over every incident the
         first time (what passed while no warroom was watching), then only for the incidents
-        on the board whose update deadline passed since the previous sweep. An edit settles
-        its own incident's misses in its transaction (services.cadence.after_edit, here or
-        in another warroom), so a deadline passing unedited is the one thing left to catch."""
+        on the board whose update deadline passed since the previous sweep and was not yet
+        looked at, all in one transaction. An edit settles its own incident's misses in its
+        transaction (services.cadence.after_edit, here or in another warroom), so a
+        deadline passing unedited is the one thing left to catch."""
         from warroom.domain.clocks import update_deadline
 
         assert self.cadence is not None and self.service is not None
@@ -561,10 +564,21 @@ class MainWindow(QMainWindow):
         else:
             policy = self.service.policy
             start = since - CADENCE_SWEEP_OVERLAP
+            settled = self._cadence_settled
+            passed: dict[int, datetime] = {}
             for incident in self.model.incidents():
                 deadline = update_deadline(incident, policy)
-                if incident.status.is_open and deadline is not None and start < deadline <= now:
-                    self.cadence.record_missed(now, incident.id)
+                # A deadline is missed once it is past, not on the dot (domain.cadence).
+                if (
+                    incident.status.is_open
+                    and deadline is not None
+                    and start < deadline < now
+                    and settled.get(incident.id) != deadline
+                ):
+                    passed[incident.id] = deadline
+            if passed:
+                self.cadence.record_missed_among(now, passed.keys())
+                settled.update(passed)
         self._cadence_swept = now
 
     def _registries(self) -> tuple[dict[int, Any], ...]:
