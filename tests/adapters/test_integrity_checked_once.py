@@ -89,6 +89,17 @@ def test_opening_checks_on_a_thread_of_its_own_while_sqlalchemy_loads(
         opened.dispose()
 
 
+def test_a_file_the_cli_found_intact_is_not_checked_again_when_the_verb_opens_it(
+    settled_file, quick_checks, clock, policy
+):
+    # `show ID --json` of an incident that is not there: the quick read checked the file,
+    # then the normal path opens it to say so.
+    assert opens_as_is(settled_file)
+    backend = LocalBackend(resolve_paths(settled_file.parent))
+    backend.open(settled_file, clock, "Dana", policy).dispose()
+    assert quick_checks == ["MainThread"]
+
+
 def test_the_check_ahead_creates_no_file_beside_the_database(settled_file, quick_checks):
     assert not Path(f"{settled_file}-wal").exists()
     recognise.check_ahead(settled_file)

@@ -178,6 +178,11 @@ def check_ahead(path: Path, timeout: float = 5.0) -> None:
             return
     except OSError:
         return  # a new file, or one the open explains
+    key = str(path.absolute())
+    with _lock:
+        verified = _intact.get(key)
+    if verified is not None and verified == file_identity(path):
+        return  # checked already (the CLI's quick read), and unchanged since
     # The -wal and -shm are left for the open to create, private. With no -wal beside it
     # the file is all there is, read as immutable; with a -wal but no -shm, reading would
     # create one: the open checks that file itself.
@@ -195,7 +200,7 @@ def check_ahead(path: Path, timeout: float = 5.0) -> None:
 
     thread = threading.Thread(target=check, name="warroom-quick-check", daemon=True)
     with _lock:
-        _ahead[str(path.absolute())] = thread
+        _ahead[key] = thread
     thread.start()
 
 
