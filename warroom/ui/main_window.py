@@ -716,9 +716,9 @@ class MainWindow(QMainWindow):
                 self._write_ups = self.postmortems.due()
             else:
                 still = [d for d in self._write_ups if d.incident.id not in ids]
-                found = self.postmortems.due_for(ids)
-                if found or len(still) != len(self._write_ups):
-                    self._write_ups = sorted(still + found, key=due_order)
+                fresh = self.postmortems.due_for(ids)
+                if fresh or len(still) != len(self._write_ups):
+                    self._write_ups = sorted(still + fresh, key=due_order)
                 # else the same list: the strips' ranking keeps its write-up items
         self._arrange_strips()
         if self.evidence is not None:
