@@ -38,10 +38,6 @@ class BoardCells(QStandardItemModel):
         board.rowsMoved.connect(self._moved)
         board.dataChanged.connect(self._changed)
 
-    @property
-    def board(self) -> BoardModel:
-        return self._board
-
     def fill(self, rows: range) -> None:
         """Brings `rows` up to date without announcing it: the caller is about to paint."""
         generation = self._board.clock_generation
