@@ -146,3 +146,22 @@ def test_every_row_on_screen_shows_its_severity_badge_selected_or_not(qtbot, boa
         # Left of the label, inside the badge: the level's colour, on every row.
         colour = image.pixelColor(rect.center().x() - 13, rect.center().y()).name().upper()
         assert colour == levels[level], (row, level, colour)
+
+
+def test_a_row_reached_by_keyboard_has_its_cells_before_it_is_painted(qtbot, board, clock):
+    """Assistive technology reads the new current cell as soon as it changes, before the
+    view paints it: a row never shown must be readable then."""
+    many_incidents(board)
+    window = board.window
+    view = window.board
+    painted_rows(window)
+    clock.advance(minutes=3)
+    board.tick()
+    last = window.model.rowCount() - 1
+    assert last not in view.visible_rows()
+    copy = view.model()
+    assert copy.index(last, Column.TITLE).data(Qt.ItemDataRole.AccessibleTextRole) is None
+    view.setCurrentIndex(copy.index(last, Column.ELAPSED))
+    for column in Column:
+        spoken = copy.index(last, column).data(Qt.ItemDataRole.AccessibleTextRole)
+        assert spoken == window.model.cell(last, column)[Qt.ItemDataRole.AccessibleTextRole]

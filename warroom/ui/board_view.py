@@ -192,6 +192,17 @@ class BoardView(QTableView):
         finally:
             self.setAutoScroll(scrolls)
 
+    def currentChanged(  # noqa: N802 - Qt's name
+        self,
+        current: QModelIndex | QPersistentModelIndex,
+        previous: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        # The view tells assistive technology about the new current cell before it paints:
+        # the row's cells must be there to be read (keyboard focus on a row never shown).
+        if self._cells is not None and current.isValid():
+            self._cells.fill(range(current.row(), current.row() + 1))
+        super().currentChanged(current, previous)
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         area = event.rect()
         rows = range(0)
