@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox
 
 from tests.gui.helpers import background, cell, row_titled, rows
@@ -342,7 +343,8 @@ def test_a_theme_switch_recolours_cells_already_shown(qtbot, board, clock):
     apply_theme(QApplication.instance(), "light")
     board.service.declare("Checkout returns 500", "P0")  # no commander: "No IC" in red
     model = board.window.board.model()  # what the view paints
-    board.window.board.viewport().repaint()  # every visible cell asked for once
+    assert QTest.qWaitForWindowExposed(board.window, 30_000)  # xcb: exposed after show()
+    board.window.board.viewport().repaint()  # every visible cell painted once
 
     def colour(column):
         brush = model.index(0, column).data(Qt.ItemDataRole.ForegroundRole)

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QFont, QIcon
+from PySide6.QtTest import QTest
 
 from warroom.ui.board_model import SHOWN_ROLES, BoardModel, Column
 
@@ -24,6 +25,9 @@ def shown(value: Any) -> Any:
 
 
 def painted_rows(window) -> range:
+    """Paints the board now, once it is on screen (under a real X server a window is
+    exposed a moment after show(); until then a repaint paints nothing)."""
+    assert QTest.qWaitForWindowExposed(window, 30_000)
     view = window.board
     view.viewport().repaint()
     return view.visible_rows()
@@ -139,6 +143,7 @@ def test_every_row_on_screen_shows_its_severity_badge_selected_or_not(qtbot, boa
     window = board.window
     view = window.board
     view.select_incident(service.list_incidents()[1].id)
+    painted_rows(window)
     image = view.viewport().grab().toImage()
     for row in painted_rows(window):
         level = window.model.incident_at(row).severity.value
