@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields, make_dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -91,38 +91,13 @@ class UnitSession(Session):
     unit: SqlUnitOfWork
 
 
-@dataclass(frozen=True, slots=True)
-class StoredIncident:
-    """An incident's row as stored, read with one Core select, for an edit that leaves the
-    incident's own row alone (`SqlIncidents.read`): setting an attribute raises, so such an
-    edit cannot change the incident without the session seeing it."""
-
-    id: int | None
-    title: str
-    severity: str
-    status: str
-    impact: str
-    impact_started_at: datetime
-    detected_at: datetime | None
-    declared_at: datetime
-    acknowledged_at: datetime | None
-    mitigated_at: datetime | None
-    resolved_at: datetime | None
-    severity_changed_at: datetime | None
-    last_update_at: datetime | None
-    commander: str
-    tech_lead: str
-    comms_lead: str
-    scribe: str
-    is_drill: bool
-    response_due_at: datetime | None
-    is_security: bool
-    service: str
-    resolution_recorded_at: datetime | None
-    dedupe_key: str | None
-    duplicate_of: int | None
-
-
+# An incident's row as stored, read with one Core select, for an edit that leaves the
+# incident's own row alone (`SqlIncidents.read`): the port's IncidentRecord, field for field
+# and in its order, frozen, so such an edit cannot change the incident without the session
+# seeing it.
+StoredIncident = make_dataclass(
+    "StoredIncident", list(IncidentRecord.__annotations__.items()), frozen=True, slots=True
+)
 INCIDENT_TABLE = IncidentRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
 _STORED_FIELDS = tuple(f.name for f in fields(StoredIncident))
 # Built once, in StoredIncident's field order, so a row becomes one with a positional call;
@@ -189,7 +164,7 @@ class SqlIncidents:
         return repo.to_incident(cast(IncidentRow, record))
 
 
-def _read_only(stored: StoredIncident) -> IncidentRecord:
+def _read_only(stored: Any) -> IncidentRecord:
     # The port's record type has settable attributes; this one refuses them at run time.
     return cast(IncidentRecord, stored)
 
