@@ -276,13 +276,18 @@ def _note(rng: random.Random, n: int) -> str:
 # -- child processes -----------------------------------------------------------------------
 def isolated_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment for a child app process: offscreen Qt, and HOME and the XDG dirs in
-    `home`, so the user's real config (policy override), data and logs are never touched."""
+    `home`, so the user's real config (policy override), data and logs are never touched.
+    The first process (each benchmark's discarded warm-up) writes the compiled modules."""
     env = dict(os.environ)
     env["HOME"] = str(home)
     for variable in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         env[variable] = str(home / variable.lower())
     env["QT_QPA_PLATFORM"] = "offscreen"
     env.pop("WARROOM_DATA_DIR", None)
+    # Compiled modules kept (under `home`), as an install keeps them: with
+    # PYTHONDONTWRITEBYTECODE set here, every start would compile warroom's own modules.
+    env["PYTHONPYCACHEPREFIX"] = str(home / "pycache")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(extra)
     return env
 
