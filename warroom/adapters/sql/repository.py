@@ -6,11 +6,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 from sqlmodel import Session, col
 
 from warroom.adapters.sql.mapping import ROLE_COLUMNS, event_from_columns, incident_from_columns
-from warroom.adapters.sql.models import EventRow, IncidentRow, PostmortemRow
+from warroom.adapters.sql.models import METRICS_EVENT_KINDS, EventRow, IncidentRow, PostmortemRow
 from warroom.domain.incident import EventKind, Incident, TimelineEvent
 from warroom.domain.lifecycle import OPEN_STATUSES
 from warroom.services.ports import IncidentNotFound
@@ -89,8 +89,19 @@ def event_rows(session: Session, incident_id: int) -> list[EventRow]:
     return list(session.scalars(query))
 
 
+# The kinds the partial index ix_timeline_event_metrics holds. SQLite uses a partial index
+# only when the query repeats its predicate: `kind = 'reminder'` alone does not, and the
+# open incidents' reminders were then found by reading every event they have.
+_METRICS_KINDS = frozenset(
+    (EventKind.UPDATE_SENT, EventKind.MITIGATION, EventKind.CHECK_BACK, EventKind.REMINDER)
+)
+assert all(f"'{kind.value}'" in METRICS_EVENT_KINDS for kind in _METRICS_KINDS)
+
+
 def events_of_kind(session: Session, kind: EventKind, open_only: bool = False) -> list[EventRow]:
     query = select(EventRow).where(col(EventRow.kind) == kind.value)
+    if kind in _METRICS_KINDS:
+        query = query.where(text(METRICS_EVENT_KINDS))
     if open_only:
         open_ids = select(col(IncidentRow.id)).where(col(IncidentRow.status).in_(OPEN_STATUSES))
         query = query.where(col(EventRow.incident_id).in_(open_ids))
