@@ -154,11 +154,11 @@ class SqlIncidents:
         return [repo.to_incident(r) for r in repo.drill_rows_not_closed(self._unit.session)]
 
     def awaiting_write_up(self, severities: Iterable[Severity]) -> list[Incident]:
-        rows = repo.awaiting_write_up_rows(self._unit.session, [s.value for s in severities])
-        return [repo.to_incident(r) for r in rows]
+        wanted = [s.value for s in severities]
+        return repo.awaiting_write_up(self._unit.read_connection(), wanted)
 
     def list(self, include_closed: bool) -> list[Incident]:
-        return [repo.to_incident(r) for r in repo.list_rows(self._unit.session, include_closed)]
+        return repo.list_incidents(self._unit.read_connection(), include_closed)
 
     def to_incident(self, record: IncidentRecord) -> Incident:
         return repo.to_incident(cast(IncidentRow, record))
@@ -409,6 +409,12 @@ class SqlUnitOfWork:
         is in the session's transaction (which it begins again after a commit)."""
         session = self._session
         return self._connection if session is None else session.connection()
+
+    def read_connection(self) -> Connection:
+        """Where a Core select runs: what the session holds is written first, as an ORM
+        query's autoflush would, so the select sees this unit's own changes."""
+        self.flush()
+        return self.connection()
 
     def flush(self) -> None:
         """Writes what the session holds (if there is one) before a Core statement."""
