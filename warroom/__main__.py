@@ -104,7 +104,8 @@ class _OnlyVerb:
 
 def chosen_verb(argv: Sequence[str]) -> str | None:
     """The command `argv` names when it can be told without parsing (the first word that is
-    not an option or a global option's value), else None: then every parser is built."""
+    not an option or a global option's value); "" when it names none (the window opens:
+    no command's parser is built); else None: then every parser is built."""
     words = iter(argv)
     for word in words:
         if word in ("--data-dir", "--actor", "--database"):
@@ -114,7 +115,7 @@ def chosen_verb(argv: Sequence[str]) -> str | None:
                 return None
         else:
             return word if word in VERB_NAMES else None
-    return None
+    return ""
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

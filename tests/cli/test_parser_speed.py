@@ -1,6 +1,6 @@
-"""The command line builds only the parser of the command asked for: the same arguments
-parse to the same values, and the same mistakes give the same usage errors, as with every
-parser built."""
+"""The command line builds only the parser of the command asked for (none when it opens the
+window): the same arguments parse to the same values, and the same mistakes give the same
+usage errors, as with every parser built."""
 
 from __future__ import annotations
 
@@ -53,7 +53,28 @@ def test_a_mistake_gets_the_same_usage_error(argv, capsys):
 
 
 @pytest.mark.parametrize(
-    "argv", [[], ["--help"], ["nonsense"], ["--version"], ["-h", "note"], ["--", "note"]]
+    "argv", [[], ["--data-dir", "x"], ["--actor", "Dana", "--database", "postgresql://h/db"]]
+)
+def test_opening_the_window_builds_no_commands_parser(argv):
+    assert chosen_verb(argv) == ""
+    args = build_parser("").parse_args(argv)
+    assert args == build_parser().parse_args(argv)
+    assert args.verb is None
+
+
+@pytest.mark.parametrize("argv", [["--bogus"], ["--data-dir"], ["--actor"]])
+def test_a_mistake_opening_the_window_gets_the_same_usage_error(argv, capsys):
+    errors = []
+    for parser in (build_parser(chosen_verb(argv)), build_parser()):
+        with pytest.raises(SystemExit) as stopped:
+            parser.parse_args(argv)
+        assert stopped.value.code == 2
+        errors.append(capsys.readouterr().err)
+    assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["nonsense"], ["--version"], ["-h", "note"], ["--", "note"]]
 )
 def test_anything_else_builds_every_parser(argv):
     assert chosen_verb(argv) is None
