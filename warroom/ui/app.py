@@ -309,6 +309,9 @@ def run_gui(
 ) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from warroom.ui import pyside_source_check
+
+    pyside_source_check.install()  # before the window's and the database's modules load
     from warroom.ui.errors import install_exception_hook, route_qt_messages, show_policy_warnings
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
