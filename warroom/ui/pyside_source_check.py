@@ -30,7 +30,7 @@ def install() -> bool:
         return False
     if getattr(original, _MARK, False):
         return True
-    feature._mod_uses_pyside = reading_bytes(original)
+    feature._mod_uses_pyside = reading_bytes(original)  # type: ignore[attr-defined]
     return True
 
 
