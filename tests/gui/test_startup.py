@@ -36,6 +36,34 @@ def test_the_board_opens_read_only_then_goes_live(qtbot, clock, policy, data_dir
     database.dispose()
 
 
+def test_the_post_mortem_due_clocks_follow_once_the_start_is_usable(qtbot, clock, policy, data_dir):
+    """At start the write-ups (a read of every resolved incident) come from the event loop
+    just after the actions are on; a change meanwhile is not lost when they arrive."""
+    from warroom.ui.main_window import MainWindow
+    from warroom.ui.ticker import Ticker
+
+    database = open_database(data_dir / "warroom.db", now=clock.now())
+    services = bootstrap.build(database, clock, actor="alice", policy=policy)
+    service = services.incidents
+    for title in ("Checkout returns 500", "Search down"):
+        done = service.declare(title, "P1")
+        service.set_status(done.id, "resolved", reason="recovered on its own")
+    window = MainWindow(None, policy, clock, Ticker(clock, running=False), database.path, None, [])
+    qtbot.addWidget(window)
+    window.attach(services, write_ups_after=True)
+    assert window.declare_action.isEnabled()
+    assert window.due_bar.texts() == []
+    late = service.declare("Login slow", "P1")  # changed before the due clocks are read
+    service.set_status(late.id, "resolved", reason="recovered on its own")
+    qtbot.waitUntil(lambda: len(window.due_bar.texts()) == 3)
+    assert sorted(t.split(" — ")[0] for t in window.due_bar.texts()) == [
+        "✎ #1 Checkout returns 500",
+        "✎ #2 Search down",
+        "✎ #3 Login slow",
+    ]
+    database.dispose()
+
+
 def test_run_gui_takes_the_quick_path_on_an_existing_database(qtbot, monkeypatch, data_dir, clock):
 
     database = open_database(data_dir / "warroom.db", now=clock.now())

@@ -413,8 +413,11 @@ class MainWindow(QMainWindow):
         if actor is not None and not actor.chosen:
             QTimer.singleShot(0, self.ask_name)  # nobody said who acts: ask, once shown
 
-    def attach(self, services: Services) -> None:
-        """Makes the board live on `services` (built by warroom.bootstrap)."""
+    def attach(self, services: Services, *, write_ups_after: bool = False) -> None:
+        """Makes the board live on `services` (built by warroom.bootstrap). With
+        `write_ups_after` (the app's start) the post-mortem due clocks, a read of every
+        resolved incident, are read from the event loop once the actions are on, so
+        thousands of past incidents do not hold the board back."""
         service = services.incidents
         self.service = service
         if self.actor is not None:  # named while the database was opening
@@ -440,7 +443,9 @@ class MainWindow(QMainWindow):
         self._start_reminders(service)
         self._start_drill_delivery(services)
         self._set_live(True)
-        self._reload()
+        self._reload(write_ups=not write_ups_after)
+        if write_ups_after:
+            QTimer.singleShot(0, self._read_write_ups)
 
     def _set_live(self, live: bool) -> None:
         actions = (
@@ -468,13 +473,19 @@ class MainWindow(QMainWindow):
     def showing_closed(self) -> bool:
         return self.show_closed_action.isChecked()
 
-    def _reload(self) -> None:
+    def _reload(self, *, write_ups: bool = True) -> None:
         assert self.service is not None
         selected = self.board.selected_incident_id()
         self.model.set_incidents(self.service.list_incidents(include_closed=self.showing_closed()))
         if selected is not None:
             self.board.select_incident(selected)
-        self._after_data_change()
+        self._after_data_change(write_ups=write_ups)
+
+    def _read_write_ups(self) -> None:
+        """Every post-mortem due clock, read anew; the strips show them."""
+        if self.postmortems is not None:
+            self._write_ups = self.postmortems.due()
+            self._arrange_strips()
 
     def _on_changes(self, changes: ChangeSet) -> None:
         """Refreshes only what the change set touches: a board row whose incident changed,
@@ -691,12 +702,15 @@ class MainWindow(QMainWindow):
         incident_ids, self._strips_ids = self._strips_ids, set()
         self._after_data_change(incident_ids)
 
-    def _after_data_change(self, incident_ids: Collection[int] | None = None) -> None:
+    def _after_data_change(
+        self, incident_ids: Collection[int] | None = None, *, write_ups: bool = True
+    ) -> None:
         """The reminder strips (check-backs, post-mortem due clocks, rotating evidence) and
         the presenter. Queried when the data changes, never on the tick: for `incident_ids`
         only (the incidents a change set names; the other incidents' entries are kept as
         they are), or for every incident (None: the first load, the show-closed toggle, a
-        change naming more than WHOLE_RECOMPUTE_OVER incidents)."""
+        change naming more than WHOLE_RECOMPUTE_OVER incidents). `write_ups=False` leaves
+        the post-mortem due clocks as they are (`_read_write_ups` reads them)."""
         from warroom.services.mitigation import check_back_order
         from warroom.services.postmortems import due_order
 
@@ -711,7 +725,7 @@ class MainWindow(QMainWindow):
                 found = self.mitigations.pending_check_backs_for(ids)
                 self._pending = sorted(kept + found, key=check_back_order)
             self._pending_mitigations = [p.mitigation for p in self._pending]
-        if self.postmortems is not None:
+        if self.postmortems is not None and write_ups:
             if ids is None:
                 self._write_ups = self.postmortems.due()
             else:
