@@ -190,14 +190,16 @@ def check_near_incident(
     confirmed: bool = False,
 ) -> None:
     """A time given for a note or a key time: one in the future is refused, one more than a
-    day before the incident's dates needs `confirmed`. Either message names those dates."""
-    dates = incident_dates(impact_started, declared)
+    day before the incident's dates needs `confirmed`. Either message names those dates
+    (formatted only then: every note passes through here)."""
     if moment > now + CLOCK_SKEW:
+        dates = incident_dates(impact_started, declared)
         raise ValidationError(
             field,
             f"{label} ({_hm(moment)} UTC) is in the future: it is {_hm(now)} UTC now, and {dates}.",
         )
     if not confirmed and moment < min(impact_started, declared) - FAR_BEFORE:
+        dates = incident_dates(impact_started, declared)
         raise NeedsConfirmation(
             field,
             f"{label} ({_hm(moment)} UTC) is more than a day before this incident: {dates}. "
