@@ -93,3 +93,39 @@ def test_run_gui_takes_the_quick_path_on_an_existing_database(qtbot, monkeypatch
     assert window.declare_action.isEnabled()
     assert [r["title"] for r in rows(window)] == ["Survives a restart"]
     window.ticker.stop()
+
+
+def test_the_days_first_backup_is_taken_while_the_board_goes_live(qtbot, tmp_path, clock, policy):
+    """Opening does not wait for the daily backup (most of a second on a large file): it is
+    written on a thread of its own, checked and moved into place when done."""
+    import threading
+
+    from warroom.bootstrap import LocalBackend
+    from warroom.system.paths import resolve_paths
+    from warroom.ui import app
+
+    paths = resolve_paths(tmp_path / "data")
+    backend = LocalBackend(paths)
+    started, release = threading.Event(), threading.Event()
+    take = backend.daily_backup
+
+    def slow_backup(path, now) -> None:
+        started.set()
+        assert release.wait(60)
+        take(path, now)
+
+    backend.daily_backup = slow_backup
+    record = app.open_or_ask(backend, paths.database, clock, "Dana Reyes", policy)
+    assert record is not None  # returned while the backup still waits
+    assert started.wait(60)
+
+    def dailies() -> list:
+        return sorted(paths.backups.glob("*-daily.db"))
+
+    assert dailies() == []
+    record.services.incidents.declare("Written meanwhile", "P2")
+    release.set()
+    (thread,) = [t for t in threading.enumerate() if t.name == "warroom-daily-backup"]
+    thread.join(60)
+    assert len(dailies()) == 1
+    record.dispose()

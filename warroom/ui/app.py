@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -157,8 +158,23 @@ def open_or_ask(
                 return None
             path = Path(chosen) / path.name
             continue
-        backend.daily_backup(path, SystemClock().now())
+        _daily_backup_meanwhile(backend, path)
         return record
+
+
+def _daily_backup_meanwhile(backend: Backend, path: Path) -> threading.Thread:
+    """The day's first backup (a copy of the file and its integrity check, most of a second
+    on a large file) on a thread of its own, while the board goes live: SQLite's backup
+    and check run without Python's lock. The copy is consistent whatever is written
+    meanwhile, and moved into place only once checked; quitting waits for it to finish."""
+    thread = threading.Thread(
+        target=backend.daily_backup,
+        args=(path, SystemClock().now()),
+        name="warroom-daily-backup",
+        daemon=False,
+    )
+    thread.start()
+    return thread
 
 
 def _ask_about_shared_room(message: str) -> bool:
