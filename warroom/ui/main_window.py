@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
         self._due: list[Reminder] = []
         self._pending: list[PendingCheckBack] = []
         self._write_ups: list[PostmortemDue] = []
+        self._strips_held = False  # while a data change arranges the strips itself
         self._ranking = attention.Ranking()
         self._attention: list[attention.Item] = []
         self._rerank_at: datetime | None = None  # when an item next changes urgency
@@ -712,7 +713,6 @@ class MainWindow(QMainWindow):
         change naming more than WHOLE_RECOMPUTE_OVER incidents). `write_ups=False` leaves
         the post-mortem due clocks as they are (`_read_write_ups` reads them)."""
         from warroom.services.mitigation import check_back_order
-        from warroom.services.postmortems import due_order
 
         ids = None
         if incident_ids is not None and len(incident_ids) <= WHOLE_RECOMPUTE_OVER:
@@ -729,18 +729,25 @@ class MainWindow(QMainWindow):
             if ids is None:
                 self._write_ups = self.postmortems.due()
             else:
+                from warroom.services.postmortems import due_order
+
                 still = [d for d in self._write_ups if d.incident.id not in ids]
                 fresh = self.postmortems.due_for(ids)
                 if fresh or len(still) != len(self._write_ups):
                     self._write_ups = sorted(still + fresh, key=due_order)
                 # else the same list: the strips' ranking keeps its write-up items
-        self._arrange_strips()
         if self.evidence is not None:
             self._rotating = self._scheduled_rotations(ids)
         if self.presenter is not None:
             self.presenter.refresh()
         if self.reminders is not None:
-            self.reminders.on_tick(self.clock.now())
+            # Reminders that changed are shown by the one arrangement below, not twice.
+            self._strips_held = True
+            try:
+                self.reminders.on_tick(self.clock.now())
+            finally:
+                self._strips_held = False
+        self._arrange_strips()
 
     # -- reminders ---------------------------------------------------------------------------
     def _start_reminders(self, service: IncidentService) -> None:
@@ -800,7 +807,8 @@ class MainWindow(QMainWindow):
     def _show_reminders(self, due: list[Reminder]) -> None:
         self._due = due
         self.model.set_due(attention.due_now(due))
-        self._arrange_strips()
+        if not self._strips_held:
+            self._arrange_strips()
 
     def _strip(self, strip: Strip) -> QWidget:
         strips: dict[Strip, QWidget] = {
