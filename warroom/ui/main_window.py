@@ -171,7 +171,6 @@ class MainWindow(QMainWindow):
         self._unsubscribe_unavailable: Callable[[], None] | None = None
         self._playbook_loader = playbook_loader
         self.wizards: dict[int, MitigationWizard] = {}
-        self.postmortems: PostmortemService | None = None
         self.editors: dict[int, PostmortemEditor] = {}
         self.presenter: PresenterWindow | None = None
         self.evidence: EvidenceService | None = None
@@ -424,7 +423,6 @@ class MainWindow(QMainWindow):
         if self.actor is not None:  # named while the database was opening
             service.actor = self.actor.name
         self.mitigations = services.mitigations
-        self.postmortems = services.postmortems
         self.evidence = services.evidence
         self._services = services
         self.cadence = services.cadence
@@ -725,7 +723,7 @@ class MainWindow(QMainWindow):
                 found = self.mitigations.pending_check_backs_for(ids)
                 self._pending = sorted(kept + found, key=check_back_order)
             self._pending_mitigations = [p.mitigation for p in self._pending]
-        if self.postmortems is not None and write_ups:
+        if write_ups and self.postmortems is not None:
             if ids is None:
                 self._write_ups = self.postmortems.due()
             else:
@@ -1099,6 +1097,11 @@ class MainWindow(QMainWindow):
         self.bridge.changed.connect(_when_touching(view.refresh, Part.POSTMORTEM, Part.DELETED))
         view.show()
         return view
+
+    @property
+    def postmortems(self) -> PostmortemService | None:
+        """Built on first use: the board goes live before the due clocks are read."""
+        return self._services.postmortems if self._services is not None else None
 
     @property
     def metrics(self) -> MetricsService | None:
