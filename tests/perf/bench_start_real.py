@@ -7,10 +7,10 @@ The program is the real `warroom` console script beside this Python (what users 
 own data folder (the benchmark's data set, copied), with WARROOM_EXIT_AFTER=settled: it prints
 "warroom: painted" after the board's first paint, "warroom: usable" once its actions work and
 "warroom: settled" once the rest of the start (the post-mortem due clocks, read from the event
-loop just after) is shown, then quits (warroom/ui/app.py). The parent times spawn -> each line as it reads it. The floor
-is tests/perf/_app_child.py's `floor` (python + import PySide6 + import sqlmodel +
-QApplication + a bare QMainWindow painted). Runs are interleaved, after one discarded warm-up
-each; everything is offscreen with HOME and the XDG dirs in a temp dir.
+loop just after) is shown, then quits (warroom/ui/app.py). The parent times spawn -> each line
+as it reads it. The floor is tests/perf/_app_child.py's `floor` (python + import PySide6 +
+import sqlmodel + QApplication + a bare QMainWindow painted). Runs are interleaved, after one
+discarded warm-up each; everything is offscreen with HOME and the XDG dirs in a temp dir.
 
 Goals (issue 19, ratios of medians in one run): painted / floor <= 1.0x at 1x and <= 1.3x at
 10x; usable / floor <= 1.5x. Settled is printed beside them, with no goal of its own.
