@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warroom.adapters.sql.sqlite.quick_read import read_board
+from warroom.adapters.sql.sqlite.quick_read import read_board, read_start_board
 from warroom.domain.clock import Clock, FakeClock
 from warroom.system.paths import AppPaths, builtin_policy_file, resolve_paths
 
@@ -167,8 +167,8 @@ class LocalBackend:
     def __init__(self, paths: AppPaths) -> None:
         self._paths = paths
 
-    def quick_board(self, path: Path) -> list[Incident] | None:
-        return read_board(path)
+    def quick_board(self, path: Path) -> tuple[list[Incident], int] | None:
+        return read_start_board(path)
 
     def open(self, path: Path, clock: Clock, actor: str, policy: Policy) -> Opened:
         return open_services(
@@ -231,7 +231,7 @@ class SharedBackend:
         self._paths = paths
         self.url = url
 
-    def quick_board(self, path: Path) -> list[Incident] | None:
+    def quick_board(self, path: Path) -> tuple[list[Incident], int] | None:
         return None  # the server is asked once the stack is up
 
     def open(self, path: Path, clock: Clock, actor: str, policy: Policy) -> Opened:

@@ -80,7 +80,7 @@ def test_opening_checks_on_a_thread_of_its_own_while_sqlalchemy_loads(
     # As the GUI starts: the board from the quick read, then the open after the paint.
     backend = LocalBackend(resolve_paths(settled_file.parent))
     board = backend.quick_board(settled_file)
-    assert board is not None and len(board) == 20
+    assert board is not None and len(board[0]) == 20
     opened = backend.open(settled_file, clock, "Dana", policy)
     try:
         assert quick_checks == ["warroom-quick-check"]

@@ -36,6 +36,64 @@ def test_the_board_opens_read_only_then_goes_live(qtbot, clock, policy, data_dir
     database.dispose()
 
 
+def _early_window(qtbot, policy, clock, database, early):
+    from warroom.ui.main_window import MainWindow
+    from warroom.ui.ticker import Ticker
+
+    incidents, logged = early
+    window = MainWindow(
+        None,
+        policy,
+        clock,
+        Ticker(clock, running=False),
+        database.path,
+        None,
+        incidents,
+        initial_logged=logged,
+    )
+    qtbot.addWidget(window)
+    return window
+
+
+def test_going_live_keeps_the_quick_read_when_nothing_was_logged_since(
+    qtbot, clock, policy, data_dir, monkeypatch
+):
+    from warroom.adapters.sql.sqlite.quick_read import read_start_board
+
+    database = open_database(data_dir / "warroom.db", now=clock.now())
+    services = bootstrap.build(database, clock, actor="alice", policy=policy)
+    services.incidents.declare("Known before start", "P1")
+    window = _early_window(qtbot, policy, clock, database, read_start_board(database.path))
+    listed: list[bool] = []
+    real_list = services.incidents.list_incidents
+    monkeypatch.setattr(
+        services.incidents, "list_incidents", lambda c=False: listed.append(c) or real_list(c)
+    )
+    window.attach(services)
+    assert listed == []  # the board already holds what a re-read would find
+    assert [r["title"] for r in rows(window)] == ["Known before start"]
+    database.dispose()
+
+
+def test_going_live_reads_again_what_was_logged_after_the_quick_read(
+    qtbot, clock, policy, data_dir
+):
+    from warroom.adapters.sql.sqlite.quick_read import read_start_board
+
+    database = open_database(data_dir / "warroom.db", now=clock.now())
+    services = bootstrap.build(database, clock, actor="alice", policy=policy)
+    service = services.incidents
+    known = service.declare("Known before start", "P1")
+    early = read_start_board(database.path)
+    assert early is not None and early[1] == service.newest_logged()
+    window = _early_window(qtbot, policy, clock, database, early)
+    service.declare("Declared meanwhile", "P0")  # by another warroom, or the CLI
+    service.edit_title(known.id, "Renamed meanwhile")
+    window.attach(services)
+    assert [r["title"] for r in rows(window)] == ["Declared meanwhile", "Renamed meanwhile"]
+    database.dispose()
+
+
 def test_the_post_mortem_due_clocks_follow_once_the_start_is_usable(qtbot, clock, policy, data_dir):
     """At start the write-ups (a read of every resolved incident) come from the event loop
     just after the actions are on; a change meanwhile is not lost when they arrive."""

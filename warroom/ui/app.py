@@ -44,8 +44,9 @@ if TYPE_CHECKING:
 class Backend(Protocol):
     """What the GUI needs from storage, provided by warroom.bootstrap."""
 
-    def quick_board(self, path: Path) -> list[Incident] | None:
-        """The board read without the heavy stack, or None when that cannot be done."""
+    def quick_board(self, path: Path) -> tuple[list[Incident], int] | None:
+        """The board read without the heavy stack, with the change log's newest entry then
+        (`IncidentService.newest_logged`), or None when that cannot be done."""
         ...
 
     def open(self, path: Path, clock: Clock, actor: str, policy: Policy) -> OpenRecord:
@@ -352,7 +353,10 @@ def run_gui(
     opened: list[OpenRecord] = []
 
     def build_window(
-        location: str, services: Services | None, incidents: list[Incident] | None
+        location: str,
+        services: Services | None,
+        incidents: list[Incident] | None,
+        logged: int | None = None,
     ) -> MainWindow:
         window = MainWindow(
             services,
@@ -363,6 +367,7 @@ def run_gui(
             title_suffix,
             incidents,
             actor=who,
+            initial_logged=logged,
         )
         if theme is not None:
             window.use_icons(theme)
@@ -374,7 +379,8 @@ def run_gui(
     hook = _StartHook(os.environ.get(EXIT_AFTER_ENV, ""), app)
     early = backend.quick_board(paths.database)
     if early is not None:
-        window = build_window(str(paths.database), None, early)
+        incidents, logged = early
+        window = build_window(str(paths.database), None, incidents, logged)
 
         def go_live() -> None:
             # SQLAlchemy, the services and the opened record: a heap as long-lived as the

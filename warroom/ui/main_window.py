@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
         initial_incidents: list[Incident] | None = None,
         playbook_loader: PlaybookLoader = load_user_playbooks,
         actor: Actor | None = None,
+        initial_logged: int | None = None,
     ) -> None:
         super().__init__()
         app = QApplication.instance()
@@ -190,6 +191,7 @@ class MainWindow(QMainWindow):
         self._due: list[Reminder] = []
         self._pending: list[PendingCheckBack] = []
         self._write_ups: list[PostmortemDue] = []
+        self._initial_logged: int | None = None
         self._strips_held = False  # while a data change arranges the strips itself
         self._ranking = attention.Ranking()
         self._attention: list[attention.Item] = []
@@ -409,6 +411,9 @@ class MainWindow(QMainWindow):
             self.attach(services)
         else:
             self.model.set_incidents(initial_incidents or [])
+            # The change log's newest entry when they were read: going live keeps them when
+            # nothing was logged since (IncidentService.newest_logged).
+            self._initial_logged = initial_logged
             self._set_live(False)
         if actor is not None and not actor.chosen:
             QTimer.singleShot(0, self.ask_name)  # nobody said who acts: ask, once shown
@@ -474,10 +479,13 @@ class MainWindow(QMainWindow):
 
     def _reload(self, *, write_ups: bool = True) -> None:
         assert self.service is not None
-        selected = self.board.selected_incident_id()
-        self.model.set_incidents(self.service.list_incidents(include_closed=self.showing_closed()))
-        if selected is not None:
-            self.board.select_incident(selected)
+        shown, self._initial_logged = self._initial_logged, None  # true once, at going live
+        if shown is None or self.showing_closed() or shown != self.service.newest_logged():
+            selected = self.board.selected_incident_id()
+            showing_closed = self.showing_closed()
+            self.model.set_incidents(self.service.list_incidents(include_closed=showing_closed))
+            if selected is not None:
+                self.board.select_incident(selected)
         self._after_data_change(write_ups=write_ups)
 
     def _read_write_ups(self) -> None:

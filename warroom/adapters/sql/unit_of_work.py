@@ -190,6 +190,7 @@ def _clear_drafts(count: int) -> Any:
 
 
 PRUNE_CHANGES = delete(CHANGE_LOG_TABLE).where(CHANGE_LOG_TABLE.c.seq <= bindparam("upto"))
+_NEWEST_SEQ = select(func.max(CHANGE_LOG_TABLE.c.seq))
 
 _TIMES = ("at", "recorded_at")  # the event columns that hold times
 # An incident's timeline as plain rows, in the ORM query's order (repo.event_rows): loading
@@ -658,8 +659,8 @@ class SqlStorage:
         return entries
 
     def _newest_seq(self) -> int:
-        with Session(self.database.engine) as session:
-            return int(session.scalar(select(func.max(ChangeLogRow.seq))) or 0)
+        with self.database.engine.connect() as connection:
+            return int(connection.execute(_NEWEST_SEQ).scalar() or 0)
 
     def after_delete(self) -> None:
         self.database.after_delete()

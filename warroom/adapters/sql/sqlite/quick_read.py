@@ -41,13 +41,33 @@ _EVENTS = (
 def read_board(path: Path, include_closed: bool = False) -> list[Incident] | None:
     try:
         with _ours(path) as conn:
-            if conn is None:
-                return None
-            query = _INCIDENTS + ("" if include_closed else _OPEN) + " ORDER BY id"
-            rows = conn.execute(query, () if include_closed else OPEN_STATUSES).fetchall()
-            return [incident_from_columns(_getter(row)) for row in rows]
+            return None if conn is None else _board(conn, include_closed)
     except (sqlite3.Error, OSError, TypeError):
         return None
+
+
+def read_start_board(path: Path) -> tuple[list[Incident], int] | None:
+    """The open incidents, and the change log's newest entry when they were read (one read
+    transaction): the window's start shows them at once, and once live re-reads them only
+    if something was logged since."""
+    try:
+        with _ours(path) as conn:
+            if conn is None:
+                return None
+            conn.execute("BEGIN")
+            try:
+                logged = conn.execute("SELECT MAX(seq) FROM change_log").fetchone()[0]
+                return _board(conn, include_closed=False), int(logged or 0)
+            finally:
+                conn.execute("COMMIT")
+    except (sqlite3.Error, OSError, TypeError):
+        return None
+
+
+def _board(conn: sqlite3.Connection, include_closed: bool) -> list[Incident]:
+    query = _INCIDENTS + ("" if include_closed else _OPEN) + " ORDER BY id"
+    rows = conn.execute(query, () if include_closed else OPEN_STATUSES).fetchall()
+    return [incident_from_columns(_getter(row)) for row in rows]
 
 
 def read_incident(path: Path, incident_id: int) -> tuple[Incident, list[TimelineEvent]] | None:
