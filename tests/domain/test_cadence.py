@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 from warroom.domain.cadence import (
+    RECONCILE_KINDS,
     MissedUpdate,
     missed_severities,
     missed_updates,
@@ -127,3 +128,30 @@ def test_reconcile_records_what_is_missing_and_withdraws_what_a_late_entry_dispr
     todo = reconcile(incident(), [declared(), recorded, late], utc_policy, now)
     assert todo.to_record == ()
     assert todo.to_withdraw == (MissedUpdate(T0 + 30 * MIN, Severity.P1, T0 + 30 * MIN),)
+
+
+def test_reconcile_reads_nothing_outside_its_kinds(utc_policy):
+    """Timelines are read for reconcile with RECONCILE_KINDS only: an event of any other
+    kind, whatever it carries, changes nothing it says."""
+    now = T0 + 200 * MIN
+    recorded = event(
+        EventKind.REMINDER, 30, cadence="missed", due=(T0 + 30 * MIN).isoformat(), severity="P1"
+    )
+    facts = [
+        declared(),
+        recorded,
+        update(25, recorded=40),
+        event(EventKind.SEVERITY_CHANGED, 50, old="P1", new="P2"),
+        event(EventKind.STATUS_CHANGED, 90, old="active", new="resolved"),
+        event(EventKind.STATUS_CHANGED, 120, old="resolved", new="active"),
+    ]
+    # Every other kind, carrying the data the rules look for.
+    others = [
+        event(kind, 10 * n, cadence="missed", due=T0.isoformat(), severity="P0", new="P0")
+        for n, kind in enumerate(EventKind)
+        if kind not in RECONCILE_KINDS
+    ]
+    assert len(others) == len(EventKind) - len(RECONCILE_KINDS)
+    assert reconcile(incident(), facts + others, utc_policy, now) == reconcile(
+        incident(), facts, utc_policy, now
+    )

@@ -111,6 +111,11 @@ _FACT_KINDS = frozenset(
 )
 
 
+# Every kind `reconcile` reads: the facts, and the reminders that record misses. A timeline
+# read for it can leave the rest (notes, thousands on a long incident) out.
+RECONCILE_KINDS = _FACT_KINDS | {EventKind.REMINDER}
+
+
 def _deadline(policy: Policy, severity: Severity, anchor: datetime) -> datetime:
     return policy.for_severity(severity).update_every.deadline(anchor, policy.working_hours)
 

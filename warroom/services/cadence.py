@@ -14,6 +14,7 @@ from datetime import datetime
 from warroom.domain.cadence import (
     CADENCE_KEY,
     MISSED,
+    RECONCILE_KINDS,
     WITHDRAWN,
     MissedUpdate,
     is_cadence_event,
@@ -61,7 +62,9 @@ class CadenceService:
                 i.id
                 for i in chosen
                 if i.status is not Status.CLOSED
-                and reconcile(i, uow.timeline.of_incident(i.id), self.incidents.policy, now)
+                and reconcile(
+                    i, uow.timeline.of_incident(i.id, RECONCILE_KINDS), self.incidents.policy, now
+                )
             ]
         if not behind:
             return []
@@ -96,7 +99,7 @@ def write_misses(edit: Edit, now: datetime) -> list[MissedUpdate]:
     the facts no longer support is withdrawn by an event when the incident was worked live
     (the clock did show it overdue); on an incident entered after the fact, whose misses
     are only inferred while its facts are typed in, it is removed, since nobody saw it."""
-    events = edit.uow.timeline.of_incident(edit.incident_id)
+    events = edit.uow.timeline.of_incident(edit.incident_id, RECONCILE_KINDS)
     todo = reconcile(edit.incident(), events, edit.policy, now)
     entered_later = any(e.kind is EventKind.DECLARED and entered_after_the_fact(e) for e in events)
     for miss in todo.to_withdraw:

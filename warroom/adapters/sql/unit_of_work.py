@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, make_dataclass, replace
 from datetime import UTC, datetime
@@ -207,6 +207,9 @@ _EVENTS_OF_INCIDENT = (
     .where(EVENT_TABLE.c.incident_id == bindparam("incident"))
     .order_by(EVENT_TABLE.c.at, EVENT_TABLE.c.id)
 )
+_EVENTS_OF_INCIDENT_KINDS = _EVENTS_OF_INCIDENT.where(
+    EVENT_TABLE.c.kind.in_(bindparam("kinds", expanding=True))
+)
 _KINDS: dict[str, EventKind] = {kind.value: kind for kind in EventKind}
 
 
@@ -280,7 +283,9 @@ class SqlTimeline:
         unit.touch(incident_id, Part.TIMELINE)
         return replace(row, id=_inserted_key(result))
 
-    def of_incident(self, incident_id: int) -> list[TimelineEvent]:
+    def of_incident(
+        self, incident_id: int, kinds: Collection[EventKind] | None = None
+    ) -> list[TimelineEvent]:
         session = self._unit.held_session
         if session is not None:
             repo.get_row(session, incident_id)  # no query when the session holds it
@@ -292,7 +297,13 @@ class SqlTimeline:
             connection = self._unit.connection()
             if connection.execute(_INCIDENT_EXISTS, {"id": incident_id}).first() is None:
                 raise IncidentNotFound(incident_id)
-        rows = connection.execute(_EVENTS_OF_INCIDENT, {"incident": incident_id})
+        if kinds is None:
+            rows = connection.execute(_EVENTS_OF_INCIDENT, {"incident": incident_id})
+        else:
+            wanted = sorted(kind.value for kind in kinds)
+            rows = connection.execute(
+                _EVENTS_OF_INCIDENT_KINDS, {"incident": incident_id, "kinds": wanted}
+            )
         with collector_paused():  # tens of thousands of rows and events, no cycles
             return _events(rows.all())
 

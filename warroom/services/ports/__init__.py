@@ -7,7 +7,7 @@ of the record has its repository on the unit of work."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -182,7 +182,12 @@ class TimelineRepository(Protocol):
         data: dict[str, Any] | None = None,
     ) -> EventRecord: ...
 
-    def of_incident(self, incident_id: int) -> list[TimelineEvent]: ...
+    def of_incident(
+        self, incident_id: int, kinds: Collection[EventKind] | None = None
+    ) -> list[TimelineEvent]:
+        """The incident's timeline, in order; with `kinds`, only its events of those kinds
+        (what a rule over a few kinds reads of a timeline of thousands of notes)."""
+        ...
 
     def retime(self, event_id: int, at: datetime) -> None:
         """Moves an event to when it really happened (a corrected key time)."""
