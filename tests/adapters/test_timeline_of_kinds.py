@@ -55,3 +55,21 @@ def test_what_the_unit_of_work_changed_is_read(service):
         )
         read = write.uow.timeline.of_incident(incident.id, {EventKind.UPDATE_SENT})
     assert [e.text for e in read] == ["Investigating"]
+
+
+def test_events_whose_data_holds_a_key(service):
+    """A drill's marks among an incident's notes: only the notes whose data has the key,
+    not one whose text or whose values mention it."""
+    from warroom.domain.drill_run import DRILL_KEY
+
+    incident = service.declare("Game day", "P2", is_drill=True)
+    service.add_note(incident.id, 'The "drill" starts at ten')  # the text, not the data
+    with service.editing(incident.id) as edit:
+        edit.event(EventKind.NOTE, "Drill started", **{DRILL_KEY: "started"})
+        edit.event(EventKind.NOTE, "About the drill", topic=DRILL_KEY)  # a value, not a key
+        edit.event(EventKind.UPDATE_SENT, "Sent", **{DRILL_KEY: "inject"})  # another kind
+    with service.reading() as uow:
+        marks = uow.timeline.of_incident(incident.id, {EventKind.NOTE}, data_key=DRILL_KEY)
+        any_kind = uow.timeline.of_incident(incident.id, data_key=DRILL_KEY)
+    assert [e.text for e in marks] == ["Drill started"]
+    assert [e.text for e in any_kind] == ["Drill started", "Sent"]

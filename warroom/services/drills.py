@@ -191,7 +191,8 @@ class DrillService:
         with self.incidents.reading() as uow:
             found = []
             for incident in uow.incidents.drills_not_closed():  # never every incident
-                drill = read_drill(uow.timeline.of_incident(incident.id))
+                marks = uow.timeline.of_incident(incident.id, {EventKind.NOTE}, data_key=DRILL_KEY)
+                drill = read_drill(marks)
                 if drill is not None and not drill.ended:
                     found.append(incident.id)
             return found

@@ -81,11 +81,11 @@ def list_incidents(connection: Connection, include_closed: bool) -> list[Inciden
     return _incidents(connection, query)
 
 
-def drill_rows_not_closed(session: Session) -> list[IncidentRow]:
-    query = select(IncidentRow).where(
-        col(IncidentRow.is_drill).is_(True), col(IncidentRow.status) != "closed"
+def drills_not_closed(connection: Connection) -> list[Incident]:
+    table = _INCIDENT_TABLE
+    return _incidents(
+        connection, _INCIDENT_LIST.where(table.c.is_drill.is_(True), table.c.status != "closed")
     )
-    return list(session.scalars(query.order_by(col(IncidentRow.id))))
 
 
 def awaiting_write_up(connection: Connection, severities: list[str]) -> list[Incident]:

@@ -151,7 +151,7 @@ class SqlIncidents:
         self._unit.session.delete(record)
 
     def drills_not_closed(self) -> list[Incident]:
-        return [repo.to_incident(r) for r in repo.drill_rows_not_closed(self._unit.session)]
+        return repo.drills_not_closed(self._unit.read_connection())
 
     def awaiting_write_up(self, severities: Iterable[Severity]) -> list[Incident]:
         wanted = [s.value for s in severities]
@@ -209,6 +209,11 @@ _EVENTS_OF_INCIDENT = (
 )
 _EVENTS_OF_INCIDENT_KINDS = _EVENTS_OF_INCIDENT.where(
     EVENT_TABLE.c.kind.in_(bindparam("kinds", expanding=True))
+)
+# The same, narrowed in SQL to events whose stored data mentions a key (checked exactly
+# after the read): a drill's marks among an incident's thousands of notes.
+_EVENTS_OF_INCIDENT_KINDS_KEYED = _EVENTS_OF_INCIDENT_KINDS.where(
+    EVENT_TABLE.c.data.like(bindparam("pattern"))
 )
 _KINDS: dict[str, EventKind] = {kind.value: kind for kind in EventKind}
 
@@ -284,7 +289,11 @@ class SqlTimeline:
         return replace(row, id=_inserted_key(result))
 
     def of_incident(
-        self, incident_id: int, kinds: Collection[EventKind] | None = None
+        self,
+        incident_id: int,
+        kinds: Collection[EventKind] | None = None,
+        *,
+        data_key: str | None = None,
     ) -> list[TimelineEvent]:
         session = self._unit.held_session
         if session is not None:
@@ -297,15 +306,22 @@ class SqlTimeline:
             connection = self._unit.connection()
             if connection.execute(_INCIDENT_EXISTS, {"id": incident_id}).first() is None:
                 raise IncidentNotFound(incident_id)
-        if kinds is None:
+        if kinds is None and data_key is None:
             rows = connection.execute(_EVENTS_OF_INCIDENT, {"incident": incident_id})
         else:
-            wanted = sorted(kind.value for kind in kinds)
-            rows = connection.execute(
-                _EVENTS_OF_INCIDENT_KINDS, {"incident": incident_id, "kinds": wanted}
-            )
+            chosen = list(EventKind) if kinds is None else kinds
+            parameters = {"incident": incident_id, "kinds": sorted(k.value for k in chosen)}
+            statement = _EVENTS_OF_INCIDENT_KINDS
+            if data_key is not None:
+                assert data_key.isidentifier(), data_key  # no LIKE wildcards in it
+                parameters["pattern"] = f'%"{data_key}"%'
+                statement = _EVENTS_OF_INCIDENT_KINDS_KEYED
+            rows = connection.execute(statement, parameters)
         with collector_paused():  # tens of thousands of rows and events, no cycles
-            return _events(rows.all())
+            events = _events(rows.all())
+        if data_key is not None:
+            events = [event for event in events if data_key in event.data]
+        return events
 
     def retime(self, event_id: int, at: datetime) -> None:
         row = self._unit.session.get(EventRow, event_id)

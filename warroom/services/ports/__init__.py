@@ -183,10 +183,15 @@ class TimelineRepository(Protocol):
     ) -> EventRecord: ...
 
     def of_incident(
-        self, incident_id: int, kinds: Collection[EventKind] | None = None
+        self,
+        incident_id: int,
+        kinds: Collection[EventKind] | None = None,
+        *,
+        data_key: str | None = None,
     ) -> list[TimelineEvent]:
         """The incident's timeline, in order; with `kinds`, only its events of those kinds
-        (what a rule over a few kinds reads of a timeline of thousands of notes)."""
+        (what a rule over a few kinds reads of a timeline of thousands of notes); with
+        `data_key`, only events whose data holds that key (a drill's marks)."""
         ...
 
     def retime(self, event_id: int, at: datetime) -> None:
