@@ -187,3 +187,28 @@ def test_the_days_first_backup_is_taken_while_the_board_goes_live(qtbot, tmp_pat
     thread.join(60)
     assert len(dailies()) == 1
     record.dispose()
+
+
+def test_a_restart_waits_for_the_days_backup_to_finish(monkeypatch):
+    """Joining or leaving a shared war room starts warroom again in this process: the day's
+    backup, still being written, is finished first, not cut off by the new program."""
+    import logging
+    import os
+    import threading
+    import time
+
+    from warroom.ui import app
+
+    finished: list[bool] = []
+
+    def backup() -> None:
+        time.sleep(0.2)
+        finished.append(True)
+
+    thread = threading.Thread(target=backup, name=app.DAILY_BACKUP_THREAD)
+    thread.start()
+    started_again: list[bool] = []
+    monkeypatch.setattr(os, "execve", lambda *_args: started_again.append(bool(finished)))
+    monkeypatch.setattr(logging, "shutdown", lambda: None)
+    app.restart_app()
+    assert started_again == [True]

@@ -163,6 +163,9 @@ def open_or_ask(
         return record
 
 
+DAILY_BACKUP_THREAD = "warroom-daily-backup"
+
+
 def _daily_backup_meanwhile(backend: Backend, path: Path) -> threading.Thread:
     """The day's first backup (a copy of the file and its integrity check, most of a second
     on a large file) on a thread of its own, while the board goes live: SQLite's backup
@@ -171,7 +174,7 @@ def _daily_backup_meanwhile(backend: Backend, path: Path) -> threading.Thread:
     thread = threading.Thread(
         target=backend.daily_backup,
         args=(path, SystemClock().now()),
-        name="warroom-daily-backup",
+        name=DAILY_BACKUP_THREAD,
         daemon=False,
     )
     thread.start()
@@ -210,6 +213,9 @@ def restart_app(environment: dict[str, str] | None = None) -> None:
         [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "warroom"]
     )
     log.info("restarting warroom: %s", " ".join(program + argv))
+    for thread in threading.enumerate():
+        if thread.name == DAILY_BACKUP_THREAD:
+            thread.join()  # the new process must not find half a backup beside the file
     logging.shutdown()
     os.execve(program[0], program + argv, env)
 

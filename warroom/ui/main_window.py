@@ -448,8 +448,8 @@ class MainWindow(QMainWindow):
         self._start_drill_delivery(services)
         self._set_live(True)
         self._reload(write_ups=not write_ups_after)
-        if write_ups_after:
-            QTimer.singleShot(0, self._read_write_ups)
+        if write_ups_after:  # with the window as context: not called once it is gone
+            QTimer.singleShot(0, self, self._read_write_ups)
 
     def _set_live(self, live: bool) -> None:
         actions = (
@@ -482,8 +482,8 @@ class MainWindow(QMainWindow):
         shown, self._initial_logged = self._initial_logged, None  # true once, at going live
         if shown is None or self.showing_closed() or shown != self.service.newest_logged():
             selected = self.board.selected_incident_id()
-            showing_closed = self.showing_closed()
-            self.model.set_incidents(self.service.list_incidents(include_closed=showing_closed))
+            with_closed = self.showing_closed()
+            self.model.set_incidents(self.service.list_incidents(include_closed=with_closed))
             if selected is not None:
                 self.board.select_incident(selected)
         self._after_data_change(write_ups=write_ups)
