@@ -31,7 +31,7 @@ from warroom.domain.incident import Incident, TimelineEvent
 from warroom.domain.lifecycle import OPEN_STATUSES
 
 _INCIDENTS = f"SELECT {', '.join(INCIDENT_COLUMNS)} FROM incident"
-# The ORM path's order (repository.list_incidents and event_rows), so both read the same lists.
+# The service path's order (repository.list_incidents and event_rows): both read the same lists.
 _OPEN = f" WHERE status IN ({', '.join('?' * len(OPEN_STATUSES))})"
 _EVENTS = (
     f"SELECT {', '.join(EVENT_COLUMNS)} FROM timeline_event WHERE incident_id = ? ORDER BY at, id"
