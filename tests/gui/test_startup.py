@@ -97,17 +97,13 @@ def test_going_live_reads_again_what_was_logged_after_the_quick_read(
 def test_the_post_mortem_due_clocks_follow_once_the_start_is_usable(qtbot, clock, policy, data_dir):
     """At start the write-ups (a read of every resolved incident) come from the event loop
     just after the actions are on; a change meanwhile is not lost when they arrive."""
-    from warroom.ui.main_window import MainWindow
-    from warroom.ui.ticker import Ticker
-
     database = open_database(data_dir / "warroom.db", now=clock.now())
     services = bootstrap.build(database, clock, actor="alice", policy=policy)
     service = services.incidents
     for title in ("Checkout returns 500", "Search down"):
         done = service.declare(title, "P1")
         service.set_status(done.id, "resolved", reason="recovered on its own")
-    window = MainWindow(None, policy, clock, Ticker(clock, running=False), database.path, None, [])
-    qtbot.addWidget(window)
+    window = _early_window(qtbot, policy, clock, database, ([], None))
     window.attach(services, write_ups_after=True)
     assert window.declare_action.isEnabled()
     assert window.due_bar.texts() == []
