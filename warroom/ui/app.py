@@ -166,7 +166,7 @@ def open_or_ask(
 DAILY_BACKUP_THREAD = "warroom-daily-backup"
 
 
-def _daily_backup_meanwhile(backend: Backend, path: Path) -> threading.Thread:
+def _daily_backup_meanwhile(backend: Backend, path: Path) -> None:
     """The day's first backup (a copy of the file and its integrity check, most of a second
     on a large file) on a thread of its own, while the board goes live: SQLite's backup
     and check run without Python's lock. The copy is consistent whatever is written
@@ -178,7 +178,6 @@ def _daily_backup_meanwhile(backend: Backend, path: Path) -> threading.Thread:
         daemon=False,
     )
     thread.start()
-    return thread
 
 
 def _ask_about_shared_room(message: str) -> bool:
