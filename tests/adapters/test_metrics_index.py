@@ -53,7 +53,7 @@ def test_a_v10_sqlite_file_gets_the_covering_index_and_the_query_uses_only_it(tm
             _add_event(conn, "update_sent", "{}")
         with engine.begin() as conn:
             assert migrate(conn) == (10, LATEST_VERSION)
-            assert LATEST_VERSION == 11 == current_version(conn)
+            assert current_version(conn) == LATEST_VERSION
             assert _metrics_index(conn) == (
                 "incident_id",
                 "kind",

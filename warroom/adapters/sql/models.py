@@ -26,11 +26,17 @@ ARTIFACT_IS_FILE = "sha256 != ''"
 # The events the metrics read of every timeline (v11); their query repeats this text, so
 # that SQLite sees the index serves it.
 METRICS_EVENT_KINDS = "kind IN ('update_sent', 'mitigation', 'check_back', 'reminder')"
+# The events the update cadence replays on every edit (domain.cadence.RECONCILE_KINDS, v12):
+# a handful per incident among its notes. Their query repeats this text too.
+CADENCE_EVENT_KINDS = (
+    "kind IN ('declared', 'severity_changed', 'update_sent', 'status_changed', 'reminder')"
+)
 # The partial indexes' predicates, by index name, for PostgreSQL (add_postgresql_options).
 POSTGRESQL_WHERE = {
     "ix_incident_open_dedupe_key": OPEN_DEDUPE_KEY,
     "ix_evidence_artifact_incident_sha": ARTIFACT_IS_FILE,
     "ix_timeline_event_metrics": METRICS_EVENT_KINDS,
+    "ix_timeline_event_cadence": CADENCE_EVENT_KINDS,
 }
 
 
@@ -93,6 +99,13 @@ class EventRow(SQLModel, table=True):
             "recorded_at",
             "data",
             sqlite_where=text(METRICS_EVENT_KINDS),
+        ),
+        # In time order (ties by id, the row id) for the cadence's facts (v12).
+        Index(
+            "ix_timeline_event_cadence",
+            "incident_id",
+            "at",
+            sqlite_where=text(CADENCE_EVENT_KINDS),
         ),
     )
 

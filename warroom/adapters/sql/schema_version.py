@@ -1,3 +1,3 @@
 """The schema version this build writes; store/migrations.py holds the steps to reach it."""
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
