@@ -57,7 +57,9 @@ class DriverStatement:
         if connection.dialect.name != "sqlite":
             return connection.execute(self.statement, parameters).first()
         compiled = self._for(connection.dialect)
-        row = _run(connection, compiled, parameters).fetchone()
+        cursor = _run(connection, compiled, parameters)
+        row = cursor.fetchone()
+        cursor.close()  # the rest of the result is not wanted: SQLite may let go of it now
         return None if row is None else _converted(row, compiled.columns)
 
     def all(self, connection: Connection, parameters: Mapping[str, Any]) -> list[Sequence[Any]]:
