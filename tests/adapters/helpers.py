@@ -223,3 +223,13 @@ def empty_postgres_database(server, name: str):  # type: ignore[no-untyped-def]
         yield server.url(name)
     finally:
         server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def index_columns(conn, table: str, name: str) -> tuple[str, ...] | None:  # type: ignore[no-untyped-def]
+    """The columns of index `name` on `table` as the database reports them; None if absent."""
+    from sqlalchemy import inspect
+
+    for index in inspect(conn).get_indexes(table):
+        if index["name"] == name:
+            return tuple(index["column_names"])
+    return None

@@ -5,8 +5,9 @@ read returns, on both engines: test_timeline_of_kinds.)"""
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, text
 
+from tests.adapters.helpers import index_columns
 from warroom.adapters.sql.migrations import LATEST_VERSION, current_version, migrate
 from warroom.adapters.sql.unit_of_work import _EVENTS_OF_INCIDENT_CADENCE
 from warroom.domain.cadence import RECONCILE_KINDS
@@ -15,23 +16,16 @@ from warroom.domain.incident import EventKind
 INDEX = "ix_timeline_event_cadence"
 
 
-def _cadence_index(conn) -> tuple[str, ...] | None:
-    for index in inspect(conn).get_indexes("timeline_event"):
-        if index["name"] == INDEX:
-            return tuple(index["column_names"])
-    return None
-
-
 def test_a_v11_sqlite_file_gets_the_index_and_the_cadence_read_uses_it(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'v11.db'}")
     try:
         with engine.begin() as conn:
             migrate(conn, target=11)
-            assert _cadence_index(conn) is None
+            assert index_columns(conn, "timeline_event", INDEX) is None
         with engine.begin() as conn:
             assert migrate(conn) == (11, LATEST_VERSION)
             assert current_version(conn) == LATEST_VERSION
-            assert _cadence_index(conn) == ("incident_id", "at")
+            assert index_columns(conn, "timeline_event", INDEX) == ("incident_id", "at")
             sql = _EVENTS_OF_INCIDENT_CADENCE.statement.compile(dialect=conn.dialect).string
             plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, (1,)).all()
             details = " ".join(str(row[-1]) for row in plan)
@@ -48,7 +42,7 @@ def test_postgresql_gets_the_index_on_migration(empty_postgres):
             migrate(conn, target=11)
         with engine.begin() as conn:
             assert migrate(conn) == (11, LATEST_VERSION)
-            assert _cadence_index(conn) == ("incident_id", "at")
+            assert index_columns(conn, "timeline_event", INDEX) == ("incident_id", "at")
             predicate = conn.execute(
                 text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"),
                 {"name": INDEX},

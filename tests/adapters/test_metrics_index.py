@@ -6,19 +6,13 @@ index row is still stored."""
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, text
 
+from tests.adapters.helpers import index_columns
 from warroom.adapters.sql.migrations import LATEST_VERSION, current_version, migrate
 from warroom.adapters.sql.queries import _KINDS, _POSTGRESQL_SUMMARIES, _SQLITE_SUMMARIES
 
 INDEX = "ix_timeline_event_metrics"
-
-
-def _metrics_index(conn) -> tuple[str, ...] | None:
-    for index in inspect(conn).get_indexes("timeline_event"):
-        if index["name"] == INDEX:
-            return tuple(index["column_names"])
-    return None
 
 
 def _add_event(conn, kind: str, data: str) -> None:
@@ -48,13 +42,13 @@ def test_a_v10_sqlite_file_gets_the_covering_index_and_the_query_uses_only_it(tm
     try:
         with engine.begin() as conn:
             migrate(conn, target=10)
-            assert _metrics_index(conn) is None
+            assert index_columns(conn, "timeline_event", INDEX) is None
             _add_incident(conn)
             _add_event(conn, "update_sent", "{}")
         with engine.begin() as conn:
             assert migrate(conn) == (10, LATEST_VERSION)
             assert current_version(conn) == LATEST_VERSION
-            assert _metrics_index(conn) == (
+            assert index_columns(conn, "timeline_event", INDEX) == (
                 "incident_id",
                 "kind",
                 "at",
@@ -80,7 +74,7 @@ def test_postgresql_gets_the_index_and_stores_an_update_larger_than_an_index_row
             migrate(conn, target=10)
         with engine.begin() as conn:
             assert migrate(conn) == (10, LATEST_VERSION)
-            assert _metrics_index(conn) == ("incident_id", "kind", "at")
+            assert index_columns(conn, "timeline_event", INDEX) == ("incident_id", "kind", "at")
             _add_incident(conn)
             # Random text does not compress: 20 kB is far over PostgreSQL's 2.7 kB per row.
             message = "".join(f"{n * 7919 % 100_003:05d}" for n in range(4000))
