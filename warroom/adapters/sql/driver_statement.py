@@ -1,11 +1,12 @@
 """A Core statement that, on SQLite, runs on the driver's own cursor: for the few statements
-every edit runs (read the incident, add an event, clear drafts, log the change).
+every edit runs (read the incident and the update cadence's facts, add an event, clear
+drafts, log the change).
 
 SQLAlchemy still writes the SQL (compiled once) and converts each value and column as Core
 would, with the types' own processors; the connection, its transaction and its write lock
-stay SQLAlchemy's. What is skipped is Core's bookkeeping around each execution: 40-100 µs
-a statement on this kind of machine, where SQLite itself takes 3-10 µs, and most of what a
-note cost. A driver error is raised as the SQLAlchemy error Core would raise.
+stay SQLAlchemy's. What is skipped is Core's bookkeeping around each execution: 40-110 µs
+a statement on a 2-CPU VM, where SQLite itself takes 3-10 µs, and most of what a note
+cost. A driver error is raised as the SQLAlchemy error Core would raise.
 
 On PostgreSQL the statement goes through Core as usual: there each statement crosses the
 network, and Core's handling of a lost connection (taking it out of the pool) is worth its
