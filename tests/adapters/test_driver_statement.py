@@ -75,8 +75,8 @@ def test_an_event_written_is_read_back_with_its_new_id(service, db, clock):
         stored = connection.execute(
             text("SELECT CAST(at AS TEXT) FROM timeline_event WHERE id IN (:a, :b)"),
             {"a": second.inserted_key, "b": by_core.inserted_primary_key[0]},
-        ).scalars()
-        assert len(set(stored)) == 1
+        ).all()
+        assert len(stored) == 2 and stored[0] == stored[1], stored
         connection.rollback()
     with db.engine.connect() as connection:
         facts = _EVENTS_OF_INCIDENT_CADENCE.all(connection, {"incident": incident.id})
