@@ -232,6 +232,7 @@ _EVENTS_OF_INCIDENT_KINDS_KEYED = _EVENTS_OF_INCIDENT_KINDS.where(
     EVENT_TABLE.c.data.like(bindparam("pattern"))
 )
 _KINDS: dict[str, EventKind] = {kind.value: kind for kind in EventKind}
+_KIND_AT = EVENT_ROW_COLUMNS.index("kind")  # where a timeline row holds its kind
 
 
 def _events(rows: Iterable[Sequence[Any]]) -> list[TimelineEvent]:
@@ -294,9 +295,9 @@ class SqlTimeline:
             text=text,
             data=repo.event_data_json(data or {}),
         )
-        # One Core INSERT: the ORM's unit of work would add a flush and its bookkeeping for
-        # a row nothing changes afterwards. What the session holds is written first, so
-        # the statements keep the order the operation made them in.
+        # One INSERT on the driver's cursor: the ORM's unit of work would add a flush and
+        # its bookkeeping for a row nothing changes afterwards. What the session holds is
+        # written first, so the statements keep the order the operation made them in.
         unit = self._unit
         unit.flush()
         values = {name: getattr(row, name) for name in EVENT_COLUMNS}
@@ -325,7 +326,7 @@ class SqlTimeline:
         if kinds is not None and data_key is None and RECONCILE_KINDS.issuperset(kinds):
             found = _EVENTS_OF_INCIDENT_CADENCE.all(connection, {"incident": incident_id})
             wanted = {kind.value for kind in kinds}
-            return _events(row for row in found if row[2] in wanted)
+            return _events(row for row in found if row[_KIND_AT] in wanted)
         if kinds is None and data_key is None:
             rows = connection.execute(_EVENTS_OF_INCIDENT, {"incident": incident_id})
         else:
