@@ -61,6 +61,20 @@ def board(open_board) -> Board:
 
 
 @pytest.fixture(autouse=True)
+def collected_on_the_gui_thread(qapp):
+    """As in the app (warroom.ui.app.run_gui): cycles are collected on the GUI thread only,
+    never by a worker thread that happens to allocate (a Qt object destroyed there crashes
+    the event loop later). What the test left is collected here, on this thread, before
+    the next test, whatever its threads, runs."""
+    from warroom.ui.gui_thread_gc import GuiThreadCollector
+
+    collector = GuiThreadCollector(qapp)
+    yield collector
+    collector.stop()
+    collector.deleteLater()
+
+
+@pytest.fixture(autouse=True)
 def no_unexpected_reason_dialog(monkeypatch):
     """A modal question nobody answers would hang the run: a test that expects one
     replaces this with its answer."""

@@ -10,6 +10,7 @@ from tests.gui.helpers import rows
 from warroom import bootstrap
 from warroom.adapters.sql.sqlite.database import open_database
 from warroom.bootstrap import incident_service
+from warroom.ui.gui_thread_gc import GuiThreadCollector
 
 
 def test_the_board_opens_read_only_then_goes_live(qtbot, clock, policy, data_dir):
@@ -140,7 +141,12 @@ def test_run_gui_takes_the_quick_path_on_an_existing_database(qtbot, monkeypatch
     monkeypatch.setattr(MainWindow, "show", remember_and_show)
     monkeypatch.setattr(QApplication, "exec", run_event_loop_until_live)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui installs its own
+    app = QApplication.instance()
+    collectors_before = app.findChildren(GuiThreadCollector)
     assert bootstrap.run_gui(data_dir=data_dir) == 0
+    (collector,) = [c for c in app.findChildren(GuiThreadCollector) if c not in collectors_before]
+    collector.stop()  # the app's own, collecting on the GUI thread
+    collector.deleteLater()
     (window,) = windows
     qtbot.addWidget(window)
     assert window.service is not None

@@ -13,16 +13,16 @@ from contextlib import contextmanager
 @contextmanager
 def collector_paused(freeze: bool = False) -> Iterator[None]:
     """The block runs with the cyclic collector off. When it is off already (a pause around
-    this one) it is left alone, so only the outermost pause turns it back on. `freeze`: what
-    the block built lives as long as the process (a window going live), so it is moved out
-    of the collector's sight (gc.freeze) before the collector runs again."""
-    if not gc.isenabled():
-        yield
-        return
+    this one, or a GUI that collects on its own thread) it is left off: only the outermost
+    pause turns it back on. `freeze`: what the block built lives as long as the process (a
+    window going live), so it is moved out of the collector's sight (gc.freeze) before the
+    collector runs again, whoever runs it."""
+    paused_here = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if freeze:
             gc.freeze()
-        gc.enable()
+        if paused_here:
+            gc.enable()

@@ -338,10 +338,13 @@ def run_gui(
 
     pyside_source_check.install()  # before the window's and the database's modules load
     from warroom.ui.errors import install_exception_hook, route_qt_messages, show_policy_warnings
+    from warroom.ui.gui_thread_gc import GuiThreadCollector
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
 
     app = QApplication.instance() or QApplication(sys.argv)
+    # Before the first thread that runs Python (the file's check, the day's backup) starts.
+    GuiThreadCollector(app)
     app.setOrganizationName("warroom")
     app.setApplicationName("warroom")
     app.setApplicationVersion(__version__)
