@@ -108,3 +108,42 @@ def test_misses_of_many_incidents_at_once_are_written_in_one_commit(services, cl
     assert _misses(services, gone.id) == []
     assert services.cadence.record_missed_among(clock.now(), ids) == []
     assert len(commits) == 1
+
+
+def test_notes_leave_nothing_to_settle_and_replay_the_cadence_only_when_overdue(
+    services, clock, start, monkeypatch
+):
+    """A note writes none of the cadence's facts: before the deadline the update clock shows
+    it has nothing to settle and reads none of them; after it, it records the miss. Either
+    way the sweep, which always replays every fact, finds nothing left to write."""
+    import warroom.services.cadence as cadence
+
+    replays: list[int] = []
+    replay = cadence.write_misses
+
+    def counted(edit, now):
+        replays.append(edit.incident_id)
+        return replay(edit, now)
+
+    monkeypatch.setattr(cadence, "write_misses", counted)
+    incident = services.incidents.declare("Checkout errors", "P1")
+
+    def note_at(minutes: int) -> int:
+        clock.set(start + minutes * MIN)
+        replays.clear()
+        services.incidents.add_note(incident.id, f"at {minutes} min")
+        assert services.cadence.record_missed(clock.now()) == []  # the note left it settled
+        return len(replays)
+
+    assert note_at(10) == 0
+    assert note_at(30) == 0  # at the deadline itself it is not missed yet
+    assert note_at(31) == 1  # overdue: the note records the miss...
+    assert note_at(32) == 1  # ...once; still overdue, so it still replays to know that
+    services.incidents.mark_update_sent(incident.id, "Status page updated")  # due 15:02
+    assert note_at(40) == 0
+    services.incidents.change_severity(incident.id, "P0", "spreading")  # at 14:40, due 14:55
+    assert note_at(56) == 1
+    assert [(e.at, e.text) for e in _misses(services, incident.id)] == [
+        (start + 30 * MIN, "Update cadence missed: P1 update due 14:30 UTC"),
+        (start + 55 * MIN, "Update cadence missed: P0 update due 14:55 UTC"),
+    ]

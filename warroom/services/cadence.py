@@ -20,6 +20,7 @@ from warroom.domain.cadence import (
     is_cadence_event,
     reconcile,
 )
+from warroom.domain.clocks import update_deadline
 from warroom.domain.derived import entered_after_the_fact
 from warroom.domain.incident import EventKind
 from warroom.domain.lifecycle import Status
@@ -77,9 +78,20 @@ class CadenceService:
     def after_edit(self, edit: Edit) -> None:
         """A hook for IncidentService.after_edit: every edit of an open incident (a
         severity change, an update, a stage move, from the GUI or the CLI) settles its
-        misses in the same transaction."""
-        if edit.row.status != Status.CLOSED.value:
-            write_misses(edit, edit.now)
+        misses in the same transaction.
+
+        An edit that writes none of the facts (a note, a snooze) can only bring a new miss
+        by happening after the deadline the update clock shows: before it, the facts are
+        as the edit that wrote them last left them, settled. So its facts are read only
+        once the clock is overdue. (What another program wrote without settling, the
+        board's sweep settles within a minute, each miss at its deadline.)"""
+        if edit.row.status == Status.CLOSED.value:
+            return
+        if not edit.changes_facts:
+            deadline = update_deadline(edit.incident(), edit.policy)
+            if deadline is not None and edit.now <= deadline:
+                return
+        write_misses(edit, edit.now)
 
     def on_declare(self, edit: Edit) -> None:
         """A hook for IncidentService.on_declare: an incident declared in the past gets the

@@ -237,7 +237,14 @@ class IncidentService:
                     f"Incident #{incident_id} is closed. Reopen it (move it back to an "
                     "earlier stage) before editing it.",
                 )
-            edit = Edit(write.uow, row, self._clock.now(), self.actor, self.policy)
+            edit = Edit(
+                write.uow,
+                row,
+                self._clock.now(),
+                self.actor,
+                self.policy,
+                changes_facts=changes_incident,
+            )
             yield edit
             for hook in self.after_edit:
                 hook(edit)
@@ -257,7 +264,9 @@ class IncidentService:
                     continue
                 if row.status == Status.CLOSED.value:
                     continue
-                edit = Edit(write.uow, row, self._clock.now(), self.actor, self.policy)
+                edit = Edit(
+                    write.uow, row, self._clock.now(), self.actor, self.policy, changes_facts=False
+                )
                 done += work(edit)
                 for hook in self.after_edit:
                     hook(edit)
@@ -1053,13 +1062,24 @@ class Edit:
     """One open write transaction on one incident, writing its timeline events."""
 
     def __init__(
-        self, uow: UnitOfWork, row: IncidentRecord, now: datetime, actor: str, policy: Policy
+        self,
+        uow: UnitOfWork,
+        row: IncidentRecord,
+        now: datetime,
+        actor: str,
+        policy: Policy,
+        *,
+        changes_facts: bool = True,
     ) -> None:
         self.uow = uow
         self.row = row  # read-only when opened with changes_incident=False
         self.now = now
         self.actor = actor
         self.policy = policy
+        # False: the edit writes none of the facts the update cadence replays (a
+        # declaration, a severity change, an update sent, a stage move). Each of those
+        # changes the incident's row, so an edit that leaves the row alone writes none.
+        self.changes_facts = changes_facts
 
     @property
     def incident_id(self) -> int:
