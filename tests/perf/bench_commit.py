@@ -8,14 +8,16 @@ commits of each kind are timed, interleaved so that both see the same disk and W
 
   service   IncidentService.add_note(open incident, text) as the GUI and the CLI build it
             (bootstrap.build, with the hook that settles missed updates in the same
-            transaction): BEGIN IMMEDIATE, read the incident, INSERT the event, DELETE the
-            note's drafts, read the facts the update cadence needs, INSERT the change-log
-            row, COMMIT
+            transaction), on an incident whose next stakeholder update is not yet due (as
+            while it is worked on cadence): BEGIN IMMEDIATE, read the incident, INSERT the
+            event, DELETE the note's drafts, INSERT the change-log row, COMMIT
+  overdue   the same on an incident whose update is overdue: the hook also reads the facts
+            the update cadence needs, to record the miss once
   raw       sqlite3: BEGIN IMMEDIATE; INSERT a comparable timeline_event row; COMMIT
   raw+read  the same, plus the SELECT of the incident row the service does (for attribution)
-  raw+all   every statement the service runs, in sqlite3: the SELECT, the INSERT, the drafts'
-            DELETE, the cadence's facts and the change-log INSERT (the floor under the
-            service's own work)
+  raw+all   every statement the overdue note runs, in sqlite3: the SELECT, the INSERT, the
+            drafts' DELETE, the cadence's facts and the change-log INSERT (the floor under
+            the service's own work)
 
 All connections use the app's pragmas: journal_mode=WAL, synchronous=FULL, foreign_keys=ON,
 busy_timeout=5000. Goal: service / raw <= 2 (medians).
@@ -30,13 +32,14 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fixtures import REPO_ROOT, Summary, build_database, fmt_ms, header, iso, machine_line
 
 from warroom.adapters.sql.models import CADENCE_EVENT_KINDS
 from warroom.bootstrap import build
+from warroom.services.incidents import IncidentService
 
 GOAL_RATIO = 2.0
 WARM_UP = 20
@@ -90,6 +93,25 @@ def raw_connection(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _on_cadence_and_overdue(service: IncidentService) -> tuple[int, int]:
+    """An open incident whose next update is due in 20 minutes or more (notes do not move
+    it; the run takes a minute or two), and one whose update is overdue."""
+    from warroom.domain.clocks import update_deadline
+
+    now = datetime.now(UTC)
+    on_cadence = overdue = None
+    for incident in service.list_incidents():
+        deadline = update_deadline(incident, service.policy)
+        if deadline is None:
+            continue
+        if on_cadence is None and deadline >= now + timedelta(minutes=20):
+            on_cadence = incident.id
+        if overdue is None and deadline < now:
+            overdue = incident.id
+    assert on_cadence is not None and overdue is not None, "the data set lacks one"
+    return on_cadence, overdue
+
+
 def bench_location(parent: Path, n: int) -> dict[str, list[float]]:
     from warroom.adapters.sql.sqlite.database import open_database
     from warroom.domain.clock import SystemClock
@@ -99,12 +121,12 @@ def bench_location(parent: Path, n: int) -> dict[str, list[float]]:
         built = build_database(work / "data")
         database = open_database(built.path)
         service = build(database, SystemClock(), actor="bench").incidents
-        incident_id = service.list_incidents()[0].id
+        incident_id, overdue_id = _on_cadence_and_overdue(service)
         conn = raw_connection(built.path)
         row_data = json.dumps({"backdated": False})
 
-        def service_commit() -> None:
-            service.add_note(incident_id, NOTE)
+        def service_commit(on: int) -> None:
+            service.add_note(on, NOTE)
 
         def raw_commit(read: bool, everything: bool = False) -> None:
             now = iso(datetime.now(UTC))
@@ -130,7 +152,8 @@ def bench_location(parent: Path, n: int) -> dict[str, list[float]]:
             conn.execute("COMMIT")
 
         kinds = {
-            "service": service_commit,
+            "service": lambda: service_commit(incident_id),
+            "overdue": lambda: service_commit(overdue_id),
             "raw": lambda: raw_commit(read=False),
             "raw+read": lambda: raw_commit(read=True),
             "raw+all": lambda: raw_commit(read=True, everything=True),
@@ -178,18 +201,19 @@ def main() -> None:
                 f"  {kind:<10} median {fmt_ms(s.median, 7)}  p95 {fmt_ms(s.p95, 7)}"
                 f"  min {fmt_ms(s.minimum, 7)}  max {fmt_ms(s.maximum, 7)}   (n={s.n})"
             )
-        ratio = stats["service"].median / stats["raw"].median
-        p95_ratio = stats["service"].p95 / stats["raw"].p95
-        verdict = "meets" if ratio <= GOAL_RATIO else "MISSES"
-        print(
-            f"  ratio service / raw: median {ratio:.2f} x, p95 {p95_ratio:.2f} x"
-            f"   goal <= {GOAL_RATIO:g} x: {verdict}"
-        )
+        for kind in ("service", "overdue"):
+            ratio = stats[kind].median / stats["raw"].median
+            p95_ratio = stats[kind].p95 / stats["raw"].p95
+            verdict = "meets" if ratio <= GOAL_RATIO else "MISSES"
+            print(
+                f"  ratio {kind} / raw: median {ratio:.2f} x, p95 {p95_ratio:.2f} x"
+                f"   goal <= {GOAL_RATIO:g} x: {verdict}"
+            )
         floor = stats["raw+all"].median / stats["raw"].median
         print(f"  ratio raw+all / raw: median {floor:.2f} x (the service's statements alone)")
-        overhead = stats["service"].median - stats["raw+all"].median
+        overhead = stats["overdue"].median - stats["raw+all"].median
         print(
-            f"  service overhead over raw+all (SQLAlchemy, validation, Python): {fmt_ms(overhead)}"
+            f"  overdue overhead over raw+all (SQLAlchemy, validation, Python): {fmt_ms(overhead)}"
         )
 
 
