@@ -66,12 +66,18 @@ def collected_on_the_gui_thread(qapp):
     never by a worker thread that happens to allocate (a Qt object destroyed there crashes
     the event loop later). What the test left is collected here, on this thread, before
     the next test, whatever its threads, runs."""
+    import gc
+
     from warroom.ui.gui_thread_gc import GuiThreadCollector
 
     collector = GuiThreadCollector(qapp)
     yield collector
     collector.stop()
     collector.deleteLater()
+    # What outlived the test (the session's modules, Qt, caches) is out of the next
+    # collections' sight, as the app freezes its heap once live: each test's collection
+    # then walks only what that test made.
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)
