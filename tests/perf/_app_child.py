@@ -121,11 +121,13 @@ def warroom(data_dir: str, running_ticker: bool) -> None:
     from warroom.system.settings import load_policy
     from warroom.ui.app import load_stylesheet, open_or_ask
     from warroom.ui.errors import install_exception_hook, route_qt_messages, show_policy_warnings
+    from warroom.ui.gui_thread_gc import GuiThreadCollector
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
 
     phases.mark("import warroom + parse argv")
     app = QApplication(sys.argv)
+    GuiThreadCollector(app)
     app.setApplicationName("warroom")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("warroom")

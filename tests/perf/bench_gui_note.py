@@ -55,6 +55,7 @@ def bench_scale(
     from warroom.system.settings import load_policy
     from warroom.ui.app import load_stylesheet
     from warroom.ui.board_model import INCIDENT_ROLE, Column
+    from warroom.ui.gui_thread_gc import GuiThreadCollector
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
 
@@ -65,6 +66,7 @@ def bench_scale(
         f"{built.events} events (built in {time.perf_counter() - started:.1f} s)"
     )
     app = QApplication.instance() or QApplication([])
+    GuiThreadCollector(app)  # as run_gui does
     quiet_qt_warnings("propagateSizeHints", "does not support raise")
     app.setStyleSheet(load_stylesheet())
     paths = resolve_paths(data_dir)

@@ -61,10 +61,12 @@ def viewer(engine: str, target: str, folder: str, incident_id: int) -> None:
     from warroom.domain.policy import load_policy_file
     from warroom.system.paths import builtin_policy_file
     from warroom.ui.app import load_stylesheet
+    from warroom.ui.gui_thread_gc import GuiThreadCollector
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
 
     app = QApplication(sys.argv[:1])
+    GuiThreadCollector(app)  # as run_gui does
     from fixtures import quiet_qt_warnings
 
     quiet_qt_warnings("propagateSizeHints", "does not support raise")

@@ -160,6 +160,7 @@ def board_subject(data_dir: Path, scale: int) -> tuple[Subject, Any, Callable[[]
     from warroom.system.paths import resolve_paths
     from warroom.system.settings import load_policy
     from warroom.ui.app import load_stylesheet
+    from warroom.ui.gui_thread_gc import GuiThreadCollector
     from warroom.ui.main_window import MainWindow
     from warroom.ui.ticker import Ticker
 
@@ -168,6 +169,7 @@ def board_subject(data_dir: Path, scale: int) -> tuple[Subject, Any, Callable[[]
         f"{scale}x: {built.incidents} incidents, {built.open_incidents} open, {built.events} events"
     )
     app = QApplication.instance() or QApplication([])
+    GuiThreadCollector(app)  # as run_gui does; the baseline runs in the same process
     quiet_qt_warnings()
     app.setStyleSheet(load_stylesheet())
     paths = resolve_paths(data_dir)
