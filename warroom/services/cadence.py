@@ -83,8 +83,9 @@ class CadenceService:
         An edit that writes none of the facts (a note, a snooze) can only bring a new miss
         by happening after the deadline the update clock shows: before it, the facts are
         as the edit that wrote them last left them, settled. So its facts are read only
-        once the clock is overdue. (What another program wrote without settling, the
-        board's sweep settles within a minute, each miss at its deadline.)"""
+        once the clock is overdue. (A record written without settling, by an older
+        warroom or copied in, is settled when a board opens on it: its first sweep replays
+        every incident, and records each miss at its deadline.)"""
         if edit.row.status == Status.CLOSED.value:
             return
         if not edit.changes_facts:

@@ -28,7 +28,7 @@ class GuiThreadCollector(QObject):
     def __init__(self, parent: QObject | None = None, every_ms: int = CHECK_EVERY_MS) -> None:
         super().__init__(parent)
         self._timer = QTimer(self)
-        # Coarse: it wakes with the board's own 1 Hz tick instead of on a wake-up of its own.
+        # Coarse: Qt may fold its wake-up into one nearby, such as the board's 1 Hz tick.
         self._timer.setTimerType(Qt.TimerType.CoarseTimer)
         self._timer.setInterval(every_ms)
         self._timer.timeout.connect(self.collect_due)
