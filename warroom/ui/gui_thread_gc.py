@@ -38,7 +38,9 @@ class GuiThreadCollector(QObject):
 
     def collect_due(self) -> int:
         """Collects the oldest generation whose count passed its threshold, as CPython's
-        automatic collection would; returns how many objects were unreachable."""
+        automatic collection would; returns how many objects were unreachable. (CPython
+        also holds back a full collection while the heap grows; checked once a second,
+        one comes at most every hundred seconds here anyway.)"""
         counts = gc.get_count()
         thresholds = gc.get_threshold()
         if counts[0] < thresholds[0]:
