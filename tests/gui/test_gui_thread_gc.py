@@ -39,7 +39,7 @@ def test_a_busy_worker_thread_never_destroys_a_qt_object_the_gui_collects_it(qtb
     collector.deleteLater()
 
 
-def test_collect_due_takes_the_generation_python_would(collected_on_the_gui_thread):
+def test_collect_due_collects_once_the_youngest_generation_is_full(collected_on_the_gui_thread):
     collector = collected_on_the_gui_thread
     gc.collect()
     assert collector.collect_due() == 0  # nothing allocated since: nothing to do
@@ -71,3 +71,18 @@ def test_stopping_collects_what_is_left_and_hands_collection_back(collected_on_t
     collected_on_the_gui_thread.stop()
     assert destroyed_on == [threading.main_thread().name]
     assert gc.isenabled()  # as it was before the collector came
+
+
+def test_collect_due_takes_an_older_generation_once_its_count_is_full(
+    collected_on_the_gui_thread,
+):
+    """As CPython counts: each young collection adds one to the next generation's count;
+    once that passes its threshold, the next collection takes that generation too."""
+    collector = collected_on_the_gui_thread
+    gc.collect()
+    for _ in range(gc.get_threshold()[1]):
+        gc.collect(0)
+    _allocate_cycles(gc.get_threshold()[0] * 2)
+    collector.collect_due()
+    assert gc.get_count()[1] == 0  # generation 1 was collected: its count starts again
+    assert gc.get_count()[2] == 1
