@@ -73,6 +73,8 @@ def test_going_live_keeps_the_quick_read_when_nothing_was_logged_since(
     window.attach(services)
     assert listed == []  # the board already holds what a re-read would find
     assert [r["title"] for r in rows(window)] == ["Known before start"]
+    # Live: the status bar no longer says the database is being opened.
+    assert window.summary.text() == "1 open incident · 1 without a commander"
     database.dispose()
 
 

@@ -472,6 +472,8 @@ class MainWindow(QMainWindow):
         self.empty.button.setEnabled(live)
         if not live:
             self.summary.setText("Opening the database…")
+        else:  # going live may keep the quick read's rows (no reset): say what they hold
+            self._update_summary()
 
     # -- board contents --------------------------------------------------------------------
     def showing_closed(self) -> bool:
