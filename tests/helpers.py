@@ -29,3 +29,16 @@ def run_sql(path: Path, *statements: str) -> None:
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
         for statement in statements:
             conn.execute(statement)
+
+
+@contextlib.contextmanager
+def disk_full(database):
+    """SQLite's own way to run out of space, on the connection the app writes with: the file
+    may not grow by a page until the block ends."""
+    with database.write_connection() as conn:
+        conn.exec_driver_sql("PRAGMA max_page_count = 1")  # raised to the file's size
+    try:
+        yield
+    finally:
+        with database.write_connection() as conn:
+            conn.exec_driver_sql("PRAGMA max_page_count = 4294967294")

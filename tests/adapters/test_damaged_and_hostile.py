@@ -7,8 +7,8 @@ import os
 import sqlite3
 
 import pytest
-from sqlalchemy import event
 
+from tests.helpers import disk_full
 from warroom.adapters.sql.sqlite import database as database_module
 from warroom.adapters.sql.sqlite.database import StoreError, open_database
 from warroom.adapters.sql.sqlite.filesystem import filesystem_type, is_network_filesystem
@@ -97,12 +97,8 @@ def test_a_read_only_database_file_is_refused_before_anything_is_typed(db, db_pa
 def test_a_full_disk_saves_nothing_and_says_so(service, db, stored_counts):
     incident = service.declare("Disk filling up", "P1")
 
-    @event.listens_for(db.writer, "begin")
-    def no_room(connection):  # SQLite's own way to run out of space
-        connection.exec_driver_sql("PRAGMA max_page_count = 1")
-
     before = stored_counts()
-    with pytest.raises(WriteFailed) as refused:
+    with disk_full(db), pytest.raises(WriteFailed) as refused:
         service.add_note(incident.id, "a long note " * 5000)
     assert "disk holding" in refused.value.message and "is full" in refused.value.message
     assert stored_counts() == before

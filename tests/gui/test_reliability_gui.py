@@ -6,9 +6,9 @@ import sqlite3
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
-from sqlalchemy import event
 
 from tests.gui.helpers import rows
+from tests.helpers import disk_full
 from warroom.adapters.sql.sqlite.database import open_database
 from warroom.bootstrap import incident_service
 
@@ -41,16 +41,12 @@ def test_a_note_that_cannot_be_saved_stays_in_the_field_with_the_reason(qtbot, b
     incident = board.service.declare("Disk nearly full", "P1")
     detail = board.window.open_incident(incident.id)
 
-    @event.listens_for(board.database.writer, "begin")
-    def no_room(connection):
-        connection.exec_driver_sql("PRAGMA max_page_count = 1")
-
     note = "Rolled back deploy 4812; " + "log excerpt " * 1000  # needs pages the disk lacks
-    detail.note_edit.insert(note)  # as if pasted
-    qtbot.keyClick(detail.note_edit, Qt.Key.Key_Return)
+    with disk_full(board.database):
+        detail.note_edit.insert(note)  # as if pasted
+        qtbot.keyClick(detail.note_edit, Qt.Key.Key_Return)
     assert "Nothing was saved" in detail.error.text()
     assert detail.note_edit.text() == note
-    event.remove(board.database.writer, "begin", no_room)
 
 
 def test_deleting_from_the_board_asks_first(qtbot, board, monkeypatch):

@@ -4,6 +4,7 @@ file (sqlite/database.py) or a shared PostgreSQL server (postgres/database.py)."
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -50,6 +51,11 @@ class StoreDatabase(Protocol):
     def shared(self) -> bool: ...
 
     def watch(self) -> ChangeWatch: ...
+
+    def write_connection(self) -> AbstractContextManager[Connection]:
+        """A connection on `writer` for one write: its transaction begins with the write
+        lock; whatever is left uncommitted at the end is rolled back."""
+        ...
 
     def announce(self, connection: Connection, newest_seq: int) -> None:
         """Inside a write's transaction, after its change-log rows: tells other processes

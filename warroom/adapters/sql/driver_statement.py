@@ -23,6 +23,10 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Delete, Insert, Select, Update
+from sqlalchemy.types import TypeEngine
+
+from warroom.adapters.sql.mapping import parse_stored_time
+from warroom.adapters.sql.types import UTCDateTime
 
 Converter = Callable[[Any], Any] | None
 
@@ -93,14 +97,24 @@ def _compile(statement: Any, columns: tuple[str, ...], dialect: Dialect) -> _Com
     compiled = statement.compile(dialect=dialect, **options)
     assert compiled.positional and "RETURNING" not in compiled.string, compiled.string
     names = tuple(compiled.positiontup or ())
-    binds = tuple(
-        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    )
+    binds = tuple(_bind_converter(compiled.binds[name].type, dialect) for name in names)
     selected = getattr(statement, "selected_columns", ())
-    results = tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected
-    )
+    results = tuple(_result_converter(column.type, dialect) for column in selected)
     return _Compiled(compiled.string, names, binds, results)
+
+
+# A time column's conversions, called directly: the type's own methods, without the
+# wrappers TypeDecorator puts around them (a third of a time's conversion).
+def _bind_converter(kind: TypeEngine[Any], dialect: Dialect) -> Converter:
+    if isinstance(kind, UTCDateTime):
+        return lambda value: kind.process_bind_param(value, dialect)
+    return kind.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _result_converter(kind: TypeEngine[Any], dialect: Dialect) -> Converter:
+    if isinstance(kind, UTCDateTime):
+        return parse_stored_time  # _converted passes None over
+    return kind.dialect_impl(dialect).result_processor(dialect, None)
 
 
 def _run(
@@ -110,10 +124,10 @@ def _run(
         parameters[name] if convert is None else convert(parameters[name])
         for name, convert in zip(compiled.names, compiled.binds, strict=True)
     )
-    if not connection.in_transaction():
-        connection.begin()  # as Core's autobegin: the engine's listener opens it
     driver = connection.connection.driver_connection
     assert isinstance(driver, sqlite3.Connection)
+    if not driver.in_transaction and not connection.in_transaction():
+        connection.begin()  # as Core's autobegin: the engine's listener opens it
     try:
         return driver.execute(compiled.sql, values)
     except sqlite3.Error as exc:
@@ -125,3 +139,18 @@ def _converted(row: Sequence[Any], columns: tuple[Converter, ...]) -> tuple[Any,
         value if convert is None or value is None else convert(value)
         for value, convert in zip(row, columns, strict=True)
     )
+
+
+def commit(connection: Connection) -> None:
+    """Commits the connection's transaction: Core's, or on SQLite one begun on the driver
+    beneath it (the kept writer's), which Core does not know of."""
+    if connection.in_transaction() or connection.dialect.name != "sqlite":
+        connection.commit()
+        return
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    if driver.in_transaction:
+        try:
+            driver.commit()
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance("COMMIT", (), exc, sqlite3.Error) from exc

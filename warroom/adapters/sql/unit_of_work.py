@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, make_dataclass, replace
+from dataclasses import dataclass, fields, make_dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -33,6 +33,7 @@ from sqlalchemy import text as sql_text  # `text` is an event's text here
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlmodel import Session, col
 
+from warroom.adapters.sql import driver_statement
 from warroom.adapters.sql import repository as repo
 from warroom.adapters.sql.database import ChangeWatch, ConnectionLost, StoreDatabase
 from warroom.adapters.sql.driver_statement import DriverStatement
@@ -132,6 +133,7 @@ class SqlIncidents:
         found = _INCIDENT_BY_ID.first(self._unit.connection(), {"id": incident_id})
         if found is None:
             raise IncidentNotFound(incident_id)
+        self._unit.read_ids.add(incident_id)
         return _read_only(StoredIncident(*found))
 
     def add(self, **fields: Any) -> IncidentRecord:
@@ -285,25 +287,25 @@ class SqlTimeline:
         text: str,
         data: dict[str, Any] | None = None,
     ) -> EventRecord:
-        row = AddedEvent(
-            id=None,
-            incident_id=incident_id,
-            kind=kind.value,
-            at=at,
-            recorded_at=recorded_at,
-            actor=actor,
-            text=text,
-            data=repo.event_data_json(data or {}),
-        )
+        stored = repo.event_data_json(data or {})
         # One INSERT on the driver's cursor: the ORM's unit of work would add a flush and
         # its bookkeeping for a row nothing changes afterwards. What the session holds is
         # written first, so the statements keep the order the operation made them in.
         unit = self._unit
         unit.flush()
-        values = {name: getattr(row, name) for name in EVENT_COLUMNS}
+        values = {
+            "incident_id": incident_id,
+            "kind": kind.value,
+            "at": at,
+            "recorded_at": recorded_at,
+            "actor": actor,
+            "text": text,
+            "data": stored,
+        }
         written = INSERT_EVENT.write(unit.connection(), values)
         unit.touch(incident_id, Part.TIMELINE)
-        return replace(row, id=written.inserted_key)
+        key = written.inserted_key
+        return AddedEvent(key, incident_id, kind.value, at, recorded_at, actor, text, stored)
 
     def of_incident(
         self,
@@ -321,7 +323,9 @@ class SqlTimeline:
             connection = session.connection()
         else:  # nothing pending: no session is made only to check the incident exists
             connection = self._unit.connection()
-            if _INCIDENT_EXISTS.first(connection, {"id": incident_id}) is None:
+            # Read in this transaction, and only the session deletes: it still exists.
+            known = incident_id in self._unit.read_ids
+            if not known and _INCIDENT_EXISTS.first(connection, {"id": incident_id}) is None:
                 raise IncidentNotFound(incident_id)
         if kinds is not None and data_key is None and RECONCILE_KINDS.issuperset(kinds):
             found = _EVENTS_OF_INCIDENT_CADENCE.all(connection, {"incident": incident_id})
@@ -366,6 +370,14 @@ class SqlTimeline:
         return [repo.to_event(r) for r in rows]
 
     def to_event(self, record: EventRecord) -> TimelineEvent:
+        if isinstance(record, AddedEvent):  # as written: no column look-ups by name
+            assert record.id is not None
+            kind = _KINDS.get(record.kind) or EventKind(record.kind)
+            data = record.data
+            return TimelineEvent(
+                record.id, record.incident_id, kind, record.at, record.recorded_at,
+                record.actor, record.text, {} if data == "{}" else json.loads(data),
+            )  # fmt: skip
         return repo.to_event(cast(Any, record))
 
 
@@ -427,6 +439,9 @@ class SqlUnitOfWork:
         self._announce = announce
         self._touched: set[tuple[int, Part]] = set()
         self._logged: set[tuple[int, Part]] = set()
+        # Incidents this transaction read before it had a session (SqlIncidents.read): they
+        # exist until it commits or makes the session, the only way it deletes.
+        self.read_ids: set[int] = set()
         self.incidents = SqlIncidents(self)
         self.timeline = SqlTimeline(self)
         self.drafts = SqlDrafts(self)
@@ -564,9 +579,11 @@ class SqlUnitOfWork:
         if session is not None:
             session.commit()
         else:
-            self._connection.commit()
+            driver_statement.commit(self._connection)
+        self.read_ids.clear()  # another process may delete one before the next transaction
+        first = not self._logged
         self._logged |= self._touched
-        return ChangeSet.of(self._logged)
+        return fresh if first else ChangeSet.of(self._logged)
 
 
 def _flushed(session: UnitSession, context: object) -> None:
@@ -603,7 +620,7 @@ class SqlStorage:
         # The writer's "begin" takes the write lock (BEGIN IMMEDIATE on SQLite, the advisory
         # lock on PostgreSQL) when the connection's transaction begins, before any read.
         try:
-            with self.database.writer.connect() as connection:
+            with self.database.write_connection() as connection:
                 unit = SqlUnitOfWork(connection, self.origin, self._now, self.database.announce)
                 try:
                     yield unit

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -157,6 +157,12 @@ class SharedDatabase:
         watch = PostgresWatch(self.url)
         self._watches.append(watch)
         return watch
+
+    @contextlib.contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        # From the pool for each write: its pre-ping finds a server that went away meanwhile.
+        with self.writer.connect() as connection:
+            yield connection
 
     def announce(self, connection: Connection, newest_seq: int) -> None:
         # Delivered at commit, and never for a transaction that rolls back.

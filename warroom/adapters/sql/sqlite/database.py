@@ -16,11 +16,14 @@ import contextlib
 import logging
 import os
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
@@ -80,8 +83,19 @@ class Database:
     warnings: tuple[str, ...] = ()
     _waiting: list[Waiting] = field(default_factory=list, repr=False)
     _watches: list[SqliteWatch] = field(default_factory=list, repr=False)
+    _kept: KeptWriter | None = field(default=None, repr=False)
 
     shared = False
+
+    def __post_init__(self) -> None:
+        self._kept = KeptWriter(self.writer, self._waiting)
+        # A database dropped without dispose() still hands its connection back to the pool.
+        weakref.finalize(self, self._kept.close)
+
+    def write_connection(self) -> contextlib.AbstractContextManager[Connection]:
+        """The connection a write runs on, for one thread at a time (KeptWriter)."""
+        assert self._kept is not None
+        return self._kept.connection()
 
     @property
     def location(self) -> str:
@@ -110,6 +124,8 @@ class Database:
         for watch in self._watches:
             watch.close()
         self._watches.clear()
+        if self._kept is not None:
+            self._kept.close()
         self.engine.dispose()
 
     def when_waiting(self, listener: Waiting) -> Callable[[], None]:
@@ -127,6 +143,99 @@ class Database:
             connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             connection.close()
+
+
+class KeptWriter:
+    """The writer's connection, kept open between writes: checking a connection out of the
+    pool and back in for each write cost about as much as a note's own statements.
+
+    One thread writes at a time. Another one waits for it as for another process's writer:
+    its listeners hear after WRITE_ATTEMPT_MS that it waits, and after WRITE_WAIT_SECONDS
+    the write is refused as busy. Between writes the connection holds no transaction, so
+    no lock: other processes' writers and checkpoints never wait for it."""
+
+    def __init__(self, writer: Engine, waiting: list[Waiting]) -> None:
+        self._writer = writer
+        self._waiting = waiting
+        self._lock = threading.Lock()
+        self._connection: Connection | None = None
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Connection]:
+        self._acquire()
+        try:
+            connection = self._connection
+            if connection is None or connection.closed or connection.invalidated:
+                connection = self._connection = self._connect()
+            try:
+                self._begin(connection)
+                yield connection
+            finally:
+                self._end(connection)
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        """Hands the connection back to the pool (when no write is running on it)."""
+        if not self._lock.acquire(timeout=WRITE_WAIT_SECONDS):
+            return  # a write still runs: the engine's dispose leaves its connection alone
+        try:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+        finally:
+            self._lock.release()
+
+    def _connect(self) -> Connection:
+        connection = self._writer.connect()
+        raw = connection.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        # In WAL mode no statement of a writer that holds the lock waits for another
+        # connection, so this one keeps the short wait of an attempt at the lock and begins
+        # with one statement (see _begin_writing); in any other mode it waits as others do.
+        mode = raw.execute("PRAGMA journal_mode").fetchone()[0]
+        connection.info[KEEPS_ATTEMPT_WAIT] = str(mode).lower() == "wal"
+        connection.info[KEPT_WRITER] = True
+        return connection
+
+    def _begin(self, connection: Connection) -> None:
+        """Takes the write lock on SQLite's own connection, beneath Core's transaction: a
+        write on the driver alone (DriverStatement) then needs none of Core's begin and
+        commit; a Core statement or a session adopts this transaction (see _on_begin)."""
+        raw = connection.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        _begin_kept(raw, connection.info, self._waiting)
+
+    def _acquire(self) -> None:
+        if self._lock.acquire(timeout=WRITE_ATTEMPT_MS / 1000):
+            return
+        log.info("waiting for another write in this warroom to finish")
+        for listener in list(self._waiting):
+            listener(True)
+        try:
+            remaining = max(0.0, WRITE_WAIT_SECONDS - WRITE_ATTEMPT_MS / 1000)
+            if not self._lock.acquire(timeout=remaining):
+                raise OperationalError(
+                    "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+                )
+        finally:
+            for listener in list(self._waiting):
+                listener(False)
+
+    def _end(self, connection: Connection) -> None:
+        """Whatever the write left uncommitted is rolled back, so the connection never keeps
+        the write lock; one that cannot be rolled back is closed (SQLite then rolls back)."""
+        try:
+            if connection.get_transaction() is not None:
+                connection.rollback()
+            raw = connection.connection.driver_connection
+            if isinstance(raw, sqlite3.Connection) and raw.in_transaction:
+                raw.rollback()
+        except Exception:
+            log.exception("the writer's connection could not be rolled back; closing it")
+            with contextlib.suppress(Exception):
+                connection.invalidate()
+            self._connection = None
 
 
 class SqliteWatch:
@@ -260,19 +369,51 @@ def _install_pragmas(engine: Engine, waiting: list[Waiting]) -> None:
     def _on_begin(connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         raw = connection.connection.driver_connection
-        if mode == "IMMEDIATE":
-            _begin_writing(raw, waiting)
-        else:
+        if mode != "IMMEDIATE":
             raw.execute(f"BEGIN {mode}")
+            return
+        info = connection.info
+        if not info.get(KEPT_WRITER):
+            _begin_writing(raw, waiting)
+        elif not raw.in_transaction:  # a second transaction in one write
+            _begin_kept(raw, info, waiting)
+        # else KeptWriter began this write on the driver: it holds the write lock already
 
 
-def _begin_writing(raw: sqlite3.Connection, waiting: list[Waiting]) -> None:
+# KeptWriter's connection.info: that it is the kept writer, whether it keeps the short wait
+# of an attempt at the write lock between writes, and which wait it was set to.
+KEPT_WRITER = "warroom_kept_writer"
+KEEPS_ATTEMPT_WAIT = "warroom_keeps_attempt_wait"
+ATTEMPT_WAIT_SET = "warroom_attempt_wait_set"
+
+
+def _begin_kept(raw: sqlite3.Connection, info: dict[Any, Any], waiting: list[Waiting]) -> None:
+    """_begin_writing on KeptWriter's connection, which keeps the attempt's wait in WAL mode."""
+    if not info.get(KEEPS_ATTEMPT_WAIT):
+        _begin_writing(raw, waiting)
+        return
+    set_wait = info.get(ATTEMPT_WAIT_SET) != WRITE_ATTEMPT_MS
+    _begin_writing(raw, waiting, set_wait=set_wait, restore=False)
+    info[ATTEMPT_WAIT_SET] = WRITE_ATTEMPT_MS
+
+
+def _begin_writing(
+    raw: sqlite3.Connection,
+    waiting: list[Waiting],
+    *,
+    set_wait: bool = True,
+    restore: bool = True,
+) -> None:
     """Takes the write lock, waiting for another writer as long as WRITE_WAIT_SECONDS. The
     lock is taken before anything is read or written, so waiting loses nothing; the
-    listeners hear that we wait (after the first WRITE_ATTEMPT_MS) and when we stop."""
+    listeners hear that we wait (after the first WRITE_ATTEMPT_MS) and when we stop.
+
+    Each attempt waits WRITE_ATTEMPT_MS (`set_wait`: set it first); `restore` sets the
+    connection's wait back to BUSY_TIMEOUT_MS afterwards."""
     deadline = time.monotonic() + WRITE_WAIT_SECONDS
     told = False
-    raw.execute(f"PRAGMA busy_timeout={WRITE_ATTEMPT_MS}")
+    if set_wait:
+        raw.execute(f"PRAGMA busy_timeout={WRITE_ATTEMPT_MS}")
     try:
         while True:
             try:
@@ -287,8 +428,9 @@ def _begin_writing(raw: sqlite3.Connection, waiting: list[Waiting]) -> None:
                 for listener in list(waiting):
                     listener(True)
     finally:
-        with contextlib.suppress(sqlite3.Error):  # a broken connection raises on its own
-            raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if restore:
+            with contextlib.suppress(sqlite3.Error):  # a broken connection raises on its own
+                raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if told:
             for listener in list(waiting):
                 listener(False)
