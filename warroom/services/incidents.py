@@ -1080,6 +1080,7 @@ class Edit:
         # declaration, a severity change, an update sent, a stage move). Each of those
         # changes the incident's row, so an edit that leaves the row alone writes none.
         self.changes_facts = changes_facts
+        self._incident: Incident | None = None  # made once when the row is read-only
 
     @property
     def incident_id(self) -> int:
@@ -1087,7 +1088,11 @@ class Edit:
         return self.row.id
 
     def incident(self) -> Incident:
-        return self.uow.incidents.to_incident(self.row)
+        if self.changes_facts:  # the row may have changed since the last call
+            return self.uow.incidents.to_incident(self.row)
+        if self._incident is None:  # a read-only row: the cadence hook and a replay share it
+            self._incident = self.uow.incidents.to_incident(self.row)
+        return self._incident
 
     def effective(
         self, field: str, label: str, at: datetime | None, confirmed: bool = False

@@ -62,14 +62,21 @@ def parse_stored_time(value: Any) -> datetime:
     return moment.astimezone(UTC)
 
 
+# Stored values to members by a dict look-up: calling the enum costs several times more, on
+# every incident every screen reads.
+_SEVERITY_OF = {level.value: level for level in Severity}
+_STATUS_OF = {status.value: status for status in Status}
+
+
 def incident_from_columns(column: Callable[[str], Any]) -> Incident:
     """Builds an Incident from a column getter; time columns must already be datetimes."""
     roles = {role: column(name) for role, name in ROLE_COLUMNS.items()}
+    severity, status = column("severity"), column("status")
     return Incident(
         id=column("id"),
         title=column("title"),
-        severity=Severity(column("severity")),
-        status=Status(column("status")),
+        severity=_SEVERITY_OF.get(severity) or Severity(severity),
+        status=_STATUS_OF.get(status) or Status(status),
         impact=column("impact"),
         declared_at=column("declared_at"),
         impact_started_at=column("impact_started_at"),
