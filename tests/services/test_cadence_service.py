@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from warroom.domain.cadence import is_cadence_event
 
 MIN = timedelta(minutes=1)
@@ -114,8 +116,9 @@ def test_notes_leave_nothing_to_settle_and_replay_the_cadence_only_when_overdue(
     services, clock, start, monkeypatch
 ):
     """A note writes none of the cadence's facts: before the deadline the update clock shows
-    it has nothing to settle and reads none of them; after it, it records the miss. Either
-    way the sweep, which always replays every fact, finds nothing left to write."""
+    it has nothing to settle and reads none of them; after it, it records the miss, and the
+    notes after it on the same facts replay nothing more. Either way the sweep, which
+    always replays every fact, finds nothing left to write."""
     import warroom.services.cadence as cadence
 
     replays: list[int] = []
@@ -138,7 +141,7 @@ def test_notes_leave_nothing_to_settle_and_replay_the_cadence_only_when_overdue(
     assert note_at(10) == 0
     assert note_at(30) == 0  # at the deadline itself it is not missed yet
     assert note_at(31) == 1  # overdue: the note records the miss...
-    assert note_at(32) == 1  # ...once; still overdue, so it still replays to know that
+    assert note_at(32) == 0  # ...once: on the same facts, the next note has nothing to settle
     services.incidents.mark_update_sent(incident.id, "Status page updated")  # due 15:02
     assert note_at(40) == 0
     services.incidents.change_severity(incident.id, "P0", "spreading")  # at 14:40, due 14:55
@@ -147,3 +150,62 @@ def test_notes_leave_nothing_to_settle_and_replay_the_cadence_only_when_overdue(
         (start + 30 * MIN, "Update cadence missed: P1 update due 14:30 UTC"),
         (start + 55 * MIN, "Update cadence missed: P0 update due 14:55 UTC"),
     ]
+
+
+def _counting_replays(monkeypatch) -> list[int]:
+    import warroom.services.cadence as cadence
+
+    replays: list[int] = []
+    replay = cadence.write_misses
+
+    def counted(edit, now):
+        replays.append(edit.incident_id)
+        return replay(edit, now)
+
+    monkeypatch.setattr(cadence, "write_misses", counted)
+    return replays
+
+
+def test_an_overdue_note_that_is_not_saved_leaves_the_next_one_to_settle(
+    services, clock, start, monkeypatch
+):
+    replays = _counting_replays(monkeypatch)
+    incident = services.incidents.declare("Checkout errors", "P1")
+    clock.set(start + 31 * MIN)
+
+    class Interrupted(Exception):
+        pass
+
+    def fails(edit):
+        raise Interrupted
+
+    services.incidents.after_edit.append(fails)  # after the cadence's hook: all rolled back
+    with pytest.raises(Interrupted):
+        services.incidents.add_note(incident.id, "never saved")
+    services.incidents.after_edit.remove(fails)
+    assert replays == [incident.id] and _misses(services, incident.id) == []
+
+    clock.set(start + 32 * MIN)
+    services.incidents.add_note(incident.id, "saved")
+    assert replays == [incident.id, incident.id]
+    assert [e.at for e in _misses(services, incident.id)] == [start + 30 * MIN]
+
+
+def test_a_change_from_another_process_makes_the_next_overdue_note_replay(
+    services, db, clock, start, monkeypatch
+):
+    from warroom.bootstrap import incident_service
+
+    replays = _counting_replays(monkeypatch)
+    incident = services.incidents.declare("Checkout errors", "P1")
+    clock.set(start + 31 * MIN)
+    services.incidents.add_note(incident.id, "records the miss")
+    services.incidents.add_note(incident.id, "settled: no replay")
+    assert replays == [incident.id]
+
+    elsewhere = incident_service(db, clock, actor="another laptop")
+    elsewhere.add_note(incident.id, "typed on another laptop")
+    assert incident.id in services.incidents.poll_elsewhere().incident_ids
+    services.incidents.add_note(incident.id, "after the other laptop's change")
+    assert replays == [incident.id, incident.id]
+    assert [e.at for e in _misses(services, incident.id)] == [start + 30 * MIN]

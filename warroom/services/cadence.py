@@ -20,10 +20,12 @@ from warroom.domain.cadence import (
     is_cadence_event,
     reconcile,
 )
+from warroom.domain.changes import ChangeSet
 from warroom.domain.clocks import update_deadline
 from warroom.domain.derived import entered_after_the_fact
 from warroom.domain.incident import EventKind
 from warroom.domain.lifecycle import Status
+from warroom.domain.policy import Policy
 from warroom.services.incidents import Edit, IncidentNotFound, IncidentService
 
 log = logging.getLogger("warroom.services.cadence")
@@ -34,6 +36,17 @@ __all__ = ["CadenceService", "write_misses"]
 class CadenceService:
     def __init__(self, incidents: IncidentService) -> None:
         self.incidents = incidents
+        # By incident: the row and policy under which this process last settled its misses
+        # after the row's update deadline had passed (see after_edit).
+        self._settled_overdue: dict[int, tuple[object, datetime, Policy]] = {}
+        incidents.subscribe(self._forget_changed_elsewhere)
+
+    def _forget_changed_elsewhere(self, changes: ChangeSet) -> None:
+        # Another process may have written anything (a restored copy, an older warroom):
+        # the next edit of what it touched replays the facts again.
+        if not changes.local:
+            for incident_id in changes.incident_ids:
+                self._settled_overdue.pop(incident_id, None)
 
     def record_missed(self, now: datetime, incident_id: int | None = None) -> list[MissedUpdate]:
         """Writes the misses the timeline lacks (and withdraws the disproved ones) for one
@@ -88,11 +101,24 @@ class CadenceService:
         every incident, and records each miss at its deadline.)"""
         if edit.row.status == Status.CLOSED.value:
             return
-        if not edit.changes_facts:
-            deadline = update_deadline(edit.incident(), edit.policy)
-            if deadline is not None and edit.now <= deadline:
-                return
+        if edit.changes_facts:
+            write_misses(edit, edit.now)
+            return
+        deadline = update_deadline(edit.incident(), edit.policy)
+        if deadline is None:
+            write_misses(edit, edit.now)
+            return
+        if edit.now <= deadline:
+            return
+        # Overdue. Until the facts change, and with them the row, the replay finds the same
+        # misses: one per deadline, and this deadline's is recorded. So once an edit here
+        # has settled them on this row, committed, later notes need not replay again.
+        settled = (edit.row, deadline, edit.policy)
+        incident_id = edit.incident_id
+        if self._settled_overdue.get(incident_id) == settled:
+            return
         write_misses(edit, edit.now)
+        edit.when_committed(lambda: self._settled_overdue.__setitem__(incident_id, settled))
 
     def on_declare(self, edit: Edit) -> None:
         """A hook for IncidentService.on_declare: an incident declared in the past gets the

@@ -248,6 +248,7 @@ class IncidentService:
             yield edit
             for hook in self.after_edit:
                 hook(edit)
+        edit.committed()
 
     def edit_each(self, incident_ids: Iterable[int], work: Callable[[Edit], list[T]]) -> list[T]:
         """`work` on each incident in one write transaction, each edit as `editing(...,
@@ -255,6 +256,7 @@ class IncidentService:
         deleted meanwhile is passed over. For sweeps over many incidents at once: one
         commit instead of one each."""
         done: list[T] = []
+        edits: list[Edit] = []
         with self.writing() as write:
             incidents = write.uow.incidents
             for incident_id in incident_ids:
@@ -270,6 +272,9 @@ class IncidentService:
                 done += work(edit)
                 for hook in self.after_edit:
                     hook(edit)
+                edits.append(edit)
+        for edit in edits:
+            edit.committed()
         return done
 
     def declare(
@@ -1081,6 +1086,17 @@ class Edit:
         # changes the incident's row, so an edit that leaves the row alone writes none.
         self.changes_facts = changes_facts
         self._incident: Incident | None = None  # made once when the row is read-only
+        self._when_committed: list[Callable[[], None]] = []
+
+    def when_committed(self, action: Callable[[], None]) -> None:
+        """Runs `action` once the edit's transaction has committed; never if it does not."""
+        self._when_committed.append(action)
+
+    def committed(self) -> None:
+        """Called by IncidentService once the edit's transaction has committed."""
+        actions, self._when_committed = self._when_committed, []
+        for action in actions:
+            action()
 
     @property
     def incident_id(self) -> int:
