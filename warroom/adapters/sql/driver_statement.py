@@ -43,8 +43,10 @@ class Written:
 class _Compiled:
     sql: str
     names: tuple[str, ...]  # the bound values, in the order the SQL takes them
-    binds: tuple[Converter, ...]  # each value's conversion, as Core would make it
-    columns: tuple[Converter, ...]  # each result column's conversion (a select)
+    # (place, conversion as Core would make it) of each bound value, and of each result
+    # column (a select), that needs one: most need none
+    binds: tuple[tuple[int, Callable[[Any], Any]], ...]
+    columns: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 class DriverStatement:
@@ -72,7 +74,7 @@ class DriverStatement:
             return list(connection.execute(self.statement, parameters).all())
         compiled = self._for(connection.dialect)
         rows = _run(connection, compiled, parameters).fetchall()
-        if not any(compiled.columns):
+        if not compiled.columns:
             return rows
         return [_converted(row, compiled.columns) for row in rows]
 
@@ -97,10 +99,14 @@ def _compile(statement: Any, columns: tuple[str, ...], dialect: Dialect) -> _Com
     compiled = statement.compile(dialect=dialect, **options)
     assert compiled.positional and "RETURNING" not in compiled.string, compiled.string
     names = tuple(compiled.positiontup or ())
-    binds = tuple(_bind_converter(compiled.binds[name].type, dialect) for name in names)
+    binds = [_bind_converter(compiled.binds[name].type, dialect) for name in names]
     selected = getattr(statement, "selected_columns", ())
-    results = tuple(_result_converter(column.type, dialect) for column in selected)
-    return _Compiled(compiled.string, names, binds, results)
+    results = [_result_converter(column.type, dialect) for column in selected]
+    return _Compiled(compiled.string, names, _needed(binds), _needed(results))
+
+
+def _needed(converters: list[Converter]) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    return tuple((at, convert) for at, convert in enumerate(converters) if convert is not None)
 
 
 # A time column's conversions, called directly: the type's own methods, without the
@@ -120,10 +126,9 @@ def _result_converter(kind: TypeEngine[Any], dialect: Dialect) -> Converter:
 def _run(
     connection: Connection, compiled: _Compiled, parameters: Mapping[str, Any]
 ) -> sqlite3.Cursor:
-    values = tuple(
-        parameters[name] if convert is None else convert(parameters[name])
-        for name, convert in zip(compiled.names, compiled.binds, strict=True)
-    )
+    values = [parameters[name] for name in compiled.names]
+    for at, convert in compiled.binds:
+        values[at] = convert(values[at])
     driver = connection.connection.driver_connection
     assert isinstance(driver, sqlite3.Connection)
     if not driver.in_transaction and not connection.in_transaction():
@@ -134,11 +139,15 @@ def _run(
         raise DBAPIError.instance(compiled.sql, values, exc, sqlite3.Error) from exc
 
 
-def _converted(row: Sequence[Any], columns: tuple[Converter, ...]) -> tuple[Any, ...]:
-    return tuple(
-        value if convert is None or value is None else convert(value)
-        for value, convert in zip(row, columns, strict=True)
-    )
+def _converted(
+    row: Sequence[Any], columns: tuple[tuple[int, Callable[[Any], Any]], ...]
+) -> list[Any]:
+    values = list(row)
+    for at, convert in columns:
+        value = values[at]
+        if value is not None:
+            values[at] = convert(value)
+    return values
 
 
 def commit(connection: Connection) -> None:

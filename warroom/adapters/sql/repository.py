@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, select, text
@@ -33,7 +34,7 @@ __all__ = [
 
 def to_incident(row: IncidentRow) -> Incident:
     assert row.id is not None
-    return incident_from_columns(lambda name: getattr(row, name))
+    return incident_from_columns(partial(getattr, row))
 
 
 def to_event(row: EventRow) -> TimelineEvent:
