@@ -135,10 +135,14 @@ def events_of_kind(session: Session, kind: EventKind, open_only: bool = False) -
 
 
 def event_data_json(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, default=_json_default)
+    return _EVENT_DATA.encode(data)
 
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"cannot store {type(value).__name__} in event data")
+
+
+# Made once: json.dumps with options builds a new encoder on every call (every event).
+_EVENT_DATA = json.JSONEncoder(ensure_ascii=False, default=_json_default)
