@@ -73,3 +73,24 @@ def test_the_kept_ranking_equals_a_fresh_one_as_time_and_lists_change():
     assert order(kept) == order(collect(reminders, [], changed, board, now))
     assert kept[0].strip is Strip.REMINDER  # due now on a live incident comes first
     assert 100 not in {item.incident.id for item in kept}
+
+
+def test_the_counts_and_next_change_read_off_the_ranking_equal_a_walk_of_every_item():
+    """The "+N more" bar and the next re-ranking read these instead of walking thousands of
+    write-ups: they must say what a walk of the whole list says."""
+    board = {n: incident(n, ("P0", "P1", "P2")[n % 3]) for n in range(1, 7)}
+    due = write_ups(12)
+    ranking = Ranking()
+    reminders = [update_due(1, 5), update_due(4, 2), update_due(101, 3)]  # 101: written up
+    board[101] = due[1].incident
+    for minutes in (0, 14, 15, 16, 61, 95, 240):  # on a due time, and between them
+        now = START + timedelta(minutes=minutes)
+        ranked = ranking.collect(reminders, [], due, board, now)
+        items = list(ranked)
+        assert order(items) == order(collect(reminders, [], due, board, now))
+        assert ranked.top(3) == items[:3]
+        assert ranked.due == sum(1 for item in items if item.tier is not Tier.WAITING)
+        assert ranked.incidents == len({item.incident.id for item in items})
+        upcoming = [i.at for i in items if i.tier is Tier.WAITING and i.at > now]
+        assert ranked.next_change == min(upcoming, default=None)
+    assert ranked.next_change is None  # four hours on, nothing waits any more

@@ -16,6 +16,7 @@ class Status(StrEnum):
     CLOSED = "closed"
 
     _order: int  # its place in LIFECYCLE, set once below
+    _open: bool  # is_open, set once below
 
     @property
     def order(self) -> int:
@@ -28,7 +29,7 @@ class Status(StrEnum):
     @property
     def is_open(self) -> bool:
         """Open incidents still have users hurting or responders working: the board shows them."""
-        return self.order < Status.RESOLVED.order
+        return self._open
 
     @classmethod
     def parse(cls, text: str) -> Status:
@@ -44,6 +45,8 @@ LIFECYCLE: tuple[Status, ...] = tuple(Status)
 # Asked on every board paint and reminder pass: an attribute, not a search of LIFECYCLE.
 for _place, _status in enumerate(LIFECYCLE):
     _status._order = _place
+for _status in LIFECYCLE:  # before resolution: still open
+    _status._open = _status._order < Status.RESOLVED._order
 
 
 def is_backwards(old: Status, new: Status) -> bool:

@@ -200,8 +200,8 @@ class IncidentService:
             return uow.incidents.list(include_closed)
 
     def get(self, incident_id: int) -> Incident:
-        with self._storage.reading() as uow:
-            return uow.incidents.to_incident(uow.incidents.get(incident_id))
+        with self._storage.reading() as uow:  # one Core select: no ORM session for a read
+            return uow.incidents.to_incident(uow.incidents.read(incident_id))
 
     def timeline(self, incident_id: int) -> list[TimelineEvent]:
         with self._storage.reading() as uow:

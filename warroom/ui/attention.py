@@ -6,12 +6,15 @@ one row per incident. Pure Python over what the strips already hold: no Qt, no q
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import heapq
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
+from itertools import islice
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from warroom.domain.durations import compact
 from warroom.domain.reminders import Reminder, ReminderKind
@@ -131,13 +134,73 @@ def collect(
     return sorted(items, key=_by_rank)
 
 
+class Ranked(Sequence[Item]):
+    """What `Ranking.collect` found: every item, most urgent first, and what the strips'
+    "+N more" bar and the next re-ranking need, worked out without walking the thousands
+    of write-ups. The whole list is merged only when something reads it (the reminders
+    list, when open)."""
+
+    def __init__(
+        self,
+        live: list[Item],
+        write_ups: list[Item],
+        *,
+        due: int,
+        incidents: int,
+        next_change: datetime | None,
+    ) -> None:
+        self._live = live  # both sorted most urgent first
+        self._write_ups = write_ups
+        self._all: list[Item] | None = None
+        self.due = due  # items due or overdue now (not waiting)
+        self.incidents = incidents  # how many incidents they concern
+        self.next_change = next_change  # when an item next changes tier on its own
+
+    def top(self, count: int) -> list[Item]:
+        """The `count` most urgent items."""
+        if self._all is not None:
+            return self._all[:count]
+        return list(islice(heapq.merge(self._live, self._write_ups, key=_by_rank), count))
+
+    def _items(self) -> list[Item]:
+        if self._all is None:  # two sorted runs, merged as `sorted` would order them
+            self._all = list(heapq.merge(self._live, self._write_ups, key=_by_rank))
+        return self._all
+
+    def __len__(self) -> int:
+        return len(self._live) + len(self._write_ups)
+
+    @overload
+    def __getitem__(self, index: int) -> Item: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Item]: ...
+
+    def __getitem__(self, index: int | slice) -> Item | list[Item]:
+        return self._items()[index]
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self._items())
+
+
+@dataclass(frozen=True)
+class _KeptWriteUps:
+    """One list of write-ups' items, ranked, with what later calls read off it."""
+
+    postmortems: Sequence[PostmortemDue]
+    due_ats: list[datetime]  # sorted
+    overdue: int
+    ranked: list[Item]
+    incident_ids: frozenset[int]
+
+
 class Ranking:
     """`collect` for a window that asks again after every change. The write-ups' items
     (thousands at scale) change only when their list does or one of them falls overdue,
     so they are kept, sorted, between calls; only the live items are made anew."""
 
     def __init__(self) -> None:
-        self._kept: tuple[Sequence[PostmortemDue], int, list[Item]] | None = None
+        self._kept: _KeptWriteUps | None = None
 
     def collect(
         self,
@@ -146,16 +209,31 @@ class Ranking:
         postmortems: Sequence[PostmortemDue],
         incidents: Mapping[int, Incident],
         now: datetime,
-    ) -> list[Item]:
-        # For one list, which write-ups are overdue follows from how many are.
-        overdue = sum(1 for write_up in postmortems if now > write_up.due_at)
+    ) -> Ranked:
         kept = self._kept
-        if kept is None or kept[0] is not postmortems or kept[1] != overdue:
+        if kept is None or kept.postmortems is not postmortems:
+            due_ats = sorted(write_up.due_at for write_up in postmortems)
+        else:
+            due_ats = kept.due_ats
+        # Which write-ups are overdue follows from how many are (past due: before now).
+        overdue = bisect_left(due_ats, now)
+        if kept is None or kept.postmortems is not postmortems or kept.overdue != overdue:
             ranked = sorted(_write_up_items(postmortems, now), key=_by_rank)
-            kept = self._kept = (postmortems, overdue, ranked)
-        # Two sorted runs: the sort merges them in one pass.
+            ids = frozenset(write_up.incident.id for write_up in postmortems)
+            kept = self._kept = _KeptWriteUps(postmortems, due_ats, overdue, ranked, ids)
         live = sorted(_live_items(reminders, pending, incidents, now), key=_by_rank)
-        return sorted(live + kept[2], key=_by_rank)
+        waiting = bisect_right(due_ats, now)  # the first write-up still counting down
+        later = [item.at for item in live if item.tier is Tier.WAITING and item.at > now]
+        if waiting < len(due_ats):
+            later.append(due_ats[waiting])
+        live_ids = {item.incident.id for item in live}
+        return Ranked(
+            live,
+            kept.ranked,
+            due=sum(1 for item in live if item.tier is not Tier.WAITING) + overdue,
+            incidents=len(kept.incident_ids) + len(live_ids - kept.incident_ids),
+            next_change=min(later, default=None),
+        )
 
 
 def _live_items(
@@ -195,13 +273,6 @@ def group(items: Iterable[Item]) -> list[Group]:
     for item in items:
         groups.setdefault(item.incident.id, Group(item.incident)).items.append(item)
     return list(groups.values())
-
-
-def next_change(items: Iterable[Item], now: datetime) -> datetime | None:
-    """The next moment an item changes tier on its own (a write-up falling overdue, a
-    check-back falling due), so the strips are re-ranked then and not on every tick."""
-    upcoming = [item.at for item in items if item.tier is Tier.WAITING and item.at > now]
-    return min(upcoming, default=None)
 
 
 def due_now(reminders: Iterable[Reminder]) -> dict[int, list[str]]:

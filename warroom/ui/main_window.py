@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -194,7 +194,8 @@ class MainWindow(QMainWindow):
         self._initial_logged: int | None = None
         self._strips_held = False  # while a data change arranges the strips itself
         self._ranking = attention.Ranking()
-        self._attention: list[attention.Item] = []
+        self._attention: Sequence[attention.Item] = []
+        self._write_up_ids_of: tuple[list[PostmortemDue], frozenset[int]] | None = None
         self._rerank_at: datetime | None = None  # when an item next changes urgency
         self.reminders_list: RemindersList | None = None
         self._strips_timer = QTimer(self)
@@ -655,8 +656,9 @@ class MainWindow(QMainWindow):
 
     def _update_summary(self) -> None:
         incidents = self.model.incidents()
-        open_count = sum(1 for i in incidents if i.status.is_open)
-        no_ic = sum(1 for i in incidents if i.status.is_open and not i.commander)
+        open_incidents = [i for i in incidents if i.status.is_open]
+        open_count = len(open_incidents)
+        no_ic = sum(1 for i in open_incidents if not i.commander)
         parts = [f"{open_count} open incident" + ("" if open_count == 1 else "s")]
         if no_ic:
             parts.append(f"{no_ic} without a commander")
@@ -739,9 +741,9 @@ class MainWindow(QMainWindow):
             else:
                 from warroom.services.postmortems import due_order
 
-                still = [d for d in self._write_ups if d.incident.id not in ids]
                 fresh = self.postmortems.due_for(ids)
-                if fresh or len(still) != len(self._write_ups):
+                if fresh or not ids.isdisjoint(self._write_up_ids()):
+                    still = [d for d in self._write_ups if d.incident.id not in ids]
                     self._write_ups = sorted(still + fresh, key=due_order)
                 # else the same list: the strips' ranking keeps its write-up items
         if self.evidence is not None:
@@ -756,6 +758,14 @@ class MainWindow(QMainWindow):
             finally:
                 self._strips_held = False
         self._arrange_strips()
+
+    def _write_up_ids(self) -> frozenset[int]:
+        """The incidents of the write-ups due, made once per list (thousands at scale)."""
+        known = self._write_up_ids_of
+        if known is None or known[0] is not self._write_ups:
+            ids = frozenset(d.incident.id for d in self._write_ups)
+            known = self._write_up_ids_of = (self._write_ups, ids)
+        return known[1]
 
     # -- reminders ---------------------------------------------------------------------------
     def _start_reminders(self, service: IncidentService) -> None:
@@ -832,7 +842,7 @@ class MainWindow(QMainWindow):
         now = self.clock.now()
         incidents = {incident.id: incident for incident in self.model.incidents()}
         items = self._ranking.collect(self._due, self._pending, self._write_ups, incidents, now)
-        shown = items[:STRIP_ROWS]
+        shown = items.top(STRIP_ROWS)
 
         def subjects(strip: Strip) -> list[Any]:
             return [item.subject for item in shown if item.strip is strip]
@@ -845,9 +855,9 @@ class MainWindow(QMainWindow):
             self._strips_order = order
             for index, strip in enumerate(order):
                 self._strips_column.insertWidget(index, self._strip(strip))
-        self.more_bar.show_more(items, len(shown))
+        self.more_bar.show_more(items, shown)
         self._attention = items
-        self._rerank_at = attention.next_change(items, now)
+        self._rerank_at = items.next_change
         if self.reminders_list is not None and self.reminders_list.isVisible():
             self.reminders_list.show_items(items, now)
 

@@ -5,6 +5,7 @@ strips' "+N more" button or View → All reminders; every control is reached wit
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from warroom.domain.reminders import SNOOZE_CHOICES, Reminder
-from warroom.ui.attention import Group, Item, Strip, Tier, group
+from warroom.ui.attention import Group, Item, Ranked, Strip, Tier, group
 from warroom.ui.row_strip import restyle, snooze_button
 
 
@@ -154,7 +155,7 @@ class RemindersList(QDialog):
         self._rows: list[_GroupRow] = []
         self._shown: list[tuple[int, list[Any]]] = []
 
-    def show_items(self, items: list[Item], now: datetime) -> None:
+    def show_items(self, items: Iterable[Item], now: datetime) -> None:
         groups = group(items)
         shown = [(g.incident.id, [item.subject for item in g.items]) for g in groups]
         if shown != self._shown or any(
@@ -222,14 +223,14 @@ class MoreBar(QFrame):
         self.hidden_count = 0
         self.hide()
 
-    def show_more(self, items: list[Item], shown: int) -> None:
-        """`items` is everything the strips hold, `shown` how many of them they show."""
-        self.hidden_count = len(items) - shown
+    def show_more(self, items: Ranked, shown: Sequence[Item]) -> None:
+        """`items` is everything the strips hold, `shown` what they show of it."""
+        self.hidden_count = len(items) - len(shown)
         if self.hidden_count <= 0:
             self.hide()
             return
-        incidents = len({item.incident.id for item in items})
-        due = sum(1 for item in items[shown:] if item.tier is not Tier.WAITING)
+        incidents = items.incidents
+        due = items.due - sum(1 for item in shown if item.tier is not Tier.WAITING)
         parts = [f"{due} due now"] if due else []
         if self.hidden_count > due:
             parts.append(f"{self.hidden_count - due} counting down")
