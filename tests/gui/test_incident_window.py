@@ -246,3 +246,29 @@ def test_after_new_year_every_row_says_its_year(qtbot, board, clock, detail):
     year = (clock.now() - timedelta(days=45)).astimezone().year
     assert shown_rows(detail)[0][0].startswith(f"22 Nov {year}")
     assert shown_rows(detail) == rows_of_a_fresh_window(board, detail.incident_id)
+
+
+def _fits_every_cell(table, column: int) -> bool:
+    """The column is as wide as Qt's own measure of its widest cell and its header (what
+    ResizeToContents would make it), so no cell's text is cut."""
+    header = table.horizontalHeader()
+    needed = max(table.sizeHintForColumn(column), header.sectionSizeHint(column))
+    return header.sectionSize(column) >= needed
+
+
+def test_when_and_who_widen_to_the_widest_cell_as_rows_arrive(board):
+    service = board.service
+    incident = service.declare("Checkout returns 500", "P1")
+    detail = board.window.open_incident(incident.id)
+    table = detail.timeline_table
+    before = table.horizontalHeader().sectionSize(1)
+    service.actor = "Alexandra Konstantinopoulou-Vandermeer"  # longer than any shown
+    service.add_note(incident.id, "Rolled back deploy 4812")
+    assert table.item(table.rowCount() - 1, 1).text() == service.actor
+    assert table.horizontalHeader().sectionSize(1) > before
+    assert _fits_every_cell(table, 0) and _fits_every_cell(table, 1)
+    # Opened afresh, the window fits them to every row as well.
+    detail.close()
+    again = board.window.open_incident(incident.id)
+    assert _fits_every_cell(again.timeline_table, 0)
+    assert _fits_every_cell(again.timeline_table, 1)

@@ -356,8 +356,10 @@ class IncidentWindow(QDialog):
         self.timeline_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.timeline_table.setWordWrap(True)
         header = self.timeline_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        # "When" and "Who" as wide as their widest cell, widened by _fit_columns as rows come
+        # (ResizeToContents would measure every row again after every change).
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         # Wrapped rows need their height recomputed whenever the text column changes width.
         header.sectionResized.connect(lambda *_: self.timeline_table.resizeRowsToContents())
@@ -522,10 +524,25 @@ class IncidentWindow(QDialog):
         table.setRowCount(len(events))
         for row in range(kept, len(events)):
             self._fill_row(row, events[row], now)
+        self._fit_columns(kept, len(events))
         for row in range(kept, len(events)):
             table.resizeRowToContents(row)
         self._events, self._events_year = events, year
         table.scrollToBottom()
+
+    def _fit_columns(self, first: int, end: int) -> None:
+        """Widens "When" and "Who" to fit rows first..end-1 (from the first row: fits them
+        to every row, as they were when the window opened)."""
+        table = self.timeline_table
+        header = table.horizontalHeader()
+        grid = 1 if table.showGrid() else 0
+        for column in (0, 1):
+            widest = header.sectionSizeHint(column) if first == 0 else header.sectionSize(column)
+            for row in range(first, end):
+                hint = table.sizeHintForIndex(table.model().index(row, column)).width() + grid
+                widest = max(widest, hint)
+            if widest != header.sectionSize(column):
+                header.resizeSection(column, widest)
 
     def _fill_row(self, row: int, event: TimelineEvent, now: datetime) -> None:
         when = timeline_text(event.at, now)
