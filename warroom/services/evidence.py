@@ -182,7 +182,7 @@ class EvidenceService:
         with self.incidents.reading() as uow:
             for incident_id in sorted(set(incident_ids)):
                 try:
-                    incident = uow.incidents.to_incident(uow.incidents.get(incident_id))
+                    incident = uow.incidents.to_incident(uow.incidents.read(incident_id))
                 except IncidentNotFound:
                     continue
                 if not incident.status.is_open:

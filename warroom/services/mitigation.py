@@ -105,14 +105,14 @@ class MitigationService:
     # -- queries ---------------------------------------------------------------------------
     def mitigations(self, incident_id: int) -> list[Mitigation]:
         with self.incidents.reading() as uow:
-            uow.incidents.get(incident_id)
+            uow.incidents.read(incident_id)
             return uow.mitigations.of_incident(incident_id)
 
     def pending_check_backs(self) -> list[PendingCheckBack]:
         with self.incidents.reading() as uow:
             pending = uow.mitigations.pending_on_open_incidents()
             incidents = {
-                incident_id: uow.incidents.to_incident(uow.incidents.get(incident_id))
+                incident_id: uow.incidents.to_incident(uow.incidents.read(incident_id))
                 for incident_id in {m.incident_id for m in pending}
             }
         return [PendingCheckBack(incidents[m.incident_id], m) for m in pending]
@@ -124,7 +124,7 @@ class MitigationService:
         with self.incidents.reading() as uow:
             for incident_id in sorted(set(incident_ids)):
                 try:
-                    record = uow.incidents.get(incident_id)
+                    record = uow.incidents.read(incident_id)
                 except IncidentNotFound:
                     continue
                 incident = uow.incidents.to_incident(record)

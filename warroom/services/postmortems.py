@@ -219,7 +219,7 @@ class PostmortemService:
         with self.incidents.reading() as uow:
             for incident_id in sorted(set(incident_ids)):
                 try:
-                    incident = uow.incidents.to_incident(uow.incidents.get(incident_id))
+                    incident = uow.incidents.to_incident(uow.incidents.read(incident_id))
                 except IncidentNotFound:
                     continue
                 due_at = postmortem_due(incident, policy)
