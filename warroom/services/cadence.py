@@ -39,6 +39,7 @@ class CadenceService:
         # By incident: the row and policy under which this process last settled its misses
         # after the row's update deadline had passed (see after_edit).
         self._settled_overdue: dict[int, tuple[object, datetime, Policy]] = {}
+        self._deadlines: dict[int, tuple[Policy, object, datetime | None]] = {}
         incidents.subscribe(self._forget_changed_elsewhere)
 
     def _forget_changed_elsewhere(self, changes: ChangeSet) -> None:
@@ -104,7 +105,7 @@ class CadenceService:
         if edit.changes_facts:
             write_misses(edit, edit.now)
             return
-        deadline = update_deadline(edit.incident(), edit.policy)
+        deadline = self._update_deadline(edit)
         if deadline is None:
             write_misses(edit, edit.now)
             return
@@ -119,6 +120,16 @@ class CadenceService:
             return
         write_misses(edit, edit.now)
         edit.when_committed(lambda: self._settled_overdue.__setitem__(incident_id, settled))
+
+    def _update_deadline(self, edit: Edit) -> datetime | None:
+        """The update clock's deadline for the edit's read-only row: worked out once per row
+        and policy (a note reads the row; building the incident from it costs more)."""
+        known = self._deadlines.get(edit.incident_id)
+        if known is not None and known[0] is edit.policy and known[1] == edit.row:
+            return known[2]
+        deadline = update_deadline(edit.incident(), edit.policy)
+        self._deadlines[edit.incident_id] = (edit.policy, edit.row, deadline)
+        return deadline
 
     def on_declare(self, edit: Edit) -> None:
         """A hook for IncidentService.on_declare: an incident declared in the past gets the
