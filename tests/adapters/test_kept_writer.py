@@ -120,3 +120,18 @@ def test_a_second_thread_that_waits_too_long_is_refused_as_busy_and_saves_nothin
     assert heard == [True, False]
     assert "try again" in refused.value.message
     assert notes(service, incident.id) == ["from the evidence worker"]
+
+
+def test_a_connection_broken_during_a_write_is_replaced_and_the_next_write_saves(service, db_path):
+    incident = service.declare("Checkout 500s", "P1")
+
+    class Interrupted(Exception):
+        pass
+
+    with pytest.raises(Interrupted), service.editing(incident.id, changes_incident=False) as edit:
+        edit.event(EventKind.NOTE, "never saved")
+        edit.uow.connection().connection.driver_connection.close()  # as a failing disk might
+        raise Interrupted
+    assert another_process_can_write(db_path)
+    service.add_note(incident.id, "saved on a new connection")
+    assert notes(service, incident.id) == ["saved on a new connection"]

@@ -11,15 +11,17 @@ commits of each kind are timed, interleaved so that both see the same disk and W
             transaction), on an incident whose next stakeholder update is not yet due (as
             while it is worked on cadence): BEGIN IMMEDIATE, read the incident, INSERT the
             event, DELETE the note's drafts, INSERT the change-log row, COMMIT
-  overdue   the same on an incident whose update is overdue: the hook also reads the facts
-            the update cadence needs, to record the miss once
+  overdue   the same on an incident whose update is overdue: its first note reads the facts
+            the update cadence needs and records the miss; the notes after it, on the same
+            facts, need not read them again
   raw       sqlite3: BEGIN IMMEDIATE; INSERT a comparable timeline_event row; COMMIT
   raw+read  the same, plus the SELECT of the incident row the service does (for attribution)
-  raw+all   every statement the overdue note runs, in sqlite3: the SELECT, the INSERT, the
-            drafts' DELETE, the cadence's facts and the change-log INSERT (the floor under
-            the service's own work)
+  raw+all   every statement a note can run, in sqlite3: the SELECT, the INSERT, the drafts'
+            DELETE, the cadence's facts and the change-log INSERT (a floor under the
+            service's own work)
 
-All connections use the app's pragmas: journal_mode=WAL, synchronous=FULL, foreign_keys=ON,
+Each round runs every kind once, in an order rotated from round to round. All connections
+use the app's pragmas: journal_mode=WAL, synchronous=FULL, foreign_keys=ON, secure_delete=ON,
 busy_timeout=5000. Goal: service / raw and overdue / raw each <= 2 (medians).
 """
 
@@ -90,6 +92,7 @@ def raw_connection(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA secure_delete=ON")
     return conn
 
 

@@ -166,6 +166,9 @@ class KeptWriter:
         try:
             connection = self._connection
             if connection is None or connection.closed or connection.invalidated:
+                if connection is not None:  # one SQLAlchemy found broken: back to the pool
+                    with contextlib.suppress(Exception):
+                        connection.close()
                 connection = self._connection = self._connect()
             try:
                 self._begin(connection)
@@ -235,6 +238,8 @@ class KeptWriter:
             log.exception("the writer's connection could not be rolled back; closing it")
             with contextlib.suppress(Exception):
                 connection.invalidate()
+            with contextlib.suppress(Exception):
+                connection.close()
             self._connection = None
 
 
