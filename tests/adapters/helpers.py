@@ -233,3 +233,14 @@ def index_columns(conn, table: str, name: str) -> tuple[str, ...] | None:  # typ
         if index["name"] == name:
             return tuple(index["column_names"])
     return None
+
+
+def another_writer_gets_the_lock(path) -> bool:
+    """Whether a writer in another connection gets the file's write lock at once (no wait)."""
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None, timeout=0)) as conn:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False
+        conn.execute("ROLLBACK")
+        return True

@@ -8,12 +8,11 @@ short only to keep a refusal fast; its outcome does not depend on them)."""
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 import threading
 
 import pytest
 
+from tests.adapters.helpers import another_writer_gets_the_lock
 from warroom.adapters.sql.sqlite import database as database_module
 from warroom.domain.incident import EventKind
 from warroom.services.incidents import WriteFailed
@@ -25,15 +24,16 @@ def short_waits(monkeypatch):
     monkeypatch.setattr(database_module, "WRITE_WAIT_SECONDS", 0.3)
 
 
-def another_process_can_write(path) -> bool:
-    """Whether a writer elsewhere gets the write lock at once (no wait at all)."""
-    with contextlib.closing(sqlite3.connect(path, isolation_level=None, timeout=0)) as conn:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
-            return False
-        conn.execute("ROLLBACK")
-        return True
+class Interrupted(Exception):
+    pass
+
+
+def interrupted_write(service, incident_id, also=lambda edit: None) -> None:
+    """A write that adds a note, does `also`, then fails before it commits."""
+    with pytest.raises(Interrupted), service.editing(incident_id, changes_incident=False) as edit:
+        edit.event(EventKind.NOTE, "never saved")
+        also(edit)
+        raise Interrupted
 
 
 def notes(service, incident_id) -> list[str]:
@@ -44,19 +44,13 @@ def test_between_writes_another_warroom_can_write(service, db_path):
     incident = service.declare("Checkout 500s", "P1")
     service.add_note(incident.id, "rolled back 4812")
     service.assign_role(incident.id, "commander", "Dana")  # a write through the ORM session
-    assert another_process_can_write(db_path)
+    assert another_writer_gets_the_lock(db_path)
 
 
 def test_a_write_that_fails_leaves_no_lock_behind_and_the_next_one_saves(service, db_path):
     incident = service.declare("Checkout 500s", "P1")
-
-    class Interrupted(Exception):
-        pass
-
-    with pytest.raises(Interrupted), service.editing(incident.id, changes_incident=False) as edit:
-        edit.event(EventKind.NOTE, "never saved")
-        raise Interrupted
-    assert another_process_can_write(db_path)
+    interrupted_write(service, incident.id)
+    assert another_writer_gets_the_lock(db_path)
     service.add_note(incident.id, "saved after the failure")
     assert notes(service, incident.id) == ["saved after the failure"]
 
@@ -125,13 +119,10 @@ def test_a_second_thread_that_waits_too_long_is_refused_as_busy_and_saves_nothin
 def test_a_connection_broken_during_a_write_is_replaced_and_the_next_write_saves(service, db_path):
     incident = service.declare("Checkout 500s", "P1")
 
-    class Interrupted(Exception):
-        pass
+    def break_the_connection(edit) -> None:  # as a failing disk might
+        edit.uow.connection().connection.driver_connection.close()
 
-    with pytest.raises(Interrupted), service.editing(incident.id, changes_incident=False) as edit:
-        edit.event(EventKind.NOTE, "never saved")
-        edit.uow.connection().connection.driver_connection.close()  # as a failing disk might
-        raise Interrupted
-    assert another_process_can_write(db_path)
+    interrupted_write(service, incident.id, break_the_connection)
+    assert another_writer_gets_the_lock(db_path)
     service.add_note(incident.id, "saved on a new connection")
     assert notes(service, incident.id) == ["saved on a new connection"]

@@ -5,13 +5,12 @@ changed, and a failure leaves nothing. On both engines."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import sqlite3
 
 import pytest
 
 from tests.adapters.conftest import BOTH_ENGINES
+from tests.adapters.helpers import another_writer_gets_the_lock
 from warroom.adapters.sql import unit_of_work as unit_module
 from warroom.adapters.sql.models import IncidentRow
 from warroom.adapters.sql.unit_of_work import SqlStorage, StoredIncident
@@ -218,10 +217,4 @@ def _another_writer_gets_the_lock(engine: str, db_path, raw) -> bool:
 
         # Autocommit: a lock it gets is released at once.
         return bool(raw.rows(f"SELECT pg_try_advisory_xact_lock({WRITE_LOCK})")[0][0])
-    with contextlib.closing(sqlite3.connect(db_path, isolation_level=None, timeout=0)) as conn:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
-            return False
-        conn.execute("ROLLBACK")
-        return True
+    return another_writer_gets_the_lock(db_path)

@@ -119,16 +119,7 @@ def test_notes_leave_nothing_to_settle_and_replay_the_cadence_only_when_overdue(
     it has nothing to settle and reads none of them; after it, it records the miss, and the
     notes after it on the same facts replay nothing more. Either way the sweep, which
     always replays every fact, finds nothing left to write."""
-    import warroom.services.cadence as cadence
-
-    replays: list[int] = []
-    replay = cadence.write_misses
-
-    def counted(edit, now):
-        replays.append(edit.incident_id)
-        return replay(edit, now)
-
-    monkeypatch.setattr(cadence, "write_misses", counted)
+    replays = _counting_replays(monkeypatch)
     incident = services.incidents.declare("Checkout errors", "P1")
 
     def note_at(minutes: int) -> int:
