@@ -3,10 +3,12 @@ every edit runs (read the incident and the update cadence's facts, add an event,
 drafts, log the change).
 
 SQLAlchemy still writes the SQL (compiled once) and converts each value and column as Core
-would, with the types' own processors; the connection, its transaction and its write lock
-stay SQLAlchemy's. What is skipped is Core's bookkeeping around each execution: 40-110 µs
-a statement on a 2-CPU VM, where SQLite itself takes 3-10 µs, and most of what a note
-cost. A driver error is raised as the SQLAlchemy error Core would raise.
+would, with the types' own conversions; the connection stays SQLAlchemy's. A transaction is
+begun through Core when none is open, Core's or one begun on the driver beneath it (the
+local file's kept writer begins its writes there: `commit` below ends either). What is
+skipped is Core's bookkeeping around each execution: 40-110 µs a statement on a 2-CPU VM,
+where SQLite itself takes 3-10 µs, and most of what a note cost. A driver error is raised
+as the SQLAlchemy error Core would raise.
 
 On PostgreSQL the statement goes through Core as usual: there each statement crosses the
 network, and Core's handling of a lost connection (taking it out of the pool) is worth its
