@@ -38,7 +38,7 @@ class CadenceService:
         self.incidents = incidents
         # By incident: the row and policy under which this process last settled its misses
         # after the row's update deadline had passed (see after_edit).
-        self._settled_overdue: dict[int, tuple[object, datetime, Policy]] = {}
+        self._settled_overdue: dict[int, tuple[Policy, object]] = {}
         self._deadlines: dict[int, tuple[Policy, object, datetime | None]] = {}
         incidents.subscribe(self._forget_changed_elsewhere)
 
@@ -114,7 +114,7 @@ class CadenceService:
         # Overdue. Until the facts change, and with them the row, the replay finds the same
         # misses: one per deadline, and this deadline's is recorded. So once an edit here
         # has settled them on this row, committed, later notes need not replay again.
-        settled = (edit.row, deadline, edit.policy)
+        settled = (edit.policy, edit.row)  # the deadline follows from them
         incident_id = edit.incident_id
         if self._settled_overdue.get(incident_id) == settled:
             return

@@ -202,6 +202,14 @@ class Ranking:
     def __init__(self) -> None:
         self._kept: _KeptWriteUps | None = None
 
+    def write_up_incidents(self, postmortems: Sequence[PostmortemDue]) -> frozenset[int]:
+        """The incidents of `postmortems`: kept with its items when it is the list ranked
+        last (thousands at scale: not gathered again after every change)."""
+        kept = self._kept
+        if kept is not None and kept.postmortems is postmortems:
+            return kept.incident_ids
+        return frozenset(write_up.incident.id for write_up in postmortems)
+
     def collect(
         self,
         reminders: Iterable[Reminder],
@@ -219,7 +227,7 @@ class Ranking:
         overdue = bisect_left(due_ats, now)
         if kept is None or kept.postmortems is not postmortems or kept.overdue != overdue:
             ranked = sorted(_write_up_items(postmortems, now), key=_by_rank)
-            ids = frozenset(write_up.incident.id for write_up in postmortems)
+            ids = self.write_up_incidents(postmortems)
             kept = self._kept = _KeptWriteUps(postmortems, due_ats, overdue, ranked, ids)
         live = sorted(_live_items(reminders, pending, incidents, now), key=_by_rank)
         waiting = bisect_right(due_ats, now)  # the first write-up still counting down

@@ -195,7 +195,6 @@ class MainWindow(QMainWindow):
         self._strips_held = False  # while a data change arranges the strips itself
         self._ranking = attention.Ranking()
         self._attention: Sequence[attention.Item] = []
-        self._write_up_ids_of: tuple[list[PostmortemDue], frozenset[int]] | None = None
         self._rerank_at: datetime | None = None  # when an item next changes urgency
         self.reminders_list: RemindersList | None = None
         self._strips_timer = QTimer(self)
@@ -742,7 +741,7 @@ class MainWindow(QMainWindow):
                 from warroom.services.postmortems import due_order
 
                 fresh = self.postmortems.due_for(ids)
-                if fresh or not ids.isdisjoint(self._write_up_ids()):
+                if fresh or not ids.isdisjoint(self._ranking.write_up_incidents(self._write_ups)):
                     still = [d for d in self._write_ups if d.incident.id not in ids]
                     self._write_ups = sorted(still + fresh, key=due_order)
                 # else the same list: the strips' ranking keeps its write-up items
@@ -758,14 +757,6 @@ class MainWindow(QMainWindow):
             finally:
                 self._strips_held = False
         self._arrange_strips()
-
-    def _write_up_ids(self) -> frozenset[int]:
-        """The incidents of the write-ups due, made once per list (thousands at scale)."""
-        known = self._write_up_ids_of
-        if known is None or known[0] is not self._write_ups:
-            ids = frozenset(d.incident.id for d in self._write_ups)
-            known = self._write_up_ids_of = (self._write_ups, ids)
-        return known[1]
 
     # -- reminders ---------------------------------------------------------------------------
     def _start_reminders(self, service: IncidentService) -> None:

@@ -112,7 +112,7 @@ def _needed(converters: list[Converter]) -> tuple[tuple[int, Callable[[Any], Any
 
 
 # A time column's conversions, called directly: the type's own methods, without the
-# wrappers TypeDecorator puts around them (a third of a time's conversion).
+# wrappers TypeDecorator puts around them.
 def _bind_converter(kind: TypeEngine[Any], dialect: Dialect) -> Converter:
     if isinstance(kind, UTCDateTime):
         return lambda value: kind.process_bind_param(value, dialect)

@@ -83,7 +83,7 @@ class Database:
     warnings: tuple[str, ...] = ()
     _waiting: list[Waiting] = field(default_factory=list, repr=False)
     _watches: list[SqliteWatch] = field(default_factory=list, repr=False)
-    _kept: KeptWriter | None = field(default=None, repr=False)
+    _kept: KeptWriter = field(init=False, repr=False, compare=False)
 
     shared = False
 
@@ -94,7 +94,6 @@ class Database:
 
     def write_connection(self) -> contextlib.AbstractContextManager[Connection]:
         """The connection a write runs on, for one thread at a time (KeptWriter)."""
-        assert self._kept is not None
         return self._kept.connection()
 
     @property
@@ -124,8 +123,7 @@ class Database:
         for watch in self._watches:
             watch.close()
         self._watches.clear()
-        if self._kept is not None:
-            self._kept.close()
+        self._kept.close()
         self.engine.dispose()
 
     def when_waiting(self, listener: Waiting) -> Callable[[], None]:
